@@ -1,0 +1,9 @@
+"""REST API v1: thin JSON adapters over the services."""
+from fastapi import APIRouter
+
+from accord.api import catalog, identity, jobs
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(identity.router)
+router.include_router(catalog.router)
+router.include_router(jobs.router)

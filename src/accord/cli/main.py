@@ -1,0 +1,69 @@
+"""The `accord` command. Each group lives in its own module; all of them call services, nothing else."""
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from accord import errors
+from accord.config import Settings
+from accord.runtime import Runtime, build
+
+app = typer.Typer(name="accord", help="Accord: license-gated distribution of human-subject image datasets.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+err = Console(stderr=True)
+out = Console()
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """The runtime for this invocation, built from ACCORD_* settings on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = build(Settings())
+    return _runtime
+
+
+def use_runtime(rt: Runtime | None) -> None:
+    """Tests hand in their own runtime."""
+    global _runtime
+    _runtime = rt
+
+
+def _register() -> None:
+    from accord.cli import audit, datasets, db, serve, users
+
+    app.add_typer(db.app, name="db")
+    app.add_typer(users.app, name="user")
+    app.add_typer(datasets.app, name="dataset")
+    app.add_typer(audit.app, name="audit")
+    serve.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=False)
+    except errors.AccordError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(errors.lookup(errors.EXIT_CODE, exc))
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Settings: one object, built from ACCORD_* environment variables or passed in directly (tests)."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that must never protect a real deployment (they appear in docs and examples).
+SAMPLE_SECRETS = {"change-me", "secret", "dev", "demo"}
+
+
+class Smtp(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 1025
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+    sender: str = "Accord <accord@localhost>"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # None: SQLite file under data_dir
+    storage_url: str | None = None  # None: blob folder under data_dir; s3://bucket/prefix for S3
+    s3_endpoint_url: str | None = None  # e.g. a MinIO or moto server; None: AWS defaults
+    redis_url: str | None = None  # set: jobs go through Redis instead of the SQLite queue
+    secret_key: SecretStr | None = None  # None: generated on first run into data_dir
+    base_url: str = "http://127.0.0.1:8000"
+    demo: bool = False
+    jobs_immediate: bool = False  # run jobs inline (tests, one-off CLI use)
+    smtp: Smtp = Smtp()
+    session_ttl: timedelta = timedelta(days=14)
+    link_ttl: timedelta = timedelta(minutes=15)
+    max_upload_bytes: int = 2 * 1024**3
+    login_max_failures: int = 5  # failures before login attempts are slowed down
+    hash_workers: int = 0  # 0: one per CPU core
+
+    @model_validator(mode="after")
+    def _refuse_sample_secret(self) -> "Settings":
+        if self.secret_key and not self.demo and self.secret_key.get_secret_value() in SAMPLE_SECRETS:
+            raise ValueError("ACCORD_SECRET_KEY is a sample value; set a random secret (or unset it)")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Plain postgresql:// URLs mean psycopg 3, the driver we ship.
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            return url
+        return f"sqlite:///{(self.data_dir / 'accord.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def secret(self) -> str:
+        """The signing secret: configured, or generated once and kept in data_dir (never in the repo)."""
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()

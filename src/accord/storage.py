@@ -1,0 +1,168 @@
+"""Blob storage by content hash, behind one small interface: a local folder or an S3 bucket."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import urlparse
+
+from accord.config import Settings
+from accord.errors import InvalidInput, NotFound
+
+
+def _check(sha256: str) -> str:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidInput(f"not a sha256 hex digest: {sha256!r}")
+    return sha256
+
+
+class BlobStore(Protocol):
+    def exists(self, sha256: str) -> bool: ...
+    def put_file(self, sha256: str, src: Path) -> None: ...
+    def put_stream(self, sha256: str, stream: BinaryIO) -> None: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def size(self, sha256: str) -> int: ...
+    def delete(self, sha256: str) -> None: ...
+    def local_path(self, sha256: str) -> Path | None: ...
+    def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None: ...
+
+
+class LocalBlobStore:
+    """Files under root/ab/cd/<sha256>. Writes go to a temp file and are renamed, so a crash leaves no half blob."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.tmp = self.root / ".tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        _check(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def _commit(self, tmp_path: Path, sha256: str) -> None:
+        dest = self.path(sha256)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_path, dest)
+
+    def put_file(self, sha256: str, src: Path) -> None:
+        if self.exists(sha256):
+            return
+        fd, tmp = tempfile.mkstemp(dir=self.tmp)
+        os.close(fd)
+        try:
+            shutil.copyfile(src, tmp)  # copy_file_range/sendfile: the kernel moves the bytes
+            self._commit(Path(tmp), sha256)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def put_stream(self, sha256: str, stream: BinaryIO) -> None:
+        if self.exists(sha256):
+            return
+        fd, tmp = tempfile.mkstemp(dir=self.tmp)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, 1024 * 1024)
+            self._commit(Path(tmp), sha256)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self.path(sha256), "rb")
+        except FileNotFoundError:
+            raise NotFound(f"blob {sha256} is missing from storage") from None
+
+    def size(self, sha256: str) -> int:
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError:
+            raise NotFound(f"blob {sha256} is missing from storage") from None
+
+    def delete(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
+
+    def local_path(self, sha256: str) -> Path | None:
+        return self.path(sha256)
+
+    def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None:
+        return None
+
+
+class S3BlobStore:
+    """Objects at s3://bucket/prefix/<sha256> through the S3 API (AWS, MinIO, Ceph, moto in tests)."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None, client=None):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client or boto3.client("s3", endpoint_url=endpoint_url)
+
+    def key(self, sha256: str) -> str:
+        _check(sha256)
+        return f"{self.prefix}/{sha256}" if self.prefix else sha256
+
+    def exists(self, sha256: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def put_file(self, sha256: str, src: Path) -> None:
+        if not self.exists(sha256):
+            self.client.upload_file(str(src), self.bucket, self.key(sha256))
+
+    def put_stream(self, sha256: str, stream: BinaryIO) -> None:
+        if not self.exists(sha256):
+            self.client.upload_fileobj(stream, self.bucket, self.key(sha256))
+
+    def open(self, sha256: str) -> BinaryIO:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
+        except ClientError as exc:
+            raise NotFound(f"blob {sha256} is missing from storage") from exc
+
+    def size(self, sha256: str) -> int:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))["ContentLength"]
+        except ClientError as exc:
+            raise NotFound(f"blob {sha256} is missing from storage") from exc
+
+    def delete(self, sha256: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+
+    def local_path(self, sha256: str) -> Path | None:
+        return None
+
+    def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None:
+        params = {"Bucket": self.bucket, "Key": self.key(sha256)}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+
+def open_store(settings: Settings) -> BlobStore:
+    if not settings.storage_url:
+        return LocalBlobStore(settings.blob_dir)
+    url = urlparse(settings.storage_url)
+    if url.scheme == "s3":
+        return S3BlobStore(url.netloc, url.path, endpoint_url=settings.s3_endpoint_url)
+    if url.scheme in ("file", ""):
+        return LocalBlobStore(Path(url.path))
+    raise InvalidInput(f"unsupported ACCORD_STORAGE_URL scheme: {url.scheme!r} (use file:// or s3://)")

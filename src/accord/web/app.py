@@ -1,0 +1,109 @@
+"""The ASGI application: web pages, the REST API under /api/v1, static assets."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accord import errors
+from accord.runtime import Runtime, build
+from accord.web.csrf import CSRFMiddleware
+from accord.web.deps import CSRF_COOKIE
+from accord.web.templating import render
+
+log = logging.getLogger("accord.web")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def error_page(request: Request, status: int, title: str, detail: str, **extra):
+    if wants_json(request):
+        return problem(status, title, detail, **extra)
+    template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
+    return render(request, template, status_code=status, title=title, detail=detail, status=status)
+
+
+async def _csrf_refused(scope, receive, send):
+    request = Request(scope, receive)
+    response = error_page(request, 403, "Form expired or forged",
+                          "This form could not be accepted (missing or wrong CSRF token). "
+                          "Reload the page and try again; nothing was changed.")
+    await response(scope, receive, send)
+
+
+def create_app(rt: Runtime | None = None) -> FastAPI:
+    rt = rt or build()
+    app = FastAPI(title="Accord", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="License-gated distribution of human-subject image datasets.")
+    app.state.rt = rt
+
+    @app.exception_handler(errors.AccordError)
+    async def accord_error(request: Request, exc: errors.AccordError):
+        status = errors.lookup(errors.HTTP_STATUS, exc)
+        extra = {"field": exc.field} if exc.field else {}
+        extra.update(exc.details)
+        response = error_page(request, status, type(exc).__name__, exc.message, **extra)
+        if isinstance(exc, errors.RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, errors.NotAuthenticated) and not wants_json(request) and request.method == "GET":
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return error_page(request, 422, "Invalid input", detail, errors=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error",
+                          str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        request_id = uuid.uuid4().hex[:12]
+        log.exception("unhandled error, request id %s", request_id)
+        return error_page(request, 500, "Internal error",
+                          f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        new_csrf = getattr(request.state, "new_csrf", None)
+        if new_csrf and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
+                                secure=rt.settings.base_url.startswith("https"))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused)
+    from accord.web.static import static_dir
+
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from accord.api import router as api_router
+    from accord.web.routes import pages
+
+    app.include_router(api_router.router)
+    for router in pages():
+        app.include_router(router)

@@ -1,0 +1,89 @@
+"""FastAPI dependencies shared by the web pages and the API: runtime, session, current user, CSRF."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from accord.errors import NotAuthenticated, PermissionDenied
+from accord.identity import service as identity
+from accord.identity.models import User
+from accord.runtime import Runtime
+
+SESSION_COOKIE = "accord_session"
+CSRF_COOKIE = "accord_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_rt(request: Request) -> Runtime:
+    return request.app.state.rt
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    # Services commit their own unit of work; this only closes the session (never commits in teardown).
+    db = get_rt(request).session()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+Rt = Annotated[Runtime, Depends(get_rt)]
+Db = Annotated[Session, Depends(get_db)]
+
+
+def bearer_token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return None
+
+
+def optional_user(request: Request, db: Db) -> User | None:
+    if hasattr(request.state, "user"):
+        return request.state.user
+    token = bearer_token(request)
+    user = (identity.user_for_api_token(db, token) if token
+            else identity.user_for_session(db, request.cookies.get(SESSION_COOKIE)))
+    request.state.user = user
+    request.state.via_token = bool(token)
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated("please log in")
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if not user.is_admin:
+        raise PermissionDenied("this page is for administrators")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+# --- CSRF: a random cookie, echoed in each form (hidden field) or htmx request (header) ----------------
+
+def csrf_token(request: Request) -> str:
+    """The token for this browser; set as a cookie by the middleware when it is new."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    expected = request.cookies.get(CSRF_COOKIE)
+    return bool(expected and submitted and hmac.compare_digest(expected, submitted))

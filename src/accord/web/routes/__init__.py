@@ -1,0 +1,7 @@
+"""Browser pages, one module per domain."""
+
+
+def pages():
+    from accord.web.routes import admin, catalog, identity, jobs
+
+    return [identity.router, catalog.router, admin.router, jobs.router]

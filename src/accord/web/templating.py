@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from accord.web.deps import CSRF_FIELD, csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def _filesize(n: int | None) -> str:
+    if n is None:
+        return "–"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+templates.env.filters["filesize"] = _filesize
+templates.env.filters["thousands"] = lambda n: "–" if n is None else f"{n:,}"
+
+
+def render(request: Request, name: str, status_code: int = 200, **context):
+    user = getattr(request.state, "user", None)
+    context.setdefault("user", user)
+    context["csrf_token"] = csrf_token(request)
+    context["csrf_field"] = CSRF_FIELD
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
