@@ -4,3 +4,4 @@ from accord.catalog.models import Blob, Dataset, DatasetVersion, Item  # noqa: F
 from accord.db import Base  # noqa: F401
 from accord.identity.models import ApiToken, LoginThrottle, RoleGrant, User, WebSession  # noqa: F401
 from accord.jobs.models import Job  # noqa: F401
+from accord.notify.models import OutboxMessage  # noqa: F401

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: f2254546dd88
+Revision ID: 4be0d152758d
 Revises: 
-Create Date: 2026-11-23 16:02:29.767239
+Create Date: 2026-11-23 16:04:30.883872
 """
 from alembic import op
 import sqlalchemy as sa
 import accord.db
 
 
-revision = 'f2254546dd88'
+revision = '4be0d152758d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,24 @@ def upgrade() -> None:
     sa.Column('blocked_until', accord.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
     )
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('template', sa.String(length=100), nullable=False),
+    sa.Column('text_body', sa.Text(), nullable=False),
+    sa.Column('html_body', sa.Text(), nullable=True),
+    sa.Column('created_at', accord.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', accord.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', accord.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_sent_at'), ['sent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_to'), ['to'], unique=False)
+
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -219,6 +237,11 @@ def downgrade() -> None:
 
     op.drop_table('api_token')
     op.drop_table('user_account')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_to'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_sent_at'))
+
+    op.drop_table('outbox_message')
     op.drop_table('login_throttle')
     op.drop_table('blob')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
