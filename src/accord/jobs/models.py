@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, utcnow
@@ -20,8 +20,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     params: Mapped[dict] = mapped_column(default=dict)
     result: Mapped[dict] = mapped_column(default=dict)
-    done: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int | None]
+    done: Mapped[int] = mapped_column(BigInteger, default=0)  # progress units, often bytes: past 2**31
+    total: Mapped[int | None] = mapped_column(BigInteger)
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
