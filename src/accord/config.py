@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,18 @@ class Smtp(BaseModel):
     sender: str = "Accord <accord@localhost>"
 
 
+def parse_smtp_url(url: str, default_sender: str) -> Smtp:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtp+starttls") or not parts.hostname:
+        raise ValueError("ACCORD_SMTP_URL must look like smtp://user:pass@host:port or console://")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return Smtp(host=parts.hostname, port=parts.port or 25,
+                username=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None,
+                starttls=parts.scheme == "smtp+starttls" or query.get("starttls") in ("1", "true", "yes"),
+                sender=query.get("sender", default_sender))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore")
 
@@ -34,6 +47,9 @@ class Settings(BaseSettings):
     demo: bool = False
     jobs_immediate: bool = False  # run jobs inline (tests, one-off CLI use)
     smtp: Smtp = Smtp()
+    # smtp://user:pass@host:587?starttls=1&sender=... overrides `smtp`; console:// prints mail instead of
+    # sending it. Unset in demo mode means console://, so a demo needs no mail server.
+    smtp_url: str | None = None
     session_ttl: timedelta = timedelta(days=14)
     link_ttl: timedelta = timedelta(minutes=15)
     max_upload_bytes: int = 2 * 1024**3
@@ -45,6 +61,18 @@ class Settings(BaseSettings):
         if self.secret_key and not self.demo and self.secret_key.get_secret_value() in SAMPLE_SECRETS:
             raise ValueError("ACCORD_SECRET_KEY is a sample value; set a random secret (or unset it)")
         return self
+
+    @model_validator(mode="after")
+    def _apply_smtp_url(self) -> "Settings":
+        if self.smtp_url is None and self.demo:
+            self.smtp_url = "console://"
+        if self.smtp_url and self.smtp_url != "console://":
+            self.smtp = parse_smtp_url(self.smtp_url, self.smtp.sender)
+        return self
+
+    @property
+    def mail_to_console(self) -> bool:
+        return self.smtp_url == "console://"
 
     @property
     def sqlalchemy_url(self) -> str:
