@@ -1,0 +1,124 @@
+"""Background jobs: a row per job that the UI, API and CLI read to show status and progress."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.db import unit_of_work, utcnow
+from accord.errors import InvalidInput, NotFound
+from accord.jobs import queue
+from accord.jobs.models import Job
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
+log = logging.getLogger("accord.jobs")
+
+REPORT_INTERVAL = 0.5  # seconds between progress writes: enough for a progress bar, cheap for the database
+FINISHED = ("done", "failed")
+
+_last_report: dict[int, float] = {}
+_last_report_lock = threading.Lock()
+
+
+def create(db: Session, kind: str, params: dict, *, actor) -> Job:
+    """Record a queued job (not yet on the queue; see `submit`)."""
+    if kind not in queue.TASKS:
+        raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
+    with unit_of_work(db):
+        job = Job(kind=kind, params=dict(params), status="queued",
+                  created_by_id=getattr(actor, "id", None), message="waiting for a worker")
+        db.add(job)
+        db.flush()
+        audit.record(db, actor=actor, action="job.created", object=("job", job.id), data={"kind": kind})
+    return job
+
+
+def submit(rt: Runtime, kind: str, params: dict, *, actor) -> Job:
+    """Create the job row, then put it on the queue. The row is committed first, so a worker always finds it."""
+    with rt.session() as db:
+        job = create(db, kind, params, actor=actor)
+    queue.enqueue(rt, kind, job.id)
+    with rt.session() as db:
+        return get(db, job.id)
+
+
+def get(db: Session, job_id: int) -> Job:
+    job = db.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"there is no job {job_id}")
+    return job
+
+
+def get_for(db: Session, job_id: int, *, user) -> Job:
+    """A job as its creator or an administrator may see it; to anyone else it does not exist."""
+    job = get(db, job_id)
+    if user is None or not (user.is_admin or job.created_by_id == user.id):
+        raise NotFound(f"there is no job {job_id}")
+    return job
+
+
+def list_recent(db: Session, *, limit: int = 20, kind: str | None = None) -> list[Job]:
+    q = select(Job).order_by(Job.id.desc()).limit(limit)
+    if kind:
+        q = q.where(Job.kind == kind)
+    return list(db.scalars(q))
+
+
+def report(rt: Runtime, job_id: int, done: int, total: int | None, message: str, *,
+           now: float | None = None) -> bool:
+    """Save progress in its own short transaction, at most every REPORT_INTERVAL seconds per job.
+
+    Returns whether a row was written. Progress is telemetry, not a decision, so it is not audited.
+    """
+    now = time.monotonic() if now is None else now
+    with _last_report_lock:
+        last = _last_report.get(job_id)
+        finished = total is not None and done >= total
+        if last is not None and now - last < REPORT_INTERVAL and not finished:
+            return False
+        _last_report[job_id] = now
+    with rt.session() as db, unit_of_work(db):
+        job = get(db, job_id)
+        job.done, job.total, job.message = done, total, message[:1000]
+    return True
+
+
+def mark_running(rt: Runtime, job_id: int) -> Job:
+    with rt.session() as db, unit_of_work(db):
+        job = get(db, job_id)
+        job.status, job.started_at, job.message = "running", utcnow(), "started"
+        audit.record(db, actor="jobs", action="job.started", object=("job", job_id))
+    return job
+
+
+def mark_done(rt: Runtime, job_id: int, *, result: dict, message: str = "done") -> Job:
+    with rt.session() as db, unit_of_work(db):
+        job = get(db, job_id)
+        job.status, job.finished_at, job.result, job.message = "done", utcnow(), result, message
+        if job.total is not None:
+            job.done = job.total
+        audit.record(db, actor="jobs", action="job.done", object=("job", job_id), data=result)
+    _forget(job_id)
+    return job
+
+
+def mark_failed(rt: Runtime, job_id: int, *, error: str) -> Job:
+    """The error text is shown to the user; the traceback (if any) is logged by the caller."""
+    with rt.session() as db, unit_of_work(db):
+        job = get(db, job_id)
+        job.status, job.finished_at, job.error, job.message = "failed", utcnow(), error, "failed"
+        audit.record(db, actor="jobs", action="job.failed", object=("job", job_id), data={"error": error})
+    _forget(job_id)
+    return job
+
+
+def _forget(job_id: int) -> None:
+    with _last_report_lock:
+        _last_report.pop(job_id, None)

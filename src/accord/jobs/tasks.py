@@ -1,0 +1,21 @@
+"""The built-in tasks. Importing this module registers them (make_huey does it)."""
+from __future__ import annotations
+
+import importlib
+import logging
+
+from accord.jobs import ingest, queue  # noqa: F401  (ingest registers its task on import)
+
+log = logging.getLogger("accord.jobs")
+
+
+@queue.periodic("send_mail", queue.EVERY_MINUTE)
+def send_mail(rt) -> None:
+    """Send due outbox e-mails, when the notify domain provides `send_due`."""
+    try:
+        notify = importlib.import_module("accord.notify.service")
+    except ImportError:
+        return
+    send_due = getattr(notify, "send_due", None)
+    if send_due is not None:
+        send_due(rt)
