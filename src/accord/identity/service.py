@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,14 @@ from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
 from accord.identity.models import ROLES, ApiToken, LoginThrottle, RoleGrant, User, WebSession
+from accord.notify import service as notify
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is only a way to burn our CPU
 VERIFY_TTL = timedelta(days=2)
+THROTTLE_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+RESEND_INTERVAL = timedelta(minutes=2)
 
 
 def _sha(token: str) -> str:
@@ -37,18 +41,23 @@ def normalize_email(email: str) -> str:
 def check_password_strength(password: str, email: str = "") -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"the password may have at most {MAX_PASSWORD} characters", field="password")
     if email and password.lower() == email.lower():
         raise InvalidInput("the password must not be your e-mail address", field="password")
 
 
 # --- accounts -------------------------------------------------------------------------------------------
 
-def register(db: Session, *, email: str, name: str, password: str, actor=None) -> User:
-    """Create an applicant account; the e-mail stays unverified until the link is followed."""
+def register(db: Session, *, email: str, name: str, password: str, secret: str, base_url: str,
+             actor=None) -> User:
+    """Create an applicant account and send the verification link; the address is unverified until followed."""
     email = normalize_email(email)
     name = name.strip()
     if not name:
         raise InvalidInput("please give your name", field="name")
+    if len(name) > 200:
+        raise InvalidInput("a name may have at most 200 characters", field="name")
     check_password_strength(password, email)
     with unit_of_work(db):
         if db.scalar(select(User.id).where(User.email == email)):
@@ -59,6 +68,7 @@ def register(db: Session, *, email: str, name: str, password: str, actor=None) -
         db.flush()
         audit.record(db, actor=actor or user, action="user.registered", object=("user", user.id),
                      data={"email": email})
+        _enqueue_verification(db, user, secret=secret, base_url=base_url)
     return user
 
 
@@ -84,6 +94,10 @@ def create_user(db: Session, *, email: str, name: str, password: str, roles: lis
     return user
 
 
+def list_users(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.id)))
+
+
 def get_user(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
@@ -92,7 +106,7 @@ def get_user(db: Session, user_id: int) -> User:
 
 
 def user_by_email(db: Session, email: str) -> User:
-    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    user = db.scalar(select(User).where(User.email == _login_email(email)))
     if user is None:
         raise NotFound(f"no account with the e-mail address {email}")
     return user
@@ -101,11 +115,11 @@ def user_by_email(db: Session, email: str) -> User:
 # --- login throttling ----------------------------------------------------------------------------------
 
 def _backoff(failures: int, allowed: int) -> timedelta:
-    """No delay for the first few mistakes, then 2, 4, 8 ... seconds, capped at 15 minutes."""
+    """No wait after the first few mistakes, then 30 s, 1, 2, 4 ... minutes, at most 15 minutes."""
     over = failures - allowed
     if over < 0:
         return timedelta(0)
-    return timedelta(seconds=min(2 ** (over + 1), 900))
+    return timedelta(seconds=min(30 * 2 ** over, 900))
 
 
 def _throttle_check(db: Session, keys: list[str], now: datetime) -> None:
@@ -118,6 +132,8 @@ def _throttle_check(db: Session, keys: list[str], now: datetime) -> None:
 def _throttle_fail(db: Session, keys: list[str], now: datetime, allowed: int) -> None:
     for key in keys:
         row = db.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
+        if row.last_failure_at and now - row.last_failure_at > THROTTLE_WINDOW:
+            row.failures = 0  # a typo today does not count against last month's
         row.failures += 1
         row.last_failure_at = now
         delay = _backoff(row.failures, allowed)
@@ -129,7 +145,7 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "", al
                  now: datetime | None = None) -> User:
     """Check a password. Repeated failures slow further attempts for that account and that client."""
     now = now or utcnow()
-    email = email.strip().lower()
+    email = _login_email(email)
     keys = [f"email:{email}"] + ([f"client:{client}"] if client else [])
     _throttle_check(db, keys, now)
     user = db.scalar(select(User).where(User.email == email))
@@ -155,7 +171,16 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "", al
     return user
 
 
-def change_password(db: Session, user: User, *, old: str, new: str) -> None:
+def _login_email(email: str) -> str:
+    """The stored form of an address, or the lower-cased input when it is not an address at all."""
+    try:
+        return normalize_email(email)
+    except InvalidInput:
+        return email.strip().lower()
+
+
+def change_password(db: Session, user: User, *, old: str, new: str, keep_session: str | None = None) -> None:
+    """Set a new password and end every other browser session of this user."""
     try:
         _hasher.verify(user.password_hash or "", old)
     except (VerificationError, InvalidHashError):
@@ -164,6 +189,11 @@ def change_password(db: Session, user: User, *, old: str, new: str) -> None:
     with unit_of_work(db):
         user.password_hash = _hasher.hash(new)
         db.add(user)
+        others = select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+        if keep_session:
+            others = others.where(WebSession.token_hash != _sha(keep_session))
+        for row in db.scalars(others):
+            row.revoked_at = utcnow()
         audit.record(db, actor=user, action="user.password_changed", object=("user", user.id))
 
 
@@ -208,17 +238,21 @@ class NewToken:
     secret: str  # shown to the user once
 
 
-def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime | None = None) -> NewToken:
+def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime | None = None,
+                     actor=None) -> NewToken:
+    """A new personal token; its secret is in the result only, never stored in clear."""
     name = name.strip()
     if not name:
         raise InvalidInput("give the token a name, e.g. the machine it is for", field="name")
+    if len(name) > 100:
+        raise InvalidInput("a token name may have at most 100 characters", field="name")
     secret = "acc_" + secrets.token_urlsafe(32)
     with unit_of_work(db):
         row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_sha(secret),
                        expires_at=expires_at)
         db.add(row)
         db.flush()
-        audit.record(db, actor=user, action="api_token.created", object=("api_token", row.id),
+        audit.record(db, actor=actor or user, action="api_token.created", object=("api_token", row.id),
                      data={"name": name})
     return NewToken(row, secret)
 
@@ -234,33 +268,78 @@ def user_for_api_token(db: Session, secret: str | None, *, now: datetime | None 
     return None if user is None or user.disabled_at else user
 
 
+def get_api_token(db: Session, user: User, token_id: int) -> ApiToken:
+    row = db.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("no such token")
+    return row
+
+
 def list_api_tokens(db: Session, user: User) -> list[ApiToken]:
     return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
-def revoke_api_token(db: Session, user: User, token_id: int) -> None:
+def revoke_api_token(db: Session, user: User, token_id: int) -> ApiToken:
     with unit_of_work(db):
-        row = db.get(ApiToken, token_id)
-        if row is None or row.user_id != user.id:
-            raise NotFound("no such token")
+        row = get_api_token(db, user, token_id)
         if not row.revoked_at:
             row.revoked_at = utcnow()
             audit.record(db, actor=user, action="api_token.revoked", object=("api_token", row.id))
+    return row
 
 
 # --- e-mail verification -------------------------------------------------------------------------------
 
-def _verifier(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="accord.verify-email")
+class _ClockSigner(TimestampSigner):
+    """A TimestampSigner whose clock can be set, so link expiry is testable without waiting."""
+
+    def __init__(self, *args, at: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return int(self.at.timestamp()) if self.at else super().get_timestamp()
 
 
-def email_verification_token(secret: str, user: User) -> str:
-    return _verifier(secret).dumps({"u": user.id, "e": user.email})
+def _verifier(secret: str, now: datetime | None = None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="accord.verify-email", signer=_ClockSigner,
+                                  signer_kwargs={"at": now})
 
 
-def verify_email(db: Session, secret: str, token: str, *, max_age: timedelta = VERIFY_TTL) -> User:
+def email_verification_token(secret: str, user: User, *, now: datetime | None = None) -> str:
+    return _verifier(secret, now).dumps({"u": user.id, "e": user.email})
+
+
+def verification_link(secret: str, base_url: str, user: User) -> str:
+    return f"{base_url.rstrip('/')}/verify-email?token={email_verification_token(secret, user)}"
+
+
+def _enqueue_verification(db: Session, user: User, *, secret: str, base_url: str) -> None:
+    notify.enqueue(db, "verify-email", to=user.email, name=user.name, email=user.email,
+                   link=verification_link(secret, base_url, user), site=base_url,
+                   valid_days=VERIFY_TTL.days)
+
+
+def resend_verification(db: Session, user: User, *, secret: str, base_url: str,
+                        now: datetime | None = None) -> None:
+    """Send a fresh verification link, at most one every few minutes."""
+    now = now or utcnow()
+    if user.email_verified_at:
+        raise InvalidInput("your e-mail address is already confirmed")
+    last = notify.last_enqueued_at(db, to=user.email, template="verify-email")
+    if last and now - last < RESEND_INTERVAL:
+        wait = int((last + RESEND_INTERVAL - now).total_seconds()) + 1
+        raise RateLimited(f"a link was sent a moment ago; you can ask again in {wait} seconds", retry_after=wait)
+    with unit_of_work(db):
+        _enqueue_verification(db, user, secret=secret, base_url=base_url)
+        audit.record(db, actor=user, action="user.verification_resent", object=("user", user.id))
+
+
+def verify_email(db: Session, secret: str, token: str, *, max_age: timedelta = VERIFY_TTL,
+                 now: datetime | None = None) -> User:
+    """Mark the address confirmed if the signed link is genuine, unexpired and still names this address."""
     try:
-        data = _verifier(secret).loads(token, max_age=int(max_age.total_seconds()))
+        data = _verifier(secret, now).loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired:
         raise InvalidInput("this verification link has expired; ask for a new one") from None
     except BadSignature:
@@ -270,7 +349,7 @@ def verify_email(db: Session, secret: str, token: str, *, max_age: timedelta = V
         if user is None or user.email != data["e"]:
             raise InvalidInput("this verification link is not valid")
         if not user.email_verified_at:
-            user.email_verified_at = utcnow()
+            user.email_verified_at = now or utcnow()
             audit.record(db, actor=user, action="user.email_verified", object=("user", user.id))
     return user
 
@@ -297,11 +376,40 @@ def require_role(user: User | None, role: str, *, dataset_id: int | None = None)
     return user
 
 
+def dataset_id_for_slug(db: Session, slug: str) -> int:
+    """Roles name datasets by id; people (and the CLI) name them by slug."""
+    from accord.catalog.models import Dataset
+
+    dataset_id = db.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    if dataset_id is None:
+        raise NotFound(f"no dataset with the slug {slug!r}")
+    return dataset_id
+
+
+def _require_dataset(db: Session, dataset_id: int) -> None:
+    from accord.catalog.models import Dataset
+
+    if db.get(Dataset, dataset_id) is None:
+        raise NotFound(f"no dataset with the id {dataset_id}")
+
+
+def role_labels(db: Session, user: User) -> list[str]:
+    """'curator of llvip', 'admin': roles as people read them."""
+    from accord.catalog.models import Dataset
+
+    ids = {g.dataset_id for g in user.roles if g.dataset_id is not None}
+    slugs = dict(db.execute(select(Dataset.id, Dataset.slug).where(Dataset.id.in_(ids))).all())
+    return sorted(g.role if g.dataset_id is None else f"{g.role} of {slugs.get(g.dataset_id, g.dataset_id)}"
+                  for g in user.roles)
+
+
 def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor=None) -> RoleGrant:
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose from {', '.join(ROLES)}", field="role")
     if role in ("admin", "applicant") and dataset_id is not None:
         raise InvalidInput(f"the {role} role cannot be limited to one dataset", field="role")
+    if dataset_id is not None:
+        _require_dataset(db, dataset_id)
     with unit_of_work(db):
         existing = next((g for g in user.roles if g.role == role and g.dataset_id == dataset_id), None)
         if existing:
