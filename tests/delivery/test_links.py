@@ -1,0 +1,49 @@
+import pytest
+
+from accord.delivery import links
+
+SECRET = "s" * 40
+LINK = links.Link(user_id=5, grant_id=9, object="item:" + "a" * 64, expires=1_000)
+
+
+def test_a_fresh_link_checks_out():
+    token = links.sign(SECRET, LINK)
+    assert links.check(SECRET, token, object=LINK.object, now=999, user_id=5) == LINK
+
+
+def test_an_altered_link_is_refused():
+    token = links.sign(SECRET, LINK)
+    forged = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(links.LinkInvalid):
+        links.check(SECRET, forged, object=LINK.object, now=0)
+
+
+def test_a_link_signed_with_another_secret_is_refused():
+    with pytest.raises(links.LinkInvalid):
+        links.check(SECRET, links.sign("x" * 40, LINK), object=LINK.object, now=0)
+
+
+def test_a_link_for_another_object_is_refused():
+    with pytest.raises(links.LinkInvalid, match="another file"):
+        links.check(SECRET, links.sign(SECRET, LINK), object="item:" + "b" * 64, now=0)
+
+
+def test_an_expired_link_is_refused():
+    with pytest.raises(links.LinkExpired):
+        links.check(SECRET, links.sign(SECRET, LINK), object=LINK.object, now=1_000)
+
+
+def test_a_link_used_by_another_account_is_refused():
+    with pytest.raises(links.LinkForeign):
+        links.check(SECRET, links.sign(SECRET, LINK), object=LINK.object, now=0, user_id=6)
+
+
+def test_a_revoked_grant_stops_a_live_link():
+    with pytest.raises(links.GrantRevoked):
+        links.check(SECRET, links.sign(SECRET, LINK), object=LINK.object, now=0, revoked=lambda g: g == 9)
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "W10.xyz"])
+def test_garbage_tokens_are_refused(token):
+    with pytest.raises(links.LinkInvalid):
+        links.check(SECRET, token, object=LINK.object, now=0)
