@@ -1,3 +1,101 @@
-from fastapi import APIRouter
+"""/api/v1: who am I, personal API tokens, and e-mail + password → token for the CLI."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from accord.db import utcnow
+from accord.identity import service as identity
+from accord.identity.models import ApiToken, User
+from accord.web.deps import CurrentUser, Db, Rt
 
 router = APIRouter(tags=["identity"])
+
+
+class RoleOut(BaseModel):
+    role: str
+    dataset_id: int | None
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    email_verified: bool
+    roles: list[RoleOut]
+
+    @classmethod
+    def of(cls, user: User) -> "UserOut":
+        return cls(id=user.id, email=user.email, name=user.name, email_verified=user.email_verified_at is not None,
+                   roles=[RoleOut(role=g.role, dataset_id=g.dataset_id) for g in user.roles])
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, t: ApiToken) -> "TokenOut":
+        return cls(id=t.id, name=t.name, prefix=t.prefix, created_at=t.created_at, expires_at=t.expires_at,
+                   revoked_at=t.revoked_at)
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="the secret; shown in this response only")
+
+
+class TokenIn(BaseModel):
+    name: str = Field(max_length=100)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=2048)
+    token_name: str = Field(default="cli", max_length=100)
+
+
+def _new_token_out(new: identity.NewToken) -> NewTokenOut:
+    return NewTokenOut(**TokenOut.of(new.token).model_dump(), token=new.secret)
+
+
+@router.get("/users/me", response_model=UserOut)
+def me(user: CurrentUser):
+    return UserOut.of(user)
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(db: Db, user: CurrentUser):
+    return [TokenOut.of(t) for t in identity.list_api_tokens(db, user)]
+
+
+@router.post("/tokens", response_model=NewTokenOut, status_code=201)
+def create_token(body: TokenIn, db: Db, user: CurrentUser):
+    expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    return _new_token_out(identity.create_api_token(db, user, name=body.name, expires_at=expires))
+
+
+@router.get("/tokens/{token_id}", response_model=TokenOut)
+def get_token(token_id: int, db: Db, user: CurrentUser):
+    return TokenOut.of(identity.get_api_token(db, user, token_id))
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, db: Db, user: CurrentUser):
+    identity.revoke_api_token(db, user, token_id)
+    return Response(status_code=204)
+
+
+@router.post("/auth/token", response_model=NewTokenOut, status_code=201)
+def login_for_token(body: LoginIn, request: Request, db: Db, rt: Rt):
+    """Trade an e-mail address and password for a new API token (throttled like the login page)."""
+    user = identity.authenticate(db, email=body.email, password=body.password,
+                                 client=request.client.host if request.client else "",
+                                 allowed_failures=rt.settings.login_max_failures)
+    return _new_token_out(identity.create_api_token(db, user, name=body.token_name))
