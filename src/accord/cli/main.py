@@ -40,6 +40,7 @@ def _register() -> None:
     app.add_typer(datasets.app, name="dataset")
     app.add_typer(audit.app, name="audit")
     serve.register(app)
+    from accord.cli import demo; demo.register(app)  # noqa: E702
 
 
 _register()
