@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlparse
@@ -22,6 +23,9 @@ class BlobStore(Protocol):
     def exists(self, sha256: str) -> bool: ...
     def put_file(self, sha256: str, src: Path) -> None: ...
     def put_stream(self, sha256: str, stream: BinaryIO) -> None: ...
+    def put_bytes(self, sha256: str, data: bytes) -> None: ...
+    def temp_path(self) -> Path: ...
+    def put_temp(self, tmp_path: Path, sha256: str) -> None: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def size(self, sha256: str) -> int: ...
     def delete(self, sha256: str) -> None: ...
@@ -46,8 +50,34 @@ class LocalBlobStore:
 
     def _commit(self, tmp_path: Path, sha256: str) -> None:
         dest = self.path(sha256)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_path, dest)
+        try:
+            os.replace(tmp_path, dest)
+        except FileNotFoundError:  # first blob in this fan-out folder (cheaper than mkdir every time)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_path, dest)
+
+    def temp_path(self) -> Path:
+        """A fresh name in the store's tmp dir, on the same filesystem so committing is a rename."""
+        return self.tmp / f"{uuid.uuid4().hex}.part"
+
+    def put_temp(self, tmp_path: Path, sha256: str) -> None:
+        """Commit a finished temp file (from temp_path) under its hash; drop it if the blob exists."""
+        if self.exists(sha256):
+            Path(tmp_path).unlink(missing_ok=True)
+        else:
+            self._commit(Path(tmp_path), sha256)
+
+    def put_bytes(self, sha256: str, data: bytes) -> None:
+        if self.exists(sha256):
+            return
+        tmp = self.temp_path()
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+            self._commit(tmp, sha256)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def put_file(self, sha256: str, src: Path) -> None:
         if self.exists(sha256):
@@ -127,6 +157,20 @@ class S3BlobStore:
     def put_stream(self, sha256: str, stream: BinaryIO) -> None:
         if not self.exists(sha256):
             self.client.upload_fileobj(stream, self.bucket, self.key(sha256))
+
+    def put_bytes(self, sha256: str, data: bytes) -> None:
+        if not self.exists(sha256):
+            self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=data)
+
+    def temp_path(self) -> Path:
+        return Path(tempfile.gettempdir()) / f"accord-{uuid.uuid4().hex}.part"
+
+    def put_temp(self, tmp_path: Path, sha256: str) -> None:
+        """Upload a finished temp file (from temp_path) under its hash, then remove it."""
+        try:
+            self.put_file(sha256, Path(tmp_path))
+        finally:
+            Path(tmp_path).unlink(missing_ok=True)
 
     def open(self, sha256: str) -> BinaryIO:
         from botocore.exceptions import ClientError

@@ -1,0 +1,54 @@
+"""The manifest of a dataset version: what a licensee can check a download against.
+
+Format: JSON Lines, one object per item, sorted by path (Python string order, i.e. by code point):
+
+    {"attributes":{"scene":"street"},"media_type":"image/jpeg","path":"a/0001.jpg","sha256":"…","size":20480,"subject":"0042"}
+
+Each line is canonical JSON (keys sorted, no spaces, UTF-8, non-ASCII kept as is) followed by "\\n".
+The version's root hash is the SHA-256 of the manifest's bytes, so it is also the manifest blob's address
+(`manifest_sha256`): anyone holding the manifest can recompute the root hash with `sha256sum`, and the same
+files with the same labels always give the same root hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+FIELDS = ("path", "size", "sha256", "media_type", "subject", "attributes")
+
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def line(path: str, size: int, sha256: str, media_type: str, subject: str | None, attributes: dict) -> bytes:
+    return (_encode({"path": path, "size": size, "sha256": sha256, "media_type": media_type,
+                     "subject": subject, "attributes": attributes}) + "\n").encode()
+
+
+def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:
+    """Write rows (path, size, sha256, media_type, subject, attributes) already sorted by path.
+
+    Returns (sha256 of the bytes written, byte count)."""
+    digest = hashlib.sha256()
+    total = 0
+    buf: list[bytes] = []
+    for row in rows:
+        buf.append(line(*row))
+        if len(buf) >= 4096:
+            chunk = b"".join(buf)
+            digest.update(chunk)
+            out.write(chunk)
+            total += len(chunk)
+            buf.clear()
+    chunk = b"".join(buf)
+    digest.update(chunk)
+    out.write(chunk)
+    return digest.hexdigest(), total + len(chunk)
+
+
+def read(stream: BinaryIO) -> Iterator[dict]:
+    """The manifest's entries, one dict per line, streamed."""
+    for raw in stream:
+        if raw.strip():
+            yield json.loads(raw)

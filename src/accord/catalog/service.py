@@ -1,0 +1,334 @@
+"""The catalogue: datasets, their versions (draft → published → withdrawn) and items.
+
+Ingest lives in catalog/ingest.py and the manifest format in catalog/manifest.py; both are re-exported here.
+Actors given as a User are checked for the curator role (per dataset, or global to create a dataset);
+string actors ("cli", "demo") come from someone with shell access to the server and are trusted.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.catalog.ingest import ingest  # noqa: F401  (part of this service's interface)
+from accord.catalog.models import Dataset, DatasetVersion, Item
+from accord.catalog.schemas import DatasetCard
+from accord.db import unit_of_work, utcnow
+from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from accord.identity import service as identity
+from accord.identity.models import User
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")
+LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+MODALITY = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
+EDITABLE = ("title", "custodian", "summary", "description", "homepage", "modalities", "subject_count",
+            "image_count", "citation_bibtex", "terms_summary")
+
+
+def require_curator(actor, dataset_id: int | None) -> None:
+    """Users need the curator role (global when dataset_id is None); string actors are the server's shell."""
+    if actor is None or isinstance(actor, User):
+        identity.require_role(actor, "curator", dataset_id=dataset_id)
+
+
+def can_curate(user: User | None, dataset_id: int) -> bool:
+    return identity.has_role(user, "curator", dataset_id=dataset_id)
+
+
+# --- datasets --------------------------------------------------------------------------------------------
+
+def _text(value, field: str, *, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"the {field.replace('_', ' ')} is required", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"the {field.replace('_', ' ')} is too long (at most {limit} characters)", field=field)
+    return value
+
+
+def _count(value, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field.replace('_', ' ')} must be a whole number", field=field) from None
+    if value < 0:
+        raise InvalidInput(f"{field.replace('_', ' ')} cannot be negative", field=field)
+    return value
+
+
+def _clean(fields: dict) -> dict:
+    """Validate and normalise dataset fields; only the keys given are checked."""
+    out = {}
+    for key, value in fields.items():
+        if key in ("title", "custodian"):
+            out[key] = _text(value, key, limit=300, required=True)
+        elif key == "summary":
+            out[key] = _text(value, key, limit=500)
+        elif key in ("description", "citation_bibtex", "terms_summary"):
+            out[key] = _text(value, key, limit=100_000)
+        elif key == "homepage":
+            value = (value or "").strip() or None
+            if value and not re.match(r"^https?://[^\s/]+\S*$", value):
+                raise InvalidInput("the homepage must be an http(s) address", field="homepage")
+            out[key] = value
+        elif key == "modalities":
+            if isinstance(value, str):
+                value = value.split(",")
+            mods = [str(m).strip().lower() for m in value or () if str(m).strip()]
+            bad = [m for m in mods if not MODALITY.match(m)]
+            if bad:
+                raise InvalidInput(f"not a modality name: {bad[0]!r} (lowercase words, e.g. infrared)",
+                                   field="modalities")
+            out[key] = list(dict.fromkeys(mods))
+        elif key in ("subject_count", "image_count"):
+            out[key] = _count(value, key)
+        else:
+            raise InvalidInput(f"unknown dataset field {key!r}", field=key)
+    return out
+
+
+def create_dataset(db: Session, *, slug: str, title: str, custodian: str, summary: str = "",
+                   description: str = "", homepage: str | None = None, modalities=(),
+                   subject_count: int | None = None, image_count: int | None = None,
+                   citation_bibtex: str = "", terms_summary: str = "", actor) -> Dataset:
+    """Add a dataset to the catalogue (no versions yet)."""
+    slug = (slug or "").strip()
+    if not SLUG.match(slug):
+        raise InvalidInput("the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al",
+                           field="slug")
+    fields = _clean(dict(title=title, custodian=custodian, summary=summary, description=description,
+                         homepage=homepage, modalities=modalities, subject_count=subject_count,
+                         image_count=image_count, citation_bibtex=citation_bibtex, terms_summary=terms_summary))
+    require_curator(actor, None)
+    with unit_of_work(db):
+        if db.scalar(select(Dataset.id).where(Dataset.slug == slug)):
+            raise Conflict(f"a dataset with the slug {slug!r} already exists", field="slug")
+        ds = Dataset(slug=slug, created_by_id=actor.id if isinstance(actor, User) else None, **fields)
+        db.add(ds)
+        db.flush()
+        audit.record(db, actor=actor, action="dataset.created", object=("dataset", ds.id), data={"slug": slug})
+    return ds
+
+
+def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
+    """Change descriptive fields; versions and their items are untouched."""
+    ds = _dataset(db, dataset_id)
+    require_curator(actor, ds.id)
+    fields = _clean(fields)
+    with unit_of_work(db):
+        changed = {k: v for k, v in fields.items() if getattr(ds, k) != v}
+        for key, value in changed.items():
+            setattr(ds, key, value)
+        if changed:
+            audit.record(db, actor=actor, action="dataset.updated", object=("dataset", ds.id),
+                         data={"fields": sorted(changed)})
+    return ds
+
+
+def _dataset(db: Session, dataset_id: int) -> Dataset:
+    ds = db.get(Dataset, dataset_id)
+    if ds is None:
+        raise NotFound("no such dataset")
+    return ds
+
+
+def get_dataset(db: Session, slug: str) -> Dataset:
+    ds = db.scalar(select(Dataset).where(Dataset.slug == slug))
+    if ds is None:
+        raise NotFound(f"no dataset called {slug!r}")
+    return ds
+
+
+def search_datasets(db: Session, *, q: str | None = None, modality: str | None = None,
+                    custodian: str | None = None, include_drafts: bool = False) -> list[DatasetCard]:
+    """The catalogue listing; without include_drafts only datasets with a published version."""
+    query = select(Dataset).order_by(Dataset.title)
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(*(func.lower(col).like(like) for col in (
+            Dataset.title, Dataset.summary, Dataset.description, Dataset.custodian, Dataset.slug))))
+    if custodian:
+        query = query.where(Dataset.custodian == custodian)
+    cards = []
+    for ds in db.scalars(query):
+        # Modalities are a JSON list; the catalogue holds tens of datasets, so filter here on both databases.
+        if modality and modality.lower() not in ds.modalities:
+            continue
+        version = latest_published(db, ds.id)
+        if version is None:
+            if not include_drafts:
+                continue
+            version = ds.versions[-1] if ds.versions else None
+        has_preview = bool(version and version.status == "published" and db.scalar(
+            select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True)).limit(1)))
+        cards.append(DatasetCard(
+            slug=ds.slug, title=ds.title, custodian=ds.custodian, summary=ds.summary,
+            modalities=list(ds.modalities), subject_count=ds.subject_count, image_count=ds.image_count,
+            latest_version=version.label if version else None, file_count=version.file_count if version else 0,
+            total_bytes=version.total_bytes if version else 0, has_preview=has_preview))
+    return cards
+
+
+def list_custodians(db: Session, *, include_drafts: bool = False) -> list[str]:
+    return sorted({c.custodian for c in search_datasets(db, include_drafts=include_drafts)})
+
+
+def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
+    return sorted({m for c in search_datasets(db, include_drafts=include_drafts) for m in c.modalities})
+
+
+# --- versions --------------------------------------------------------------------------------------------
+
+def _version(db: Session, version_id: int) -> DatasetVersion:
+    version = db.get(DatasetVersion, version_id)
+    if version is None:
+        raise NotFound("no such dataset version")
+    return version
+
+
+def get_version(db: Session, dataset_slug: str, label: str) -> DatasetVersion:
+    ds = get_dataset(db, dataset_slug)
+    version = db.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id,
+                                                     DatasetVersion.label == label))
+    if version is None:
+        raise NotFound(f"{dataset_slug} has no version {label!r}")
+    return version
+
+
+def visible_versions(dataset: Dataset, user: User | None) -> list[DatasetVersion]:
+    """Curators see drafts too; everyone else sees published and withdrawn versions."""
+    if can_curate(user, dataset.id):
+        return list(dataset.versions)
+    return [v for v in dataset.versions if v.status != "draft"]
+
+
+def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "", actor) -> DatasetVersion:
+    """Open a new draft version, ready to ingest files into."""
+    ds = _dataset(db, dataset_id)
+    require_curator(actor, ds.id)
+    label = (label or "").strip()
+    if not LABEL.match(label):
+        raise InvalidInput("a version label is 1 to 40 letters, digits, dots, dashes or underscores, e.g. 1.0",
+                           field="label")
+    notes = _text(notes, "notes", limit=10_000)
+    with unit_of_work(db):
+        if db.scalar(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id,
+                                                     DatasetVersion.label == label)):
+            raise Conflict(f"{ds.slug} already has a version {label!r}", field="label")
+        version = DatasetVersion(dataset_id=ds.id, label=label, notes=notes, status="draft")
+        db.add(version)
+        db.flush()
+        audit.record(db, actor=actor, action="dataset_version.created", object=("dataset_version", version.id),
+                     data={"dataset": ds.slug, "label": label})
+    return version
+
+
+def _require_draft(version: DatasetVersion, doing: str) -> None:
+    if version.status != "draft":
+        raise IllegalTransition(f"version {version.label} is {version.status}; a published version never "
+                                f"changes, so it cannot {doing}. Create a new version instead.")
+
+
+def update_version(db: Session, version_id: int, *, actor, notes: str) -> DatasetVersion:
+    """Change a draft's release notes."""
+    version = _version(db, version_id)
+    require_curator(actor, version.dataset_id)
+    _require_draft(version, "be edited")
+    notes = _text(notes, "notes", limit=10_000)
+    with unit_of_work(db):
+        version.notes = notes
+        audit.record(db, actor=actor, action="dataset_version.updated", object=("dataset_version", version.id))
+    return version
+
+
+def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
+    """Freeze a draft with items: from now on its items and manifest never change."""
+    version = _version(db, version_id)
+    require_curator(actor, version.dataset_id)
+    _require_draft(version, "be published again")
+    if not version.file_count or not version.manifest_sha256:
+        raise InvalidInput(f"version {version.label} has no files yet; ingest a folder or archive first")
+    with unit_of_work(db):
+        version.status = "published"
+        version.published_at = utcnow()
+        audit.record(db, actor=actor, action="dataset_version.published", object=("dataset_version", version.id),
+                     data={"root_hash": version.root_hash, "file_count": version.file_count})
+    return version
+
+
+def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVersion:
+    """Stop offering a published version (e.g. after a removal request); its record stays."""
+    version = _version(db, version_id)
+    require_curator(actor, version.dataset_id)
+    reason = _text(reason, "reason", limit=2000, required=True)
+    if version.status != "published":
+        raise IllegalTransition(f"only a published version can be withdrawn; {version.label} is {version.status}")
+    with unit_of_work(db):
+        version.status = "withdrawn"
+        version.withdrawn_at = utcnow()
+        version.withdrawn_reason = reason
+        audit.record(db, actor=actor, action="dataset_version.withdrawn", object=("dataset_version", version.id),
+                     data={"reason": reason})
+    return version
+
+
+def delete_draft(db: Session, version_id: int, *, actor) -> None:
+    """Drop a draft and its items (blobs stay in the store: other versions may share them)."""
+    version = _version(db, version_id)
+    require_curator(actor, version.dataset_id)
+    _require_draft(version, "be deleted")
+    with unit_of_work(db):
+        audit.record(db, actor=actor, action="dataset_version.deleted", object=("dataset_version", version.id),
+                     data={"label": version.label})
+        db.delete(version)
+
+
+def latest_published(db: Session, dataset_id: int) -> DatasetVersion | None:
+    return db.scalar(select(DatasetVersion)
+                     .where(DatasetVersion.dataset_id == dataset_id, DatasetVersion.status == "published")
+                     .order_by(DatasetVersion.published_at.desc(), DatasetVersion.id.desc()).limit(1))
+
+
+# --- items -----------------------------------------------------------------------------------------------
+
+def preview_items(db: Session, dataset_id: int, *, limit: int = 200) -> list[Item]:
+    """The public preview subset of the newest published version."""
+    version = latest_published(db, dataset_id)
+    if version is None:
+        return []
+    return list(db.scalars(select(Item).where(Item.version_id == version.id, Item.preview.is_(True))
+                           .order_by(Item.path).limit(limit)))
+
+
+def list_items(db: Session, version_id: int, *, offset: int = 0, limit: int = 100,
+               subject: str | None = None) -> list[Item]:
+    query = select(Item).where(Item.version_id == version_id)
+    if subject is not None:
+        query = query.where(Item.subject == subject)
+    return list(db.scalars(query.order_by(Item.path).offset(max(offset, 0)).limit(min(max(limit, 1), 10_000))))
+
+
+def item_by_id(db: Session, item_id: int) -> Item:
+    item = db.get(Item, item_id)
+    if item is None:
+        raise NotFound("no such item")
+    return item
+
+
+def manifest_path_or_stream(rt, version_id: int) -> Path | BinaryIO:
+    """The version's manifest: a local file path when the store is a folder, else an open stream."""
+    with rt.session() as db:
+        version = _version(db, version_id)
+        sha = version.manifest_sha256
+    if not sha:
+        raise NotFound(f"version {version.label} has no manifest yet (nothing ingested)")
+    path = rt.store.local_path(sha)
+    if path is not None and path.exists():
+        return path
+    return rt.store.open(sha)
