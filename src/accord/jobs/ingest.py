@@ -72,11 +72,19 @@ def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor, upl
     source = Path(source)
     if not source.exists():
         raise InvalidInput(f"{source} does not exist on the server", field="path")
-    if source.is_file() and archive_format(source) is None:
+    kind = archive_format(source) if source.is_file() else "folder"
+    if kind is None:
         raise InvalidInput("this is not a .zip, .tar or .tar.gz archive", field="archive")
+    if uploaded:
+        source = source.rename(source.with_name(f"{source.stem}.{kind}"))  # ingest reads the format off the name
     params = {"version_id": version_id, "source": str(source), "delete_source": uploaded,
               "dataset": slug, "label": label}
-    return service.submit(rt, "ingest", params, actor=actor)
+    try:
+        return service.submit(rt, "ingest", params, actor=actor)
+    except BaseException:
+        if uploaded:
+            source.unlink(missing_ok=True)
+        raise
 
 
 @queue.task("ingest")

@@ -1,3 +1,125 @@
-from fastapi import APIRouter
+"""Curation pages: create datasets and versions, ingest (upload or server path), publish, withdraw."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+
+from accord.catalog import service as catalog
+from accord.errors import AccordError, Conflict, InvalidInput, PermissionDenied
+from accord.identity import service as identity
+from accord.identity.models import User
+from accord.jobs.ingest import check_ingest, start_ingest
+from accord.web import upload
+from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+DATASET_FIELDS = ("slug", "title", "custodian", "summary", "description", "homepage", "modalities",
+                  "subject_count", "image_count", "citation_bibtex", "terms_summary")
+
+
+def curator_user(user: CurrentUser) -> User:
+    """Administrators and global curators."""
+    if not identity.has_role(user, "curator"):
+        raise PermissionDenied("this page is for curators and administrators")
+    return user
+
+
+Curator = Annotated[User, Depends(curator_user)]
+
+
+def _back(slug: str, note: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/admin/datasets/{slug}" + (f"?note={note}" if note else ""), status_code=303)
+
+
+def _admin_home(request: Request, db, *, form: dict | None = None, errors: dict | None = None,
+                status_code: int = 200):
+    cards = catalog.search_datasets(db, include_drafts=True)
+    return render(request, "admin/index.html", status_code=status_code, cards=cards, form=form or {},
+                  errors=errors or {})
+
+
+@router.get("/admin")
+def admin_home(request: Request, db: Db, me: Curator):
+    return _admin_home(request, db)
+
+
+@router.post("/admin/datasets")
+def create_dataset(request: Request, db: Db, me: Curator, slug: Annotated[str, Form()] = "",
+                   title: Annotated[str, Form()] = "", custodian: Annotated[str, Form()] = "",
+                   summary: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+                   homepage: Annotated[str, Form()] = "", modalities: Annotated[str, Form()] = "",
+                   subject_count: Annotated[str, Form()] = "", image_count: Annotated[str, Form()] = "",
+                   citation_bibtex: Annotated[str, Form()] = "", terms_summary: Annotated[str, Form()] = ""):
+    form = dict(slug=slug, title=title, custodian=custodian, summary=summary, description=description,
+                homepage=homepage, modalities=modalities, subject_count=subject_count, image_count=image_count,
+                citation_bibtex=citation_bibtex, terms_summary=terms_summary)
+    try:
+        ds = catalog.create_dataset(db, **{**form, "homepage": homepage or None}, actor=me)
+    except (InvalidInput, Conflict) as exc:
+        # Show the message next to its field and keep what was typed.
+        errors = {exc.field if exc.field in DATASET_FIELDS else "_form": exc.message}
+        return _admin_home(request, db, form=form, errors=errors,
+                           status_code=409 if isinstance(exc, Conflict) else 422)
+    return _back(ds.slug, "created")
+
+
+@router.get("/admin/datasets/{slug}")
+def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = ""):
+    ds = catalog.get_dataset(db, slug)
+    return render(request, "admin/dataset.html", ds=ds, versions=list(reversed(ds.versions)), note=note,
+                  is_admin=me.is_admin, errors={})
+
+
+@router.post("/admin/datasets/{slug}/versions")
+def create_version(request: Request, slug: str, db: Db, me: Curator, label: Annotated[str, Form()] = "",
+                   notes: Annotated[str, Form()] = ""):
+    ds = catalog.get_dataset(db, slug)
+    try:
+        catalog.create_version(db, ds.id, label=label, notes=notes, actor=me)
+    except (InvalidInput, Conflict) as exc:
+        return render(request, "admin/dataset.html", status_code=409 if isinstance(exc, Conflict) else 422,
+                      ds=ds, versions=list(reversed(ds.versions)), note="", is_admin=me.is_admin,
+                      errors={"label": exc.message}, version_form={"label": label, "notes": notes})
+    return _back(slug, "version-created")
+
+
+@router.post("/admin/datasets/{slug}/versions/{label}/upload")
+async def upload_archive(request: Request, slug: str, label: str, rt: Rt, me: Curator):
+    """Stream the archive to data_dir/uploads, then queue an ingest job that deletes it when done."""
+    await run_in_threadpool(check_ingest, rt, slug, label, actor=me, uploaded=True)  # before reading gigabytes
+    received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
+                                    limit=rt.settings.max_upload_bytes)
+    try:
+        job = await run_in_threadpool(start_ingest, rt, slug, label, received.path, actor=me, uploaded=True)
+    except AccordError:
+        received.discard()
+        raise
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/admin/datasets/{slug}/versions/{label}/ingest-path")
+def ingest_path(slug: str, label: str, rt: Rt, me: Curator, path: Annotated[str, Form()] = ""):
+    if not path.strip():
+        raise InvalidInput("give the folder or archive path on the server", field="path")
+    job = start_ingest(rt, slug, label, Path(path.strip()), actor=me, uploaded=False)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/admin/datasets/{slug}/versions/{label}/publish")
+def publish(slug: str, label: str, db: Db, me: Curator):
+    version = catalog.get_version(db, slug, label)
+    catalog.publish(db, version.id, actor=me)
+    return _back(slug, "published")
+
+
+@router.post("/admin/datasets/{slug}/versions/{label}/withdraw")
+def withdraw(slug: str, label: str, db: Db, me: Curator, reason: Annotated[str, Form()] = ""):
+    version = catalog.get_version(db, slug, label)
+    catalog.withdraw(db, version.id, actor=me, reason=reason)
+    return _back(slug, "withdrawn")

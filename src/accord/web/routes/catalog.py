@@ -1,3 +1,64 @@
-from fastapi import APIRouter
+"""Public catalogue pages: the listing with search and filters, a dataset's page, its preview images."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, StreamingResponse
+
+from accord.catalog import service as catalog
+from accord.errors import NotFound
+from accord.web.deps import Db, OptionalUser, Rt
+from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+STRIP = 5  # preview thumbnails on a catalogue card
+GALLERY = 100  # preview images on a dataset page (SHHQ publishes exactly 100)
+
+
+def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
+    cards = catalog.search_datasets(db, q=q or None, modality=modality or None, custodian=custodian or None)
+    strips = {c.slug: [i.id for i in catalog.preview_items(db, catalog.get_dataset(db, c.slug).id, limit=STRIP)]
+              for c in cards if c.has_preview}
+    ctx = dict(cards=cards, strips=strips, q=q, modality=modality, custodian=custodian)
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
+        return render(request, "catalog/_results.html", **ctx)
+    return render(request, template, custodians=catalog.list_custodians(db),
+                  modalities=catalog.list_modalities(db), **ctx)
+
+
+@router.get("/")
+def index(request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = ""):
+    return _listing(request, db, "index.html", q, modality, custodian)
+
+
+@router.get("/datasets")
+def datasets(request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = ""):
+    return _listing(request, db, "catalog/list.html", q, modality, custodian)
+
+
+@router.get("/datasets/{slug}")
+def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
+    ds = catalog.get_dataset(db, slug)
+    versions = catalog.visible_versions(ds, user)
+    published = catalog.latest_published(db, ds.id)
+    return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
+                  preview=catalog.preview_items(db, ds.id, limit=GALLERY),
+                  can_curate=catalog.can_curate(user, ds.id))
+
+
+@router.get("/datasets/{slug}/preview/{item_id}")
+def preview_image(slug: str, item_id: int, db: Db, rt: Rt):
+    """Only items flagged preview in the dataset's newest published version are public."""
+    ds = catalog.get_dataset(db, slug)
+    published = catalog.latest_published(db, ds.id)
+    try:
+        item = catalog.item_by_id(db, item_id)
+    except NotFound:
+        item = None
+    if item is None or published is None or item.version_id != published.id or not item.preview:
+        raise NotFound("no such preview image")
+    headers = {"Cache-Control": "public, max-age=86400, immutable"}  # content-addressed: never changes
+    path = rt.store.local_path(item.sha256)
+    if path is not None and path.exists():
+        return FileResponse(path, media_type=item.media_type, headers=headers)
+    return StreamingResponse(rt.store.open(item.sha256), media_type=item.media_type, headers=headers)
