@@ -1,3 +1,108 @@
-from fastapi import APIRouter
+"""/api/v1/datasets: the catalogue, versions and manifests. Writes need the curator role (checked by the service)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, StreamingResponse
+
+from accord.catalog import service as catalog
+from accord.catalog.models import Dataset, DatasetVersion
+from accord.catalog.schemas import DatasetCard, DatasetIn, DatasetOut, ItemOut, VersionIn, VersionOut, WithdrawIn
+from accord.errors import NotFound
+from accord.identity.models import User
+from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
 
 router = APIRouter(tags=["catalog"])
+MANIFEST_TYPE = "application/jsonl"
+
+
+def _dataset_out(dataset: Dataset, user: User | None) -> DatasetOut:
+    out = DatasetOut.model_validate(dataset, from_attributes=True)
+    out.versions = [VersionOut.model_validate(v) for v in catalog.visible_versions(dataset, user)]
+    return out
+
+
+def _visible_dataset(db, slug: str, user: User | None) -> Dataset:
+    """Datasets with nothing published yet exist only for their curators."""
+    dataset = catalog.get_dataset(db, slug)
+    if not catalog.visible_versions(dataset, user) and not catalog.can_curate(user, dataset.id):
+        raise NotFound(f"no dataset called {slug!r}")
+    return dataset
+
+
+def _visible_version(db, slug: str, label: str, user: User | None) -> DatasetVersion:
+    version = catalog.get_version(db, slug, label)
+    if version.status == "draft" and not catalog.can_curate(user, version.dataset_id):
+        raise NotFound(f"{slug} has no version {label!r}")
+    return version
+
+
+@router.get("/datasets", response_model=list[DatasetCard], summary="Search the catalogue")
+def list_datasets(db: Db, q: Annotated[str | None, Query(max_length=200)] = None,
+                  modality: str | None = None, custodian: str | None = None) -> list[DatasetCard]:
+    return catalog.search_datasets(db, q=q, modality=modality, custodian=custodian)
+
+
+@router.get("/datasets/{slug}", response_model=DatasetOut)
+def show_dataset(slug: str, db: Db, user: OptionalUser) -> DatasetOut:
+    return _dataset_out(_visible_dataset(db, slug, user), user)
+
+
+@router.get("/datasets/{slug}/versions", response_model=list[VersionOut])
+def list_versions(slug: str, db: Db, user: OptionalUser) -> list[VersionOut]:
+    dataset = _visible_dataset(db, slug, user)
+    return [VersionOut.model_validate(v) for v in catalog.visible_versions(dataset, user)]
+
+
+@router.get("/datasets/{slug}/versions/{label}", response_model=VersionOut)
+def show_version(slug: str, label: str, db: Db, user: OptionalUser) -> VersionOut:
+    return VersionOut.model_validate(_visible_version(db, slug, label, user))
+
+
+@router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut])
+def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Annotated[int, Query(ge=0)] = 0,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100, subject: str | None = None) -> list[ItemOut]:
+    version = _visible_version(db, slug, label, user)
+    return [ItemOut.model_validate(i) for i in catalog.list_items(db, version.id, offset=offset, limit=limit,
+                                                                  subject=subject)]
+
+
+@router.get("/datasets/{slug}/versions/{label}/manifest", response_class=StreamingResponse,
+            responses={200: {"content": {MANIFEST_TYPE: {}}, "description": "JSON Lines, sorted by path"}})
+def manifest(slug: str, label: str, db: Db, rt: Rt, user: OptionalUser):
+    """The manifest (one JSON object per file); its SHA-256 is the version's root hash."""
+    version = _visible_version(db, slug, label, user)
+    source = catalog.manifest_path_or_stream(rt, version.id)
+    filename = f"{slug}-{label}.manifest.jsonl"
+    headers = {"X-Root-Hash": version.root_hash or ""}
+    if isinstance(source, Path):
+        return FileResponse(source, media_type=MANIFEST_TYPE, filename=filename, headers=headers)
+    return StreamingResponse(iter(lambda: source.read(1024 * 1024), b""), media_type=MANIFEST_TYPE,
+                             headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/datasets", response_model=DatasetOut, status_code=201)
+def create_dataset(body: DatasetIn, db: Db, user: CurrentUser) -> DatasetOut:
+    dataset = catalog.create_dataset(db, **body.model_dump(), actor=user)
+    return _dataset_out(dataset, user)
+
+
+@router.post("/datasets/{slug}/versions", response_model=VersionOut, status_code=201)
+def create_version(slug: str, body: VersionIn, db: Db, user: CurrentUser) -> VersionOut:
+    dataset = catalog.get_dataset(db, slug)
+    return VersionOut.model_validate(catalog.create_version(db, dataset.id, label=body.label, notes=body.notes,
+                                                            actor=user))
+
+
+@router.post("/datasets/{slug}/versions/{label}/publish", response_model=VersionOut)
+def publish(slug: str, label: str, db: Db, user: CurrentUser) -> VersionOut:
+    version = catalog.get_version(db, slug, label)
+    return VersionOut.model_validate(catalog.publish(db, version.id, actor=user))
+
+
+@router.post("/datasets/{slug}/versions/{label}/withdraw", response_model=VersionOut)
+def withdraw(slug: str, label: str, body: WithdrawIn, db: Db, user: CurrentUser) -> VersionOut:
+    version = catalog.get_version(db, slug, label)
+    return VersionOut.model_validate(catalog.withdraw(db, version.id, actor=user, reason=body.reason))

@@ -186,7 +186,8 @@ def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
 # --- versions --------------------------------------------------------------------------------------------
 
 def _version(db: Session, version_id: int) -> DatasetVersion:
-    version = db.get(DatasetVersion, version_id)
+    # populate_existing: an ingest commits through its own session, so a copy cached in this one may be stale.
+    version = db.get(DatasetVersion, version_id, populate_existing=True)
     if version is None:
         raise NotFound("no such dataset version")
     return version
