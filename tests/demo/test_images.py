@@ -92,6 +92,7 @@ def test_at_ustc_shows_every_volunteer_in_all_six_scenarios_in_rgb_and_ir(full):
         assert path.startswith(f"{row['attributes']['modality']}/{row['subject']}/")
         assert row["attributes"]["camera"].startswith("c")
     assert 8 <= generated.preview <= 12
+    assert {row["attributes"]["modality"] for row in labels.values() if row["preview"]} == {"rgb", "ir"}
 
 
 def test_shhq_images_are_1024_tall_512_wide_and_exactly_100_form_the_preview(full):

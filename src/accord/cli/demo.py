@@ -37,7 +37,7 @@ def _load_with_progress(rt, scale) -> load.DemoReport:
         return load.run(rt, scale=scale, progress=progress)
 
 
-def _print_report(rt, report: load.DemoReport) -> None:
+def _print_report(report: load.DemoReport, url: str) -> None:
     table = Table("dataset", "version", "files", "size", "preview", "this run", title="Demo catalogue")
     for d in report.datasets:
         table.add_row(d.slug, f"{d.version} {d.status}", f"{d.file_count:,}", _size(d.total_bytes),
@@ -53,7 +53,7 @@ def _print_report(rt, report: load.DemoReport) -> None:
     cli.out.print(logins)
     if not report.changed:
         cli.out.print("[green]Nothing to do:[/] the demo accounts and catalogue were already in place.")
-    cli.out.print(f"Open [bold]{rt.settings.base_url}[/] and sign in with a login above "
+    cli.out.print(f"Open [bold]{url}[/] and sign in with a login above "
                   "(passwords of accounts that already existed are left as they were).")
 
 
@@ -74,7 +74,7 @@ def demo(serve: bool = typer.Option(False, "--serve", help="serve the app after 
         cli.use_runtime(rt)
     dbmigrate.upgrade(rt.engine)
     report = _load_with_progress(rt, SMALL if small else FULL)
-    _print_report(rt, report)
+    _print_report(report, f"http://{host}:{port}" if serve else rt.settings.base_url)
     if serve:
         from accord.cli import serve as serve_cli  # imported late: it pulls in the web server
 

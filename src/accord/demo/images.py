@@ -267,10 +267,17 @@ def at_ustc(root: Path, scale: DemoScale = FULL, *, seed: int = 2025) -> Generat
                     img = _crop(thermal(worn, rng), rng, wall=((25, 25, 25), (50, 50, 50)),
                                 floor=((80, 80, 80), (65, 65, 65)), grey=True)
                 out.save(img, f"{modality}/{person}/{person}_{scenario}_c{camera:02d}_{shot + 1}.jpg",
-                         subject=person, preview=v == 1,
+                         subject=person, preview=_at_ustc_preview(v, scenario, modality),
                          attributes={"modality": modality, "scenario": scenario, "camera": f"c{camera:02d}",
                                      "time": "day" if modality == "rgb" else "night"})
     return out.write_labels()
+
+
+def _at_ustc_preview(volunteer: int, scenario: str, modality: str) -> bool:
+    """Ten preview crops mixing RGB and IR (listed by path, ir/ would otherwise fill the first thumbnails)."""
+    if volunteer == 1:
+        return modality == "rgb" or scenario.startswith("AD")
+    return volunteer == 2 and scenario == "DT-ST"
 
 
 # --- SHHQ: 1024 tall x 512 wide full-body images --------------------------------------------------------
