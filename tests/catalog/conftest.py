@@ -15,14 +15,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def make_tree(root: Path, n: int = 12, *, size: int = 2000, labels: bool = True) -> Path:
-    """n small images in two folders, plus one 3 MiB file and an accord-labels.jsonl for the first few."""
+    """n small images in two folders, a text file, one 5 MiB file (takes the large-file path) and
+    an accord-labels.jsonl for two of the images."""
     root.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         folder = root / ("visible" if i % 2 else "infrared")
         folder.mkdir(exist_ok=True)
         (folder / f"{i:04d}.jpg").write_bytes(JPEG + i.to_bytes(4, "big") + os.urandom(size))
     (root / "notes.txt").write_bytes(b"plain text\n")
-    (root / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    (root / "big.bin").write_bytes(os.urandom(5 * 1024 * 1024))
     if labels:
         lines = [{"path": "visible/0001.jpg", "subject": "0042", "attributes": {"scene": "street"},
                   "preview": True},
