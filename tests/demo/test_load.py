@@ -87,7 +87,7 @@ def test_a_run_interrupted_after_ingest_is_finished_by_the_next_run(rt):
         load.ensure_users(db, rt.settings)
         ds = catalog.create_dataset(db, **facts.SHHQ.as_fields(), actor="demo")
         draft = catalog.create_version(db, ds.id, label="1.0", actor="demo")
-    load._generate_and_ingest(rt, draft.id, "shhq", actor="demo", scale=SMALL, progress=None)
+    load.generate_and_ingest(rt, draft.id, "shhq", actor="demo", scale=SMALL)
     report = load.run(rt, scale=SMALL)
     shhq = next(d for d in report.datasets if d.slug == "shhq")
     assert shhq.changed and shhq.status == "published" and shhq.file_count == SMALL.shhq_images
@@ -126,8 +126,11 @@ def test_progress_is_reported_for_each_dataset(rt):
 def test_reset_removes_the_embedded_database_and_blobs_so_the_demo_loads_afresh(rt):
     load.run(rt, scale=SMALL)
     rt.engine.dispose()
+    (rt.settings.data_dir / "jobs.db").write_bytes(b"")  # the SQLite job queue of a served demo
+    (rt.settings.data_dir / "secret.key").write_text("generated-on-first-run")
     gone = load.reset(rt.settings)
-    assert rt.settings.data_dir / "accord.db" in gone and rt.settings.blob_dir in gone
+    assert {rt.settings.data_dir / "accord.db", rt.settings.data_dir / "jobs.db", rt.settings.blob_dir} <= set(gone)
+    assert (rt.settings.data_dir / "secret.key").read_text() == "generated-on-first-run"  # sessions stay valid
     assert not (rt.settings.data_dir / "accord.db").exists() and not rt.settings.blob_dir.exists()
     fresh = build(rt.settings)
     dbmigrate.upgrade(fresh.engine)

@@ -128,7 +128,7 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
                                          notes="Generated stand-in images for the Accord demo.")
         changed = True
     if version.status == "draft" and not version.file_count:
-        _generate_and_ingest(rt, version.id, facts.slug, actor=actor, scale=scale, progress=progress)
+        generate_and_ingest(rt, version.id, facts.slug, actor=actor, scale=scale, progress=progress)
         db.refresh(version)
         changed = True
     if version.status == "draft":
@@ -142,8 +142,9 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
                           preview_count=preview, changed=changed)
 
 
-def _generate_and_ingest(rt, version_id: int, slug: str, *, actor, scale: DemoScale,
-                         progress: Progress | None) -> None:
+def generate_and_ingest(rt, version_id: int, slug: str, *, actor, scale: DemoScale = FULL,
+                        progress: Progress | None = None) -> None:
+    """Generate one dataset's stand-in images and ingest them into an empty draft."""
     # Generated under the data dir; removed once ingested, since the blob store then holds every byte.
     workdir = Path(rt.settings.data_dir) / "demo" / slug
     shutil.rmtree(workdir, ignore_errors=True)  # a run killed while generating left a partial folder
@@ -180,7 +181,7 @@ def run(rt, *, scale: DemoScale = FULL, progress: Progress | None = None) -> Dem
 
 
 def reset(settings: Settings) -> list[Path]:
-    """Delete the embedded database and blob folder so the demo starts from nothing; returns what went.
+    """Delete the embedded database, job queue and blob folder so the demo starts afresh; returns what went.
 
     Only for the embedded default in demo mode: a configured database or bucket is never touched from here.
     The caller must dispose of any engine on the old database file and build a new runtime afterwards.
@@ -189,10 +190,10 @@ def reset(settings: Settings) -> list[Path]:
     if settings.database_url or settings.storage_url:
         raise InvalidInput("--reset only clears the embedded SQLite database and blob folder; this instance "
                            "uses a configured database or storage, so drop or empty those yourself")
-    db_file = settings.data_dir / "accord.db"
+    sqlite_files = [settings.data_dir / f"{name}{suffix}" for name in ("accord.db", "jobs.db")
+                    for suffix in ("", "-wal", "-shm")]  # jobs.db: queued jobs name rows that go too
     gone = []
-    for path in (db_file, db_file.with_name("accord.db-wal"), db_file.with_name("accord.db-shm"),
-                 settings.blob_dir, settings.data_dir / "demo"):
+    for path in (*sqlite_files, settings.blob_dir, settings.data_dir / "demo"):
         if path.is_dir():
             shutil.rmtree(path)
             gone.append(path)
