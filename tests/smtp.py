@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 for tests: `from tests.smtp import smtp_server` to use the fixture."""
+"""A real SMTP server (aiosmtpd) on 127.0.0.1; tests/conftest.py offers it as the `smtp_server` fixture."""
+
 from __future__ import annotations
 
 import email
@@ -27,8 +28,9 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content,
-                                                      policy=default_policy))
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -1,8 +1,9 @@
 """The route authorization matrix: every route, asked by every kind of user, answers as this table says.
 
-A new route fails `test_every_route_is_in_the_authorization_table` until it is added to EXPECT below: decide who
-may use it, add one line, and the matrix test checks it against the running app.
+A new route fails `test_every_route_is_in_the_authorization_table` until it is added to EXPECT below:
+decide who may use it, add one line, and the matrix test checks it against the running app.
 """
+
 from __future__ import annotations
 
 from fastapi.routing import APIRoute
@@ -26,7 +27,7 @@ CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, 
 
 SKIP = ("/static", "/api/docs", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
-# "ok": allowed (any answer but 401/403/404, a login redirect or a crash; 422 for the empty test body is fine).
+# "ok": allowed (any answer but 401/403/404, a login redirect or a crash; 422 for an empty body is fine).
 # "login": 401, or 303 to /login. "forbidden": 403. "hidden": 404 (exists, but not for this user).
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # accounts (web)
@@ -84,11 +85,16 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
     ("POST", "/login"): lambda role: {"data": {"email": "applicant@example.org", "password": PASSWORD}},
-    ("POST", "/api/v1/auth/token"): lambda role: {"json": {"email": "applicant@example.org", "password": PASSWORD}},
-    ("POST", "/api/v1/datasets"): lambda role: {"json": {"slug": f"matrix-{role}", "title": "Matrix",
-                                                         "custodian": "Example Lab"}},
+    ("POST", "/api/v1/auth/token"): lambda role: {
+        "json": {"email": "applicant@example.org", "password": PASSWORD}
+    },
+    ("POST", "/api/v1/datasets"): lambda role: {
+        "json": {"slug": f"matrix-{role}", "title": "Matrix", "custodian": "Example Lab"}
+    },
     ("POST", "/api/v1/datasets/{slug}/versions"): lambda role: {"json": {"label": f"2.0-{role}"}},
-    ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {
+        "json": {"reason": "matrix"}
+    },
 }
 
 
@@ -116,32 +122,52 @@ def test_every_route_is_in_the_authorization_table(app):
     stale = sorted(EXPECT.keys() - routes)
     assert not missing, (
         "routes missing from the authorization matrix; add a line to EXPECT in tests/test_authorization.py "
-        "saying who may use each:\n" + "\n".join(f'    ("{m}", "{p}"): PUBLIC|USERS|CURATORS|ADMINS,'
-                                                 for m, p in missing))
+        "saying who may use each:\n"
+        + "\n".join(f'    ("{m}", "{p}"): PUBLIC|USERS|CURATORS|ADMINS,' for m, p in missing)
+    )
     assert not stale, f"EXPECT names routes that no longer exist; remove them: {stale}"
 
 
-def _world(rt, tmp_path) -> dict:
-    """One user per role, each with a token, the dataset 'demo-ds' with published version 1.0, an admin's job."""
-    users = {"applicant": make_user(rt, "applicant@example.org"),
-             "curator": make_user(rt, "curator@example.org", "curator"),
-             "admin": make_user(rt, "admin@example.org", "admin")}
+def build_world(rt, tmp_path) -> dict:
+    """A user per role, each with a token; dataset 'demo-ds' with published version 1.0; an admin's job."""
+    users = {
+        "applicant": make_user(rt, "applicant@example.org"),
+        "curator": make_user(rt, "curator@example.org", "curator"),
+        "admin": make_user(rt, "admin@example.org", "admin"),
+    }
     dataset, version = published_dataset(rt, tmp_path, "demo-ds", title="Demo dataset", count=4, previews=2)
     with rt.session() as db:
-        tokens = {role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()}
+        tokens = {
+            role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()
+        }
         item = catalog.preview_items(db, dataset.id)[0]
-        job = jobs.create(db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"])
-    return {"users": users, "tokens": tokens, "slug": dataset.slug, "label": version.label, "item_id": item.id,
-            "job_id": job.id}
+        job = jobs.create(
+            db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"]
+        )
+    return {
+        "users": users,
+        "tokens": tokens,
+        "slug": dataset.slug,
+        "label": version.label,
+        "item_id": item.id,
+        "job_id": job.id,
+    }
 
 
-def _fill(path: str, role: str, world: dict) -> str:
-    values = {"slug": world["slug"], "label": world["label"], "item_id": world["item_id"],
-              "job_id": world["job_id"], "token_id": world["tokens"].get(role, world["tokens"]["admin"])}
+def fill_path(path: str, role: str, world: dict) -> str:
+    values = {
+        "slug": world["slug"],
+        "label": world["label"],
+        "item_id": world["item_id"],
+        "job_id": world["job_id"],
+        "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
+    }
     try:
         return path.format(**values)
     except KeyError as exc:
-        raise AssertionError(f"no test value for path parameter {exc} of {path}: add one to _fill()") from None
+        raise AssertionError(
+            f"no test value for path parameter {exc} of {path}: add one to fill_path()"
+        ) from None
 
 
 def _outcome(response) -> str:
@@ -154,24 +180,33 @@ def _outcome(response) -> str:
 
 
 def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
-    world = _world(rt, tmp_path)
+    world = build_world(rt, tmp_path)
     # Reads first, so that writes by the admin (publish, withdraw ...) cannot change what a read sees.
     routes = sorted(app_routes(app) & EXPECT.keys(), key=lambda mp: (mp[0] != "GET", mp[1], mp[0]))
     wrong = []
-    with TestClient(app, base_url="http://testserver", follow_redirects=False,
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False
+    ) as client:
         for method, path in routes:
             for role in ROLES:
                 client.cookies.clear()
                 client.cookies.set("accord_csrf", "matrix-csrf")  # authorization, not CSRF, is under test
                 if role != "anonymous":
                     with rt.session() as db:  # a fresh session each time: /logout ends only its own
-                        session = identity.start_session(db, world["users"][role], ttl=rt.settings.session_ttl)
+                        session = identity.start_session(
+                            db, world["users"][role], ttl=rt.settings.session_ttl
+                        )
                     client.cookies.set("accord_session", session)
-                response = client.request(method, _fill(path, role, world), headers={"X-CSRF-Token": "matrix-csrf"},
-                                          **BODIES.get((method, path), lambda r: {})(role))
+                response = client.request(
+                    method,
+                    fill_path(path, role, world),
+                    headers={"X-CSRF-Token": "matrix-csrf"},
+                    **BODIES.get((method, path), lambda r: {})(role),
+                )
                 got, expected = _outcome(response), EXPECT[(method, path)][role]
                 if got != expected:
-                    wrong.append(f"{method} {path} as {role}: expected {expected}, got {got} "
-                                 f"({response.status_code} {response.text[:120]!r})")
+                    wrong.append(
+                        f"{method} {path} as {role}: expected {expected}, got {got} "
+                        f"({response.status_code} {response.text[:120]!r})"
+                    )
     assert not wrong, "authorization matrix mismatches:\n" + "\n".join(wrong)

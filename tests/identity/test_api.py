@@ -1,4 +1,5 @@
 """/api/v1 identity: users/me, personal tokens, and e-mail + password → token for the CLI."""
+
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -28,8 +29,10 @@ def test_users_me_without_credentials_or_with_a_forged_token_is_401_problem_json
 
 def test_the_cli_trades_a_password_for_a_token_without_csrf(client, rt):
     make_user(rt, "ada@example.org")
-    response = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD,
-                                                       "token_name": "workstation"})
+    response = client.post(
+        "/api/v1/auth/token",
+        json={"email": "ada@example.org", "password": PASSWORD, "token_name": "workstation"},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["name"] == "workstation" and body["token"].startswith(body["prefix"])
@@ -39,7 +42,9 @@ def test_the_cli_trades_a_password_for_a_token_without_csrf(client, rt):
 def test_token_login_is_throttled_like_the_login_page(client, rt):
     make_user(rt, "ada@example.org")
     for _ in range(rt.settings.login_max_failures):
-        wrong = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": "guess guess"})
+        wrong = client.post(
+            "/api/v1/auth/token", json={"email": "ada@example.org", "password": "guess guess"}
+        )
         assert wrong.status_code == 401
     response = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
@@ -83,8 +88,9 @@ def test_a_browser_session_needs_the_csrf_header_to_create_a_token(client, rt):
 
 def test_an_invalid_body_is_a_422_naming_the_field(client, rt):
     make_user(rt, "ada@example.org")
-    response = client.post("/api/v1/tokens", json={"name": "x" * 101},
-                           headers=_bearer(api_token(rt, "ada@example.org")))
+    response = client.post(
+        "/api/v1/tokens", json={"name": "x" * 101}, headers=_bearer(api_token(rt, "ada@example.org"))
+    )
     assert response.status_code == 422 and "name" in response.json()["detail"]
 
 

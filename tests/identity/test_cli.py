@@ -1,4 +1,5 @@
 """accord user ...: create, grant, revoke-role, list, token."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,19 @@ def run(rt, monkeypatch, capsys):
 
 
 def test_a_user_created_on_the_command_line_can_log_in_on_the_web(run, client):
-    code, out, _ = run("user", "create", "ROOT@example.org", "--name", "Root", "--password-stdin",
-                       "--role", "admin", "--role", "curator", stdin=PASSWORD + "\n")
+    code, out, _ = run(
+        "user",
+        "create",
+        "ROOT@example.org",
+        "--name",
+        "Root",
+        "--password-stdin",
+        "--role",
+        "admin",
+        "--role",
+        "curator",
+        stdin=PASSWORD + "\n",
+    )
     assert code == 0 and "created root@example.org" in out and "admin" in out
     log_in(client, "root@example.org")
     assert client.get("/admin/outbox").status_code == 200

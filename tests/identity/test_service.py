@@ -1,4 +1,5 @@
-"""Accounts, passwords, login throttling, sessions, API tokens, e-mail verification and roles (both databases)."""
+"""Accounts, passwords, login throttling, sessions, API tokens, e-mail links and roles (both databases)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,13 +47,16 @@ def test_registering_an_existing_address_is_a_conflict_and_changes_nothing(db):
     assert (_count(db, User), _count(db, AuditEvent), _count(db, OutboxMessage)) == (1, events, mails)
 
 
-@pytest.mark.parametrize(("email", "password", "name", "field"), [
-    ("ada@example.org", "short", "Ada", "password"),
-    ("ada@example.org", "ada@example.org", "Ada", "password"),
-    ("ada@example.org", "x" * 2000, "Ada", "password"),
-    ("not-an-address", PASSWORD, "Ada", "email"),
-    ("ada@example.org", PASSWORD, "   ", "name"),
-])
+@pytest.mark.parametrize(
+    ("email", "password", "name", "field"),
+    [
+        ("ada@example.org", "short", "Ada", "password"),
+        ("ada@example.org", "ada@example.org", "Ada", "password"),
+        ("ada@example.org", "x" * 2000, "Ada", "password"),
+        ("not-an-address", PASSWORD, "Ada", "email"),
+        ("ada@example.org", PASSWORD, "   ", "name"),
+    ],
+)
 def test_bad_registrations_are_refused_with_the_field_and_leave_no_rows(db, email, password, name, field):
     with pytest.raises(InvalidInput) as exc:
         _register(db, email=email, password=password, name=name)
@@ -79,7 +83,10 @@ def test_many_wrong_passwords_block_even_the_right_one_until_the_wait_is_over(db
         identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=now + timedelta(seconds=10))
     assert exc.value.retry_after == 21
     later = now + timedelta(seconds=31)
-    assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=later).email == "ada@example.org"
+    assert (
+        identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=later).email
+        == "ada@example.org"
+    )
 
 
 def test_the_wait_doubles_with_every_further_failure():
@@ -91,11 +98,17 @@ def test_failures_from_one_client_are_throttled_across_accounts(db):
     now = utcnow()
     for i in range(5):
         with pytest.raises(NotAuthenticated):
-            identity.authenticate(db, email=f"u{i}@example.org", password="guess guess", client="10.0.0.9", now=now)
+            identity.authenticate(
+                db, email=f"u{i}@example.org", password="guess guess", client="10.0.0.9", now=now
+            )
     with pytest.raises(RateLimited):
-        identity.authenticate(db, email="other@example.org", password="guess guess", client="10.0.0.9", now=now)
+        identity.authenticate(
+            db, email="other@example.org", password="guess guess", client="10.0.0.9", now=now
+        )
     with pytest.raises(NotAuthenticated):  # another client is not affected
-        identity.authenticate(db, email="other@example.org", password="guess guess", client="10.0.0.8", now=now)
+        identity.authenticate(
+            db, email="other@example.org", password="guess guess", client="10.0.0.8", now=now
+        )
 
 
 def test_old_failures_are_forgotten_after_the_window(db):
@@ -161,7 +174,9 @@ def test_a_verification_link_confirms_the_address_once_and_forged_or_old_links_f
         identity.verify_email(db, SECRET, token[:-2] + "xx")
     with pytest.raises(InvalidInput, match="not valid"):
         identity.verify_email(db, "another secret entirely", token)
-    old = identity.email_verification_token(SECRET, user, now=utcnow() - identity.VERIFY_TTL - timedelta(minutes=1))
+    old = identity.email_verification_token(
+        SECRET, user, now=utcnow() - identity.VERIFY_TTL - timedelta(minutes=1)
+    )
     with pytest.raises(InvalidInput, match="expired"):
         identity.verify_email(db, SECRET, old)
     db.refresh(user)

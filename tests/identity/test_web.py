@@ -1,4 +1,5 @@
 """Account pages end to end: register, confirm by e-mail, log in and out, throttling, tokens, password."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,8 @@ from accord.identity.models import User, WebSession
 from accord.notify import service as notify
 from accord.notify.models import OutboxMessage
 from tests.conftest import make_settings
-from tests.identity.helpers import PASSWORD, api_token, csrf, log_in, make_user, post_form
-from tests.smtp import smtp_server, text_of  # noqa: F401  (fixture)
+from tests.identity.helpers import PASSWORD, log_in, make_user, post_form
+from tests.smtp import text_of
 
 
 @pytest.fixture
@@ -23,7 +24,9 @@ def settings(tmp_path, smtp_server):
 
 
 def _register(client, email="ada@example.org", password=PASSWORD, name="Ada Lovelace"):
-    return post_form(client, "/register", {"email": email, "name": name, "password": password}, page="/register")
+    return post_form(
+        client, "/register", {"email": email, "name": name, "password": password}, page="/register"
+    )
 
 
 def _users(rt) -> int:
@@ -64,18 +67,24 @@ def test_the_session_cookie_is_secure_when_the_site_is_served_over_https(tmp_pat
     assert "Secure" in response.headers["set-cookie"]
 
 
-@pytest.mark.parametrize(("data", "status", "message"), [
-    ({"password": "short"}, 422, "at least 10 characters"),
-    ({"email": "nonsense"}, 422, "not a valid e-mail address"),
-    ({"name": ""}, 422, "please give your name"),
-])
-def test_a_bad_registration_shows_the_error_next_to_the_field_and_creates_nothing(client, rt, data, status,
-                                                                                  message):
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"password": "short"}, 422, "at least 10 characters"),
+        ({"email": "nonsense"}, 422, "not a valid e-mail address"),
+        ({"name": ""}, 422, "please give your name"),
+    ],
+)
+def test_a_bad_registration_shows_the_error_next_to_the_field_and_creates_nothing(
+    client, rt, data, status, message
+):
     values = {"email": "ada@example.org", "name": "Ada", "password": PASSWORD, **data}
     response = _register(client, **values)
     assert response.status_code == status
     assert re.search(r'class="field-error" id="e-\w+">[^<]*' + re.escape(message), response.text)
-    assert 'aria-invalid="true"' in response.text and "accord_session" not in response.headers.get("set-cookie", "")
+    assert 'aria-invalid="true"' in response.text and "accord_session" not in response.headers.get(
+        "set-cookie", ""
+    )
     assert _users(rt) == 0
 
 
@@ -89,10 +98,14 @@ def test_registering_an_address_twice_is_refused_on_the_page(client, rt):
 def test_login_goes_to_the_next_page_but_never_to_another_site(client, rt):
     make_user(rt, "ada@example.org")
     assert 'name="next" value="/account"' in client.get("/login?next=/account").text
-    response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "/account"})
+    response = post_form(
+        client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "/account"}
+    )
     assert response.headers["location"] == "/account"
     for evil in ("//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)"):
-        response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": evil})
+        response = post_form(
+            client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": evil}
+        )
         assert response.status_code == 303 and response.headers["location"] == "/", evil
 
 
@@ -107,7 +120,10 @@ def test_a_wrong_password_shows_a_message_and_sets_no_session(client, rt):
 def test_many_wrong_passwords_give_429_and_refuse_even_the_right_password(client, rt):
     make_user(rt, "ada@example.org")
     for _ in range(rt.settings.login_max_failures):
-        assert post_form(client, "/login", {"email": "ada@example.org", "password": "guess guess"}).status_code == 401
+        assert (
+            post_form(client, "/login", {"email": "ada@example.org", "password": "guess guess"}).status_code
+            == 401
+        )
     response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
     assert "too many failed logins" in response.text
@@ -178,14 +194,23 @@ def test_an_empty_token_name_is_shown_next_to_the_field(client, rt):
 def test_changing_the_password_needs_the_current_one(client, rt):
     make_user(rt, "ada@example.org")
     log_in(client, "ada@example.org")
-    wrong = post_form(client, "/account/password", {"old_password": "nope nope nope", "new_password": "a brand new one"},
-                      page="/account")
+    wrong = post_form(
+        client,
+        "/account/password",
+        {"old_password": "nope nope nope", "new_password": "a brand new one"},
+        page="/account",
+    )
     assert wrong.status_code == 422 and 'id="e-old_password">the current password is wrong' in wrong.text
-    weak = post_form(client, "/account/password", {"old_password": PASSWORD, "new_password": "short"},
-                     page="/account")
+    weak = post_form(
+        client, "/account/password", {"old_password": PASSWORD, "new_password": "short"}, page="/account"
+    )
     assert weak.status_code == 422 and 'id="e-new_password"' in weak.text
-    ok = post_form(client, "/account/password", {"old_password": PASSWORD, "new_password": "a brand new one"},
-                   page="/account")
+    ok = post_form(
+        client,
+        "/account/password",
+        {"old_password": PASSWORD, "new_password": "a brand new one"},
+        page="/account",
+    )
     assert ok.headers["location"] == "/account?notice=password-changed"
     assert "were logged out" in client.get(ok.headers["location"]).text  # this session survives
     client.cookies.clear()
@@ -201,4 +226,8 @@ def test_admins_see_the_outbox_with_failed_attempts(client, rt):
     client.cookies.clear()
     log_in(client, "root@example.org")
     page = client.get("/admin/outbox")
-    assert page.status_code == 200 and "ada@example.org" in page.text and "Confirm your e-mail address" in page.text
+    assert (
+        page.status_code == 200
+        and "ada@example.org" in page.text
+        and "Confirm your e-mail address" in page.text
+    )

@@ -28,7 +28,8 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> "UserOut":
-        return cls(id=user.id, email=user.email, name=user.name, email_verified=user.email_verified_at is not None,
+        return cls(id=user.id, email=user.email, name=user.name,
+                   email_verified=user.email_verified_at is not None,
                    roles=[RoleOut(role=g.role, dataset_id=g.dataset_id) for g in user.roles])
 
 

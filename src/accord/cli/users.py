@@ -34,19 +34,22 @@ def create(email: str,
            name: str = typer.Option("", "--name", help="full name (default: the e-mail address)"),
            password: str | None = typer.Option(None, "--password", help="visible in the process list; "
                                                "prefer --password-stdin"),
-           password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
+           password_stdin: bool = typer.Option(False, "--password-stdin",
+                                               help="read the password from stdin"),
            role: list[str] = typer.Option([], "--role", help="a global role: admin, curator, reviewer "
                                           "(repeatable)")) -> None:
     """Create an account with a confirmed e-mail address."""
     secret = _password(password, password_stdin)
     with runtime().session() as db:
         user = identity.create_user(db, email=email, name=name, password=secret, roles=role)
-        out.print(f"[green]created[/] {user.email} (id {user.id}): {', '.join(identity.role_labels(db, user))}")
+        roles = ", ".join(identity.role_labels(db, user))
+        out.print(f"[green]created[/] {user.email} (id {user.id}): {roles}")
 
 
 @app.command()
 def grant(email: str, role: str,
-          dataset: str | None = typer.Option(None, "--dataset", help="limit the role to this dataset (slug)")) -> None:
+          dataset: str | None = typer.Option(None, "--dataset",
+                                             help="limit the role to this dataset (slug)")) -> None:
     """Give a user a role, globally or for one dataset."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)
@@ -56,7 +59,8 @@ def grant(email: str, role: str,
 
 @app.command("revoke-role")
 def revoke_role(email: str, role: str,
-                dataset: str | None = typer.Option(None, "--dataset", help="the dataset the role was for")) -> None:
+                dataset: str | None = typer.Option(None, "--dataset",
+                                                   help="the dataset the role was for")) -> None:
     """Take a role away from a user."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)
@@ -76,7 +80,8 @@ def list_users() -> None:
 
 
 @app.command()
-def token(email: str, name: str = typer.Option(..., "--name", help="what the token is for, e.g. a host")) -> None:
+def token(email: str,
+          name: str = typer.Option(..., "--name", help="what the token is for, e.g. a host")) -> None:
     """Create a personal API token and print it (once: only its hash is kept)."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)

@@ -51,7 +51,7 @@ def check_password_strength(password: str, email: str = "") -> None:
 
 def register(db: Session, *, email: str, name: str, password: str, secret: str, base_url: str,
              actor=None) -> User:
-    """Create an applicant account and send the verification link; the address is unverified until followed."""
+    """Create an applicant account and send the verification link; unverified until it is followed."""
     email = normalize_email(email)
     name = name.strip()
     if not name:
@@ -79,7 +79,8 @@ def create_user(db: Session, *, email: str, name: str, password: str, roles: lis
     check_password_strength(password, email)
     bad = [r for r in roles if r not in ROLES]
     if bad:
-        raise InvalidInput(f"unknown role(s): {', '.join(bad)}; choose from {', '.join(ROLES)}", field="roles")
+        raise InvalidInput(f"unknown role(s): {', '.join(bad)}; choose from {', '.join(ROLES)}",
+                           field="roles")
     with unit_of_work(db):
         if db.scalar(select(User.id).where(User.email == email)):
             raise Conflict(f"an account with the e-mail address {email} already exists", field="email")
@@ -329,7 +330,8 @@ def resend_verification(db: Session, user: User, *, secret: str, base_url: str,
     last = notify.last_enqueued_at(db, to=user.email, template="verify-email")
     if last and now - last < RESEND_INTERVAL:
         wait = int((last + RESEND_INTERVAL - now).total_seconds()) + 1
-        raise RateLimited(f"a link was sent a moment ago; you can ask again in {wait} seconds", retry_after=wait)
+        raise RateLimited(f"a link was sent a moment ago; you can ask again in {wait} seconds",
+                          retry_after=wait)
     with unit_of_work(db):
         _enqueue_verification(db, user, secret=secret, base_url=base_url)
         audit.record(db, actor=user, action="user.verification_resent", object=("user", user.id))

@@ -57,7 +57,8 @@ class SmtpTransport:
             if self.smtp.starttls:
                 conn.starttls()
             if self.smtp.username:
-                conn.login(self.smtp.username, self.smtp.password.get_secret_value() if self.smtp.password else "")
+                password = self.smtp.password.get_secret_value() if self.smtp.password else ""
+                conn.login(self.smtp.username, password)
             self._conn = conn
         self._conn.send_message(msg)
 

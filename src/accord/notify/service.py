@@ -1,4 +1,4 @@
-"""E-mail through an outbox: written in the caller's transaction, sent later by a job, retried until it goes."""
+"""E-mail through an outbox: written in the caller's transaction, sent by a job, retried until it goes."""
 from __future__ import annotations
 
 import logging
@@ -54,7 +54,7 @@ def _due(db: Session, now: datetime, limit: int) -> list[int]:
 
 
 def _claim(db: Session, msg_id: int, now: datetime) -> OutboxMessage | None:
-    """Take the message for this sender only (a conditional update works the same on SQLite and PostgreSQL)."""
+    """Take the message for this sender only (a conditional update: same on SQLite and PostgreSQL)."""
     with unit_of_work(db):
         claimed = db.execute(
             update(OutboxMessage)
@@ -95,7 +95,8 @@ def send_due(rt, now: datetime | None = None, limit: int = 100) -> SendReport:
             msg = _claim(db, msg_id, now)
             if msg is None:
                 continue  # another sender has it
-            email = mail.build_message(rt.settings.smtp.sender, msg.to, msg.subject, msg.text_body, msg.html_body)
+            email = mail.build_message(rt.settings.smtp.sender, msg.to, msg.subject, msg.text_body,
+                                       msg.html_body)
             try:
                 transport.send(email)
             except OSError as exc:  # smtplib's errors are OSErrors too

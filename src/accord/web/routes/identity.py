@@ -42,7 +42,8 @@ def _form_errors(exc: AccordError) -> dict[str, str]:
 def _login_response(rt, token: str, target: str) -> RedirectResponse:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(rt.settings.session_ttl.total_seconds()),
-                        httponly=True, samesite="lax", secure=rt.settings.base_url.startswith("https"), path="/")
+                        httponly=True, samesite="lax", secure=rt.settings.base_url.startswith("https"),
+                        path="/")
     return response
 
 
@@ -78,8 +79,8 @@ def login(request: Request, db: Db, rt: Rt, email: Annotated[str, Form()] = "",
                                      client=request.client.host if request.client else "",
                                      allowed_failures=rt.settings.login_max_failures)
     except AccordError as exc:
-        response = render(request, "identity/login.html", status_code=exc_status(exc), values={"email": email},
-                          errors={"form": exc.message}, next=target)
+        response = render(request, "identity/login.html", status_code=exc_status(exc),
+                          values={"email": email}, errors={"form": exc.message}, next=target)
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -146,10 +147,12 @@ def change_password(request: Request, db: Db, me: CurrentUser, old_password: Ann
                                  keep_session=request.cookies.get(SESSION_COOKIE))
     except AccordError as exc:
         field = "new_password" if exc.field == "password" else exc.field
-        return _account(request, db, me, status_code=exc_status(exc), errors={field or "password": exc.message})
+        return _account(request, db, me, status_code=exc_status(exc),
+                        errors={field or "password": exc.message})
     return RedirectResponse("/account?notice=password-changed", status_code=303)
 
 
 @router.get("/admin/outbox")
 def outbox(request: Request, db: Db, me: AdminUser):
-    return render(request, "identity/outbox.html", messages=notify.outbox(db), counts=notify.outbox_counts(db))
+    return render(request, "identity/outbox.html", messages=notify.outbox(db),
+                  counts=notify.outbox_counts(db))
