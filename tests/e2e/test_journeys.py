@@ -100,3 +100,31 @@ def test_an_admin_creates_ingests_and_publishes_a_dataset(page, live_server, tmp
     page.get_by_role("link", name="Night Walkers").click()
     expect(page.locator("ul.gallery img")).to_have_count(3)
     expect(page.locator("pre.citation")).to_have_text("@misc{walkers, title={Night Walkers}, year={2026}}")
+
+
+def test_the_job_page_follows_a_running_job_until_it_is_done(page, live):
+    """htmx polls the status fragment each second; the test moves the job on and the page follows."""
+    from accord.identity import service as identity
+    from accord.jobs import service as jobs
+
+    rt = live.rt
+    with rt.session() as db:
+        admin = identity.user_by_email(db, ADMIN_EMAIL)
+        job = jobs.create(db, "ingest", {"dataset": "llvip", "label": "1.0"}, actor=admin)
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+
+    page.goto(f"/jobs/{job.id}")
+    expect(page.locator("#job-state")).to_have_text("queued")
+    jobs.mark_running(rt, job.id)
+    jobs.report(rt, job.id, 40, 100, "hashing files")
+    expect(page.locator("#job-message")).to_have_text("hashing files")
+    expect(page.locator("#job-progress")).to_have_attribute("value", "40")
+    jobs.mark_done(rt, job.id, result={"file_count": 3, "total_bytes": 100, "new_blobs": 3, "seconds": 0.1,
+                                       "root_hash": "ab" * 32}, message="ingested 3 files")
+    expect(page.locator("#job-state")).to_have_text("done")
+    expect(page.get_by_role("link", name="Back to llvip")).to_be_visible()
+    expect(page.locator("#job-status")).not_to_have_attribute("hx-trigger", "every 1s")  # polling stopped

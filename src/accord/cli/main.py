@@ -48,7 +48,9 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # `raise typer.Exit(n)` comes back as a return value here
+            sys.exit(code)
     except errors.AccordError as exc:
         err.print(f"[bold red]error:[/] {exc.message}")
         sys.exit(errors.lookup(errors.EXIT_CODE, exc))

@@ -6,7 +6,8 @@ import multiprocessing
 
 import typer
 
-from accord.cli.main import err, out, runtime
+from accord.cli.main import out, runtime
+from accord.errors import InvalidInput
 
 APP_FACTORY = "accord.web.asgi:create"
 
@@ -60,8 +61,7 @@ def worker(threads: int = typer.Option(2, min=1, help="jobs run at the same time
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime()
     if rt.settings.jobs_immediate:
-        err.print("[bold red]error:[/] ACCORD_JOBS_IMMEDIATE is set: jobs run inline, there is nothing to consume")
-        raise typer.Exit(2)
+        raise InvalidInput("ACCORD_JOBS_IMMEDIATE is set: jobs run inline, there is nothing to consume")
     where = rt.settings.redis_url or rt.settings.data_dir / "jobs.db"
     out.print(f"[green]job worker[/] with {threads} thread(s) on {where}")
     rt.huey.create_consumer(workers=threads, worker_type="thread").run()

@@ -1,0 +1,88 @@
+"""`accord serve` for real: granian answers HTTP and the in-process worker drains the SQLite job queue."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accord import dbmigrate
+from accord.catalog import service as catalog
+from accord.jobs import service as jobs
+from accord.jobs.ingest import start_ingest
+from accord.runtime import build
+from tests.conftest import make_settings
+from tests.jobs.archives import image_zip
+from tests.smtp import free_port
+
+DEADLINE = 60.0
+
+
+def accord(*args: str, env: dict) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("accord")
+    return subprocess.Popen([str(exe), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(check, proc: subprocess.Popen, what: str):
+    """Call `check` until it returns something truthy; waiting on the process, which may die meanwhile."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        try:
+            proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"`accord` exited ({proc.returncode}) before {what}:\n{proc.stdout.read()}")
+    proc.terminate()
+    pytest.fail(f"no {what} within {DEADLINE:.0f}s:\n{proc.communicate(timeout=10)[0]}")
+
+
+def test_accord_serve_answers_http_and_runs_queued_jobs(tmp_path):
+    settings = make_settings(tmp_path, jobs_immediate=False)
+    rt = build(settings)
+    dbmigrate.upgrade(rt.engine)
+    with rt.session() as db:
+        ds = catalog.create_dataset(db, slug="served", title="Served", custodian="Lab", actor="cli")
+        catalog.create_version(db, ds.id, label="1", actor="cli")
+    port = free_port()
+    env = {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir),
+           "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(), "ACCORD_JOBS_IMMEDIATE": "false"}
+    proc = accord("serve", "--port", str(port), env=env)
+    try:
+        def home():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            except httpx.TransportError:
+                return None
+
+        assert wait_for(home, proc, "the web server answered").status_code == 200
+
+        # Queued by another process (as a web worker does); the serve process's worker must pick it up.
+        job = start_ingest(rt, "served", "1", image_zip(tmp_path / "a.zip", count=3), actor="cli", uploaded=False)
+
+        def finished():
+            with rt.session() as db:
+                row = jobs.get(db, job.id)
+            return row if row.status in jobs.FINISHED else None
+
+        row = wait_for(finished, proc, f"job {job.id} finished")
+        assert row.status == "done" and row.result["file_count"] == 3, row.error
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+        rt.engine.dispose()
+    assert f"Accord is running at http://127.0.0.1:{port}" in output
+    assert proc.returncode == 0, output
+
+
+def test_accord_worker_refuses_to_start_when_jobs_run_inline(tmp_path):
+    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "ACCORD_JOBS_IMMEDIATE": "true"}
+    proc = accord("worker", env=env)
+    output = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 2 and "there is nothing to consume" in " ".join(output.split())
