@@ -234,3 +234,9 @@ def test_bad_role_grants_are_refused_and_change_nothing(db):
         identity.revoke_role(db, user, "curator")
     db.refresh(user)
     assert [g.role for g in user.roles] == ["applicant"] and _count(db, AuditEvent) == events
+
+
+def test_an_absurdly_long_login_name_is_a_failed_login_not_a_crash(db):
+    with pytest.raises(NotAuthenticated):
+        identity.authenticate(db, email="x" * 5000, password="guess guess", client="10.0.0.1")
+    assert db.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "login.failed"

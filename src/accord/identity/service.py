@@ -154,7 +154,7 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "", al
                  now: datetime | None = None) -> User:
     """Check a password. Repeated failures slow further attempts for that account and that client."""
     now = now or utcnow()
-    email = _login_email(email)
+    email = _login_email(email)[:320]  # the longest address there is; keys and audit stay bounded
     keys = [f"email:{email}"] + ([f"client:{client}"] if client else [])
     _throttle_check(db, keys, now)
     user = db.scalar(select(User).where(User.email == email))
@@ -169,8 +169,8 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "", al
     with unit_of_work(db):
         if not ok:
             _throttle_fail(db, keys, now, allowed_failures)
-            audit.record(db, actor=email or "anonymous", action="login.failed", object=("user", email),
-                         data={"client": client})
+            audit.record(db, actor=email or "anonymous", action="login.failed",
+                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
         else:
             db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
             if _hasher.check_needs_rehash(user.password_hash):
