@@ -7,6 +7,12 @@ from accord.identity import service as identity
 
 
 @pytest.fixture
+def rt(db_rt):
+    """Job rows live in the database: these tests run on SQLite and on PostgreSQL."""
+    return db_rt
+
+
+@pytest.fixture
 def draft(rt):
     """A dataset with an empty draft version 1.0: (slug, label, version id)."""
     with rt.session() as db:

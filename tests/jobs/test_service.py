@@ -177,3 +177,30 @@ def test_a_job_is_visible_to_its_creator_and_admins_only(rt, draft, admin, curat
                                      roles=["curator"], actor="cli")
         with pytest.raises(NotFound):
             jobs.get_for(db, job.id, user=other)
+
+
+def test_progress_counts_beyond_two_gigabytes_are_stored(rt):
+    with rt.session() as db:
+        job = jobs.create(db, "ingest", {}, actor="cli")
+    jobs.report(rt, job.id, 5 * 2**31, 6 * 2**31, "hashing a large archive", now=1.0)
+    with rt.session() as db:
+        job = jobs.get(db, job.id)
+    assert (job.done, job.total) == (5 * 2**31, 6 * 2**31)
+
+
+def test_a_job_that_cannot_be_queued_is_marked_failed_not_left_waiting(tmp_path):
+    from accord import dbmigrate
+    from accord.runtime import build
+    from tests.conftest import make_settings
+
+    rt = build(make_settings(tmp_path, jobs_immediate=False, redis_url="redis://127.0.0.1:1/0"))
+    dbmigrate.upgrade(rt.engine)
+    with rt.session() as db:
+        ds = catalog.create_dataset(db, slug="lost", title="Lost", custodian="Lab", actor="cli")
+        catalog.create_version(db, ds.id, label="1", actor="cli")
+    with pytest.raises(Exception, match="(?i)connect"):
+        start_ingest(rt, "lost", "1", image_zip(tmp_path / "a.zip", count=1), actor="cli", uploaded=False)
+    with rt.session() as db:
+        job = db.scalar(select(Job))
+    assert job.status == "failed" and "could not be queued" in job.error
+    rt.engine.dispose()

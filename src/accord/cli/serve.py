@@ -56,7 +56,9 @@ def _granian(host: str, port: int, workers: int) -> None:
             factory=True, log_access=False).serve()
 
 
-def worker(threads: int = typer.Option(2, min=1, help="jobs run at the same time")) -> None:
+def worker(threads: int = typer.Option(2, min=1, help="jobs run at the same time"),
+           periodic: bool = typer.Option(True, help="also schedule periodic tasks (mail); keep it on in one "
+                                                    "worker only when several share a Redis queue")) -> None:
     """Run background jobs only (e.g. several of these against Redis)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime()
@@ -64,4 +66,4 @@ def worker(threads: int = typer.Option(2, min=1, help="jobs run at the same time
         raise InvalidInput("ACCORD_JOBS_IMMEDIATE is set: jobs run inline, there is nothing to consume")
     where = rt.settings.redis_url or rt.settings.data_dir / "jobs.db"
     out.print(f"[green]job worker[/] with {threads} thread(s) on {where}")
-    rt.huey.create_consumer(workers=threads, worker_type="thread").run()
+    rt.huey.create_consumer(workers=threads, worker_type="thread", periodic=periodic).run()

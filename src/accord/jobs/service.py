@@ -23,8 +23,7 @@ log = logging.getLogger("accord.jobs")
 REPORT_INTERVAL = 0.5  # seconds between progress writes: enough for a progress bar, cheap for the database
 FINISHED = ("done", "failed")
 
-_last_report: dict[int, float] = {}
-_last_report_lock = threading.Lock()
+_report_lock = threading.Lock()
 
 
 def create(db: Session, kind: str, params: dict, *, actor) -> Job:
@@ -44,7 +43,12 @@ def submit(rt: Runtime, kind: str, params: dict, *, actor) -> Job:
     """Create the job row, then put it on the queue. The row is committed first, so a worker always finds it."""
     with rt.session() as db:
         job = create(db, kind, params, actor=actor)
-    queue.enqueue(rt, kind, job.id)
+    try:
+        queue.enqueue(rt, kind, job.id)
+    except Exception as exc:  # e.g. Redis unreachable: say so on the job instead of leaving it queued forever
+        log.exception("could not queue job %s", job.id)
+        mark_failed(rt, job.id, error=f"the job could not be queued ({type(exc).__name__}: {exc})")
+        raise
     with rt.session() as db:
         return get(db, job.id)
 
@@ -78,12 +82,13 @@ def report(rt: Runtime, job_id: int, done: int, total: int | None, message: str,
     Returns whether a row was written. Progress is telemetry, not a decision, so it is not audited.
     """
     now = time.monotonic() if now is None else now
-    with _last_report_lock:
-        last = _last_report.get(job_id)
+    with _report_lock:
+        last_report = _report_times(rt)
+        last = last_report.get(job_id)
         finished = total is not None and done >= total
-        if last is not None and now - last < REPORT_INTERVAL and not finished:
+        if last is not None and 0 <= now - last < REPORT_INTERVAL and not finished:
             return False
-        _last_report[job_id] = now
+        last_report[job_id] = now
     with rt.session() as db, unit_of_work(db):
         job = get(db, job_id)
         job.done, job.total, job.message = done, total, message[:1000]
@@ -105,7 +110,7 @@ def mark_done(rt: Runtime, job_id: int, *, result: dict, message: str = "done") 
         if job.total is not None:
             job.done = job.total
         audit.record(db, actor="jobs", action="job.done", object=("job", job_id), data=result)
-    _forget(job_id)
+    _forget(rt, job_id)
     return job
 
 
@@ -115,10 +120,15 @@ def mark_failed(rt: Runtime, job_id: int, *, error: str) -> Job:
         job = get(db, job_id)
         job.status, job.finished_at, job.error, job.message = "failed", utcnow(), error, "failed"
         audit.record(db, actor="jobs", action="job.failed", object=("job", job_id), data={"error": error})
-    _forget(job_id)
+    _forget(rt, job_id)
     return job
 
 
-def _forget(job_id: int) -> None:
-    with _last_report_lock:
-        _last_report.pop(job_id, None)
+def _report_times(rt: Runtime) -> dict[int, float]:
+    # Kept per runtime: job ids restart in every database, so one process-wide table would mix them up.
+    return rt._extras.setdefault("job_report_times", {})
+
+
+def _forget(rt: Runtime, job_id: int) -> None:
+    with _report_lock:
+        _report_times(rt).pop(job_id, None)
