@@ -21,12 +21,6 @@ ADMIN_PASSWORD = "an admin passphrase for e2e"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if Path(str(item.fspath)).parent == Path(__file__).parent:
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
     """The whole app with a demo-like catalogue; jobs run inline so an upload's job is done on redirect."""

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, SCREENSHOTS
 from tests.jobs.archives import image_zip
+
+pytestmark = pytest.mark.e2e
 
 
 def test_a_visitor_browses_searches_and_reads_a_dataset_page(page, browser, live_server):
