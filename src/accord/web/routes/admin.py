@@ -90,8 +90,9 @@ def create_version(request: Request, slug: str, db: Db, me: Curator, label: Anno
 
 
 @router.post("/admin/datasets/{slug}/versions/{label}/upload")
-async def upload_archive(request: Request, slug: str, label: str, rt: Rt, me: Curator):
+async def upload_archive(request: Request, slug: str, label: str, rt: Rt, db: Db, me: Curator):
     """Stream the archive to data_dir/uploads, then queue an ingest job that deletes it when done."""
+    db.close()  # hand the connection back: an upload can take minutes and needs no database meanwhile
     await run_in_threadpool(check_ingest, rt, slug, label, actor=me, uploaded=True)  # before reading gigabytes
     received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
                                     limit=rt.settings.max_upload_bytes)
