@@ -1,7 +1,9 @@
 """Blob storage by content hash, behind one small interface: a local folder or an S3 bucket."""
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -13,8 +15,11 @@ from accord.config import Settings
 from accord.errors import InvalidInput, NotFound
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def _check(sha256: str) -> str:
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         raise InvalidInput(f"not a sha256 hex digest: {sha256!r}")
     return sha256
 
@@ -34,26 +39,33 @@ class BlobStore(Protocol):
 
 
 class LocalBlobStore:
-    """Files under root/ab/cd/<sha256>. Writes go to a temp file and are renamed, so a crash leaves no half blob."""
+    """Files under root/ab/<sha256>. Writes go to a temp file and are renamed, so a crash leaves no half blob.
+
+    One level of 256 folders (as git does): a second level would cost a mkdir for most of the first ~65,000
+    blobs, and creating entries is the slow part of storing many small files."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self.tmp = self.root / ".tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self._root = str(self.root)  # plain strings on the per-blob path: pathlib costs more than the syscall
+
+    def _file(self, sha256: str) -> str:
+        _check(sha256)
+        return f"{self._root}/{sha256[:2]}/{sha256}"
 
     def path(self, sha256: str) -> Path:
-        _check(sha256)
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return Path(self._file(sha256))
 
     def exists(self, sha256: str) -> bool:
-        return self.path(sha256).exists()
+        return os.path.exists(self._file(sha256))
 
-    def _commit(self, tmp_path: Path, sha256: str) -> None:
-        dest = self.path(sha256)
+    def _commit(self, tmp_path, sha256: str) -> None:
+        dest = self._file(sha256)
         try:
             os.replace(tmp_path, dest)
         except FileNotFoundError:  # first blob in this fan-out folder (cheaper than mkdir every time)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
             os.replace(tmp_path, dest)
 
     def temp_path(self) -> Path:
@@ -70,13 +82,19 @@ class LocalBlobStore:
     def put_bytes(self, sha256: str, data: bytes) -> None:
         if self.exists(sha256):
             return
-        tmp = self.temp_path()
+        tmp = f"{self._root}/.tmp/{uuid.uuid4().hex}.part"
         try:
-            with open(tmp, "wb") as out:
-                out.write(data)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             self._commit(tmp, sha256)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
 
     def put_file(self, sha256: str, src: Path) -> None:

@@ -81,6 +81,10 @@ def test_a_folder_becomes_items_with_blobs_labels_and_a_sorted_manifest(db_rt, t
     assert set(entries[0]) == {"path", "size", "sha256", "media_type", "subject", "attributes"}
     assert version.ingested_at is not None and version.file_count == 14
     with db_rt.session() as db:
+        blob = db.get(Blob, items["visible/0001.jpg"].sha256)
+        assert (blob.size, blob.created_at) == (labelled.size, version.ingested_at)
+        assert db.scalar(select(func.count()).select_from(Blob)) == 15  # 14 distinct files and the manifest
+    with db_rt.session() as db:
         actions = list(db.scalars(select(AuditEvent.action)))
     assert actions.count("dataset_version.ingested") == 1
 
@@ -96,9 +100,26 @@ def test_identical_files_are_stored_once_and_a_second_version_adds_no_blobs(rt, 
         v2 = catalog.create_version(db, ds.id, label="2.0", actor="cli")
     first = _ingest(rt, v1, source)
     second = _ingest(rt, v2, source)
-    assert (first.file_count, first.new_blobs, second.new_blobs) == (3, 1, 0)
+    assert (first.file_count, first.new_blobs, second.new_blobs) == (3, 2, 0)  # the content and the manifest
     assert first.root_hash == second.root_hash
     assert len(_stored_blobs(rt)) == 2  # the content and the manifest
+
+
+def test_worker_processes_and_threads_record_the_same_items(rt, tree, monkeypatch):
+    from accord.catalog import ingest as ingest_module
+
+    with rt.session() as db:
+        ds = catalog.create_dataset(db, slug="two-ways", title="T", custodian="C", actor="cli")
+        by_thread, by_process = (catalog.create_version(db, ds.id, label=label, actor="cli") for label in "tp")
+    first = _ingest(rt, by_thread, tree)
+    monkeypatch.setattr(ingest_module, "PROCESS_MIN_FILES", 1)  # the real pool, on a tree small enough for a test
+    (tree / "visible" / "extra.jpg").write_bytes(b"\xff\xd8\xff only here")
+    second = _ingest(rt, by_process, tree)
+    assert (second.file_count, second.new_blobs) == (first.file_count + 1, 2)  # the new file and manifest
+    items = _items(rt, by_process.id)
+    assert items["visible/extra.jpg"].media_type == "image/jpeg"
+    assert {p: i.sha256 for p, i in items.items() if p != "visible/extra.jpg"} == {
+        p: i.sha256 for p, i in _items(rt, by_thread.id).items()}
 
 
 def _zip_of(tree: Path, target: Path) -> Path:
@@ -127,7 +148,7 @@ def test_progress_is_reported_and_ends_at_the_total(rt, rt_draft, tree):
     _, version = rt_draft
     calls = []
     _ingest(rt, version, tree, progress=lambda done, total, message: calls.append((done, total, message)))
-    assert calls[-1][0] == calls[-1][1] > 0 and "ingested 14 files" in calls[-1][2]
+    assert calls[-1] == (14, 14, "ingested 14 files")
     assert any("saving" in message for _, _, message in calls)
 
 
@@ -351,3 +372,14 @@ def test_the_manifest_reader_yields_what_was_written():
     assert size == len(out.getvalue()) and sha == hashlib.sha256(out.getvalue()).hexdigest()
     out.seek(0)
     assert [e["path"] for e in manifest.read(out)] == ["a", "b/ü"]
+
+
+@pytest.mark.parametrize("row", [
+    ("a/b.jpg", 0, "0" * 64, "image/jpeg", None, {}),
+    ('q"uo\\te/ü 漢字\n.png', 12345678901, "f" * 64, "image/png", "0042", {"scene": "street", "n": [1, None]}),
+    ("x", 1, "a" * 64, "text/plain", "\u2028", {"z": {"b": 1, "a": "é"}}),
+])
+def test_each_manifest_line_is_canonical_json(row):
+    expected = json.dumps(dict(zip(manifest.FIELDS, row)), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False) + "\n"
+    assert manifest.line(*row) == expected.encode()

@@ -19,11 +19,16 @@ from typing import BinaryIO
 FIELDS = ("path", "size", "sha256", "media_type", "subject", "attributes")
 
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_string = json.encoder.encode_basestring  # what _encode uses for strings (the C version when available)
 
 
 def line(path: str, size: int, sha256: str, media_type: str, subject: str | None, attributes: dict) -> bytes:
-    return (_encode({"path": path, "size": size, "sha256": sha256, "media_type": media_type,
-                     "subject": subject, "attributes": attributes}) + "\n").encode()
+    """One canonical line. Spelled out with the keys in sorted order: three times faster than encoding a dict
+    (millions of lines for CION-AL); tests check it against json.dumps(sort_keys=True)."""
+    subject = "null" if subject is None else _string(str(subject))
+    attributes = _encode(attributes) if attributes else "{}"
+    return (f'{{"attributes":{attributes},"media_type":{_string(media_type)},"path":{_string(path)},'
+            f'"sha256":{_string(sha256)},"size":{int(size)},"subject":{subject}}}\n').encode()
 
 
 def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:

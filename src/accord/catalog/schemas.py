@@ -98,5 +98,5 @@ class IngestResult(BaseModel):
     file_count: int
     total_bytes: int
     root_hash: str
-    new_blobs: int  # blobs this ingest added to the catalogue (the rest were already stored)
+    new_blobs: int  # blobs this ingest added to the catalogue, the manifest included (the rest were known)
     seconds: float

@@ -77,8 +77,8 @@ def link_escapes(path: str, target: str, *, hard: bool = False) -> bool:
 
 # --- folders ---------------------------------------------------------------------------------------------
 
-def walk_folder(root: str) -> Iterator[tuple[str, int]]:
-    """(relative POSIX path, size) of every regular file under root, the sidecar included."""
+def walk_folder(root: str) -> Iterator[str]:
+    """The relative POSIX path of every regular file under root, the sidecar included (no stat per file)."""
     real_root = os.path.realpath(root)
     stack = [("", root)]
     while stack:
@@ -91,18 +91,19 @@ def walk_folder(root: str) -> Iterator[tuple[str, int]]:
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.is_symlink():
-                    yield rel, _symlink_size(rel, entry.path, real_root)
+                    _check_symlink(rel, entry.path, real_root)
+                    yield rel
                 elif entry.is_dir(follow_symlinks=False):
                     stack.append((rel, entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     _check_utf8(rel)
-                    yield rel, entry.stat(follow_symlinks=False).st_size
+                    yield rel
                 else:
                     raise InvalidInput(f"{rel} is not a regular file (a device, socket or pipe); "
                                        "remove it from the folder and try again")
 
 
-def _symlink_size(rel: str, path: str, real_root: str) -> int:
+def _check_symlink(rel: str, path: str, real_root: str) -> None:
     target = os.path.realpath(path)
     if not (target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)):
         raise InvalidInput(f"{rel} is a symbolic link pointing outside the source folder; it was refused")
@@ -112,7 +113,6 @@ def _symlink_size(rel: str, path: str, real_root: str) -> int:
     if not os.path.isfile(target):
         raise InvalidInput(f"{rel} is a broken symbolic link or points to a special file")
     _check_utf8(rel)
-    return os.stat(target).st_size
 
 
 # --- the labels sidecar ----------------------------------------------------------------------------------
