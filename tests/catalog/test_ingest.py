@@ -106,13 +106,13 @@ def test_identical_files_are_stored_once_and_a_second_version_adds_no_blobs(rt, 
 
 
 def test_worker_processes_and_threads_record_the_same_items(rt, tree, monkeypatch):
-    from accord.catalog import ingest as ingest_module
+    from accord.catalog import folders
 
     with rt.session() as db:
         ds = catalog.create_dataset(db, slug="two-ways", title="T", custodian="C", actor="cli")
         by_thread, by_process = (catalog.create_version(db, ds.id, label=label, actor="cli") for label in "tp")
     first = _ingest(rt, by_thread, tree)
-    monkeypatch.setattr(ingest_module, "PROCESS_MIN_FILES", 1)  # the real pool, on a tree small enough for a test
+    monkeypatch.setattr(folders, "PROCESS_MIN_FILES", 1)  # the real pool, on a tree small enough for a test
     (tree / "visible" / "extra.jpg").write_bytes(b"\xff\xd8\xff only here")
     second = _ingest(rt, by_process, tree)
     assert (second.file_count, second.new_blobs) == (first.file_count + 1, 2)  # the new file and manifest

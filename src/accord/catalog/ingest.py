@@ -10,38 +10,27 @@ harmless (content-addressed) and make the re-run faster.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing
-import os
-import shutil
-import threading
 import time
-from datetime import timezone
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from datetime import timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from accord.audit import service as audit
-from accord.catalog import archives, manifest
+from accord.catalog import archives, folders, manifest
 from accord.catalog.models import Blob, DatasetVersion, Item
 from accord.catalog.schemas import IngestResult
-from accord.catalog.sources import SIDECAR, media_type, read_labels, walk_folder
+from accord.catalog.sources import SIDECAR
 from accord.db import unit_of_work, utcnow
 from accord.errors import IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
-from accord.storage import LocalBlobStore
 
 Progress = Callable[[int, "int | None", str], None]
 
-SMALL = 4 * 1024 * 1024  # read in one call and stored from memory
-BATCH_FILES = 128  # files per pool task: amortises the task overhead
-CHUNK = 256 * 1024  # fits in L2 cache while it is hashed
-PROCESS_MIN_FILES = 2000  # from this many files on, small files are hashed in worker processes
 ROWS_PER_INSERT = 5000
 TICK = 0.25  # seconds between progress reports
 
@@ -98,7 +87,7 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict]:
     if not source.exists():
         raise InvalidInput(f"nothing to ingest at {source}: no such file or folder")
     if source.is_dir():
-        rows, labels = _stage_folder(rt, source, report)
+        rows, labels = folders.stage_folder(rt, source, report, workers=rt.settings.hash_workers)
     else:
         name = source.name.lower()
         if name.endswith(".zip"):
@@ -115,174 +104,6 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict]:
     if not rows:
         raise InvalidInput(f"{source.name} holds no files to ingest")
     return rows, labels
-
-
-# --- folders: a thread pool over batches of files (hashlib and file I/O release the GIL) --------------------
-
-def _stage_folder(rt, root: Path, report: _Reporter) -> tuple[list[tuple], dict]:
-    # The whole tree is checked (links, special files) before any blob is written. The scan reads no file
-    # sizes: that stat per file would run on one core, so the workers fstat the files they open instead.
-    files: list[str] = []
-    labels: dict = {}
-    for rel in walk_folder(str(root)):
-        if rel == SIDECAR:
-            with open(root / SIDECAR, "rb") as f:
-                labels = read_labels(f)
-            continue
-        files.append(rel)
-        if len(files) % 10_000 == 0:
-            report(0, None, f"found {len(files):,} files")
-    if not files:
-        return [], labels
-    workers = rt.settings.hash_workers or os.cpu_count() or 1
-    stop = threading.Event()
-    hasher = _FolderHasher(rt.store, str(root), stop)
-    rows: list[tuple] = []
-    large: list[str] = []  # files a batch passed over; each becomes a task of its own
-    batches = (files[i:i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES))
-    pending: set[Future] = set()
-    processes = _process_pool(rt.store, workers, len(files))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accord-hash") as pool:
-        try:
-            while True:
-                while len(pending) < workers * 3:
-                    if large:
-                        pending.add(pool.submit(hasher.large, large.pop()))
-                    elif (batch := next(batches, None)) is None:
-                        break
-                    elif processes:
-                        pending.add(processes.submit(_batch_in_process, str(rt.store.root), str(root), batch))
-                    else:
-                        pending.add(pool.submit(hasher.batch, batch))
-                if not pending:
-                    break
-                finished, pending = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    batch_rows, passed_over = future.result()
-                    rows.extend(batch_rows)
-                    large.extend(passed_over)
-                report(len(rows), len(files), f"hashed {len(rows):,} of {len(files):,} files")
-        except BaseException:
-            stop.set()  # running batches stop at their next file; queued ones never start
-            for future in pending:
-                future.cancel()
-            raise
-        finally:
-            if processes:
-                processes.shutdown(wait=True, cancel_futures=True)
-    return rows, labels
-
-
-def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor | None:
-    """Worker processes for batches of small files going to a local store, or None to use threads.
-
-    Per file there is ~12 us of Python between the GIL-free hashing and system calls; two threads queue for
-    the GIL and barely beat one, two processes run 1.8x faster (measured on two cores). forkserver, not fork:
-    the children never inherit locks that another thread (OpenSSL, the database pool) held at fork time.
-    Small ingests stay on threads, where starting the processes would cost more than it saves.
-    """
-    if (workers < 2 or file_count < PROCESS_MIN_FILES or not isinstance(store, LocalBlobStore)
-            or "forkserver" not in multiprocessing.get_all_start_methods()):
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["accord.catalog.ingest"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def _batch_in_process(store_root: str, root: str, files: list[str]):
-    return _FolderHasher(LocalBlobStore(Path(store_root)), root, None).batch(files)
-
-
-class _FolderHasher:
-    def __init__(self, store, root: str, stop: threading.Event | None):
-        self.store = store
-        self.root = root
-        self.stop = stop
-        self.local = isinstance(store, LocalBlobStore)
-
-    def batch(self, files: list[str]) -> tuple[list[tuple[str, int, str, str]], list[str]]:
-        """Small files are read whole, hashed and stored from memory; large ones are handed back."""
-        rows, large = [], []
-        for rel in files:
-            if self.stop is not None and self.stop.is_set():
-                raise InvalidInput("ingest stopped")
-            data = _read_small(rel, f"{self.root}/{rel}")
-            if data is None:
-                large.append(rel)
-                continue
-            sha = hashlib.sha256(data).hexdigest()
-            self.store.put_bytes(sha, data)  # skipped when the blob is already stored
-            rows.append((rel, len(data), sha, media_type(rel, data[:16])))
-        return rows, large
-
-    def large(self, rel: str) -> tuple[list[tuple[str, int, str, str]], list[str]]:
-        path = f"{self.root}/{rel}"
-        if not self.local:
-            sha, size, head = _digest(rel, path)
-            self.store.put_file(sha, Path(path))
-            return [(rel, size, sha, media_type(rel, head))], []
-        # Local store: the kernel copies the file on another core while this thread hashes it.
-        tmp = self.store.temp_path()
-        failure: list[BaseException] = []
-
-        def copy() -> None:
-            try:
-                shutil.copyfile(path, tmp)
-            except BaseException as exc:  # noqa: BLE001 (re-raised in the hashing thread)
-                failure.append(exc)
-
-        copier = threading.Thread(target=copy, name="accord-copy")
-        copier.start()
-        try:
-            sha, size, head = _digest(rel, path)
-        finally:
-            copier.join()
-        if failure:
-            tmp.unlink(missing_ok=True)
-            raise InvalidInput(f"cannot read {rel}: {getattr(failure[0], 'strerror', None) or failure[0]}")
-        self.store.put_temp(tmp, sha)
-        return [(rel, size, sha, media_type(rel, head))], []
-
-
-def _read_small(rel: str, path: str) -> bytes | None:
-    """The whole file, or None when it is larger than SMALL."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {rel}: {exc.strerror}") from None
-    try:
-        size = os.fstat(fd).st_size
-        if size > SMALL:
-            return None
-        data = os.read(fd, size + 1)
-        if len(data) > size:  # the file grew while we read it
-            parts = [data]
-            while part := os.read(fd, CHUNK):
-                parts.append(part)
-            data = b"".join(parts)
-        return data
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {rel}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-
-
-def _digest(rel: str, path: str) -> tuple[str, int, bytes]:
-    digest = hashlib.sha256()
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    size = 0
-    head = b""
-    try:
-        with open(path, "rb", buffering=0) as f:
-            while n := f.readinto(buf):
-                if not head:
-                    head = bytes(view[:16])
-                digest.update(view[:n])
-                size += n
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {rel}: {exc.strerror}") from None
-    return digest.hexdigest(), size, head
 
 
 # --- labels, manifest and the one transaction ---------------------------------------------------------------
@@ -317,7 +138,11 @@ def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, 
     now = utcnow()
     sizes = {row[2]: row[1] for row in items}
     with rt.session() as db, unit_of_work(db):
-        version = db.get(DatasetVersion, version_id, with_for_update=True, populate_existing=True)
+        # Write first: on SQLite this takes the write lock before the checks below, on PostgreSQL it locks
+        # the row, so of two racing ingests the second sees the first one's items and stops.
+        db.execute(update(DatasetVersion).where(DatasetVersion.id == version_id)
+                   .values(file_count=DatasetVersion.file_count))
+        version = db.get(DatasetVersion, version_id, populate_existing=True)
         if version is None:
             raise NotFound("the dataset version was deleted during the ingest")
         _require_empty_draft(db, version)  # a concurrent ingest may have finished first
