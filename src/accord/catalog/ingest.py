@@ -111,10 +111,9 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict]:
 def _labelled(rows: list[tuple], labels: dict) -> list[tuple]:
     """Sorted (path, size, sha256, media_type, subject, attributes, preview); every label must match a file."""
     rows.sort()
-    items = []
-    for path, size, sha, kind in rows:
-        subject, attributes, preview = labels.pop(path, (None, {}, False))
-        items.append((path, size, sha, kind, subject, attributes, preview))
+    unlabelled = (None, {}, False)  # shared: nothing mutates it
+    items = [(*row, *labels.pop(row[0], unlabelled)) for row in rows] if labels else \
+        [(*row, *unlabelled) for row in rows]
     if labels:
         missing = sorted(labels)
         raise InvalidInput(f"{SIDECAR} labels {missing[0]!r}, which is not in the source "
