@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Iterator, Protocol
 from urllib.parse import urlparse
 
+from accord.blobpacks import FLUSH_EVERY, PACK_MAX_BLOB, PackIndex, PackSlice, PackWriter, erase
 from accord.config import Settings
 from accord.errors import InvalidInput, NotFound
 
@@ -29,6 +32,8 @@ class BlobStore(Protocol):
     def put_file(self, sha256: str, src: Path) -> None: ...
     def put_stream(self, sha256: str, stream: BinaryIO) -> None: ...
     def put_bytes(self, sha256: str, data: bytes) -> None: ...
+    def flush(self) -> None: ...
+    def batch(self) -> contextlib.AbstractContextManager: ...
     def temp_path(self) -> Path: ...
     def put_temp(self, tmp_path: Path, sha256: str) -> None: ...
     def open(self, sha256: str) -> BinaryIO: ...
@@ -44,11 +49,56 @@ class LocalBlobStore:
     One level of 256 folders (as git does): a second level would cost a mkdir for most of the first ~65,000
     blobs, and creating entries is the slow part of storing many small files."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, pack_small: bool = True):
         self.root = Path(root)
         self.tmp = self.root / ".tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
         self._root = str(self.root)  # plain strings on the per-blob path: pathlib costs more than the syscall
+        # Small blobs go into packs (see blobpacks.py); large ones stay files the kernel can sendfile.
+        self.pack_small = pack_small
+        self.packs = PackIndex(self.root / "packs")
+        self._writers = threading.local()
+
+    def _writer(self) -> PackWriter:
+        writer = getattr(self._writers, "writer", None)
+        if writer is None or getattr(self._writers, "pid", None) != os.getpid():
+            writer = self._writers.writer = PackWriter(self.root / "packs")
+            self._writers.pid = os.getpid()
+        return writer
+
+    def flush(self) -> None:
+        """Make this thread's packed blobs visible to every reader (index rows after their bytes)."""
+        writer = getattr(self._writers, "writer", None)
+        if writer is not None and writer.pending and self._writers.pid == os.getpid():
+            self.packs.add(writer.take())
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Within the block, this thread's packed blobs become readable together at its end (or every
+        FLUSH_EVERY blobs): one index transaction per batch instead of one per blob."""
+        self._writers.deferring = True
+        try:
+            yield self
+        except BaseException:
+            writer = getattr(self._writers, "writer", None)
+            if writer is not None:
+                writer.take()  # a failed batch indexes nothing; its bytes stay unreferenced in the pack
+            raise
+        finally:
+            self._writers.deferring = False
+            self.flush()
+
+    def list_blobs(self) -> Iterator[str]:
+        """Every stored blob's sha256, loose or packed (for checks and garbage collection)."""
+        for folder in self.root.iterdir():
+            if len(folder.name) == 2 and folder.is_dir():
+                yield from (f.name for f in folder.iterdir() if _SHA256.fullmatch(f.name))
+        if self.packs.path.exists():
+            yield from (row[0] for row in self.packs.conn().execute("SELECT sha256 FROM blob"))
+
+    def _packed(self, sha256: str):
+        _check(sha256)
+        return self.packs.lookup(sha256) if self.packs.path.exists() else None
 
     def _file(self, sha256: str) -> str:
         _check(sha256)
@@ -58,7 +108,7 @@ class LocalBlobStore:
         return Path(self._file(sha256))
 
     def exists(self, sha256: str) -> bool:
-        return os.path.exists(self._file(sha256))
+        return os.path.exists(self._file(sha256)) or self._packed(sha256) is not None
 
     def _commit(self, tmp_path, sha256: str) -> None:
         dest = self._file(sha256)
@@ -80,6 +130,14 @@ class LocalBlobStore:
             self._commit(Path(tmp_path), sha256)
 
     def put_bytes(self, sha256: str, data: bytes) -> None:
+        if self.pack_small and len(data) <= PACK_MAX_BLOB:
+            writer = self._writer()
+            if sha256 in writer.pending_shas or self.exists(sha256):
+                return
+            writer.append(_check(sha256), data)
+            if not getattr(self._writers, "deferring", False) or len(writer.pending) >= FLUSH_EVERY:
+                self.flush()
+            return
         if self.exists(sha256):
             return
         tmp = f"{self._root}/.tmp/{uuid.uuid4().hex}.part"
@@ -125,19 +183,36 @@ class LocalBlobStore:
         try:
             return open(self.path(sha256), "rb")
         except FileNotFoundError:
-            raise NotFound(f"blob {sha256} is missing from storage") from None
+            pass
+        where = self._packed(sha256)
+        if where is None:
+            raise NotFound(f"blob {sha256} is missing from storage")
+        pack, offset, size = where
+        return io.BufferedReader(PackSlice(self.root / "packs" / pack, offset, size))
 
     def size(self, sha256: str) -> int:
         try:
             return self.path(sha256).stat().st_size
         except FileNotFoundError:
-            raise NotFound(f"blob {sha256} is missing from storage") from None
+            pass
+        where = self._packed(sha256)
+        if where is None:
+            raise NotFound(f"blob {sha256} is missing from storage")
+        return where[2]
 
     def delete(self, sha256: str) -> None:
+        """Really erase the bytes: a removed person's image must not linger in a pack."""
         self.path(sha256).unlink(missing_ok=True)
+        where = self._packed(sha256)
+        if where is not None:
+            pack, offset, size = where
+            erase(self.root / "packs" / pack, offset, size)
+            self.packs.remove(sha256)
 
     def local_path(self, sha256: str) -> Path | None:
-        return self.path(sha256)
+        """A whole file holding exactly this blob, or None (packed blobs are read through open())."""
+        path = self.path(sha256)
+        return path if path.exists() else None
 
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None:
         return None
@@ -179,6 +254,12 @@ class S3BlobStore:
     def put_bytes(self, sha256: str, data: bytes) -> None:
         if not self.exists(sha256):
             self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=data)
+
+    def flush(self) -> None:
+        """Every put is visible once it returns."""
+
+    def batch(self):
+        return contextlib.nullcontext(self)
 
     def temp_path(self) -> Path:
         return Path(tempfile.gettempdir()) / f"accord-{uuid.uuid4().hex}.part"

@@ -32,8 +32,8 @@ def _version(rt, version_id):
         return db.get(DatasetVersion, version_id)
 
 
-def _stored_blobs(rt) -> list[Path]:
-    return [p for p in Path(rt.store.root).rglob("*") if p.is_file() and ".tmp" not in p.parts]
+def _stored_blobs(rt) -> list[str]:
+    return sorted(rt.store.list_blobs())
 
 
 def assert_untouched(rt, version_id, blobs_before=None):

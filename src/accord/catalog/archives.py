@@ -13,10 +13,12 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
+from accord.blobpacks import PACK_MAX_BLOB
 from accord.catalog.sources import SIDECAR, link_escapes, media_type, member_path, read_labels
 from accord.errors import InvalidInput
 
 CHUNK = 1024 * 1024
+SMALL_MEMBER = PACK_MAX_BLOB  # members up to this size skip the temp file
 
 
 class _Staging:
@@ -36,7 +38,9 @@ class _Staging:
             raise InvalidInput(f"archive entry {name!r} appears twice; the archive was refused")
         self.seen.add(path)
 
-    def add(self, path: str, stream: BinaryIO, total: int | None) -> None:
+    def add(self, path: str, stream: BinaryIO, total: int | None, size_hint: int | None = None) -> None:
+        if size_hint is not None and size_hint <= SMALL_MEMBER:
+            return self._add_small(path, stream, total)
         tmp = self.store.temp_path()
         digest = hashlib.sha256()
         size = 0
@@ -58,6 +62,19 @@ class _Staging:
         self.temps.append((tmp, sha))
         self.rows.append((path, size, sha, media_type(path, head)))
 
+    def _add_small(self, path: str, stream: BinaryIO, total: int | None) -> None:
+        """Held in memory (bounded by SMALL_MEMBER) and put straight into the store: no temp file to create.
+        If the archive is refused later, the stored blob is simply never referenced."""
+        data = stream.read(SMALL_MEMBER + 1)
+        if len(data) > SMALL_MEMBER:  # the header lied about the size: fall back to streaming
+            stream = _Prefixed(data, stream)
+            return self.add(path, stream, total)
+        sha = hashlib.sha256(data).hexdigest()
+        self.store.put_bytes(sha, data)
+        self.done += len(data)
+        self.report(self.done, total, f"reading {path}")
+        self.rows.append((path, len(data), sha, media_type(path, data[:16])))
+
     def commit(self) -> None:
         while self.temps:
             tmp, sha = self.temps.pop()
@@ -67,6 +84,19 @@ class _Staging:
         for tmp, _ in self.temps:
             tmp.unlink(missing_ok=True)
         self.temps.clear()
+
+
+class _Prefixed:
+    """A stream with some bytes already read put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        return self.rest.read(n)
 
 
 def _damaged(source: Path, exc: Exception, entry: str | None = None) -> InvalidInput:
@@ -97,13 +127,14 @@ def stage_zip(source: Path, store, report) -> _Staging:
         total = sum(info.file_size for path, info in members if path != SIDECAR)
         name = None
         try:
-            for path, info in members:
-                name = info.filename
-                with archive.open(info) as stream:
-                    if path == SIDECAR:
-                        staging.labels = read_labels(stream)
-                    else:
-                        staging.add(path, stream, total)
+            with store.batch():
+                for path, info in members:
+                    name = info.filename
+                    with archive.open(info) as stream:
+                        if path == SIDECAR:
+                            staging.labels = read_labels(stream)
+                        else:
+                            staging.add(path, stream, total, info.file_size)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             staging.discard()
             raise _damaged(source, exc, name) from None
@@ -118,7 +149,7 @@ def stage_tar(source: Path, store, report) -> _Staging:
     name = None
     try:
         # Stream mode ("r|*"): members are read in order, nothing is seeked or held in memory.
-        with tarfile.open(source, mode="r|*") as archive:
+        with tarfile.open(source, mode="r|*") as archive, store.batch():
             for member in archive:
                 name = member.name
                 path = _check_tar_member(member)
@@ -129,7 +160,7 @@ def stage_tar(source: Path, store, report) -> _Staging:
                 if path == SIDECAR:
                     staging.labels = read_labels(stream)
                 else:
-                    staging.add(path, stream, None)
+                    staging.add(path, stream, None, member.size)
     except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
         staging.discard()
         if name is None:

@@ -110,16 +110,17 @@ class FolderHasher:
     def batch(self, files: list[str]) -> tuple[list[tuple[str, int, str, str]], list[str]]:
         """Small files are read whole, hashed and stored from memory; large ones are handed back."""
         rows, large = [], []
-        for rel in files:
-            if self.stop is not None and self.stop.is_set():
-                raise InvalidInput("ingest stopped")
-            data = _read_small(rel, f"{self.root}/{rel}")
-            if data is None:
-                large.append(rel)
-                continue
-            sha = hashlib.sha256(data).hexdigest()
-            self.store.put_bytes(sha, data)  # skipped when the blob is already stored
-            rows.append((rel, len(data), sha, media_type(rel, data[:16])))
+        with self.store.batch():  # packed blobs become readable together, before the batch reports them
+            for rel in files:
+                if self.stop is not None and self.stop.is_set():
+                    raise InvalidInput("ingest stopped")
+                data = _read_small(rel, f"{self.root}/{rel}")
+                if data is None:
+                    large.append(rel)
+                    continue
+                sha = hashlib.sha256(data).hexdigest()
+                self.store.put_bytes(sha, data)  # skipped when the blob is already stored
+                rows.append((rel, len(data), sha, media_type(rel, data[:16])))
         return rows, large
 
     def large(self, rel: str) -> tuple[list[tuple[str, int, str, str]], list[str]]:
