@@ -61,7 +61,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/datasets/{slug}"): CURATORS,
     ("POST", "/admin/datasets/{slug}/versions"): CURATORS,
     ("POST", "/admin/datasets/{slug}/versions/{label}/upload"): CURATORS,
-    ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): ADMINS,  # reads the server's disk
     ("POST", "/admin/datasets/{slug}/versions/{label}/publish"): CURATORS,
     ("POST", "/admin/datasets/{slug}/versions/{label}/withdraw"): CURATORS,
     # catalogue (API)
@@ -84,6 +84,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # Bodies for routes that must get past input validation to reach the authorization decision: a route that
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
+    ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): lambda role: {"data": {"path": "/nonexistent"}},
     ("POST", "/login"): lambda role: {"data": {"email": "applicant@example.org", "password": PASSWORD}},
     ("POST", "/api/v1/auth/token"): lambda role: {
         "json": {"email": "applicant@example.org", "password": PASSWORD}

@@ -28,6 +28,11 @@ class User(Base):
     def is_admin(self) -> bool:
         return any(r.role == "admin" for r in self.roles)
 
+    @property
+    def may_curate(self) -> bool:
+        """Admin, or curator of at least one dataset: the catalogue administration pages apply."""
+        return any(r.role in ("admin", "curator") for r in self.roles)
+
 
 class RoleGrant(Base):
     """A role, global (dataset_id NULL) or for one dataset (curator and reviewer)."""
