@@ -285,3 +285,9 @@ def test_someone_elses_job_is_not_found(client, rt, draft):
     assert client.get(f"/api/v1/jobs/{job.id}").status_code == 404
     client.cookies.clear()
     assert client.get(f"/api/v1/jobs/{job.id}").status_code == 401
+
+
+@pytest.mark.parametrize(("roles", "sees_link"), [(("curator",), True), (("admin",), True), ((), False)])
+def test_the_admin_link_shows_for_curators_and_admins_only(client, rt, roles, sees_link):
+    login(client, rt, roles=roles, email="someone@example.org")
+    assert ('href="/admin"' in client.get("/").text) is sees_link
