@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     link_ttl: timedelta = timedelta(minutes=15)
     max_upload_bytes: int = 2 * 1024**3
     login_max_failures: int = 5  # failures before login attempts are slowed down
+    # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the real client; without this,
+    # behind nginx every user would share the proxy's address for login throttling.
+    trusted_proxies: list[str] = []
     hash_workers: int = 0  # 0: one per CPU core
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.deps import CurrentUser, Db, Rt, client_address
 
 router = APIRouter(tags=["identity"])
 
@@ -97,6 +97,6 @@ def revoke_token(token_id: int, db: Db, user: CurrentUser):
 def login_for_token(body: LoginIn, request: Request, db: Db, rt: Rt):
     """Trade an e-mail address and password for a new API token (throttled like the login page)."""
     user = identity.authenticate(db, email=body.email, password=body.password,
-                                 client=request.client.host if request.client else "",
+                                 client=client_address(request),
                                  allowed_failures=rt.settings.login_max_failures)
     return _new_token_out(identity.create_api_token(db, user, name=body.token_name))

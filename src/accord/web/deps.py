@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Iterator
 from typing import Annotated
@@ -36,6 +37,27 @@ def get_db(request: Request) -> Iterator[Session]:
 
 Rt = Annotated[Runtime, Depends(get_rt)]
 Db = Annotated[Session, Depends(get_db)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or, when the peer is a trusted proxy, the nearest untrusted hop."""
+    peer = request.client.host if request.client else ""
+    trusted = get_rt(request).settings.trusted_proxies
+    if not trusted or not _in(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _in(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def bearer_token(request: Request) -> str | None:

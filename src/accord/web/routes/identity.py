@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
 from accord.identity import service as identity
 from accord.notify import service as notify
-from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt
+from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +76,7 @@ def login(request: Request, db: Db, rt: Rt, email: Annotated[str, Form()] = "",
     target = safe_next(next)
     try:
         user = identity.authenticate(db, email=email, password=password,
-                                     client=request.client.host if request.client else "",
+                                     client=client_address(request),
                                      allowed_failures=rt.settings.login_max_failures)
     except AccordError as exc:
         response = render(request, "identity/login.html", status_code=exc_status(exc),
