@@ -48,6 +48,25 @@ def test_the_same_content_is_stored_once(store):
     assert os.path.getsize(packs(store)[0]) == 4
 
 
+def test_put_many_appends_small_blobs_to_one_pack_and_keeps_large_ones_as_files(store):
+    blobs = [i.to_bytes(2, "big") * (50 + i) for i in range(300)] + [b"L" * (PACK_MAX_BLOB + 1)]
+    assert store.put_many([(sha(b), b) for b in blobs]) == {sha(b) for b in blobs}
+    assert len(packs(store)) == 1 and os.path.getsize(packs(store)[0]) == sum(len(b) for b in blobs[:300])
+    assert all(store.open(sha(b)).read() == b for b in blobs)
+    assert store.local_path(sha(blobs[-1])) is not None and store.local_path(sha(blobs[0])) is None
+
+
+def test_put_many_finishes_a_short_write(store, monkeypatch):
+    # writev may write less than asked (a signal, a full pipe); the rest must follow, in order.
+    real = os.writev
+    monkeypatch.setattr(os, "writev", lambda fd, buffers: real(fd, [memoryview(buffers[0])[:7]]))
+    blobs = [b"abcdefghij", b"klmnopqrstuvwxyz", b"0123"]
+    store.put_many([(sha(b), b) for b in blobs])
+    monkeypatch.undo()
+    assert [store.open(sha(b)).read() for b in blobs] == blobs
+    assert packs(store)[0].read_bytes() == b"".join(blobs)
+
+
 def test_inside_a_batch_blobs_become_readable_together_at_its_end(store):
     with store.batch():
         store.put_bytes(sha(b"one"), b"one")

@@ -70,6 +70,15 @@ def test_a_stream_and_bytes_are_stored_the_same_way(store):
     assert _read(store) == DATA and _read(store, other_sha) == other
 
 
+def test_put_many_stores_each_content_once_and_returns_only_the_new_hashes(store):
+    store.put_bytes(SHA, DATA)
+    new = [b"first", b"second"]
+    pairs = [(SHA, DATA)] + [(hashlib.sha256(d).hexdigest(), d) for d in new + new]
+    assert store.put_many(pairs) == {hashlib.sha256(d).hexdigest() for d in new}
+    assert [_read(store, sha) for sha, _ in pairs] == [DATA] + new + new
+    assert store.put_many(pairs) == set()
+
+
 def test_putting_an_existing_blob_again_keeps_the_first_copy(store, tmp_path):
     store.put_bytes(SHA, DATA)
     src = tmp_path / "wrong.bin"

@@ -19,6 +19,7 @@ from accord.storage import LocalBlobStore
 
 SMALL = 4 * 1024 * 1024  # read in one call and stored from memory
 BATCH_FILES = 128  # files per pool task: amortises the task overhead
+BATCH_BYTES = 16 * 1024 * 1024  # a batch stores what it has read once it holds this much
 CHUNK = 256 * 1024  # fits in L2 cache while it is hashed
 COPY_CHUNK = 64 * 1024 * 1024
 PROCESS_MIN_FILES = 2000  # from this many files on, small files are hashed in worker processes
@@ -92,12 +93,18 @@ def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor |
             or "forkserver" not in multiprocessing.get_all_start_methods()):
         return None
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["accord.catalog.ingest"])
+    context.set_forkserver_preload(["accord.catalog.folders"])  # only what a worker needs (no SQLAlchemy)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+_stores: dict[str, LocalBlobStore] = {}  # one per worker process: its pack and index connection stay open
+
+
 def _batch_in_process(store_root: str, root: str, files: list[str]):
-    return FolderHasher(LocalBlobStore(Path(store_root)), root, None).batch(files)
+    store = _stores.get(store_root)
+    if store is None:
+        store = _stores[store_root] = LocalBlobStore(Path(store_root))
+    return FolderHasher(store, root, None).batch(files)
 
 
 class FolderHasher:
@@ -110,6 +117,8 @@ class FolderHasher:
     def batch(self, files: list[str]) -> tuple[list[tuple[str, int, str, str]], list[str]]:
         """Small files are read whole, hashed and stored from memory; large ones are handed back."""
         rows, large = [], []
+        blobs: list[tuple[str, bytes]] = []
+        held = 0
         with self.store.batch():  # packed blobs become readable together, before the batch reports them
             for rel in files:
                 if self.stop is not None and self.stop.is_set():
@@ -119,8 +128,13 @@ class FolderHasher:
                     large.append(rel)
                     continue
                 sha = hashlib.sha256(data).hexdigest()
-                self.store.put_bytes(sha, data)  # skipped when the blob is already stored
+                blobs.append((sha, data))
                 rows.append((rel, len(data), sha, media_type(rel, data[:16])))
+                held += len(data)
+                if held >= BATCH_BYTES:
+                    self.store.put_many(blobs)  # skips the blobs already stored
+                    blobs, held = [], 0
+            self.store.put_many(blobs)
         return rows, large
 
     def large(self, rel: str) -> tuple[list[tuple[str, int, str, str]], list[str]]:
