@@ -56,6 +56,16 @@ def test_put_many_appends_small_blobs_to_one_pack_and_keeps_large_ones_as_files(
     assert store.local_path(sha(blobs[-1])) is not None and store.local_path(sha(blobs[0])) is None
 
 
+def test_blobs_put_unindexed_become_readable_only_when_their_rows_are_added(store, tmp_path):
+    rows = []
+    blobs = [b"one", b"two", b"one"]
+    assert store.put_many([(sha(b), b) for b in blobs], unindexed=rows) == {sha(b"one"), sha(b"two")}
+    assert len(rows) == 2 and not store.exists(sha(b"one"))
+    store.add_index(rows)
+    fresh = LocalBlobStore(tmp_path / "blobs")
+    assert [fresh.open(sha(b)).read() for b in blobs] == blobs
+
+
 def test_put_many_finishes_a_short_write(store, monkeypatch):
     # writev may write less than asked (a signal, a full pipe); the rest must follow, in order.
     real = os.writev

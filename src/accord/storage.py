@@ -158,13 +158,18 @@ class LocalBlobStore:
                 os.unlink(tmp)
             raise
 
-    def put_many(self, blobs: list[tuple[str, bytes]]) -> set[str]:
+    def put_many(self, blobs: list[tuple[str, bytes]], *, unindexed: list | None = None) -> set[str]:
         """Store (sha256, bytes) pairs; returns the hashes that were not stored before.
 
         Small blobs cost one index query for the lot, one writev and one index transaction (unless inside
         batch()), where put_bytes costs a query, a stat and a write per blob. They are looked up in the
         packs only: a small blob stored as a loose file (a manifest, a put_file) may be packed once more,
-        which is harmless (open() prefers the file, delete() erases both)."""
+        which is harmless (open() prefers the file, delete() erases both).
+
+        With `unindexed`, the index rows of the packed blobs are appended to that list instead of written:
+        the caller makes them readable later with add_index (worker processes hand them to the parent, which
+        writes them in one sorted transaction: 400 small index transactions from two processes cost more than
+        the hashing). Until then the bytes are unreferenced, as after a crash."""
         new: set[str] = set()
         small: list[tuple[str, bytes]] = []
         for sha256, data in blobs:
@@ -182,11 +187,23 @@ class LocalBlobStore:
             if sha256 not in known and sha256 not in writer.pending_shas:
                 known.add(sha256)  # the same content twice in one call is stored once
                 fresh.append((sha256, data))
-        writer.append_many(fresh)
         new.update(sha256 for sha256, _ in fresh)
+        if unindexed is not None:
+            held = writer.take()  # rows of put_bytes in this batch() stay pending for its end
+            writer.append_many(fresh)
+            unindexed.extend(writer.take())
+            writer.pending.extend(held)
+            writer.pending_shas.update(row[0] for row in held)
+            return new
+        writer.append_many(fresh)
         if not getattr(self._writers, "deferring", False) or len(writer.pending) >= FLUSH_EVERY:
             self.flush()
         return new
+
+    def add_index(self, rows: list[tuple[str, str, int, int]]) -> None:
+        """Make blobs stored with put_many(unindexed=...) readable: one transaction, in key order."""
+        if rows:
+            self.packs.add(sorted(rows))
 
     def put_file(self, sha256: str, src: Path) -> None:
         if self.exists(sha256):

@@ -47,6 +47,7 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
     hasher = FolderHasher(rt.store, str(root), stop)
     rows: list[tuple] = []
     large: list[str] = []  # files a batch passed over; each becomes a task of its own
+    index: list[tuple] = []  # pack index rows of the blobs worker processes stored
     batches = (files[i:i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES))
     pending: set[Future] = set()
     processes = _process_pool(rt.store, workers, len(files))
@@ -66,9 +67,11 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
                     break
                 finished, pending = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    batch_rows, passed_over = future.result()
+                    batch_rows, passed_over, *unindexed = future.result()
                     rows.extend(batch_rows)
                     large.extend(passed_over)
+                    if unindexed:
+                        index.extend(unindexed[0])
                 report(len(rows), len(files), f"hashed {len(rows):,} of {len(files):,} files")
         except BaseException:
             stop.set()  # running batches stop at their next file; queued ones never start
@@ -78,6 +81,11 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
         finally:
             if processes:
                 processes.shutdown(wait=True, cancel_futures=True)
+            # The worker processes' blobs become readable here, in one sorted transaction (their bytes are
+            # written); after a failure too, so a re-run finds them. (The same content in two batches may
+            # be packed twice; the index keeps one copy.)
+            if index:
+                rt.store.add_index(index)
     return rows, labels
 
 
@@ -101,10 +109,13 @@ _stores: dict[str, LocalBlobStore] = {}  # one per worker process: its pack and 
 
 
 def _batch_in_process(store_root: str, root: str, files: list[str]):
+    """A batch in a worker process: its blobs' index rows go back with its items (see stage_folder)."""
     store = _stores.get(store_root)
     if store is None:
         store = _stores[store_root] = LocalBlobStore(Path(store_root))
-    return FolderHasher(store, root, None).batch(files)
+    index: list[tuple] = []
+    rows, large = FolderHasher(store, root, None).batch(files, unindexed=index)
+    return rows, large, index
 
 
 class FolderHasher:
@@ -114,8 +125,10 @@ class FolderHasher:
         self.stop = stop
         self.local = isinstance(store, LocalBlobStore)
 
-    def batch(self, files: list[str]) -> tuple[list[tuple[str, int, str, str]], list[str]]:
-        """Small files are read whole, hashed and stored from memory; large ones are handed back."""
+    def batch(self, files: list[str], *, unindexed: list | None = None
+              ) -> tuple[list[tuple[str, int, str, str]], list[str]]:
+        """Small files are read whole, hashed and stored from memory; large ones are handed back.
+        With `unindexed`, the caller indexes the packed blobs (LocalBlobStore.put_many)."""
         rows, large = [], []
         blobs: list[tuple[str, bytes]] = []
         held = 0
@@ -132,10 +145,16 @@ class FolderHasher:
                 rows.append((rel, len(data), sha, media_type(rel, data[:16])))
                 held += len(data)
                 if held >= BATCH_BYTES:
-                    self.store.put_many(blobs)  # skips the blobs already stored
+                    self._put(blobs, unindexed)  # skips the blobs already stored
                     blobs, held = [], 0
-            self.store.put_many(blobs)
+            self._put(blobs, unindexed)
         return rows, large
+
+    def _put(self, blobs: list[tuple[str, bytes]], unindexed: list | None) -> None:
+        if unindexed is None:
+            self.store.put_many(blobs)
+        else:
+            self.store.put_many(blobs, unindexed=unindexed)
 
     def large(self, rel: str) -> tuple[list[tuple[str, int, str, str]], list[str]]:
         path = f"{self.root}/{rel}"
