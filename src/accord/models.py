@@ -1,6 +1,6 @@
 """Imports every domain's tables so the metadata (and Alembic) sees them all."""
 from accord.audit.models import AuditEvent  # noqa: F401
-from accord.catalog.models import Blob, Dataset, DatasetVersion, Item  # noqa: F401
+from accord.catalog.models import Dataset, DatasetVersion, Item  # noqa: F401
 from accord.db import Base  # noqa: F401
 from accord.identity.models import ApiToken, LoginThrottle, RoleGrant, User, WebSession  # noqa: F401
 from accord.jobs.models import Job  # noqa: F401

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from accord import dbmigrate
 from accord.audit.models import AuditEvent
 from accord.catalog import service as catalog
-from accord.catalog.models import Blob, Dataset, Item
+from accord.catalog.models import Dataset, Item
 from accord.demo import facts, load
 from accord.demo.images import FULL, SMALL
 from accord.errors import InvalidInput
@@ -15,12 +15,11 @@ from accord.runtime import build
 from tests.conftest import make_settings
 
 
-def _counts(rt) -> tuple[int, int, int, int]:
+def _counts(rt) -> tuple[int, int, int]:
     with rt.session() as db:
         return (db.scalar(select(func.count()).select_from(AuditEvent)),
                 db.scalar(select(func.count()).select_from(Dataset)),
-                db.scalar(select(func.count()).select_from(Item)),
-                db.scalar(select(func.count()).select_from(Blob)))
+                db.scalar(select(func.count()).select_from(Item)))
 
 
 def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items(db_rt):
@@ -112,7 +111,7 @@ def test_the_demo_refuses_to_run_outside_demo_mode_and_creates_nothing(tmp_path)
     dbmigrate.upgrade(rt.engine)
     with pytest.raises(InvalidInput, match="ACCORD_DEMO=true"):
         load.run(rt, scale=SMALL)
-    assert _counts(rt) == (0, 0, 0, 0)
+    assert _counts(rt) == (0, 0, 0)
     rt.engine.dispose()
 
 

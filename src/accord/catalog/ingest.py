@@ -3,7 +3,7 @@
 1. Read and hash every file, storing each blob once by its sha256 (no database lock held meanwhile:
    SQLite has one writer and job progress is written by another session).
 2. Write the manifest (catalog/manifest.py) to the store.
-3. In ONE short transaction: blob rows, item rows (bulk inserts), the version's counts, hashes and audit event.
+3. In ONE short transaction: item rows (bulk inserts), the version's counts, hashes and audit event.
 
 A failure or a killed process before step 3 commits leaves the version untouched; blobs already stored are
 harmless (content-addressed) and make the re-run faster.
@@ -14,15 +14,13 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import insert, select, text, update
 
 from accord.audit import service as audit
 from accord.catalog import archives, folders, manifest
-from accord.catalog.models import Blob, DatasetVersion, Item
+from accord.catalog.models import DatasetVersion, Item
 from accord.catalog.schemas import IngestResult
 from accord.catalog.sources import SIDECAR
 from accord.db import unit_of_work, utcnow
@@ -33,6 +31,7 @@ from accord.identity.models import User
 Progress = Callable[[int, "int | None", str], None]
 
 ROWS_PER_INSERT = 5000
+LOOKUP_ROWS = 5000  # hashes per IN (...) query
 CACHE_KIB = -256 * 1024  # SQLite page cache while the rows are inserted (negative: KiB, allocated as used)
 TICK = 0.25  # seconds between progress reports
 
@@ -137,7 +136,6 @@ def _store_manifest(store, items: list[tuple]) -> str:
 def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, source: str) -> int:
     """Everything the database learns from an ingest, in one transaction; returns the count of new blobs."""
     now = utcnow()
-    sizes = {row[2]: row[1] for row in items}
     with rt.session() as db, unit_of_work(db):
         # Write first: on SQLite this takes the write lock before the checks below, on PostgreSQL it locks
         # the row, so of two racing ingests the second sees the first one's items and stops.
@@ -147,10 +145,8 @@ def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, 
         if version is None:
             raise NotFound("the dataset version was deleted during the ingest")
         _require_empty_draft(db, version)  # a concurrent ingest may have finished first
-        if manifest_sha not in sizes:
-            sizes[manifest_sha] = rt.store.size(manifest_sha)
+        new_blobs = _count_new_blobs(db, {row[2] for row in items}, manifest_sha)  # before our rows
         with _roomy_cache(db):
-            new_blobs = _insert_blobs(db, sizes, now)
             _insert_items(db, version_id, items)
         version.file_count = len(items)
         version.total_bytes = sum(row[1] for row in items)
@@ -179,25 +175,28 @@ def _roomy_cache(db):
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
-def _insert_blobs(db, sizes: dict[str, int], now) -> int:
-    """Blob rows for hashes not yet known (both databases skip conflicts); returns how many were new."""
-    rows = sorted(sizes.items())  # in key order, consecutive inserts land on the same B-tree pages
-    new = 0
-    if db.get_bind().dialect.name == "sqlite":
-        # Straight to the driver (see _insert_items); the timestamp is written as SQLAlchemy writes it.
-        sql = "INSERT INTO blob (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING"
-        stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-        connection = db.connection()
-        for i in range(0, len(rows), ROWS_PER_INSERT):
-            new += connection.exec_driver_sql(sql, [(sha, size, stamp) for sha, size in
-                                                    rows[i:i + ROWS_PER_INSERT]]).rowcount
-        return new
-    statement = postgresql_insert(Blob.__table__).on_conflict_do_nothing(index_elements=["sha256"]).returning(
-        Blob.__table__.c.sha256)
-    for i in range(0, len(rows), ROWS_PER_INSERT):
-        new += len(db.execute(statement, [{"sha256": sha, "size": size, "created_at": now}
-                                          for sha, size in rows[i:i + ROWS_PER_INSERT]]).all())
-    return new
+def _count_new_blobs(db, item_shas: set[str], manifest_sha: str) -> int:
+    """How many of the items' blobs and the manifest no other version refers to (by its items or manifest).
+
+    There is no table of blobs: the store knows what it holds, and items say who uses each blob. A blob
+    table cost a third of this transaction (50,000 random-key inserts) and nothing read it. Counting in the
+    database (not fetching the hashes) keeps this to one index probe per hash."""
+    wanted = sorted(item_shas)
+    known = 0
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    for i in range(0, len(wanted), LOOKUP_ROWS):  # disjoint chunks, so their distinct counts add up
+        chunk = wanted[i:i + LOOKUP_ROWS]
+        if sqlite:  # straight to the driver: SQLAlchemy renders an IN list ten times slower than SQLite runs it
+            known += db.connection().exec_driver_sql(
+                f"SELECT count(DISTINCT sha256) FROM item WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                tuple(chunk)).scalar()
+        else:
+            known += db.scalar(text("SELECT count(DISTINCT sha256) FROM item WHERE sha256 = ANY(:shas)"),
+                               {"shas": chunk})
+    manifest_known = manifest_sha in item_shas or db.scalar(
+        select(Item.id).where(Item.sha256 == manifest_sha).limit(1)) or db.scalar(
+        select(DatasetVersion.id).where(DatasetVersion.manifest_sha256 == manifest_sha).limit(1))
+    return len(wanted) - known + (0 if manifest_known else 1)
 
 
 ITEM_COLUMNS = ("version_id", "path", "size", "sha256", "media_type", "subject", "attributes", "preview")

@@ -56,16 +56,6 @@ class DatasetVersion(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
 
 
-class Blob(Base):
-    """Content stored once by its sha256, whatever version or path refers to it."""
-
-    __tablename__ = "blob"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Item(Base):
     __tablename__ = "item"
     __table_args__ = (UniqueConstraint("version_id", "path"),)

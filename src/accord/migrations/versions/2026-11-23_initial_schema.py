@@ -35,12 +35,6 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
 
-    op.create_table('blob',
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', accord.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_blob'))
-    )
     op.create_table('login_throttle',
     sa.Column('key', sa.String(length=400), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
@@ -243,7 +237,6 @@ def downgrade() -> None:
 
     op.drop_table('outbox_message')
     op.drop_table('login_throttle')
-    op.drop_table('blob')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
