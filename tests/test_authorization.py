@@ -13,6 +13,8 @@ from starlette.routing import Route
 from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.jobs import service as jobs
+from accord.policy import service as policies
+from accord.policy.io import seed
 from tests.identity.helpers import PASSWORD, make_user
 from tests.jobs.catalogue import published_dataset
 
@@ -75,6 +77,12 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/publish"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): CURATORS,
+    # licence terms (API)
+    ("GET", "/api/v1/datasets/{slug}/policy"): PUBLIC,
+    ("PUT", "/api/v1/datasets/{slug}/policy"): CURATORS,
+    ("GET", "/api/v1/datasets/{slug}/policy/diff"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/policy/duo"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/policy/odrl"): PUBLIC,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -84,6 +92,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # Bodies for routes that must get past input validation to reach the authorization decision: a route that
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
+    ("PUT", "/api/v1/datasets/{slug}/policy"): lambda role: {"content": "purposes: [research]\n",
+                                                            "headers": {"content-type": "application/yaml"}},
+    ("GET", "/api/v1/datasets/{slug}/policy/diff"): lambda role: {"params": {"from": 1, "to": 1}},
     ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): lambda role: {"data": {"path": "/nonexistent"}},
     ("POST", "/login"): lambda role: {"data": {"email": "applicant@example.org", "password": PASSWORD}},
     ("POST", "/api/v1/auth/token"): lambda role: {
@@ -142,6 +153,7 @@ def build_world(rt, tmp_path) -> dict:
             role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()
         }
         item = catalog.preview_items(db, dataset.id)[0]
+        policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
         job = jobs.create(
             db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"]
         )
@@ -198,12 +210,9 @@ def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
                             db, world["users"][role], ttl=rt.settings.session_ttl
                         )
                     client.cookies.set("accord_session", session)
-                response = client.request(
-                    method,
-                    fill_path(path, role, world),
-                    headers={"X-CSRF-Token": "matrix-csrf"},
-                    **BODIES.get((method, path), lambda r: {})(role),
-                )
+                extra = BODIES.get((method, path), lambda r: {})(role)
+                headers = {"X-CSRF-Token": "matrix-csrf", **extra.pop("headers", {})}
+                response = client.request(method, fill_path(path, role, world), headers=headers, **extra)
                 got, expected = _outcome(response), EXPECT[(method, path)][role]
                 if got != expected:
                     wrong.append(

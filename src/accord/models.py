@@ -5,3 +5,4 @@ from accord.db import Base  # noqa: F401
 from accord.identity.models import ApiToken, LoginThrottle, RoleGrant, User, WebSession  # noqa: F401
 from accord.jobs.models import Job  # noqa: F401
 from accord.notify.models import OutboxMessage  # noqa: F401
+from accord.policy.models import PolicyVersion  # noqa: F401

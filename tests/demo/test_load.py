@@ -154,3 +154,14 @@ def test_the_full_demo_loads_446_images_with_exactly_100_shhq_previews(rt):
     assert by_slug["shhq"].preview_count == 100
     assert all(8 <= by_slug[s].preview_count <= 12 for s in ("llvip", "cion-al", "at-ustc"))
     assert all(d.status == "published" for d in report.datasets)
+
+
+def test_every_demo_dataset_gets_the_terms_of_its_seed_document(rt):
+    from accord.policy import service as policies
+    from accord.policy.io import seed
+
+    load.run(rt, scale=SMALL)
+    with rt.session() as db:
+        for slug in ("llvip", "cion-al", "at-ustc", "shhq"):
+            ds = catalog.get_dataset(db, slug)
+            assert policies.get(db, ds.id).policy == seed(slug)

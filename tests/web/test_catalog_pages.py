@@ -92,9 +92,9 @@ def test_an_unknown_dataset_is_a_404_page(client):
     assert page.status_code == 404 and "no dataset called" in page.text
 
 
-def test_a_draft_only_dataset_page_shows_no_draft_versions_to_visitors(client, shelf):
-    html = client.get("/datasets/secret").text
-    assert "No version has been published yet" in html and "badge draft" not in html
+def test_a_draft_only_dataset_is_hidden_from_visitors_as_in_the_api(client, shelf):
+    assert client.get("/datasets/secret").status_code == 404
+    assert client.get("/api/v1/datasets/secret").status_code == 404
 
 
 def test_preview_images_are_served_for_preview_items(client, shelf, rt):
@@ -126,3 +126,17 @@ def test_a_withdrawn_versions_preview_is_no_longer_served(client, shelf, rt):
         catalog.withdraw(db, version.id, actor="cli", reason="a subject asked to be removed")
     assert client.get(f"/datasets/llvip/preview/{item_id}").status_code == 404
     assert "LLVIP" not in titles(client.get("/datasets").text)
+
+
+def test_the_dataset_page_lists_the_licence_clauses_of_the_current_terms(client, rt, tmp_path):
+    from accord.policy import service as policies
+    from accord.policy.io import seed
+    from tests.jobs.catalogue import published_dataset
+
+    dataset, _ = published_dataset(rt, tmp_path, "terms-ds", title="Terms: a dataset", count=2, previews=1)
+    assert "Licence terms" not in client.get("/datasets/terms-ds").text
+    with rt.session() as db:
+        policies.set_policy(db, dataset.id, seed("at-ustc"), actor="cli")
+    page = client.get("/datasets/terms-ds").text
+    assert "Licence terms" in page and "including other units or facilities of your own organisation" in page
+

@@ -24,12 +24,7 @@ def _dataset_out(dataset: Dataset, user: User | None) -> DatasetOut:
     return out
 
 
-def _visible_dataset(db, slug: str, user: User | None) -> Dataset:
-    """Datasets with nothing published yet exist only for their curators."""
-    dataset = catalog.get_dataset(db, slug)
-    if not catalog.visible_versions(dataset, user) and not catalog.can_curate(user, dataset.id):
-        raise NotFound(f"no dataset called {slug!r}")
-    return dataset
+_visible_dataset = catalog.visible_dataset
 
 
 def _visible_version(db, slug: str, label: str, user: User | None) -> DatasetVersion:

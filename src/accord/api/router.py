@@ -1,9 +1,10 @@
 """REST API v1: thin JSON adapters over the services."""
 from fastapi import APIRouter
 
-from accord.api import catalog, identity, jobs
+from accord.api import catalog, identity, jobs, policy
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(identity.router)
 router.include_router(catalog.router)
 router.include_router(jobs.router)
+router.include_router(policy.router)

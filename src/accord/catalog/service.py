@@ -138,6 +138,18 @@ def _dataset(db: Session, dataset_id: int) -> Dataset:
     return ds
 
 
+def visible_dataset(db: Session, slug: str, user: User | None) -> Dataset:
+    """A dataset as `user` may see it: one with nothing published yet exists only for its curators."""
+    dataset = get_dataset(db, slug)
+    if not visible_versions(dataset, user) and not can_curate(user, dataset.id):
+        raise NotFound(f"no dataset called {slug!r}")
+    return dataset
+
+
+def dataset_by_id(db: Session, dataset_id: int) -> Dataset:
+    return _dataset(db, dataset_id)
+
+
 def get_dataset(db: Session, slug: str) -> Dataset:
     ds = db.scalar(select(Dataset).where(Dataset.slug == slug))
     if ds is None:

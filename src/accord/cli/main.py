@@ -33,14 +33,15 @@ def use_runtime(rt: Runtime | None) -> None:
 
 
 def _register() -> None:
-    from accord.cli import audit, datasets, db, serve, users
+    from accord.cli import audit, datasets, db, demo, policy, serve, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
     app.add_typer(datasets.app, name="dataset")
+    app.add_typer(policy.app, name="policy")
     app.add_typer(audit.app, name="audit")
     serve.register(app)
-    from accord.cli import demo; demo.register(app)  # noqa: E702
+    demo.register(app)
 
 
 _register()

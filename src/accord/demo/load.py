@@ -21,6 +21,8 @@ from accord.demo.facts import DatasetFacts
 from accord.demo.images import FULL, DemoScale
 from accord.errors import InvalidInput, NotFound
 from accord.identity import service as identity
+from accord.policy import service as policies
+from accord.policy.io import seed as seed_policy
 
 VERSION = "1.0"
 # slug, done, total (None while unknown), message
@@ -121,6 +123,10 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
         dataset = catalog.get_dataset(db, facts.slug)
     except NotFound:
         dataset = catalog.create_dataset(db, **facts.as_fields(), actor=actor)
+        changed = True
+    if policies.current(db, dataset.id) is None:
+        # Every rule of the seed document, as data (src/accord/policy/seeds/, tested rule by rule).
+        policies.set_policy(db, dataset.id, seed_policy(facts.slug), actor=actor, note="terms of the seed document")
         changed = True
     version = _version_or_none(db, facts.slug)
     if version is None:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from accord.catalog import service as catalog
+from accord.policy import service as policies
 from accord.errors import NotFound
 from accord.web.deps import Db, OptionalUser, Rt
 from accord.web.templating import render
@@ -38,12 +39,12 @@ def datasets(request: Request, db: Db, user: OptionalUser, q: str = "", modality
 
 @router.get("/datasets/{slug}")
 def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
-    ds = catalog.get_dataset(db, slug)
+    ds = catalog.visible_dataset(db, slug, user)
     versions = catalog.visible_versions(ds, user)
     published = catalog.latest_published(db, ds.id)
     return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
-                  can_curate=catalog.can_curate(user, ds.id))
+                  can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id))
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")

@@ -1,0 +1,105 @@
+"""Dataset policies: set (a new version when the terms change), read, compare, export."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.catalog import service as catalog
+from accord.db import unit_of_work
+from accord.errors import NotFound
+from accord.identity.models import User
+from accord.policy.clauses import ClauseChange, clauses, diff
+from accord.policy.export import to_duo, to_odrl
+from accord.policy.models import PolicyVersion
+from accord.policy.schema import Policy
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A stored policy version with the dataset names its clauses are written with."""
+
+    version: int
+    policy: Policy
+    custodian: str
+    dataset: str
+    row: PolicyVersion
+
+    def clauses(self):
+        return clauses(self.policy, custodian=self.custodian, dataset=self.dataset)
+
+
+def _terms(db: Session, row: PolicyVersion) -> Terms:
+    ds = catalog.dataset_by_id(db, row.dataset_id)
+    # Clauses name the dataset by its short name: "LLVIP" from "LLVIP: visible-infrared paired images ...".
+    return Terms(row.version, Policy.model_validate(row.document), ds.custodian, ds.title.split(":")[0], row)
+
+
+def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "") -> Terms:
+    """Store the terms; identical terms keep the current version, different ones append the next."""
+    catalog.require_curator(actor, dataset_id)
+    document = json.loads(policy.model_dump_json())
+    with unit_of_work(db):
+        catalog.dataset_by_id(db, dataset_id)  # NotFound
+        current = _current_row(db, dataset_id)
+        if current is not None and current.document == document:
+            return _terms(db, current)
+        row = PolicyVersion(dataset_id=dataset_id, version=(current.version + 1) if current else 1,
+                            document=document, note=note.strip(),
+                            created_by_id=actor.id if isinstance(actor, User) else None)
+        db.add(row)
+        db.flush()
+        audit.record(db, actor=actor, action="policy.set", object=("dataset", dataset_id),
+                     data={"version": row.version, "note": row.note})
+    return _terms(db, row)
+
+
+def _current_row(db: Session, dataset_id: int) -> PolicyVersion | None:
+    return db.scalar(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id)
+                     .order_by(PolicyVersion.version.desc()).limit(1))
+
+
+def current(db: Session, dataset_id: int) -> Terms | None:
+    row = _current_row(db, dataset_id)
+    return _terms(db, row) if row else None
+
+
+def get(db: Session, dataset_id: int, version: int | None = None) -> Terms:
+    """A given version, or the current one; NotFound when the dataset has no terms yet."""
+    if version is None:
+        terms = current(db, dataset_id)
+        if terms is None:
+            raise NotFound("this dataset has no licence terms yet")
+        return terms
+    row = db.scalar(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id,
+                                                PolicyVersion.version == version))
+    if row is None:
+        raise NotFound(f"this dataset has no terms version {version}")
+    return _terms(db, row)
+
+
+def versions(db: Session, dataset_id: int) -> list[PolicyVersion]:
+    return list(db.scalars(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id)
+                           .order_by(PolicyVersion.version)))
+
+
+def count(db: Session, dataset_id: int) -> int:
+    return db.scalar(select(func.count()).where(PolicyVersion.dataset_id == dataset_id)) or 0
+
+
+def compare(db: Session, dataset_id: int, old: int, new: int) -> list[ClauseChange]:
+    """Clause by clause, what changed between two versions (shown to licensees asked to re-accept)."""
+    a, b = get(db, dataset_id, old), get(db, dataset_id, new)
+    return diff(a.policy, b.policy, custodian=b.custodian, dataset=b.dataset)
+
+
+def duo(terms: Terms) -> dict:
+    return to_duo(terms.policy)
+
+
+def odrl(terms: Terms, *, base_url: str, slug: str) -> dict:
+    return to_odrl(terms.policy, uid=f"{base_url}/api/v1/datasets/{slug}/policy?version={terms.version}",
+                   target=f"{base_url}/datasets/{slug}", assigner=terms.custodian)
