@@ -77,6 +77,23 @@ def test_put_many_finishes_a_short_write(store, monkeypatch):
     assert packs(store)[0].read_bytes() == b"".join(blobs)
 
 
+def test_a_failed_write_indexes_nothing_and_the_next_blobs_go_to_a_new_pack(store, monkeypatch):
+    store.put_many([(sha(b"before"), b"before")])
+
+    def disk_full(fd, buffers):
+        os.write(fd, bytes(buffers[0])[:3])  # part of the chunk reached the file
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "writev", disk_full)
+    with pytest.raises(OSError):
+        store.put_many([(sha(b"lost one"), b"lost one"), (sha(b"lost two"), b"lost two")])
+    monkeypatch.undo()
+    assert not store.exists(sha(b"lost one"))
+    store.put_many([(sha(b"after"), b"after")])
+    assert len(packs(store)) == 2
+    assert [store.open(sha(b)).read() for b in (b"before", b"after")] == [b"before", b"after"]
+
+
 def test_inside_a_batch_blobs_become_readable_together_at_its_end(store):
     with store.batch():
         store.put_bytes(sha(b"one"), b"one")

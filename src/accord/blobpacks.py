@@ -21,6 +21,7 @@ PACK_MAX_BLOB = 1 << 20  # larger blobs stay loose files, served by sendfile
 PACK_TARGET = 1 << 30  # start a new pack after about 1 GiB
 FLUSH_EVERY = 512  # index rows per transaction
 IOV_MAX = 1024  # buffers per writev (the Linux limit)
+WRITE_BYTES = 1 << 20  # per writev: on our VMs, 1 GiB took 0.12 s in 1 MiB writes and 0.8 s in 5 MiB ones
 LOOKUP_CHUNK = 500  # hashes per IN (...) query
 
 
@@ -115,20 +116,34 @@ class PackWriter:
         self.pending_shas.add(sha256)
 
     def append_many(self, blobs: list[tuple[str, bytes]]) -> None:
-        """Append several blobs with one writev per IOV_MAX of them (a system call per blob was a fifth of
-        the cost of staging small files)."""
+        """Append several blobs with one writev per WRITE_BYTES (a system call per blob was a fifth of the
+        cost of staging small files)."""
         if not blobs:
             return
         if self.fd < 0 or self.offset >= PACK_TARGET:
             self._open_new()
-        for i in range(0, len(blobs), IOV_MAX):
-            chunk = blobs[i:i + IOV_MAX]
-            buffers = [data for _, data in chunk]
-            _writev_all(self.fd, buffers)
-            for sha256, data in chunk:
-                self.pending.append((sha256, self.name, self.offset, len(data)))
-                self.pending_shas.add(sha256)
-                self.offset += len(data)
+        chunk: list[tuple[str, bytes]] = []
+        held = 0
+        for sha256, data in blobs:
+            if chunk and (held + len(data) > WRITE_BYTES or len(chunk) == IOV_MAX):
+                self._write(chunk)
+                chunk, held = [], 0
+            chunk.append((sha256, data))
+            held += len(data)
+        self._write(chunk)
+
+    def _write(self, chunk: list[tuple[str, bytes]]) -> None:
+        """One writev; index rows only for bytes really written."""
+        try:
+            _writev_all(self.fd, [data for _, data in chunk])
+        except BaseException:
+            os.close(self.fd)  # part of the chunk may be in the file: offsets past it are unknown, so the
+            self.fd = -1  # next append starts a new pack
+            raise
+        for sha256, data in chunk:
+            self.pending.append((sha256, self.name, self.offset, len(data)))
+            self.pending_shas.add(sha256)
+            self.offset += len(data)
 
     def _open_new(self) -> None:
         if self.fd >= 0:
