@@ -1,4 +1,5 @@
 """Imports every domain's tables so the metadata (and Alembic) sees them all."""
+from accord.access.models import Application, ApplicationEvent  # noqa: F401
 from accord.audit.models import AuditEvent  # noqa: F401
 from accord.catalog.models import Dataset, DatasetVersion, Item  # noqa: F401
 from accord.db import Base  # noqa: F401

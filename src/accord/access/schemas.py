@@ -1,0 +1,99 @@
+"""Application shapes in and out, shared by the API and the CLI."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from accord.policy.schema import FIELD_LABELS, ApplicantField
+
+
+class AnswersIn(BaseModel):
+    answers: dict[str, Any] = Field(default_factory=dict)
+    signatory: dict[str, Any] | None = None  # name, title, email (terms signed by a legal signatory)
+
+
+class SignIn(BaseModel):
+    full_name: str = Field(max_length=200)
+    consent: bool
+
+
+class ApproveIn(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class ReturnIn(BaseModel):
+    comment: str = Field(max_length=2000)
+
+
+class ApplicationRow(BaseModel):
+    id: int
+    dataset: str
+    status: str
+    policy_version: int
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, app, slug: str) -> "ApplicationRow":
+        return cls(id=app.id, dataset=slug, status=app.status, policy_version=app.policy_version,
+                   created_at=app.created_at, submitted_at=app.submitted_at, decided_at=app.decided_at)
+
+
+class EventOut(BaseModel):
+    kind: str
+    actor_id: int | None
+    at: datetime
+    data: dict[str, Any]
+
+
+class CheckOut(BaseModel):
+    name: str
+    passed: bool
+    blocking: bool
+    detail: str
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    dataset: str
+    dataset_title: str
+    status: str
+    policy_version: int
+    applicant_email: str
+    answers: dict[str, str]
+    signatory: dict[str, str] | None
+    signed: bool
+    signed_by: str | None
+    document_sha256: str | None
+    email_verified: bool
+    missing: list[str]  # what still stands between the application and a decision, in plain words
+    checks: list[CheckOut]
+    reason: str | None  # the rejection reason or the return comment
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    timeline: list[EventOut]
+
+    @classmethod
+    def of(cls, record) -> "ApplicationOut":
+        state = record.state
+        missing = [f"the field “{FIELD_LABELS[ApplicantField(f)]}”" for f in record.missing_fields]
+        sig = state.signature or {}
+        return cls(
+            id=record.id, dataset=record.dataset_slug, dataset_title=record.dataset_title,
+            status=state.status.value, policy_version=state.policy_version, applicant_email=record.applicant_email,
+            answers=state.answers, signatory=state.signatory, signed=bool(sig), signed_by=sig.get("full_name"),
+            document_sha256=sig.get("document_sha256"), email_verified=state.email_verified,
+            missing=missing + state.missing,
+            checks=[CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
+                    for name, c in state.checks.items()],
+            reason=state.reason, created_at=state.created_at, submitted_at=state.submitted_at,
+            decided_at=state.decided_at,
+            timeline=[EventOut(kind=e.kind.value, actor_id=e.actor, at=e.at, data=e.data) for e in record.events])

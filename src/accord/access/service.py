@@ -1,0 +1,290 @@
+"""Applications for datasets: start, fill in, sign, submit, decide, withdraw, follow.
+
+Every command follows one pattern in one unit of work: load the events, replay them, let `workflow` decide
+the next event, append it with the next seq (a racing writer gets Conflict), audit, and queue the e-mail.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.access import checks, form, workflow
+from accord.access.agreement import Agreement, Signature, render_pdf
+from accord.access.events import Loaded, append, load
+from accord.access.models import Application
+from accord.access.schemas import ApplicationRow
+from accord.audit import service as audit
+from accord.catalog import service as catalog
+from accord.db import unit_of_work, utcnow
+from accord.errors import Conflict, NotFound, PermissionDenied
+from accord.identity import service as identity
+from accord.identity.models import User
+from accord.notify import service as notify
+from accord.policy import service as policies
+from accord.policy.schema import ReviewMode, Signatory
+
+OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
+
+
+@dataclass(frozen=True)
+class Record:
+    """An application as its viewer sees it: the replayed state, its events, and what its form still lacks."""
+
+    id: int
+    dataset_slug: str
+    dataset_title: str
+    state: workflow.Application
+    events: list[workflow.Event]
+    missing_fields: list[str]
+    applicant_email: str
+
+
+def is_reviewer(user: User | None, dataset_id: int) -> bool:
+    return (identity.has_role(user, "reviewer", dataset_id=dataset_id)
+            or identity.has_role(user, "curator", dataset_id=dataset_id))
+
+
+def _visible(loaded: Loaded, user: User) -> None:
+    """Only the applicant and the dataset's reviewers know the application exists."""
+    if loaded.row.applicant_id != user.id and not is_reviewer(user, loaded.row.dataset_id):
+        raise NotFound(f"no application {loaded.id}")
+
+
+def _applicant(loaded: Loaded, user: User, doing: str) -> None:
+    _visible(loaded, user)
+    if loaded.row.applicant_id != user.id:
+        raise PermissionDenied(f"only the applicant can {doing} this application")
+
+
+def _reviewer(loaded: Loaded, user: User) -> None:
+    if not is_reviewer(user, loaded.row.dataset_id):
+        if loaded.row.applicant_id != user.id:
+            raise PermissionDenied("only reviewers of this dataset can decide on its applications")
+        raise PermissionDenied("applicants cannot decide on their own application")
+
+
+def _record(db: Session, loaded: Loaded) -> Record:
+    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
+    terms = policies.get(db, ds.id, loaded.row.policy_version)
+    applicant = identity.get_user(db, loaded.row.applicant_id)
+    return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
+                  form.missing_fields(terms.policy, loaded.state.answers), applicant.email)
+
+
+def _terms(db: Session, loaded: Loaded) -> policies.Terms:
+    return policies.get(db, loaded.row.dataset_id, loaded.row.policy_version)
+
+
+def _mail(db: Session, template: str, loaded: Loaded, **context) -> None:
+    applicant = identity.get_user(db, loaded.row.applicant_id)
+    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
+    notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
+                   application_id=loaded.id, **context)
+
+
+# --- the applicant ---------------------------------------------------------------------------------------
+
+def start(db: Session, dataset_slug: str, *, actor: User) -> Record:
+    """Open a draft application under the dataset's current terms."""
+    dataset = catalog.visible_dataset(db, dataset_slug, actor)
+    terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
+    open_id = db.scalar(select(Application.id).where(Application.dataset_id == dataset.id,
+                                                     Application.applicant_id == actor.id,
+                                                     Application.status.in_(OPEN)))
+    if open_id is not None:
+        raise Conflict(f"you already have an open application ({open_id}) for this dataset")
+    now = utcnow()
+    prefill = {k: v for k, v in (("name", actor.name), ("email", actor.email))
+               if k in {f.value for f in terms.policy.applicant_fields}}
+    with unit_of_work(db):
+        row = Application(dataset_id=dataset.id, applicant_id=actor.id, policy_version=terms.version,
+                          status=workflow.Status.draft.value, created_at=now, updated_at=now)
+        db.add(row)
+        db.flush()
+        loaded = Loaded(row)
+        append(db, loaded, workflow.decide_create(
+            applicant=actor.id, dataset_id=dataset.id, policy_version=terms.version,
+            needs_signatory=terms.policy.signatory is Signatory.legal_authority,
+            approvals_needed=terms.policy.review.approvals_needed, at=now, answers=prefill))
+        if actor.email_verified_at is not None:
+            append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
+        audit.record(db, actor=actor, action="application.started", object=("application", row.id),
+                     data={"dataset": dataset.slug, "policy_version": terms.version})
+    return _record(db, loaded)
+
+
+def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> Record:
+    """Save (part of) the form; changing anything asks for a new signature."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _applicant(loaded, actor, "change")
+        policy = _terms(db, loaded).policy
+        clean = form.clean_answers(policy, answers, account_email=actor.email)
+        who = form.clean_signatory(policy, signatory) if signatory is not None else None
+        append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers=clean, at=utcnow(),
+                                                signatory=who))
+        audit.record(db, actor=actor, action="application.saved", object=("application", app_id),
+                     data={"fields": sorted(clean), "signatory": who is not None})
+    return _record(db, loaded)
+
+
+def agreement(db: Session, app_id: int) -> Agreement:
+    """The agreement document for the application's terms version and its current answers."""
+    return _agreement(db, load(db, app_id))
+
+
+def _agreement(db: Session, loaded: Loaded) -> Agreement:
+    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
+    applicant = identity.get_user(db, loaded.row.applicant_id)
+    return form.build_agreement(_terms(db, loaded), slug=ds.slug, title=ds.title, answers=loaded.state.answers,
+                                applicant_email=applicant.email, signatory=loaded.state.signatory)
+
+
+def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> Record:
+    """Sign the agreement with a typed name; the PDF is sealed by the platform and stored by its hash."""
+    from accord.access import sealing
+
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _applicant(loaded, actor, "sign")
+        form.require_complete(_terms(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
+        doc = _agreement(db, loaded)
+        now = utcnow()
+        event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
+                                     document_sha256=doc.sha256, at=now)
+        pdf = render_pdf(doc, signatures=[Signature(event.data["full_name"], now)])
+        sealed = sealing.seal(pdf, sealing.ensure_keys(rt.settings.data_dir / "keys"))
+        pdf_sha = hashlib.sha256(sealed).hexdigest()
+        # Stored before the commit: a rolled-back signing leaves an unreferenced blob, never a missing one.
+        rt.store.put_bytes(pdf_sha, sealed)
+        append(db, loaded, replace(event, data={**event.data, "pdf_sha256": pdf_sha}))
+        audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
+                     data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha})
+    return _record(db, loaded)
+
+
+def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
+    """The sealed signed PDF once signed; before that, an unsigned preview of the current answers."""
+    loaded = load(db, app_id)
+    _visible(loaded, viewer)
+    signature = loaded.state.signature
+    if signature and signature.get("pdf_sha256"):
+        with rt.store.open(signature["pdf_sha256"]) as fh:
+            return fh.read()
+    return render_pdf(_agreement(db, loaded))
+
+
+def submit(db: Session, app_id: int, *, actor: User) -> Record:
+    """Submit (or resubmit) a signed application, run the checks, and approve it if the terms say so."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _applicant(loaded, actor, "submit")
+        now = utcnow()
+        if (actor.email_verified_at is not None and not loaded.state.email_verified
+                and loaded.state.status not in workflow.TERMINAL):
+            append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
+        policy = _terms(db, loaded).policy
+        form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
+        append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
+        results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
+                                 previous_rejections=_rejections(db, loaded))
+        append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
+                                                  at=now))
+        audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
+                     data={"failed_checks": loaded.state.failed_checks})
+        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
+            append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
+                                                       note="approved automatically: every check passed"))
+            audit.record(db, actor=None, action="application.approved", object=("application", app_id),
+                         data={"automatic": True})
+            _mail(db, "application-approved", loaded, note="")
+        else:
+            _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
+                  failed=loaded.state.failed_checks)
+    return _record(db, loaded)
+
+
+def _may_approve(state: workflow.Application) -> bool:
+    return state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
+
+
+def _rejections(db: Session, loaded: Loaded) -> int:
+    return db.scalar(select(func.count()).where(Application.applicant_id == loaded.row.applicant_id,
+                                                Application.id != loaded.id,
+                                                Application.status == workflow.Status.rejected.value)) or 0
+
+
+def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
+    """The applicant takes the application back; nothing more happens to it."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _applicant(loaded, actor, "withdraw")
+        append(db, loaded, workflow.decide_withdraw(loaded.state, actor=actor.id, at=utcnow()))
+        audit.record(db, actor=actor, action="application.withdrawn", object=("application", app_id))
+    return _record(db, loaded)
+
+
+# --- reviewers -------------------------------------------------------------------------------------------
+
+def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
+    """Approve a submitted application (with a quorum, once enough reviewers have). Recorded only: the
+    download entitlement comes with the delivery work."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _reviewer(loaded, actor)
+        append(db, loaded, workflow.decide_approve(loaded.state, actor=actor.id, at=utcnow(), note=note.strip()))
+        audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
+                     data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
+        if loaded.state.status is workflow.Status.approved:
+            _mail(db, "application-approved", loaded, note=note.strip())
+    return _record(db, loaded)
+
+
+def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
+    """Reject with a reason the applicant is told."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _reviewer(loaded, actor)
+        append(db, loaded, workflow.decide_reject(loaded.state, actor=actor.id, reason=reason, at=utcnow()))
+        audit.record(db, actor=actor, action="application.rejected", object=("application", app_id),
+                     data={"reason": loaded.state.reason})
+        _mail(db, "application-rejected", loaded, reason=loaded.state.reason)
+    return _record(db, loaded)
+
+
+def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -> Record:
+    """Send the application back to the applicant with what to change."""
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _reviewer(loaded, actor)
+        append(db, loaded, workflow.decide_return(loaded.state, actor=actor.id, comment=comment, at=utcnow()))
+        audit.record(db, actor=actor, action="application.returned", object=("application", app_id),
+                     data={"comment": loaded.state.reason})
+        _mail(db, "application-returned", loaded, comment=loaded.state.reason)
+    return _record(db, loaded)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def get(db: Session, app_id: int, *, viewer: User) -> Record:
+    """One application with its timeline, for its applicant or a reviewer of its dataset."""
+    loaded = load(db, app_id)
+    _visible(loaded, viewer)
+    return _record(db, loaded)
+
+
+def history(db: Session, app_id: int) -> list[workflow.Event]:
+    """The events of an application, oldest first (its timeline)."""
+    return load(db, app_id).events
+
+
+def mine(db: Session, user: User) -> list[ApplicationRow]:
+    """The user's own applications, newest first."""
+    from accord.catalog.models import Dataset
+
+    rows = db.execute(select(Application, Dataset.slug).join(Dataset, Dataset.id == Application.dataset_id)
+                      .where(Application.applicant_id == user.id).order_by(Application.id.desc())).all()
+    return [ApplicationRow.of(app, slug) for app, slug in rows]
