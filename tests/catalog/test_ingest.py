@@ -117,6 +117,21 @@ def test_worker_processes_and_threads_record_the_same_items(rt, tree, monkeypatc
         p: i.sha256 for p, i in _items(rt, by_thread.id).items()}
 
 
+def test_when_the_packed_blobs_cannot_be_indexed_the_version_stays_empty(rt, rt_draft, tree, monkeypatch):
+    from accord.catalog import folders
+
+    _, version = rt_draft
+    monkeypatch.setattr(folders, "PROCESS_MIN_FILES", 1)  # worker processes: their index rows come back
+
+    def disk_full(rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rt.store, "add_index", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        _ingest(rt, version, tree)
+    assert_untouched(rt, version.id)
+
+
 def _zip_of(tree: Path, target: Path) -> Path:
     with zipfile.ZipFile(target, "w") as zf:
         for p in sorted(tree.rglob("*")):

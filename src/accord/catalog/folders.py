@@ -5,6 +5,7 @@ to worker processes when there are many (see _process_pool). A file larger than 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import multiprocessing
@@ -26,8 +27,10 @@ PROCESS_MIN_FILES = 2000  # from this many files on, small files are hashed in w
 TICK = 0.25
 
 
-def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tuple], dict]:
-    """Hash and store every file under root; returns rows (path, size, sha256, media_type) and the labels."""
+def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tuple], dict, list[tuple]]:
+    """Hash and store every file under root; returns rows (path, size, sha256, media_type), the labels and
+    the pack index rows of blobs stored by worker processes, which the caller must add (store.add_index)
+    before it commits anything that refers to them: it can do so while it writes the manifest and rows."""
     # The whole tree is checked (links, special files) before any blob is written. The scan reads no file
     # sizes: that stat per file would run on one core, so the workers fstat the files they open instead.
     files: list[str] = []
@@ -41,7 +44,7 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
         if len(files) % 10_000 == 0:
             report(0, None, f"found {len(files):,} files")
     if not files:
-        return [], labels
+        return [], labels, []
     workers = workers or os.cpu_count() or 1
     stop = threading.Event()
     hasher = FolderHasher(rt.store, str(root), stop)
@@ -77,16 +80,17 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
             stop.set()  # running batches stop at their next file; queued ones never start
             for future in pending:
                 future.cancel()
-            raise
-        finally:
             if processes:
                 processes.shutdown(wait=True, cancel_futures=True)
-            # The worker processes' blobs become readable here, in one sorted transaction (their bytes are
-            # written); after a failure too, so a re-run finds them. (The same content in two batches may
-            # be packed twice; the index keeps one copy.)
-            if index:
-                rt.store.add_index(index)
-    return rows, labels
+            if index:  # the blobs stored so far are indexed, so a re-run finds them (a failure here would
+                with contextlib.suppress(Exception):  # only hide the error that stopped the ingest)
+                    rt.store.add_index(index)
+            raise
+        if processes:
+            processes.shutdown(wait=True, cancel_futures=True)
+    # The worker processes' blobs become readable when the caller adds these rows, in one sorted transaction
+    # (the same content in two batches may be packed twice; the index keeps one copy).
+    return rows, labels, index
 
 
 def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor | None:

@@ -11,6 +11,7 @@ harmless (content-addressed) and make the re-run faster.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -62,12 +63,20 @@ def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | Non
             identity.require_role(actor, "curator", dataset_id=version.dataset_id)
         _require_empty_draft(db, version)
     source = Path(source)
-    rows, labels = _stage(rt, source, report)
-    items = _labelled(rows, labels)
-    report(0, None, f"writing the manifest of {len(items):,} files", force=True)
-    manifest_sha = _store_manifest(rt.store, items)
-    report(0, None, f"saving {len(items):,} items", force=True)
-    new_blobs = _save(rt, version_id, items, manifest_sha, actor=actor, source=source.name)
+    rows, labels, index = _stage(rt, source, report)
+    # The pack index rows of the staged blobs are written by another thread (on another core) while this
+    # one writes the manifest and the rows; they are committed before the items that refer to them.
+    indexing = _Background(rt.store.add_index, index) if index else None
+    try:
+        items = _labelled(rows, labels)
+        report(0, None, f"writing the manifest of {len(items):,} files", force=True)
+        manifest_sha = _store_manifest(rt.store, items)
+        report(0, None, f"saving {len(items):,} items", force=True)
+        new_blobs = _save(rt, version_id, items, manifest_sha, actor=actor, source=source.name,
+                          before_commit=indexing.result if indexing else None)
+    finally:
+        if indexing:
+            indexing.join()
     total_bytes = sum(row[1] for row in items)
     report(len(items), len(items), f"ingested {len(items):,} files", force=True)
     return IngestResult(version_id=version_id, file_count=len(items), total_bytes=total_bytes,
@@ -83,12 +92,31 @@ def _require_empty_draft(db, version: DatasetVersion) -> None:
                                 "delete the draft and create it again to re-ingest")
 
 
-def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict]:
-    """Hash and store every file; returns rows (path, size, sha256, media_type) and the sidecar labels."""
+class _Background(threading.Thread):
+    def __init__(self, function, *args):
+        super().__init__(name="accord-index", daemon=True)
+        self.function, self.args, self.error = function, args, None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.function(*self.args)
+        except BaseException as exc:  # noqa: BLE001 (raised again by result())
+            self.error = exc
+
+    def result(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list[tuple]]:
+    """Hash and store every file; returns rows (path, size, sha256, media_type), the sidecar labels and
+    pack index rows still to add (see folders.stage_folder)."""
     if not source.exists():
         raise InvalidInput(f"nothing to ingest at {source}: no such file or folder")
     if source.is_dir():
-        rows, labels = folders.stage_folder(rt, source, report, workers=rt.settings.hash_workers)
+        rows, labels, index = folders.stage_folder(rt, source, report, workers=rt.settings.hash_workers)
     else:
         name = source.name.lower()
         if name.endswith(".zip"):
@@ -101,10 +129,10 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict]:
             staging.commit()
         else:
             staging.discard()
-        rows, labels = staging.rows, staging.labels
+        rows, labels, index = staging.rows, staging.labels, []
     if not rows:
         raise InvalidInput(f"{source.name} holds no files to ingest")
-    return rows, labels
+    return rows, labels, index
 
 
 # --- labels, manifest and the one transaction ---------------------------------------------------------------
@@ -133,8 +161,10 @@ def _store_manifest(store, items: list[tuple]) -> str:
     return sha
 
 
-def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, source: str) -> int:
-    """Everything the database learns from an ingest, in one transaction; returns the count of new blobs."""
+def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, source: str,
+          before_commit: Callable[[], None] | None = None) -> int:
+    """Everything the database learns from an ingest, in one transaction; returns the count of new blobs.
+    before_commit raising rolls it all back."""
     now = utcnow()
     with rt.session() as db, unit_of_work(db):
         # Write first: on SQLite this takes the write lock before the checks below, on PostgreSQL it locks
@@ -156,6 +186,8 @@ def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, 
         audit.record(db, actor=actor, action="dataset_version.ingested", object=("dataset_version", version_id),
                      data={"source": source, "file_count": version.file_count, "total_bytes": version.total_bytes,
                            "root_hash": manifest_sha, "new_blobs": new_blobs})
+        if before_commit is not None:
+            before_commit()
     return new_blobs
 
 
