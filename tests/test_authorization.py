@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.jobs import service as jobs
@@ -25,6 +26,9 @@ PUBLIC = dict.fromkeys(ROLES, OK)
 USERS = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK}
 CURATORS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": OK, "admin": OK}
 ADMINS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": FORBIDDEN, "admin": OK}
+# The matrix's application belongs to "applicant"; the global curator and the admin review every dataset.
+# A stranger to an application gets 404 (tests/access/test_api.py).
+APPLICANT_ONLY = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN}
 CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, "admin": OK}  # admin's job
 
 SKIP = ("/static", "/api/docs", "/docs/oauth2-redirect", "/api/v1/openapi.json")
@@ -83,6 +87,18 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}/policy/diff"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/policy/duo"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/policy/odrl"): PUBLIC,
+    # applications (API)
+    ("POST", "/api/v1/datasets/{slug}/applications"): USERS,
+    ("GET", "/api/v1/applications"): USERS,
+    ("GET", "/api/v1/applications/{app_id}"): USERS,  # the applicant and reviewers; others 404
+    ("GET", "/api/v1/applications/{app_id}/agreement.pdf"): USERS,
+    ("PUT", "/api/v1/applications/{app_id}/answers"): APPLICANT_ONLY,
+    ("POST", "/api/v1/applications/{app_id}/sign"): APPLICANT_ONLY,
+    ("POST", "/api/v1/applications/{app_id}/submit"): APPLICANT_ONLY,
+    ("POST", "/api/v1/applications/{app_id}/withdraw"): APPLICANT_ONLY,
+    ("POST", "/api/v1/applications/{app_id}/approve"): CURATORS,
+    ("POST", "/api/v1/applications/{app_id}/reject"): CURATORS,
+    ("POST", "/api/v1/applications/{app_id}/return"): CURATORS,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -104,6 +120,10 @@ BODIES = {
         "json": {"slug": f"matrix-{role}", "title": "Matrix", "custodian": "Example Lab"}
     },
     ("POST", "/api/v1/datasets/{slug}/versions"): lambda role: {"json": {"label": f"2.0-{role}"}},
+    ("PUT", "/api/v1/applications/{app_id}/answers"): lambda role: {"json": {"answers": {}}},
+    ("POST", "/api/v1/applications/{app_id}/sign"): lambda role: {"json": {"full_name": "M X", "consent": True}},
+    ("POST", "/api/v1/applications/{app_id}/reject"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/applications/{app_id}/return"): lambda role: {"json": {"comment": "matrix"}},
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {
         "json": {"reason": "matrix"}
     },
@@ -154,6 +174,7 @@ def build_world(rt, tmp_path) -> dict:
         }
         item = catalog.preview_items(db, dataset.id)[0]
         policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
+        application = access.start(db, dataset.slug, actor=users["applicant"])
         job = jobs.create(
             db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"]
         )
@@ -164,6 +185,7 @@ def build_world(rt, tmp_path) -> dict:
         "label": version.label,
         "item_id": item.id,
         "job_id": job.id,
+        "app_id": application.id,
     }
 
 
@@ -173,6 +195,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "label": world["label"],
         "item_id": world["item_id"],
         "job_id": world["job_id"],
+        "app_id": world["app_id"],
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
     }
     try:

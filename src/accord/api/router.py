@@ -1,10 +1,11 @@
 """REST API v1: thin JSON adapters over the services."""
 from fastapi import APIRouter
 
-from accord.api import catalog, identity, jobs, policy
+from accord.api import access, catalog, identity, jobs, policy
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(identity.router)
 router.include_router(catalog.router)
 router.include_router(jobs.router)
 router.include_router(policy.router)
+router.include_router(access.router)

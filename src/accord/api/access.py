@@ -1,0 +1,76 @@
+"""/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from accord.access import service as access
+from accord.access.schemas import (AnswersIn, ApplicationOut, ApplicationRow, ApproveIn, RejectIn, ReturnIn,
+                                   SignIn)
+from accord.web.deps import CurrentUser, Db, Rt
+
+router = APIRouter(tags=["applications"])
+
+
+@router.post("/datasets/{slug}/applications", response_model=ApplicationOut, status_code=201,
+             summary="Start an application under the dataset's current terms")
+def start(slug: str, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.start(db, slug, actor=user))
+
+
+@router.get("/applications", response_model=list[ApplicationRow], summary="My applications")
+def mine(db: Db, user: CurrentUser) -> list[ApplicationRow]:
+    return access.mine(db, user)
+
+
+@router.get("/applications/{app_id}", response_model=ApplicationOut,
+            summary="State, what is missing, check results and timeline")
+def show(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.get(db, app_id, viewer=user))
+
+
+@router.put("/applications/{app_id}/answers", response_model=ApplicationOut, summary="Save (part of) the form")
+def save(app_id: int, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.save(db, app_id, actor=user, answers=body.answers, signatory=body.signatory))
+
+
+@router.get("/applications/{app_id}/agreement.pdf", response_class=Response,
+            summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
+def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+    pdf = access.agreement_pdf(rt, db, app_id, viewer=user)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
+
+
+@router.post("/applications/{app_id}/sign", response_model=ApplicationOut,
+             summary="Sign with a typed full name and explicit consent")
+def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.sign(rt, db, app_id, actor=user, full_name=body.full_name,
+                                         consent=body.consent))
+
+
+@router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")
+def submit(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.submit(db, app_id, actor=user))
+
+
+@router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut, summary="Withdraw")
+def withdraw(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.withdraw(db, app_id, actor=user))
+
+
+@router.post("/applications/{app_id}/approve", response_model=ApplicationOut, summary="Approve (reviewers)")
+def approve(app_id: int, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
+    return ApplicationOut.of(access.approve(db, app_id, actor=user, note=body.note if body else ""))
+
+
+@router.post("/applications/{app_id}/reject", response_model=ApplicationOut,
+             summary="Reject with a reason (reviewers)")
+def reject(app_id: int, body: RejectIn, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.reject(db, app_id, actor=user, reason=body.reason))
+
+
+@router.post("/applications/{app_id}/return", response_model=ApplicationOut,
+             summary="Return for changes with a comment (reviewers)")
+def return_(app_id: int, body: ReturnIn, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.return_for_changes(db, app_id, actor=user, comment=body.comment))
