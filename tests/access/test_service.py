@@ -191,6 +191,17 @@ def test_a_wrong_field_is_refused_with_its_name_and_nothing_is_saved(db_rt, db, 
     assert events_of(db, record.id) == ["created", "email_verified"]
 
 
+def test_starting_with_answers_validates_them_and_a_bad_one_creates_nothing(db_rt, db, tmp_path):
+    dataset_with_terms(db_rt, tmp_path, "cion-al")
+    ana = person(db, "ana@mit.edu")
+    with pytest.raises(InvalidInput) as err:
+        access.start(db, "cion-al", actor=ana, answers={**answers("cion-al", ana.email), "telephone": ""})
+    assert err.value.field == "telephone" and db.scalar(select(Application.id)) is None
+    record = access.start(db, "cion-al", actor=ana, answers=answers("cion-al", ana.email), signatory=SIGNATORY)
+    assert record.missing_fields == [] and record.state.signatory == SIGNATORY
+    assert events_of(db, record.id) == ["created", "saved", "email_verified"]
+
+
 def test_signing_with_fields_missing_names_the_first_missing_field(db_rt, db, tmp_path):
     dataset_with_terms(db_rt, tmp_path, "shhq")
     ana = person(db, "ana@mit.edu")

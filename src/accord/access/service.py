@@ -87,10 +87,13 @@ def _mail(db: Session, template: str, loaded: Loaded, **context) -> None:
 
 # --- the applicant ---------------------------------------------------------------------------------------
 
-def start(db: Session, dataset_slug: str, *, actor: User) -> Record:
-    """Open a draft application under the dataset's current terms."""
+def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None = None,
+          signatory: dict | None = None) -> Record:
+    """Open a draft application under the dataset's current terms, optionally with its first answers."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
     terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
+    given = form.clean_answers(terms.policy, answers or {}, account_email=actor.email)
+    who = form.clean_signatory(terms.policy, signatory) if signatory is not None else None
     open_id = db.scalar(select(Application.id).where(Application.dataset_id == dataset.id,
                                                      Application.applicant_id == actor.id,
                                                      Application.status.in_(OPEN)))
@@ -108,7 +111,10 @@ def start(db: Session, dataset_slug: str, *, actor: User) -> Record:
         append(db, loaded, workflow.decide_create(
             applicant=actor.id, dataset_id=dataset.id, policy_version=terms.version,
             needs_signatory=terms.policy.signatory is Signatory.legal_authority,
-            approvals_needed=terms.policy.review.approvals_needed, at=now, answers=prefill))
+            approvals_needed=terms.policy.review.approvals_needed, at=now, answers={**prefill, **given}))
+        if who is not None:
+            append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers={}, at=now,
+                                                    signatory=who))
         if actor.email_verified_at is not None:
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         audit.record(db, actor=actor, action="application.started", object=("application", row.id),

@@ -33,13 +33,15 @@ def use_runtime(rt: Runtime | None) -> None:
 
 
 def _register() -> None:
-    from accord.cli import audit, datasets, db, demo, policy, serve, users
+    from accord.cli import applications, audit, datasets, db, demo, policy, serve, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
     app.add_typer(datasets.app, name="dataset")
     app.add_typer(policy.app, name="policy")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(applications.app, name="applications")
+    applications.register(app)
     serve.register(app)
     demo.register(app)
 
