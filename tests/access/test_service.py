@@ -66,6 +66,7 @@ def test_shhq_with_a_gmail_address_fails_institutional_email_and_cannot_be_appro
     assert result.state.status is workflow.Status.submitted
     assert result.state.failed_checks == ["institutional_email"]
     assert "check to pass: institutional_email" in result.state.missing
+    assert access.get(db, record.id, viewer=reviewer).actions == ["reject", "return"]
     with pytest.raises(IllegalTransition, match="institutional_email"):
         access.approve(db, record.id, actor=reviewer)
     assert events_of(db, record.id)[-1] == "checks_run"
@@ -76,9 +77,15 @@ def test_a_reviewer_of_at_ustc_approves_and_the_applicant_is_told(db_rt, db, tmp
     at_ustc = dataset_with_terms(db_rt, tmp_path, "at-ustc")
     ana = person(db, "ana@mit.edu")
     reviewer = person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc)
+    started = access.start(db, "at-ustc", actor=ana)
+    assert started.actions == ["save", "sign", "withdraw"]  # not yet signed: nothing to submit
+    access.withdraw(db, started.id, actor=ana)
     record = signed(db_rt, db, "at-ustc", ana)
-    access.submit(db, record.id, actor=ana)
+    assert record.actions == ["save", "sign", "submit", "withdraw"]
+    assert access.submit(db, record.id, actor=ana).actions == ["withdraw"]
+    assert access.get(db, record.id, viewer=reviewer).actions == ["approve", "reject", "return"]
     result = access.approve(db, record.id, actor=reviewer, note="  welcome  ")
+    assert result.actions == []
     assert result.state.status is workflow.Status.approved and result.state.decided_by == reviewer.id
     assert result.state.policy_version == 1
     assert mails(db, ana.email) == [("application-submitted", ana.email), ("application-approved", ana.email)]

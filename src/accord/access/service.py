@@ -19,7 +19,7 @@ from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
-from accord.errors import Conflict, NotFound, PermissionDenied
+from accord.errors import AccordError, Conflict, NotFound, PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.notify import service as notify
@@ -40,6 +40,7 @@ class Record:
     events: list[workflow.Event]
     missing_fields: list[str]
     applicant_email: str
+    actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
@@ -66,12 +67,37 @@ def _reviewer(loaded: Loaded, user: User) -> None:
         raise PermissionDenied("applicants cannot decide on their own application")
 
 
-def _record(db: Session, loaded: Loaded) -> Record:
+def _record(db: Session, loaded: Loaded, viewer: User) -> Record:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     terms = policies.get(db, ds.id, loaded.row.policy_version)
     applicant = identity.get_user(db, loaded.row.applicant_id)
     return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
-                  form.missing_fields(terms.policy, loaded.state.answers), applicant.email)
+                  form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
+                  _actions(loaded, viewer))
+
+
+def _actions(loaded: Loaded, viewer: User) -> list[str]:
+    """The commands `workflow` would accept from this viewer now (each decide_* is tried, nothing stored)."""
+    s, me, now = loaded.state, viewer.id, utcnow()
+    probes = {}
+    if loaded.row.applicant_id == me:
+        probes |= {"save": lambda: workflow.decide_save(s, actor=me, answers={}, at=now),
+                   "sign": lambda: workflow.decide_sign(s, actor=me, full_name="probe", consent=True,
+                                                        document_sha256="", at=now),
+                   "submit": lambda: workflow.decide_submit(s, actor=me, at=now),
+                   "withdraw": lambda: workflow.decide_withdraw(s, actor=me, at=now)}
+    if is_reviewer(viewer, loaded.row.dataset_id) and loaded.row.applicant_id != me:
+        probes |= {"approve": lambda: workflow.decide_approve(s, actor=me, at=now),
+                   "reject": lambda: workflow.decide_reject(s, actor=me, reason="probe", at=now),
+                   "return": lambda: workflow.decide_return(s, actor=me, comment="probe", at=now)}
+    allowed = []
+    for name, probe in probes.items():
+        try:
+            probe()
+        except AccordError:
+            continue
+        allowed.append(name)
+    return allowed
 
 
 def _terms(db: Session, loaded: Loaded) -> policies.Terms:
@@ -119,7 +145,7 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         audit.record(db, actor=actor, action="application.started", object=("application", row.id),
                      data={"dataset": dataset.slug, "policy_version": terms.version})
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> Record:
@@ -134,7 +160,7 @@ def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dic
                                                 signatory=who))
         audit.record(db, actor=actor, action="application.saved", object=("application", app_id),
                      data={"fields": sorted(clean), "signatory": who is not None})
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def agreement(db: Session, app_id: int) -> Agreement:
@@ -169,7 +195,7 @@ def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: 
         append(db, loaded, replace(event, data={**event.data, "pdf_sha256": pdf_sha}))
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha})
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
@@ -210,7 +236,7 @@ def submit(db: Session, app_id: int, *, actor: User) -> Record:
         else:
             _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
                   failed=loaded.state.failed_checks)
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def _may_approve(state: workflow.Application) -> bool:
@@ -230,7 +256,7 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
         _applicant(loaded, actor, "withdraw")
         append(db, loaded, workflow.decide_withdraw(loaded.state, actor=actor.id, at=utcnow()))
         audit.record(db, actor=actor, action="application.withdrawn", object=("application", app_id))
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 # --- reviewers -------------------------------------------------------------------------------------------
@@ -246,7 +272,7 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
         if loaded.state.status is workflow.Status.approved:
             _mail(db, "application-approved", loaded, note=note.strip())
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
@@ -258,7 +284,7 @@ def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
         audit.record(db, actor=actor, action="application.rejected", object=("application", app_id),
                      data={"reason": loaded.state.reason})
         _mail(db, "application-rejected", loaded, reason=loaded.state.reason)
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -> Record:
@@ -270,7 +296,7 @@ def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -
         audit.record(db, actor=actor, action="application.returned", object=("application", app_id),
                      data={"comment": loaded.state.reason})
         _mail(db, "application-returned", loaded, comment=loaded.state.reason)
-    return _record(db, loaded)
+    return _record(db, loaded, actor)
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -279,7 +305,7 @@ def get(db: Session, app_id: int, *, viewer: User) -> Record:
     """One application with its timeline, for its applicant or a reviewer of its dataset."""
     loaded = load(db, app_id)
     _visible(loaded, viewer)
-    return _record(db, loaded)
+    return _record(db, loaded, viewer)
 
 
 def history(db: Session, app_id: int) -> list[workflow.Event]:
