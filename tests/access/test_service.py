@@ -12,6 +12,7 @@ from accord.audit.models import AuditEvent
 from accord.config import Smtp
 from accord.db import make_engine
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.notify.models import OutboxMessage
 from accord.runtime import build
@@ -297,6 +298,25 @@ def test_an_unverified_address_is_proven_later_before_approval(db_rt, db, tmp_pa
     assert result.state.failed_checks == ["email_proven"]
     with pytest.raises(IllegalTransition):
         access.approve(db, record.id, actor=reviewer)
+    assert access.confirm_email(db, ana) == []  # not proven yet: nothing recorded
+    ana = identity.verify_email(db, db_rt.secret, identity.email_verification_token(db_rt.secret, ana))
+    assert access.confirm_email(db, ana) == [record.id]
+    assert events_of(db, record.id)[-2:] == ["email_verified", "checks_run"]
+    assert access.approve(db, record.id, actor=reviewer).state.status is workflow.Status.approved
+
+
+def test_a_click_through_submitted_before_the_address_was_proven_is_approved_once_it_is(db_rt, db, tmp_path):
+    dataset_with_terms(db_rt, tmp_path, "llvip")
+    ana = person(db, "ana@lab.example", verified=False)
+    record = signed(db_rt, db, "llvip", ana)
+    assert access.submit(db, record.id, actor=ana).state.status is workflow.Status.submitted
+    ana = identity.verify_email(db, db_rt.secret, identity.email_verification_token(db_rt.secret, ana))
+    access.confirm_email(db, ana)
+    state = access.get(db, record.id, viewer=ana).state
+    assert state.status is workflow.Status.approved and state.checks["email_proven"]["passed"]
+    assert mails(db, ana.email)[-1] == ("application-approved", ana.email)
+    assert access.confirm_email(db, ana) == []  # once only
+    assert_cache_matches_events(db, record.id)
 
 
 def test_mine_lists_the_users_applications_newest_first(db_rt, db, tmp_path):

@@ -228,15 +228,47 @@ def submit(db: Session, app_id: int, *, actor: User) -> Record:
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
                      data={"failed_checks": loaded.state.failed_checks})
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
-            append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
-                                                       note="approved automatically: every check passed"))
-            audit.record(db, actor=None, action="application.approved", object=("application", app_id),
-                         data={"automatic": True})
-            _mail(db, "application-approved", loaded, note="")
+            _approve_automatically(db, loaded, now)
         else:
             _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
                   failed=loaded.state.failed_checks)
     return _record(db, loaded, actor)
+
+
+def confirm_email(db: Session, user: User) -> list[int]:
+    """After the user proved their address (identity calls this once the link is followed): record it on
+    their open applications, re-run the e-mail check, and approve the click-through ones now passing."""
+    if user.email_verified_at is None:
+        return []
+    ids = list(db.scalars(select(Application.id).where(Application.applicant_id == user.id,
+                                                       Application.status.in_(OPEN)).order_by(Application.id)))
+    changed = []
+    with unit_of_work(db):
+        for app_id in ids:
+            loaded = load(db, app_id)
+            if loaded.state.email_verified:
+                continue
+            now = utcnow()
+            append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
+            if loaded.state.checks:
+                check = checks.email_proven(True)
+                append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()},
+                                                          at=now))
+            if _terms(db, loaded).policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
+                _approve_automatically(db, loaded, now)
+            changed.append(app_id)
+        if changed:
+            audit.record(db, actor=user, action="application.email_confirmed", object=("user", user.id),
+                         data={"applications": changed})
+    return changed
+
+
+def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
+    append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
+                                               note="approved automatically: every check passed"))
+    audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
+                 data={"automatic": True})
+    _mail(db, "application-approved", loaded, note="")
 
 
 def _may_approve(state: workflow.Application) -> bool:
