@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select, text
 
 from accord import dbmigrate
-from accord.access import sealing, service as access, workflow
+from accord.access import sealing, workflow
+from accord.access import service as access
 from accord.access.models import Application, ApplicationEvent
 from accord.audit.models import AuditEvent
 from accord.config import Smtp

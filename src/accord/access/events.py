@@ -18,7 +18,7 @@ class Loaded:
 
     row: Application
     events: list[workflow.Event] = field(default_factory=list)
-    state: workflow.Application = workflow.Application()
+    state: workflow.Application = field(default_factory=workflow.Application)
 
     @property
     def id(self) -> int:

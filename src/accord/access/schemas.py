@@ -41,7 +41,7 @@ class ApplicationRow(BaseModel):
     decided_at: datetime | None
 
     @classmethod
-    def of(cls, app, slug: str) -> "ApplicationRow":
+    def of(cls, app, slug: str) -> ApplicationRow:
         return cls(id=app.id, dataset=slug, status=app.status, policy_version=app.policy_version,
                    created_at=app.created_at, submitted_at=app.submitted_at, decided_at=app.decided_at)
 
@@ -83,7 +83,7 @@ class ApplicationOut(BaseModel):
     timeline: list[EventOut]
 
     @classmethod
-    def of(cls, record) -> "ApplicationOut":
+    def of(cls, record) -> ApplicationOut:
         state = record.state
         missing = [f"the field “{FIELD_LABELS[ApplicantField(f)]}”" for f in record.missing_fields]
         sig = state.signature or {}

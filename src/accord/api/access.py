@@ -5,8 +5,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from accord.access import service as access
-from accord.access.schemas import (AnswersIn, ApplicationOut, ApplicationRow, ApproveIn, RejectIn, ReturnIn,
-                                   SignIn)
+from accord.access.schemas import (
+    AnswersIn,
+    ApplicationOut,
+    ApplicationRow,
+    ApproveIn,
+    RejectIn,
+    ReturnIn,
+    SignIn,
+)
 from accord.web.deps import CurrentUser, Db, Rt
 
 router = APIRouter(tags=["applications"])

@@ -17,6 +17,7 @@ app = typer.Typer(help="Applications for datasets: follow yours; review others a
                   no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help="the user acting (their roles are checked)")
+ANSWERS = typer.Option(..., "--answers", help="a YAML file: field: answer (and signatory:)")
 MAX_ANSWERS_BYTES = 64 * 1024
 
 
@@ -46,7 +47,7 @@ def _status(record) -> None:
 
 
 def apply(dataset: str,
-          answers: Path = typer.Option(..., "--answers", help="a YAML file: field: answer (and signatory:)"),
+          answers: Path = ANSWERS,
           sign: str | None = typer.Option(None, "--sign", help="sign with this full name, then submit"),
           agree: bool = typer.Option(False, "--agree", help="you have read and agree to every clause"),
           as_: str | None = AS) -> None:
@@ -77,7 +78,7 @@ def list_(as_: str | None = AS) -> None:
     with runtime().session() as db:
         rows = access.mine(db, _user(db, as_))
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
-    day = lambda t: t.strftime("%Y-%m-%d") if t else ""  # noqa: E731
+    day = lambda t: t.strftime("%Y-%m-%d") if t else ""
     for r in rows:
         table.add_row(str(r.id), r.dataset, r.status, f"v{r.policy_version}", day(r.created_at),
                       day(r.submitted_at), day(r.decided_at))

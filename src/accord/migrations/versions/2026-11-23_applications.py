@@ -4,10 +4,10 @@ Revision ID: 9c3d2a61e4b7
 Revises: 7a1c0e5b2f10
 Create Date: 2026-11-23 17:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-import accord.db
+from alembic import op
 
+import accord.db
 
 revision = '9c3d2a61e4b7'
 down_revision = '7a1c0e5b2f10'
