@@ -7,3 +7,4 @@ from accord.identity.models import ApiToken, LoginThrottle, RoleGrant, User, Web
 from accord.jobs.models import Job  # noqa: F401
 from accord.notify.models import OutboxMessage  # noqa: F401
 from accord.policy.models import PolicyVersion  # noqa: F401
+from accord.entitlements.models import Entitlement  # noqa: F401

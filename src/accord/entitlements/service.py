@@ -1,0 +1,181 @@
+"""Entitlements: who may download which dataset versions, from where, until when. Delivery asks only `check`."""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.catalog import service as catalog
+from accord.catalog.models import DatasetVersion
+from accord.db import unit_of_work, utcnow
+from accord.entitlements.models import Entitlement
+from accord.errors import InvalidInput, NotFound, PermissionDenied
+from accord.identity.models import User
+from accord.notify import service as notify
+from accord.policy import service as policies
+
+WARN_BEFORE = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    entitlement: Entitlement | None = None
+    needs_reacceptance: bool = False  # the terms changed: re-accept (see the clause diff) to resume
+
+
+def _networks(values) -> list[str]:
+    out = []
+    for value in values or []:
+        try:
+            out.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
+        except ValueError:
+            raise InvalidInput(f"not a network range (CIDR): {value!r}", field="networks") from None
+    return out
+
+
+def grant(db: Session, *, dataset_id: int, user_id: int, policy_version: int, actor, application_id: int | None = None,
+          unit: str = "", networks=(), starts_at: datetime | None = None) -> Entitlement:
+    """Create a grant inside the caller's transaction (an approval commits it together with its event)."""
+    terms = policies.get(db, dataset_id, policy_version)
+    starts_at = starts_at or utcnow()
+    covers = None
+    if not terms.policy.covers_future_versions:
+        current = catalog.latest_published(db, dataset_id)
+        covers = current.id if current else None
+    ent = Entitlement(dataset_id=dataset_id, user_id=user_id, application_id=application_id,
+                      policy_version=policy_version, version_id=covers, unit=unit.strip(),
+                      networks=_networks(networks), starts_at=starts_at,
+                      expires_at=starts_at + timedelta(days=terms.policy.access_days) if terms.policy.access_days
+                      else None)
+    db.add(ent)
+    db.flush()
+    audit.record(db, actor=actor, action="entitlement.granted", object=("entitlement", ent.id),
+                 data={"dataset_id": dataset_id, "user_id": user_id, "version_id": covers,
+                       "expires_at": ent.expires_at, "unit": ent.unit})
+    return ent
+
+
+def get(db: Session, entitlement_id: int) -> Entitlement:
+    ent = db.get(Entitlement, entitlement_id)
+    if ent is None:
+        raise NotFound("no such access grant")
+    return ent
+
+
+def revoke(db: Session, entitlement_id: int, *, actor: User | str, reason: str,
+           at: datetime | None = None) -> Entitlement:
+    """End a grant now (curators; the licensee is told why by e-mail). The custodian's 'terminate' is this."""
+    ent = get(db, entitlement_id)
+    catalog.require_curator(actor, ent.dataset_id)
+    if not reason.strip():
+        raise InvalidInput("say why access ends; the licensee is told", field="reason")
+    with unit_of_work(db):
+        if ent.revoked_at is None:
+            ent.revoked_at = at or utcnow()
+            ent.revoked_by_id = actor.id if isinstance(actor, User) else None
+            ent.revoke_reason = reason.strip()
+            ds = catalog.dataset_by_id(db, ent.dataset_id)
+            licensee = db.get(User, ent.user_id)
+            audit.record(db, actor=actor, action="entitlement.revoked", object=("entitlement", ent.id),
+                         data={"reason": ent.revoke_reason})
+            notify.enqueue(db, "access-revoked", to=licensee.email, name=licensee.name, dataset=ds.title,
+                           reason=ent.revoke_reason)
+    return ent
+
+
+def check(db: Session, user: User | None, dataset_id: int, version_id: int | None = None, *,
+          at: datetime | None = None, address: str | None = None) -> Decision:
+    """May `user` download (this version of) this dataset now, from this address? One answer, one reason."""
+    if user is None:
+        return Decision(False, "log in to download")
+    at = at or utcnow()
+    grants = list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id,
+                                                       Entitlement.dataset_id == dataset_id)
+                             .order_by(Entitlement.id.desc())))
+    if not grants:
+        return Decision(False, "you have no access to this dataset; apply for it on the dataset page")
+    reasons = []
+    for ent in grants:
+        why = _refusal(db, ent, version_id, at, address)
+        if why is None:
+            return Decision(True, "access granted", ent)
+        reasons.append((ent, why))
+    ent, why = reasons[0]
+    return Decision(False, why, ent, needs_reacceptance=why.startswith("the terms changed"))
+
+
+def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None) -> str | None:
+    if ent.revoked_at is not None and ent.revoked_at <= at:
+        return f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"
+    if ent.starts_at > at:
+        return f"your access starts on {ent.starts_at:%Y-%m-%d}"
+    if ent.expires_at is not None and ent.expires_at <= at:
+        return f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"
+    if version_id is not None and ent.version_id is not None and version_id != ent.version_id:
+        version = db.get(DatasetVersion, version_id)
+        label = version.label if version else version_id
+        return f"your access covers another version of this dataset, not {label}"
+    current = policies.current(db, ent.dataset_id)
+    if current is not None and current.version > ent.policy_version:
+        return (f"the terms changed (version {ent.policy_version} → {current.version}); "
+                "accept the new terms to resume downloading")
+    if ent.networks and not _from(address, ent.networks):
+        return "this licence allows downloads only from the site named in the application"
+    return None
+
+
+def _from(address: str | None, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def require(db: Session, user: User | None, dataset_id: int, version_id: int | None = None, *,
+            at: datetime | None = None, address: str | None = None) -> Entitlement:
+    decision = check(db, user, dataset_id, version_id, at=at, address=address)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return decision.entitlement
+
+
+def held_by(db: Session, user: User) -> list[Entitlement]:
+    return list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)))
+
+
+def for_dataset(db: Session, dataset_id: int) -> list[Entitlement]:
+    return list(db.scalars(select(Entitlement).where(Entitlement.dataset_id == dataset_id)
+                           .order_by(Entitlement.id)))
+
+
+def revoked_since(db: Session, since: datetime) -> list[int]:
+    """Grants revoked after `since`: what a download server's in-memory revocation cache must learn."""
+    return list(db.scalars(select(Entitlement.id).where(Entitlement.revoked_at >= since)))
+
+
+def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
+    """Daily: tell licensees whose access ends within two weeks (once per grant). Returns how many were told."""
+    now = now or utcnow()
+    told = 0
+    with unit_of_work(db):
+        due = db.scalars(select(Entitlement).where(Entitlement.revoked_at.is_(None),
+                                                   Entitlement.expires_at.is_not(None),
+                                                   Entitlement.expires_at > now,
+                                                   Entitlement.expires_at <= now + WARN_BEFORE,
+                                                   Entitlement.expiry_warned_at.is_(None)))
+        for ent in due:
+            licensee = db.get(User, ent.user_id)
+            ds = catalog.dataset_by_id(db, ent.dataset_id)
+            notify.enqueue(db, "access-expiring", to=licensee.email, name=licensee.name, dataset=ds.title,
+                           expires=f"{ent.expires_at:%Y-%m-%d}")
+            ent.expiry_warned_at = now
+            audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
+            told += 1
+    return told
