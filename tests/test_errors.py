@@ -97,3 +97,15 @@ def test_cli_prints_the_message_and_exits_with_the_mapped_code(monkeypatch, caps
         cli.main(["boom"])
     assert exit_info.value.code == code
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["dataset", "show"], "Missing argument"),
+    (["dataset", "list", "--bogus"], "No such option"),
+])
+def test_cli_usage_errors_print_usage_and_exit_2_without_a_traceback(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    printed = capsys.readouterr()
+    assert message in printed.err + printed.out and "Traceback" not in printed.err
