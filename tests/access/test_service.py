@@ -404,3 +404,41 @@ def test_approve_and_withdraw_racing_the_second_gets_conflict_and_nothing_is_los
         # Told the truth: withdrawing now is refused for what it is.
         with pytest.raises(IllegalTransition):
             access.withdraw(db, record.id, actor=ana)
+
+
+def test_an_approval_grants_the_dataset_to_the_applicant_for_their_unit(db_rt, db, tmp_path):
+    from accord.entitlements import service as entitlements
+
+    at_ustc = dataset_with_terms(db_rt, tmp_path, "at-ustc")
+    ana = person(db, "ana@mit.edu")
+    reviewer = person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc)
+    record = signed(db_rt, db, "at-ustc", ana)
+    access.submit(db, record.id, actor=ana)
+    assert not entitlements.check(db, ana, at_ustc.id).allowed
+    access.approve(db, record.id, actor=reviewer)
+    decision = entitlements.check(db, ana, at_ustc.id)
+    assert decision.allowed and decision.entitlement.application_id == record.id
+    assert decision.entitlement.unit == "Vision Lab, Lisbon" and decision.entitlement.policy_version == 1
+
+
+def test_a_click_through_approval_grants_access_too(db_rt, db, tmp_path):
+    from accord.entitlements import service as entitlements
+
+    llvip = dataset_with_terms(db_rt, tmp_path, "llvip")
+    ana = person(db, "ana@lab.example")
+    access.submit(db, signed(db_rt, db, "llvip", ana).id, actor=ana)
+    assert entitlements.check(db, ana, llvip.id).allowed
+
+
+def test_reviewers_see_an_earlier_revoked_grant_in_the_checks(db_rt, db, tmp_path):
+    from accord.entitlements import service as entitlements
+
+    llvip = dataset_with_terms(db_rt, tmp_path, "llvip")
+    at_ustc = dataset_with_terms(db_rt, tmp_path, "at-ustc")
+    ana = person(db, "ana@mit.edu")
+    access.submit(db, signed(db_rt, db, "llvip", ana).id, actor=ana)
+    grant = entitlements.check(db, ana, llvip.id).entitlement
+    entitlements.revoke(db, grant.id, actor="cli", reason="shared the data")
+    record = access.submit(db, signed(db_rt, db, "at-ustc", ana).id, actor=ana)
+    assert record.state.checks["history"]["passed"] is False
+    assert "revoked" in record.state.checks["history"]["detail"]

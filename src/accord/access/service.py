@@ -17,6 +17,7 @@ from accord.access.events import Loaded, append, load
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
+from accord.entitlements import service as entitlements
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.errors import AccordError, Conflict, NotFound, PermissionDenied
@@ -222,7 +223,8 @@ def submit(db: Session, app_id: int, *, actor: User) -> Record:
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
-                                 previous_rejections=_rejections(db, loaded))
+                                 previous_rejections=_rejections(db, loaded),
+                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))
         append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
                                                   at=now))
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
@@ -233,6 +235,13 @@ def submit(db: Session, app_id: int, *, actor: User) -> Record:
             _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
                   failed=loaded.state.failed_checks)
     return _record(db, loaded, actor)
+
+
+def verify_email(db: Session, secret: str, token: str) -> User:
+    """Follow an e-mail confirmation link: the account is confirmed, then its open applications learn it."""
+    user = identity.verify_email(db, secret, token)
+    confirm_email(db, user)
+    return user
 
 
 def confirm_email(db: Session, user: User) -> list[int]:
@@ -268,7 +277,15 @@ def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
                                                note="approved automatically: every check passed"))
     audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
                  data={"automatic": True})
+    _grant(db, loaded, actor=None, at=now)
     _mail(db, "application-approved", loaded, note="")
+
+
+def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
+    """The approval and the download entitlement commit together or not at all."""
+    entitlements.grant(db, dataset_id=loaded.row.dataset_id, user_id=loaded.row.applicant_id,
+                       policy_version=loaded.row.policy_version, actor=actor, application_id=loaded.id,
+                       unit=str(loaded.state.answers.get("unit") or ""), starts_at=at)
 
 
 def _may_approve(state: workflow.Application) -> bool:
@@ -294,15 +311,17 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
 # --- reviewers -------------------------------------------------------------------------------------------
 
 def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
-    """Approve a submitted application (with a quorum, once enough reviewers have). Recorded only: the
-    download entitlement comes with the delivery work."""
+    """Approve a submitted application (with a quorum, once enough reviewers have); the final approval
+    grants the dataset to the applicant in the same transaction."""
     with unit_of_work(db):
         loaded = load(db, app_id)
         _reviewer(loaded, actor)
-        append(db, loaded, workflow.decide_approve(loaded.state, actor=actor.id, at=utcnow(), note=note.strip()))
+        now = utcnow()
+        append(db, loaded, workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip()))
         audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
         if loaded.state.status is workflow.Status.approved:
+            _grant(db, loaded, actor=actor, at=now)
             _mail(db, "application-approved", loaded, note=note.strip())
     return _record(db, loaded, actor)
 

@@ -5,7 +5,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
@@ -153,6 +153,12 @@ def held_by(db: Session, user: User) -> list[Entitlement]:
 def for_dataset(db: Session, dataset_id: int) -> list[Entitlement]:
     return list(db.scalars(select(Entitlement).where(Entitlement.dataset_id == dataset_id)
                            .order_by(Entitlement.id)))
+
+
+def revoked_count(db: Session, user_id: int) -> int:
+    """How many of this user's grants, for any dataset, were ever revoked (shown to reviewers)."""
+    return db.scalar(select(func.count()).where(Entitlement.user_id == user_id,
+                                                Entitlement.revoked_at.is_not(None))) or 0
 
 
 def revoked_since(db: Session, since: datetime) -> list[int]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
+from accord.access import service as access
 from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
@@ -99,7 +100,7 @@ def logout(request: Request, db: Db):
 @router.get("/verify-email")
 def verify_email(request: Request, db: Db, rt: Rt, user: OptionalUser, token: str = ""):
     try:
-        verified = identity.verify_email(db, rt.secret, token)
+        verified = access.verify_email(db, rt.secret, token)
     except AccordError as exc:
         return render(request, "identity/verified.html", status_code=exc_status(exc), error=exc.message)
     return render(request, "identity/verified.html", verified=verified, error=None)
