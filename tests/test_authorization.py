@@ -31,6 +31,9 @@ ADMINS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": FORBIDDEN, "adm
 APPLICANT_ONLY = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN}
 CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, "admin": OK}  # admin's job
 
+# The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
+LINK_ONLY = dict.fromkeys(ROLES, FORBIDDEN)
+
 SKIP = ("/static", "/api/docs", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
 # "ok": allowed (any answer but 401/403/404, a login redirect or a crash; 422 for an empty body is fine).
@@ -81,6 +84,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/publish"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): CURATORS,
+    # the signatory with legal authority (web)
+    ("GET", "/signatory/{token}"): LINK_ONLY,
+    ("POST", "/signatory/{token}"): LINK_ONLY,
     # licence terms (API)
     ("GET", "/api/v1/datasets/{slug}/policy"): PUBLIC,
     ("PUT", "/api/v1/datasets/{slug}/policy"): CURATORS,
@@ -197,6 +203,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "job_id": world["job_id"],
         "app_id": world["app_id"],
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
+        "token": "1.not-a-valid-link",
     }
     try:
         return path.format(**values)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.access import checks, form, workflow
+from accord.access import checks, form, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.events import Loaded, append, load
 from accord.access.models import Application
@@ -203,14 +203,14 @@ def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
     """The sealed signed PDF once signed; before that, an unsigned preview of the current answers."""
     loaded = load(db, app_id)
     _visible(loaded, viewer)
-    signature = loaded.state.signature
+    signature = loaded.state.signatory_signature or loaded.state.signature  # the countersigned copy wins
     if signature and signature.get("pdf_sha256"):
         with rt.store.open(signature["pdf_sha256"]) as fh:
             return fh.read()
     return render_pdf(_agreement(db, loaded))
 
 
-def submit(db: Session, app_id: int, *, actor: User) -> Record:
+def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Record:
     """Submit (or resubmit) a signed application, run the checks, and approve it if the terms say so."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -222,6 +222,8 @@ def submit(db: Session, app_id: int, *, actor: User) -> Record:
         policy = _terms(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
+        if loaded.state.status is workflow.Status.awaiting_signatory:
+            signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
                                  previous_rejections=_rejections(db, loaded),
                                  revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))

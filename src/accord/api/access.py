@@ -57,8 +57,8 @@ def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> Applic
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")
-def submit(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
-    return ApplicationOut.of(access.submit(db, app_id, actor=user))
+def submit(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(access.submit(db, app_id, actor=user, base_url=rt.settings.base_url))
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut, summary="Withdraw")

@@ -62,7 +62,7 @@ def apply(dataset: str,
         record = access.start(db, dataset, actor=user, answers=given, signatory=signatory)
         if sign is not None:
             access.sign(rt, db, record.id, actor=user, full_name=sign, consent=agree)
-            record = access.submit(db, record.id, actor=user)
+            record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
     _status(record)
     for line in ApplicationOut.of(record).missing:
         out.print(f"  still needed: {line}", highlight=False)
@@ -114,8 +114,9 @@ def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree
 @app.command()
 def submit(app_id: int, as_: str | None = AS) -> None:
     """Submit (or resubmit) a signed application."""
-    with runtime().session() as db:
-        _status(access.submit(db, app_id, actor=_user(db, as_)))
+    rt = runtime()
+    with rt.session() as db:
+        _status(access.submit(db, app_id, actor=_user(db, as_), base_url=rt.settings.base_url))
 
 
 @app.command()

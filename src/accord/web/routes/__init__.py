@@ -2,6 +2,6 @@
 
 
 def pages():
-    from accord.web.routes import admin, catalog, identity, jobs
+    from accord.web.routes import admin, catalog, identity, jobs, signatory
 
-    return [identity.router, catalog.router, admin.router, jobs.router]
+    return [identity.router, catalog.router, admin.router, jobs.router, signatory.router]
