@@ -6,12 +6,17 @@ decide who may use it, add one line, and the matrix test checks it against the r
 
 from __future__ import annotations
 
+import time
+
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from accord.access import service as access
 from accord.catalog import service as catalog
+from accord.db import unit_of_work
+from accord.delivery import links
+from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.policy import service as policies
@@ -100,11 +105,17 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/applications/{app_id}/agreement.pdf"): USERS,
     ("PUT", "/api/v1/applications/{app_id}/answers"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/sign"): APPLICANT_ONLY,
+    ("POST", "/api/v1/applications/{app_id}/scan"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/submit"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/withdraw"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/approve"): CURATORS,
     ("POST", "/api/v1/applications/{app_id}/reject"): CURATORS,
     ("POST", "/api/v1/applications/{app_id}/return"): CURATORS,
+    # downloads: the listing needs a grant (only the applicant holds one); a link is its own credential, and
+    # refused when a different account is logged in
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): APPLICANT_ONLY,
+    ("GET", "/dl/{link}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
+    ("GET", "/dl/{link}/{name}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -114,6 +125,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # Bodies for routes that must get past input validation to reach the authorization decision: a route that
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
+    ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
+        "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
+        "data": {"full_name": "Matrix", "consent": "true"}},
     ("PUT", "/api/v1/datasets/{slug}/policy"): lambda role: {"content": "purposes: [research]\n",
                                                             "headers": {"content-type": "application/yaml"}},
     ("GET", "/api/v1/datasets/{slug}/policy/diff"): lambda role: {"params": {"from": 1, "to": 1}},
@@ -181,6 +195,11 @@ def build_world(rt, tmp_path) -> dict:
         item = catalog.preview_items(db, dataset.id)[0]
         policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
         application = access.start(db, dataset.slug, actor=users["applicant"])
+        with unit_of_work(db):
+            grant = entitlements.grant(db, dataset_id=dataset.id, user_id=users["applicant"].id,
+                                       policy_version=1, actor="cli")
+        link = links.sign(rt.secret, links.Link(users["applicant"].id, grant.id, f"manifest:{version.id}",
+                                                int(time.time()) + 3600))
         job = jobs.create(
             db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"]
         )
@@ -192,6 +211,7 @@ def build_world(rt, tmp_path) -> dict:
         "item_id": item.id,
         "job_id": job.id,
         "app_id": application.id,
+        "dl_token": link,
     }
 
 
@@ -202,6 +222,8 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "item_id": world["item_id"],
         "job_id": world["job_id"],
         "app_id": world["app_id"],
+        "link": world["dl_token"],
+        "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",
     }

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     session_ttl: timedelta = timedelta(days=14)
     link_ttl: timedelta = timedelta(minutes=15)
+    # Behind nginx: loose blob files are answered with X-Accel-Redirect: <prefix>/<ab>/<sha256>, an internal
+    # location aliased to the blob folder, so nginx sends the bytes. None: the app sends them.
+    accel_redirect_prefix: str | None = None
     max_upload_bytes: int = 2 * 1024**3
     login_max_failures: int = 5  # failures before login attempts are slowed down
     # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the real client; without this,

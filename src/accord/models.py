@@ -8,3 +8,4 @@ from accord.jobs.models import Job  # noqa: F401
 from accord.notify.models import OutboxMessage  # noqa: F401
 from accord.policy.models import PolicyVersion  # noqa: F401
 from accord.entitlements.models import Entitlement  # noqa: F401
+from accord.delivery.models import DownloadLog  # noqa: F401

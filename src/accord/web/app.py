@@ -105,5 +105,6 @@ def _include_routers(app: FastAPI) -> None:
     from accord.web.routes import pages
 
     app.include_router(api_router.router)
+    app.include_router(api_router.delivery.links)  # /dl/{token}: signed download links, outside /api/v1
     for router in pages():
         app.include_router(router)

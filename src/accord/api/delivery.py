@@ -1,0 +1,136 @@
+"""Downloads: the licensee's file listing with signed links (/api/v1), and the links themselves (/dl/...).
+
+A link is its own credential (curl, wget -c, aria2c -x16 need nothing else); if the request also carries a
+session or an API token, it must be the account the link was issued to.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from accord.delivery import ranges
+from accord.delivery import service as delivery
+from accord.web.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
+
+router = APIRouter(tags=["downloads"])
+links = APIRouter(tags=["downloads"], include_in_schema=False)
+
+
+@router.get("/datasets/{slug}/versions/{label}/files", summary="Your files of a version, with signed links")
+def files(slug: str, label: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
+          offset: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=delivery.MAX_PAGE)) -> dict:
+    return asdict(delivery.listing(rt, db, user, slug, label, address=client_address(request),
+                                   offset=offset, limit=limit))
+
+
+def _disposition(filename: str) -> str:
+    quoted = quote(filename)
+    return f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"'
+
+
+@links.api_route("/dl/{link}", methods=["GET", "HEAD"])
+@links.api_route("/dl/{link}/{name}", methods=["GET", "HEAD"])
+def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = None):
+    caller = None
+    if bearer_token(request) or request.cookies.get(SESSION_COOKIE):  # only then is a lookup needed
+        user = optional_user(request, db)
+        caller = user.id if user else None
+    target = delivery.resolve(rt, link, name=name, user_id=caller)
+    head = request.method == "HEAD"
+    if target.redirect:
+        if not head:
+            delivery.record(rt, target, 0, 0)  # handed to the object store, which sends the bytes
+        return RedirectResponse(target.redirect, status_code=303)
+    headers = {"ETag": f'"{target.etag}"', "Accept-Ranges": "bytes",
+               "Content-Disposition": _disposition(target.filename), "Cache-Control": "private, no-store"}
+    accel = rt.settings.accel_redirect_prefix
+    if target.path is not None and accel:
+        _log_intent(rt, request, target, head)
+        return Response(headers={**headers, "X-Accel-Redirect": f"{accel.rstrip('/')}/{target.relative}"},
+                        media_type=target.media_type)
+    if target.path is not None:
+        try:
+            whole = ranges.parse(request.headers.get("range"), target.size) is None
+        except ranges.RangeNotSatisfiable:
+            return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{target.size}"})
+        task = None if head else BackgroundTask(_log_intent, rt, request, target, False)
+        return _FileResponse(target.path, media_type=target.media_type, headers=headers, background=task,
+                             filename=target.filename, ignore_range=whole)
+    return _ranged(rt, request, target, headers, head)
+
+
+class _FileResponse(FileResponse):
+    """Starlette answers a malformed Range with 400; RFC 9110 says to ignore it and send the whole file."""
+
+    def __init__(self, *args, ignore_range: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ignore_range = ignore_range
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.ignore_range:
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"range"]}
+        await super().__call__(scope, receive, send)
+
+
+def _log_intent(rt, request: Request, target: delivery.Target, head: bool) -> None:
+    """For bytes sent by someone else (sendfile, nginx): log what the request asked for."""
+    if head:
+        return
+    try:
+        spans = ranges.parse(request.headers.get("range"), target.size) or [(0, target.size)]
+    except ranges.RangeNotSatisfiable:
+        return
+    for start, end in spans:
+        delivery.record(rt, target, start, end - start)
+
+
+def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: bool) -> Response:
+    """Range/206/416 for bytes we produce (packed blobs, shards, SHA256SUMS). Several ranges: multipart."""
+    size = target.size
+    header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if header and if_range is not None and if_range.strip() != headers["ETag"]:
+        header = None  # the client's copy is of another version: send it all
+    try:
+        spans = ranges.parse(header, size)
+    except ranges.RangeNotSatisfiable:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    if spans is None:
+        status, parts, media = 200, [(0, size, b"")], target.media_type
+    elif len(spans) == 1:
+        (start, end), = spans
+        status, parts, media = 206, [(start, end, b"")], target.media_type
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    else:
+        boundary = f"accord-{target.etag[:16]}"
+        status, media = 206, f"multipart/byteranges; boundary={boundary}"
+        parts = [(s, e, (f"--{boundary}\r\nContent-Type: {target.media_type}\r\n"
+                         f"Content-Range: bytes {s}-{e - 1}/{size}\r\n\r\n").encode()) for s, e in spans]
+        parts.append((0, 0, f"--{boundary}--\r\n".encode()))
+    multipart = len(parts) > 1
+    length = sum(e - s + len(pre) + (2 if multipart and e > s else 0) for s, e, pre in parts)
+    headers["Content-Length"] = str(length)
+    if head:
+        return Response(status_code=status, headers=headers, media_type=media)
+    return StreamingResponse(_body(rt, target, parts, multipart), status_code=status, headers=headers,
+                             media_type=media)
+
+
+def _body(rt, target: delivery.Target, parts, multipart: bool):
+    for start, end, preamble in parts:
+        if preamble:
+            yield preamble
+        sent = 0
+        try:
+            for chunk in target.read(start, end) if end > start else ():
+                sent += len(chunk)
+                yield chunk
+        finally:
+            if end > start:
+                delivery.record(rt, target, start, sent)  # what was really sent, even if the client left
+        if multipart and end > start:
+            yield b"\r\n"

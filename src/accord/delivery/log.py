@@ -1,0 +1,51 @@
+"""The download log, written in batches: a segmented downloader's many small Range requests each add a row to
+a list in memory; the list is written in one INSERT when it holds `batch` rows or is `every` seconds old
+(and on `flush()`, e.g. at shutdown or in tests). A crash loses at most that one unwritten batch.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from accord.db import unit_of_work, utcnow
+from accord.delivery.models import DownloadLog
+
+
+class DownloadLogWriter:
+    def __init__(self, sessions, *, batch: int = 200, every: float = 5.0, clock=time.monotonic):
+        self.sessions = sessions
+        self.batch = batch
+        self.every = every
+        self.clock = clock
+        self._rows: list[dict] = []
+        self._oldest: float | None = None
+        self._lock = threading.Lock()
+
+    def add(self, *, user_id: int, entitlement_id: int, version_id: int, object: str, offset: int,
+            nbytes: int, at: datetime | None = None) -> None:
+        with self._lock:
+            self._rows.append({"user_id": user_id, "entitlement_id": entitlement_id, "version_id": version_id,
+                               "object": object, "offset": offset, "bytes": nbytes, "at": at or utcnow()})
+            if self._oldest is None:
+                self._oldest = self.clock()
+            due = len(self._rows) >= self.batch or self.clock() - self._oldest >= self.every
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        with self._lock:
+            rows, self._rows, self._oldest = self._rows, [], None
+        if rows:
+            with self.sessions() as db, unit_of_work(db):
+                db.execute(insert(DownloadLog), rows)
+        return len(rows)
+
+
+def for_user(db: Session, user_id: int) -> list[DownloadLog]:
+    """What this licensee received, oldest first (for the privacy desk and the licensee's own page)."""
+    return list(db.scalars(select(DownloadLog).where(DownloadLog.user_id == user_id)
+                           .order_by(DownloadLog.at, DownloadLog.id)))
