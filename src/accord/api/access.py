@@ -1,9 +1,12 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
 
+from accord.access import scan
 from accord.access import service as access
 from accord.access.schemas import (
     AnswersIn,
@@ -54,6 +57,16 @@ def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
 def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.sign(rt, db, app_id, actor=user, full_name=body.full_name,
                                          consent=body.consent))
+
+
+@router.post("/applications/{app_id}/scan", response_model=ApplicationOut,
+             summary="Sign by uploading the hand-signed agreement (PDF, PNG or JPEG)")
+def upload_scan(app_id: int, db: Db, rt: Rt, user: CurrentUser, file: UploadFile,
+                full_name: Annotated[str, Form()] = "", consent: Annotated[bool, Form()] = False) -> ApplicationOut:
+    # A plain def runs in the thread pool: the database work and parsing never block the event loop.
+    data = file.file.read(scan.MAX_SCAN_BYTES + 1)  # one byte over is enough to know it is too large
+    return ApplicationOut.of(scan.upload(rt, db, app_id, actor=user, data=data, full_name=full_name,
+                                         consent=consent))
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")

@@ -1,0 +1,71 @@
+"""The old way, still accepted: download the agreement, sign it by hand, upload the scan (PDF, PNG or JPEG).
+
+The file is checked for what it is (its bytes, not its name or declared type), limited in size, stored by hash,
+and the signature event binds it to the agreement's hash, as a typed signature would be.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from accord.access import workflow
+from accord.access.events import load
+from accord.audit import service as audit
+from accord.db import unit_of_work, utcnow
+from accord.errors import InvalidInput, TooLarge
+from accord.identity.models import User
+
+MAX_SCAN_BYTES = 20 * 1024 * 1024
+KINDS = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def sniff(data: bytes) -> str:
+    """The media type the bytes really have, or InvalidInput; a file that starts right but is broken is refused."""
+    kind = next((k for magic, k in KINDS.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise InvalidInput("the signed agreement must be a PDF, PNG or JPEG file", field="scan")
+    if kind == "application/pdf":
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        try:
+            PdfFileReader(io.BytesIO(data), strict=False).root  # noqa: B018 - parsing is the check
+        except Exception:  # noqa: BLE001 - any parser failure means a broken file
+            raise InvalidInput("the PDF is damaged and cannot be read", field="scan") from None
+        return kind
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidInput("the image is damaged and cannot be read", field="scan") from None
+    return kind
+
+
+def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool):
+    """Record a hand-signed scan as the applicant's signature."""
+    from accord.access.service import _agreement, _applicant, _record, _terms
+    from accord.access import form
+    from accord.access.events import append
+
+    with unit_of_work(db):
+        loaded = load(db, app_id)
+        _applicant(loaded, actor, "sign")  # who asks comes first: a stranger learns nothing about the file
+        if len(data) > MAX_SCAN_BYTES:
+            raise TooLarge(f"the scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB", field="scan")
+        if not data:
+            raise InvalidInput("choose the signed file to upload", field="scan")
+        kind = sniff(data)
+        form.require_complete(_terms(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
+        doc = _agreement(db, loaded)
+        event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
+                                     document_sha256=doc.sha256, at=utcnow(), method="scan")
+        scan_sha = hashlib.sha256(data).hexdigest()
+        rt.store.put_bytes(scan_sha, data)  # before the commit: a rollback leaves an unreferenced blob only
+        append(db, loaded, replace(event, data={**event.data, "scan_sha256": scan_sha, "scan_type": kind}))
+        audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
+                     data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"})
+    return _record(db, loaded, actor)
