@@ -60,3 +60,5 @@ def _cache(row: Application, state: workflow.Application, event: workflow.Event)
     row.updated_at = event.at
     row.submitted_at = state.submitted_at
     row.decided_at = state.decided_at
+    row.organisation = str(state.answers.get("organisation") or "")[:200]
+    row.failed_checks = "".join(f",{name}" for name in state.failed_checks) + ("," if state.failed_checks else "")

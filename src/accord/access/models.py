@@ -25,6 +25,9 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # Also cached for the review queue's filters, so it never reads the answers' JSON or the events:
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    failed_checks: Mapped[str] = mapped_column(String(500), default="")  # ",name,other," (LIKE '%,name,%')
 
 
 class ApplicationEvent(Base):

@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('updated_at', accord.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', accord.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', accord.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('organisation', sa.String(length=200), nullable=False),
+    sa.Column('failed_checks', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['applicant_id'], ['user_account.id'], name=op.f('fk_application_applicant_id_user_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], name=op.f('fk_application_dataset_id_dataset'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application'))

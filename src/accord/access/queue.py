@@ -1,0 +1,167 @@
+"""The reviewers' queue and the applicant's expected wait, read from the `application` table's cached columns.
+
+A queue page costs a fixed number of statements whatever the queue's size: one count, one page of rows (joined
+with the dataset and the applicant), one for the page's terms (their response times). Nothing reads events.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from accord.access import workflow
+from accord.access.models import Application
+from accord.catalog.models import Dataset
+from accord.db import utcnow
+from accord.errors import InvalidInput, NotFound, PermissionDenied
+from accord.identity.models import User
+from accord.policy.models import PolicyVersion
+from accord.policy.schema import Review
+
+REVIEWING = {"reviewer", "curator"}
+SORTS = {"oldest": (Application.submitted_at.asc(), Application.id.asc()),
+         "newest": (Application.submitted_at.desc(), Application.id.desc()),
+         "dataset": (Dataset.slug.asc(), Application.submitted_at.asc(), Application.id.asc()),
+         "organisation": (Application.organisation.asc(), Application.submitted_at.asc(), Application.id.asc())}
+STATUSES = [s.value for s in workflow.Status if s is not workflow.Status.draft] + ["all"]
+RECENT = 50  # decisions the typical waiting time is computed from
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    applicant: str
+    applicant_email: str
+    organisation: str
+    dataset_slug: str
+    dataset_title: str
+    status: str
+    submitted_at: datetime | None
+    age_days: int
+    failed_checks: list[str]
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+def reviewed_datasets(user: User | None) -> set[int] | None:
+    """The dataset ids `user` reviews; None means every dataset (admins, global reviewers and curators)."""
+    if user is None:
+        return set()
+    mine = set()
+    for grant in user.roles:
+        if grant.role == "admin" or (grant.role in REVIEWING and grant.dataset_id is None):
+            return None
+        if grant.role in REVIEWING:
+            mine.add(grant.dataset_id)
+    return mine
+
+
+def reviews_any(user: User | None) -> bool:
+    return reviewed_datasets(user) != set()
+
+
+def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, status: str = "submitted",
+                 organisation: str | None = None, failed_checks: str | None = None,
+                 older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
+                 per_page: int = 50) -> QueuePage:
+    """Applications on the datasets `reviewer` reviews, filtered, sorted and cut into pages.
+
+    `failed_checks` is "any", "none" or one check's name; `organisation` matches part of the name."""
+    scope = reviewed_datasets(reviewer)
+    if scope == set():
+        raise PermissionDenied("the review queue is for reviewers and curators of a dataset")
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}", field="status")
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}", field="sort")
+    if page < 1 or not 1 <= per_page <= 200:
+        raise InvalidInput("page starts at 1 and a page holds 1 to 200 rows", field="page")
+    if older_than_days is not None and older_than_days < 0:
+        raise InvalidInput("older than: give a number of days, 0 or more", field="older_than_days")
+
+    query = select(Application.id).join(Dataset, Dataset.id == Application.dataset_id)
+    if scope is not None:
+        query = query.where(Application.dataset_id.in_(sorted(scope)))
+    if dataset:
+        query = query.where(Dataset.slug == dataset)
+    query = _filtered(query, status=status, organisation=organisation, failed_checks=failed_checks,
+                      older_than_days=older_than_days)
+
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if dataset and total == 0 and not _reviews_slug(db, scope, dataset):
+        raise NotFound(f"no dataset {dataset!r} among those you review")
+    rows = db.execute(query.add_columns(Application, Dataset.slug, Dataset.title, User.name, User.email)
+                      .join(User, User.id == Application.applicant_id)
+                      .order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
+    days = _response_days(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
+    now = utcnow()
+    out = [_row(r, days, now) for r in rows]
+    return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
+
+
+def _filtered(query: Select, *, status, organisation, failed_checks, older_than_days) -> Select:
+    if status == "all":
+        query = query.where(Application.status != workflow.Status.draft.value)
+    else:
+        query = query.where(Application.status == status)
+    if organisation:
+        query = query.where(func.lower(Application.organisation).contains(organisation.strip().lower(),
+                                                                           autoescape=True))
+    if failed_checks == "any":
+        query = query.where(Application.failed_checks != "")
+    elif failed_checks == "none":
+        query = query.where(Application.failed_checks == "")
+    elif failed_checks:
+        query = query.where(Application.failed_checks.contains(f",{failed_checks},", autoescape=True))
+    if older_than_days is not None:
+        query = query.where(Application.submitted_at <= utcnow() - timedelta(days=older_than_days))
+    return query
+
+
+def _reviews_slug(db: Session, scope: set[int] | None, slug: str) -> bool:
+    dataset_id = db.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    return dataset_id is not None and (scope is None or dataset_id in scope)
+
+
+def _response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Each (dataset, terms version) on the page: how many days its reviewers have to answer."""
+    if not keys:
+        return {}
+    found = db.execute(select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document)
+                       .where(PolicyVersion.dataset_id.in_({k[0] for k in keys}))).all()
+    return {(d, v): Review.model_validate(doc.get("review") or {}).response_days
+            for d, v, doc in found if (d, v) in keys}
+
+
+def _row(r, days: dict, now: datetime) -> QueueRow:
+    app = r.Application
+    since = app.submitted_at or app.created_at
+    limit = days.get((app.dataset_id, app.policy_version))
+    overdue = (app.status == workflow.Status.submitted.value and app.submitted_at is not None
+               and limit is not None and now - app.submitted_at > timedelta(days=limit))
+    return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
+                    (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue)
+
+
+def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:
+    """The median time from submission to decision over the dataset's last 50 decisions; None before any."""
+    rows = db.execute(select(Application.submitted_at, Application.decided_at)
+                      .where(Application.dataset_id == dataset_id,
+                             Application.status.in_([workflow.Status.approved.value,
+                                                     workflow.Status.rejected.value]),
+                             Application.submitted_at.is_not(None), Application.decided_at.is_not(None))
+                      .order_by(Application.decided_at.desc()).limit(RECENT)).all()
+    if not rows:
+        return None
+    return timedelta(seconds=statistics.median((d - s).total_seconds() for s, d in rows))
