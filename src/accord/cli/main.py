@@ -33,7 +33,7 @@ def use_runtime(rt: Runtime | None) -> None:
 
 
 def _register() -> None:
-    from accord.cli import applications, audit, datasets, db, demo, policy, serve, users
+    from accord.cli import applications, audit, datasets, db, demo, download, policy, serve, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
@@ -44,6 +44,7 @@ def _register() -> None:
     applications.register(app)
     serve.register(app)
     demo.register(app)
+    download.register(app)
 
 
 _register()

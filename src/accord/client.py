@@ -1,0 +1,234 @@
+"""A small Python client for Accord's API: list a licensee's files and download them, resumable and verified.
+
+    from accord.client import Client
+    c = Client("https://data.lab.example", token="acc_...")
+    c.download("shhq", to="data/shhq")            # parallel, resumes .part files, checks every sha256
+
+Usable from a notebook; `accord download` is this with a progress bar.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import httpx
+
+CHUNK = 1024 * 1024
+PAGE = 1000
+
+
+class ClientError(Exception):
+    """A failure with a reason a person can act on (the server's words where it gave some)."""
+
+
+class AccessEnded(ClientError):
+    """The server refused: no grant, revoked, expired, or the terms changed. Retrying will not help."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str
+    size: int
+    sha256: str
+    url: str
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        return response.json().get("detail") or response.text
+    except ValueError:
+        return response.text.strip()[:300] or f"HTTP {response.status_code}"
+
+
+def safe_target(root: Path, path: str) -> Path:
+    """Where a listed file goes; a path that would land outside `root` is refused (never trust a server)."""
+    parts = PurePosixPath(path).parts
+    if not parts or PurePosixPath(path).is_absolute() or any(p in ("..", "") for p in parts):
+        raise ClientError(f"refusing to write outside the target folder: {path!r}")
+    return root.joinpath(*parts)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Client:
+    def __init__(self, server: str, token: str, *, retries: int = 5, backoff: float = 0.5, timeout: float = 60,
+                 transport: httpx.BaseTransport | None = None):
+        self.server = server.rstrip("/")
+        self.retries, self.backoff = retries, backoff
+        self.http = httpx.Client(base_url=self.server, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=timeout, follow_redirects=True, transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- the API ------------------------------------------------------------------------------------------
+
+    def _get_json(self, url: str, **params) -> dict:
+        response = self._request("GET", url, params=params)
+        return response.json()
+
+    def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """With retries and backoff for network errors and 5xx; 401/403/404 are final."""
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.http.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                if attempt == self.retries:
+                    raise ClientError(f"cannot reach {self.server}: {exc}") from None
+            else:
+                if response.status_code in (401, 403):
+                    raise AccessEnded(_reason(response))
+                if response.status_code == 404:
+                    raise ClientError(_reason(response))
+                if response.status_code < 500:
+                    if response.status_code >= 400:
+                        raise ClientError(_reason(response))
+                    return response
+                if attempt == self.retries:
+                    raise ClientError(f"the server failed: {_reason(response)}")
+            time.sleep(self.backoff * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def latest_version(self, dataset: str) -> str:
+        versions = [v for v in self._get_json(f"/api/v1/datasets/{dataset}/versions") if v["status"] == "published"]
+        if not versions:
+            raise ClientError(f"{dataset} has no published version")
+        return versions[-1]["label"]
+
+    def listing(self, dataset: str, version: str, *, offset: int = 0, limit: int = PAGE) -> dict:
+        return self._get_json(f"/api/v1/datasets/{dataset}/versions/{version}/files", offset=offset, limit=limit)
+
+    def files(self, dataset: str, version: str) -> Iterator[RemoteFile]:
+        offset = 0
+        while True:
+            page = self.listing(dataset, version, offset=offset)
+            for f in page["files"]:
+                yield RemoteFile(f["path"], f["size"], f["sha256"], f["url"])
+            offset += len(page["files"])
+            if not page["files"] or offset >= page["file_count"]:
+                return
+
+    # --- downloading --------------------------------------------------------------------------------------
+
+    def download(self, dataset: str, *, to: str | Path, version: str | None = None, workers: int = 4,
+                 progress: Callable[[int], None] | None = None, on_total: Callable[[int, int], None] | None = None
+                 ) -> list[Path]:
+        """Fetch every file of the version into `to`, resuming partial files and verifying each sha256."""
+        root = Path(to)
+        version = version or self.latest_version(dataset)
+        wanted = list(self.files(dataset, version))
+        self.verify_listing(dataset, version, wanted)
+        if on_total:
+            on_total(len(wanted), sum(f.size for f in wanted))
+        root.mkdir(parents=True, exist_ok=True)
+        done: list[Path] = []
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(self._fetch, dataset, version, f, safe_target(root, f.path), progress)
+                       for f in wanted]
+            try:
+                for future in as_completed(futures):
+                    done.append(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        return done
+
+    def verify_listing(self, dataset: str, version: str, wanted: list[RemoteFile]) -> None:
+        """The signed manifest must hash to the version's root hash and list exactly these files."""
+        import json
+
+        page = self.listing(dataset, version, limit=1)
+        body = self._request("GET", page["manifest_url"]).content
+        if hashlib.sha256(body).hexdigest() != page["root_hash"]:
+            raise ClientError("the manifest does not match the version's root hash; nothing was downloaded")
+        listed = {f.path: f.sha256 for f in wanted}
+        manifest = {e["path"]: e["sha256"] for e in map(json.loads, body.decode().splitlines()) if e}
+        if manifest != listed:
+            raise ClientError("the file list does not match the manifest; nothing was downloaded")
+
+    def _fetch(self, dataset: str, version: str, remote: RemoteFile, target: Path,
+               progress: Callable[[int], None] | None) -> Path:
+        if target.exists() and target.stat().st_size == remote.size and sha256_of(target) == remote.sha256:
+            if progress:
+                progress(remote.size)
+            return target  # already here from an earlier run
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        url = remote.url
+        for attempt in range(self.retries + 1):
+            have = part.stat().st_size if part.exists() else 0
+            if have > remote.size:
+                part.unlink()
+                have = 0
+            try:
+                if have < remote.size:
+                    self._append(url, part, have, progress)
+                break
+            except _LinkExpired:
+                url = self._fresh_url(dataset, version, remote)  # links live minutes; the listing renews them
+            except (httpx.TransportError, _ServerError) as exc:
+                if attempt == self.retries:
+                    raise ClientError(f"{remote.path}: giving up after {self.retries} retries ({exc})") from None
+                time.sleep(self.backoff * 2 ** attempt)
+        if sha256_of(part) != remote.sha256:
+            part.unlink()  # a corrupt copy is never resumed from
+            raise ClientError(f"{remote.path}: the downloaded bytes do not match the manifest's sha256")
+        os.replace(part, target)
+        return target
+
+    def _append(self, url: str, part: Path, have: int, progress) -> None:
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        with self.http.stream("GET", url, headers=headers) as response:
+            if response.status_code == 403:
+                response.read()
+                reason = _reason(response)
+                if "expired" in reason and "download link" in reason:
+                    raise _LinkExpired(reason)
+                raise AccessEnded(reason)
+            if response.status_code >= 500:
+                raise _ServerError(f"HTTP {response.status_code}")
+            if response.status_code >= 400:
+                response.read()
+                raise ClientError(_reason(response))
+            mode = "ab" if response.status_code == 206 else "wb"  # 200: the server sent it all again
+            try:
+                with open(part, mode) as out:
+                    for chunk in response.iter_bytes(CHUNK):
+                        out.write(chunk)
+                        if progress:
+                            progress(len(chunk))
+            except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    raise ClientError(f"the disk is full; {part} is kept and the next run resumes it") from None
+                raise
+
+    def _fresh_url(self, dataset: str, version: str, remote: RemoteFile) -> str:
+        for f in self.files(dataset, version):
+            if f.path == remote.path:
+                return f.url
+        raise ClientError(f"{remote.path} is no longer listed")
+
+
+class _LinkExpired(Exception): ...
+
+
+class _ServerError(Exception): ...
