@@ -186,3 +186,53 @@ def test_behind_nginx_a_loose_file_is_handed_over_with_x_accel_redirect(client, 
     assert response.headers["content-disposition"] == 'attachment; filename="large.bin"'
     packed = client.get(_url(_listing(client, world), "a/small.txt"))  # inside a pack: the app sends it
     assert "x-accel-redirect" not in packed.headers and packed.content == SMALL
+
+
+def test_serving_a_link_asks_the_database_nothing(client, rt, world):
+    from sqlalchemy import event
+
+    listing = _listing(client, world)
+    urls = [_url(listing, p) for p in world.files] + [listing["shards"][0]["url"], listing["sha256sums_url"]]
+    for url in urls:  # warm up: the first look at revocations, the version's file list
+        client.get(url, headers={"Range": "bytes=0-0"})
+    st = delivery.state(rt)
+    st.revocations.interval = st.log.every = 3600.0  # no periodic look falls inside the measured requests
+    statements = []
+    event.listen(rt.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for url in urls * 5:
+        assert client.get(url, headers={"Range": "bytes=1-100"}).status_code == 206
+    assert statements == []
+
+
+def test_a_link_expires_with_its_grant_when_that_comes_first(client, rt, world):
+    from datetime import timedelta
+
+    from accord.db import utcnow
+
+    soon = (utcnow() + timedelta(minutes=5)).replace(microsecond=0)
+    with rt.session() as db:
+        entitlements.get(db, world.grant_id).expires_at = soon
+        db.commit()
+    url = _url(_listing(client, world), "a/small.txt")
+    token = url.split("/")[2]
+    assert client.get(url).status_code == 200
+    link = links.check(rt.secret, token, object=f"item:{world.version_id}:{sha(SMALL)}")
+    assert link.expires == int(soon.timestamp())
+    with pytest.raises(links.LinkExpired):
+        links.check(rt.secret, token, object=link.object, now=soon.timestamp())
+
+
+def test_if_range_on_a_loose_file_is_honoured_only_with_its_etag(client, world):
+    url = _url(_listing(client, world), "b/large.bin")
+    fresh = client.get(url, headers={"Range": "bytes=0-9", "If-Range": f'"{sha(LARGE)}"'})
+    assert fresh.status_code == 206 and fresh.content == LARGE[:10]
+    stale = client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"0000"'})
+    assert stale.status_code == 200 and stale.content == LARGE
+
+
+def test_the_name_in_a_link_only_names_the_saved_file(client, world):
+    url = _url(_listing(client, world), "a/small.txt")
+    renamed = url.rsplit("/", 1)[0] + "/r%C3%A9sum%C3%A9%22%3B.txt"
+    response = client.get(renamed)
+    assert response.content == SMALL
+    assert response.headers["content-disposition"] == "attachment; filename*=utf-8''r%C3%A9sum%C3%A9__.txt"

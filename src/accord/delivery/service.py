@@ -168,6 +168,8 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
     grant = entitlements.require(db, user, version.dataset_id, version.id, at=now, address=address)
     now = now or utcnow()
     expires_at = now + rt.settings.link_ttl
+    if grant.expires_at is not None:  # a link never outlives the grant it was issued under
+        expires_at = min(expires_at, grant.expires_at)
     expires = int(expires_at.timestamp())
     offset, limit = max(offset, 0), min(max(limit, 1), MAX_PAGE)
     items = catalog.list_items(db, version.id, offset=offset, limit=limit)
