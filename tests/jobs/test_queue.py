@@ -110,3 +110,35 @@ def test_the_mail_task_runs_every_minute_and_sends_due_outbox_messages(tmp_path,
 
     assert [m["To"] for m in smtp_server.messages] == ["someone@example.org"]
     rt.engine.dispose()
+
+
+def test_the_expiry_warning_task_runs_daily_and_warns_licensees(tmp_path):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from accord.db import unit_of_work, utcnow
+    from accord.entitlements import service as entitlements
+    from accord.identity import service as identity
+    from accord.notify.models import OutboxMessage
+    from accord.policy import service as policies
+    from accord.policy.io import seed
+    from tests.jobs.catalogue import published_dataset
+
+    rt = build(make_settings(tmp_path))
+    dbmigrate.upgrade(rt.engine)
+    dataset, _ = published_dataset(rt, tmp_path, "shhq", title="SHHQ", count=1, previews=0)
+    with rt.session() as db:
+        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 30}), actor="cli")
+        ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
+        with unit_of_work(db):
+            entitlements.grant(db, dataset_id=dataset.id, user_id=ana.id, policy_version=1, actor="cli",
+                               starts_at=utcnow() - timedelta(days=20))
+    daily = [t for t in rt.huey.read_periodic(datetime(2026, 11, 23, 6, 0)) if t.name.endswith("access_expiry")]
+    assert len(daily) == 1
+    assert not [t for t in rt.huey.read_periodic(datetime(2026, 11, 23, 7, 0)) if t.name.endswith("access_expiry")]
+    rt.huey.execute(daily[0])
+    with rt.session() as db:
+        assert db.scalars(select(OutboxMessage.to).where(OutboxMessage.template == "access-expiring")).all() == \
+            ["ana@mit.edu"]
+    rt.engine.dispose()

@@ -4,9 +4,12 @@ from __future__ import annotations
 import importlib
 import logging
 
+from huey import crontab
+
 from accord.jobs import ingest, queue  # noqa: F401  (ingest registers its task on import)
 
 log = logging.getLogger("accord.jobs")
+DAILY_AT_SIX = crontab(minute="0", hour="6")
 
 
 @queue.periodic("send_mail", queue.EVERY_MINUTE)
@@ -19,3 +22,14 @@ def send_mail(rt) -> None:
     send_due = getattr(notify, "send_due", None)
     if send_due is not None:
         send_due(rt)
+
+
+@queue.periodic("access_expiry", DAILY_AT_SIX)
+def access_expiry(rt) -> None:
+    """Once a day: warn licensees whose access ends within two weeks (each grant once)."""
+    from accord.entitlements import service as entitlements
+
+    with rt.session() as db:
+        told = entitlements.warn_expiring(db)
+    if told:
+        log.info("warned %d licensee(s) of access ending soon", told)
