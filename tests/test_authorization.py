@@ -89,6 +89,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/publish"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): CURATORS,
+    # access grants (API)
+    ("GET", "/api/v1/entitlements"): USERS,
+    ("GET", "/api/v1/datasets/{slug}/entitlements"): CURATORS,
+    ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
     # the signatory with legal authority (web)
     ("GET", "/signatory/{token}"): LINK_ONLY,
     ("POST", "/signatory/{token}"): LINK_ONLY,
@@ -125,6 +129,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # Bodies for routes that must get past input validation to reach the authorization decision: a route that
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
+    ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
         "data": {"full_name": "Matrix", "consent": "true"}},
@@ -198,6 +203,8 @@ def build_world(rt, tmp_path) -> dict:
         with unit_of_work(db):
             grant = entitlements.grant(db, dataset_id=dataset.id, user_id=users["applicant"].id,
                                        policy_version=1, actor="cli")
+            spare = entitlements.grant(db, dataset_id=dataset.id, user_id=users["curator"].id,  # to revoke
+                                       policy_version=1, actor="cli")
         link = links.sign(rt.secret, links.Link(users["applicant"].id, grant.id, f"manifest:{version.id}",
                                                 int(time.time()) + 3600))
         job = jobs.create(
@@ -212,6 +219,7 @@ def build_world(rt, tmp_path) -> dict:
         "job_id": job.id,
         "app_id": application.id,
         "dl_token": link,
+        "entitlement_id": spare.id,
     }
 
 
@@ -223,6 +231,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "job_id": world["job_id"],
         "app_id": world["app_id"],
         "link": world["dl_token"],
+        "entitlement_id": world["entitlement_id"],
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",

@@ -1,7 +1,7 @@
 """REST API v1: thin JSON adapters over the services."""
 from fastapi import APIRouter
 
-from accord.api import access, catalog, delivery, identity, jobs, policy
+from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(identity.router)
@@ -10,3 +10,4 @@ router.include_router(jobs.router)
 router.include_router(policy.router)
 router.include_router(access.router)
 router.include_router(delivery.router)
+router.include_router(entitlements.router)

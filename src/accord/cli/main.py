@@ -33,7 +33,7 @@ def use_runtime(rt: Runtime | None) -> None:
 
 
 def _register() -> None:
-    from accord.cli import applications, audit, datasets, db, demo, download, policy, serve, users
+    from accord.cli import applications, audit, datasets, db, demo, download, grants, policy, serve, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
@@ -41,6 +41,7 @@ def _register() -> None:
     app.add_typer(policy.app, name="policy")
     app.add_typer(audit.app, name="audit")
     app.add_typer(applications.app, name="applications")
+    app.add_typer(grants.app, name="grants")
     applications.register(app)
     serve.register(app)
     demo.register(app)

@@ -150,7 +150,9 @@ def held_by(db: Session, user: User) -> list[Entitlement]:
     return list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)))
 
 
-def for_dataset(db: Session, dataset_id: int) -> list[Entitlement]:
+def for_dataset(db: Session, dataset_id: int, *, actor: User | str) -> list[Entitlement]:
+    """Who holds access to the dataset: for its curators."""
+    catalog.require_curator(actor, dataset_id)
     return list(db.scalars(select(Entitlement).where(Entitlement.dataset_id == dataset_id)
                            .order_by(Entitlement.id)))
 

@@ -1,0 +1,29 @@
+"""/api/v1 access grants: a licensee's own, a dataset's (curators), and revocation with a reason."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from accord.catalog import service as catalog
+from accord.entitlements import service as entitlements
+from accord.entitlements.schemas import EntitlementOut, RevokeIn
+from accord.web.deps import CurrentUser, Db
+
+router = APIRouter(tags=["entitlements"])
+
+
+@router.get("/entitlements", response_model=list[EntitlementOut], summary="My access grants")
+def mine(db: Db, user: CurrentUser) -> list[EntitlementOut]:
+    return [EntitlementOut.model_validate(e) for e in entitlements.held_by(db, user)]
+
+
+@router.get("/datasets/{slug}/entitlements", response_model=list[EntitlementOut],
+            summary="Everyone who holds access to a dataset (its curators)")
+def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
+    dataset = catalog.get_dataset(db, slug)
+    return [EntitlementOut.model_validate(e) for e in entitlements.for_dataset(db, dataset.id, actor=user)]
+
+
+@router.post("/entitlements/{entitlement_id}/revoke", response_model=EntitlementOut,
+             summary="End a grant now, with a reason the licensee is told (curators)")
+def revoke(entitlement_id: int, body: RevokeIn, db: Db, user: CurrentUser) -> EntitlementOut:
+    return EntitlementOut.model_validate(entitlements.revoke(db, entitlement_id, actor=user, reason=body.reason))

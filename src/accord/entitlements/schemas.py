@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EntitlementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    dataset_id: int
+    user_id: int
+    application_id: int | None
+    policy_version: int
+    version_id: int | None
+    unit: str
+    networks: list[str]
+    starts_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    revoke_reason: str | None
+
+
+class RevokeIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
