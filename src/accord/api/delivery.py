@@ -17,6 +17,7 @@ from accord.delivery import service as delivery
 from accord.web.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
 
 router = APIRouter(tags=["downloads"])
+SMALL_BODY = 256 * 1024
 links = APIRouter(tags=["downloads"], include_in_schema=False)
 
 
@@ -54,9 +55,12 @@ def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = Non
                         media_type=target.media_type)
     if target.path is not None:
         try:
-            whole = ranges.parse(request.headers.get("range"), target.size) is None
+            spans = ranges.parse(request.headers.get("range"), target.size)
         except ranges.RangeNotSatisfiable:
             return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{target.size}"})
+        if spans is not None and sum(end - start for start, end in spans) <= SMALL_BODY:
+            return _ranged(rt, request, target, headers, head)  # cheaper than FileResponse's thread hops
+        whole = spans is None
         task = None if head else BackgroundTask(_log_intent, rt, request, target, False)
         return _FileResponse(target.path, media_type=target.media_type, headers=headers, background=task,
                              filename=target.filename, ignore_range=whole)
@@ -116,6 +120,9 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     headers["Content-Length"] = str(length)
     if head:
         return Response(status_code=status, headers=headers, media_type=media)
+    if length <= SMALL_BODY:  # one read, no streaming: segmented downloaders ask for many small pieces
+        return Response(b"".join(_body(rt, target, parts, multipart)), status_code=status, headers=headers,
+                        media_type=media)
     return StreamingResponse(_body(rt, target, parts, multipart), status_code=status, headers=headers,
                              media_type=media)
 

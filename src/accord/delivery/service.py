@@ -190,7 +190,8 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
 
 @dataclass
 class Target:
-    """What one link serves. Exactly one of: `redirect` (S3), `path` (a whole local file), or `read`."""
+    """What one link serves: `redirect` (S3), else `read` (any byte range), and `path` if a whole local file
+    holds the bytes (for sendfile or nginx)."""
 
     link: Link
     version_id: int
@@ -260,8 +261,8 @@ def _blob(rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_
         target.path = path
         target.relative = path.relative_to(rt.store.root).as_posix()
         target.size = path.stat().st_size
-        return target
-    target.size = rt.store.size(sha)  # a small blob inside a pack
+    else:
+        target.size = rt.store.size(sha)  # a small blob inside a pack
 
     def read(start: int, end: int) -> Iterator[bytes]:
         with rt.store.open(sha) as f:
