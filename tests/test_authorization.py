@@ -34,6 +34,7 @@ ADMINS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": FORBIDDEN, "adm
 # The matrix's application belongs to "applicant"; the global curator and the admin review every dataset.
 # A stranger to an application gets 404 (tests/access/test_api.py).
 APPLICANT_ONLY = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN}
+REVIEWERS_OF_IT = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": OK, "admin": OK}
 CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, "admin": OK}  # admin's job
 
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
@@ -120,6 +121,23 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): APPLICANT_ONLY,
     ("GET", "/dl/{link}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     ("GET", "/dl/{link}/{name}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
+    # applications (web): the applicant's pages; reviewers may read an application but not change it
+    ("GET", "/datasets/{slug}/apply"): USERS,
+    ("POST", "/datasets/{slug}/apply"): USERS,
+    ("GET", "/applications"): USERS,
+    ("GET", "/applications/{app_id}"): USERS,  # the applicant and reviewers; others 404
+    ("GET", "/applications/{app_id}/agreement.pdf"): USERS,
+    ("POST", "/applications/{app_id}/answers"): APPLICANT_ONLY,
+    ("POST", "/applications/{app_id}/sign"): APPLICANT_ONLY,
+    ("POST", "/applications/{app_id}/submit"): APPLICANT_ONLY,
+    ("POST", "/applications/{app_id}/withdraw"): APPLICANT_ONLY,
+    # the review queue (web): reviewers and curators of a dataset; the applicant's own one is not theirs to review
+    ("GET", "/review"): CURATORS,
+    ("POST", "/review"): CURATORS,
+    ("GET", "/review/{app_id}"): REVIEWERS_OF_IT,
+    ("POST", "/review/{app_id}/approve"): REVIEWERS_OF_IT,
+    ("POST", "/review/{app_id}/reject"): REVIEWERS_OF_IT,
+    ("POST", "/review/{app_id}/return"): REVIEWERS_OF_IT,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,

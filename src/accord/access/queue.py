@@ -17,7 +17,7 @@ from accord.access import workflow
 from accord.access.models import Application
 from accord.catalog.models import Dataset
 from accord.db import utcnow
-from accord.errors import InvalidInput, NotFound, PermissionDenied
+from accord.errors import AccordError, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.policy.models import PolicyVersion
 from accord.policy.schema import Review
@@ -86,7 +86,7 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}", field="sort")
     if page < 1 or not 1 <= per_page <= 200:
-        raise InvalidInput("page starts at 1 and a page holds 1 to 200 rows", field="page")
+        raise InvalidInput("pages start at 1 and a page holds 1 to 200 rows", field="page")
     if older_than_days is not None and older_than_days < 0:
         raise InvalidInput("older than: give a number of days, 0 or more", field="older_than_days")
 
@@ -165,3 +165,63 @@ def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:
     if not rows:
         return None
     return timedelta(seconds=statistics.median((d - s).total_seconds() for s, d in rows))
+
+
+def open_application(db: Session, user: User | None, dataset_id: int) -> int | None:
+    """The user's application for this dataset that is still going (a draft, in review ...), if any."""
+    if user is None:
+        return None
+    open_ = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
+    return db.scalar(select(Application.id).where(Application.dataset_id == dataset_id,
+                                                  Application.applicant_id == user.id,
+                                                  Application.status.in_(open_)).order_by(Application.id.desc())
+                     .limit(1))
+
+
+def people(db: Session, ids) -> dict[int, str]:
+    """Names for the actors of a timeline, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def reviewed_choices(db: Session, user: User) -> list[tuple[str, str]]:
+    """(slug, title) of the datasets `user` reviews, for the queue's dataset filter."""
+    scope = reviewed_datasets(user)
+    query = select(Dataset.slug, Dataset.title).order_by(Dataset.slug)
+    if scope is not None:
+        query = query.where(Dataset.id.in_(sorted(scope)))
+    return [(slug, title) for slug, title in db.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    id: int
+    ok: bool
+    message: str
+
+
+def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason: str = "") -> list[BulkResult]:
+    """Approve or reject many applications, each through the service in its own unit of work: one refusal
+    (a failing check, a decision someone else just took) is reported and leaves the others done."""
+    from accord.access import service as access
+
+    if action not in ("approve", "reject"):
+        raise InvalidInput("choose approve or reject for the selected applications", field="action")
+    if not ids:
+        raise InvalidInput("select at least one application", field="ids")
+    if action == "reject" and not reason.strip():
+        raise InvalidInput("give the reason for rejecting (the applicants are told)", field="reason")
+    out = []
+    for app_id in dict.fromkeys(ids):  # a row ticked twice is decided once
+        try:
+            if action == "approve":
+                record = access.approve(db, app_id, actor=actor)
+            else:
+                record = access.reject(db, app_id, actor=actor, reason=reason)
+        except AccordError as exc:
+            out.append(BulkResult(app_id, False, exc.message))
+            continue
+        out.append(BulkResult(app_id, True, record.state.status.value))
+    return out

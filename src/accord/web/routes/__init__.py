@@ -2,6 +2,7 @@
 
 
 def pages():
-    from accord.web.routes import admin, catalog, identity, jobs, signatory
+    from accord.web.routes import admin, applications, catalog, identity, jobs, review, signatory
 
-    return [identity.router, catalog.router, admin.router, jobs.router, signatory.router]
+    return [identity.router, catalog.router, admin.router, jobs.router, signatory.router, applications.router,
+            review.router]

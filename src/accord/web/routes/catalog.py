@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
+from accord.access import queue
 from accord.catalog import service as catalog
 from accord.policy import service as policies
 from accord.errors import NotFound
@@ -44,7 +45,8 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
     published = catalog.latest_published(db, ds.id)
     return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
-                  can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id))
+                  can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
+                  open_application=queue.open_application(db, user, ds.id))
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")

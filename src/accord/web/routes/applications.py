@@ -1,0 +1,185 @@
+"""The applicant's pages: apply for a dataset, fill in and save the form, sign clause by clause, submit, follow."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from accord.access import queue
+from accord.access import service as access
+from accord.access.form import SIGNATORY_FIELDS
+from accord.catalog import service as catalog
+from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
+from accord.policy import service as policies
+from accord.policy.schema import FIELD_LABELS, Signatory
+from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_WORDS = {
+    "draft": "Draft: not sent yet",
+    "awaiting_signatory": "Waiting for your institution's signatory",
+    "submitted": "Submitted: waiting for a reviewer",
+    "returned": "Returned to you for changes",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "withdrawn": "Withdrawn",
+}
+EVENT_WORDS = {
+    "created": "Application started", "saved": "Answers saved", "signed": "Agreement signed",
+    "submitted": "Submitted", "email_verified": "E-mail address confirmed", "checks_run": "Automatic checks run",
+    "signatory_invited": "Signatory invited", "signatory_signed": "Signatory signed",
+    "signatory_declined": "Signatory declined", "returned": "Returned for changes", "resubmitted": "Resubmitted",
+    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn",
+}
+NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is signed.",
+           "submitted": "Your application was submitted.", "withdrawn": "Your application was withdrawn.",
+           "started": "Your draft was saved. Sign the agreement below when the form is complete."}
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(form_data)]
+
+
+def answers_from(form: FormData, fields: list[str]) -> tuple[dict, dict | None]:
+    """The form's answers (blank ones left out: a draft may be incomplete) and the signatory, if any is named."""
+    answers = {f: str(form.get(f, "")).strip() for f in fields}
+    who = {k: str(form.get(f"signatory.{k}", "")).strip() for k in SIGNATORY_FIELDS}
+    return {k: v for k, v in answers.items() if v}, (who if any(who.values()) else None)
+
+
+def form_fields(policy) -> list[tuple[str, str]]:
+    return [(f.value, FIELD_LABELS[f]) for f in policy.applicant_fields]
+
+
+def needs_signatory(policy) -> bool:
+    return policy.signatory is Signatory.legal_authority
+
+
+def _errors(exc: AccordError) -> dict[str, str]:
+    return {exc.field or "form": exc.message}
+
+
+# --- starting ----------------------------------------------------------------------------------------------
+
+@router.get("/datasets/{slug}/apply")
+def apply_form(request: Request, slug: str, db: Db, me: CurrentUser):
+    ds = catalog.visible_dataset(db, slug, me)
+    existing = queue.open_application(db, me, ds.id)
+    if existing is not None:
+        return RedirectResponse(f"/applications/{existing}", status_code=303)
+    terms = policies.get(db, ds.id)
+    values = {"name": me.name, "email": me.email}
+    return _apply_page(request, ds, terms, values, {})
+
+
+def _apply_page(request, ds, terms, values, errors, status_code=200):
+    return render(request, "access/apply.html", status_code=status_code, ds=ds, terms=terms,
+                  fields=form_fields(terms.policy), signatory=needs_signatory(terms.policy), values=values,
+                  errors=errors)
+
+
+@router.post("/datasets/{slug}/apply")
+def apply(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
+    ds = catalog.visible_dataset(db, slug, me)
+    terms = policies.get(db, ds.id)
+    answers, who = answers_from(form, [f for f, _ in form_fields(terms.policy)])
+    try:
+        record = access.start(db, slug, actor=me, answers=answers, signatory=who)
+    except AccordError as exc:
+        return _apply_page(request, ds, terms, dict(form), _errors(exc), status_code=lookup(HTTP_STATUS, exc))
+    return RedirectResponse(f"/applications/{record.id}?notice=started", status_code=303)
+
+
+# --- following -----------------------------------------------------------------------------------------------
+
+@router.get("/applications")
+def my_applications(request: Request, db: Db, me: CurrentUser):
+    return render(request, "access/mine.html", rows=access.mine(db, me), words=STATUS_WORDS,
+                  reviews=queue.reviews_any(me))
+
+
+def application_context(db, record) -> dict:
+    """What the applicant's and the reviewer's page both show about one application."""
+    terms = policies.get(db, record.state.dataset_id, record.state.policy_version)
+    return {"record": record, "state": record.state, "terms": terms, "clauses": terms.clauses(),
+                "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
+                "event_words": EVENT_WORDS, "actors": queue.people(db, [e.actor for e in record.events]),
+                "typical": queue.typical_decision_time(db, record.state.dataset_id)}
+
+
+def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
+    record = access.get(db, app_id, viewer=me)
+    ctx = application_context(db, record)
+    if values is None:
+        values = {**record.state.answers, **{f"signatory.{k}": v for k, v in (record.state.signatory or {}).items()}}
+    return render(request, "access/application.html", status_code=status_code, errors=errors or {},
+                  values=values, notice=notice, **ctx)
+
+
+@router.get("/applications/{app_id}")
+def application_page(request: Request, app_id: int, db: Db, me: CurrentUser, notice: str = ""):
+    return _page(request, db, me, app_id, notice=NOTICES.get(notice))
+
+
+@router.get("/applications/{app_id}/agreement.pdf")
+def agreement_pdf(app_id: int, db: Db, rt: Rt, me: CurrentUser):
+    pdf = access.agreement_pdf(rt, db, app_id, viewer=me)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
+
+
+# --- changing -------------------------------------------------------------------------------------------------
+
+@router.post("/applications/{app_id}/answers")
+def save_answers(request: Request, app_id: int, db: Db, me: CurrentUser, form: Form):
+    record = access.get(db, app_id, viewer=me)
+    fields = [f for f, _ in application_context(db, record)["fields"]]
+    answers, who = answers_from(form, fields)
+    try:
+        access.save(db, app_id, actor=me, answers=answers, signatory=who)
+    except AccordError as exc:
+        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+                     values=dict(form))
+    return RedirectResponse(f"/applications/{app_id}?notice=saved", status_code=303)
+
+
+@router.post("/applications/{app_id}/sign")
+def sign(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser, form: Form):
+    record = access.get(db, app_id, viewer=me)
+    clauses = application_context(db, record)["clauses"]
+    ticked = set(form.getlist("ack"))
+    full_name = str(form.get("full_name", ""))
+    try:
+        unticked = [c.title for c in clauses if c.key not in ticked]
+        if unticked and "sign" in record.actions:  # otherwise the service says why this viewer cannot sign
+            raise InvalidInput(f"tick every clause to agree to it; not ticked: {', '.join(unticked)}", field="ack")
+        access.sign(rt, db, app_id, actor=me, full_name=full_name, consent=not unticked)
+    except AccordError as exc:
+        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+                     values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)})
+    return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
+
+
+@router.post("/applications/{app_id}/submit")
+def submit(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
+    try:
+        access.submit(db, app_id, actor=me, base_url=rt.settings.base_url)
+    except AccordError as exc:
+        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+    return RedirectResponse(f"/applications/{app_id}?notice=submitted", status_code=303)
+
+
+@router.post("/applications/{app_id}/withdraw")
+def withdraw(request: Request, app_id: int, db: Db, me: CurrentUser):
+    try:
+        access.withdraw(db, app_id, actor=me)
+    except AccordError as exc:
+        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+    return RedirectResponse(f"/applications/{app_id}?notice=withdrawn", status_code=303)
