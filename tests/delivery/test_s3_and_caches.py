@@ -154,3 +154,24 @@ def test_a_link_to_a_shard_that_does_not_exist_is_refused(client, rt, tmp_path):
     response = client.get(f"/dl/{token}", headers={"Accept": "application/json"})
     assert response.status_code == 403 and "nothing that can be downloaded" in response.json()["detail"]
     assert delivery.state(rt).log.flush() == 0  # refusals log nothing
+
+
+def test_rows_left_waiting_are_written_once_due_and_kept_when_the_write_fails(rt, tmp_path):
+    world = make_world(rt, tmp_path)
+    clock = Clock()
+
+    def unreachable():
+        raise OSError("database unreachable")
+
+    writer = DownloadLogWriter(unreachable, batch=100, every=5.0, clock=clock)
+    writer.add(user_id=world.licensee_id, entitlement_id=world.grant_id, version_id=world.version_id,
+               object="sha256sums:1", offset=0, nbytes=99)
+    assert writer.flush_if_due() == 0  # not yet due: what the watcher thread finds before 5 s
+    clock.now += 5
+    with pytest.raises(OSError):
+        writer.flush_if_due()
+    writer.sessions = rt.session  # the database is back
+    clock.now += 5
+    assert writer.flush_if_due() == 1  # the row was kept for this try
+    with rt.session() as db:
+        assert [r.bytes for r in download_log.for_user(db, world.licensee_id)] == [99]
