@@ -116,9 +116,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/applications/{app_id}/approve"): CURATORS,
     ("POST", "/api/v1/applications/{app_id}/reject"): CURATORS,
     ("POST", "/api/v1/applications/{app_id}/return"): CURATORS,
-    # downloads: the listing needs a grant (only the applicant holds one); a link is its own credential, and
-    # refused when a different account is logged in
-    ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): APPLICANT_ONLY,
+    # downloads: the listing needs a grant (the applicant and the curator hold one, the admin none); a link is
+    # its own credential, and refused when a different account is logged in
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): {"anonymous": LOGIN, "applicant": OK, "curator": OK,
+                                                                "admin": FORBIDDEN},
     ("GET", "/dl/{link}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     ("GET", "/dl/{link}/{name}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     # applications (web): the applicant's pages; reviewers may read an application but not change it
