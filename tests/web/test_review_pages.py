@@ -1,5 +1,6 @@
 """The reviewers' pages: the queue (filters, sort, pages), one application to decide, bulk decisions."""
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from accord.access import service as access
 from accord.access import workflow
@@ -7,12 +8,22 @@ from tests.access.helpers import answers, dataset_with_terms, person
 from tests.identity.helpers import csrf, log_in
 
 
-def submitted(rt, slug, email, **answer_overrides) -> int:
-    with rt.session() as db:
-        ana = person(db, email)
-        record = access.start(db, slug, actor=ana, answers={**answers(slug, email), **answer_overrides})
-        access.sign(rt, db, record.id, actor=ana, full_name="Ana Lima", consent=True)
-        return access.submit(db, record.id, actor=ana).id
+def submitted(rt, slug, email) -> int:
+    def run() -> int:
+        with rt.session() as db:
+            ana = person(db, email)
+            record = access.start(db, slug, actor=ana, answers=answers(slug, email))
+            access.sign(rt, db, record.id, actor=ana, full_name="Ana Lima", consent=True)
+            return access.submit(db, record.id, actor=ana).id
+
+    return off_the_loop(run)
+
+
+def off_the_loop(fn):
+    """pyHanko's sealing calls asyncio.run, which fails in a thread that runs an event loop: in a whole-suite
+    run the e2e browser's loop is alive in the main thread, so seal in another one (as the web server does)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
 
 
 def reviewer_of(rt, dataset, email="rev@lab.example"):
