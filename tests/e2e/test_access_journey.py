@@ -73,3 +73,5 @@ def test_an_applicant_applies_signs_and_submits_and_a_reviewer_approves_from_the
 
     page.goto(application_url)
     expect(page.locator("#app-status")).to_have_text("Approved")
+    expect(page.locator("ol.timeline li").last).to_contain_text("Approved by Rui Reviewer")
+    page.screenshot(path=str(SCREENSHOTS / "application.png"), full_page=True)
