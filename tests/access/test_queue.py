@@ -80,7 +80,7 @@ def test_filters_sort_and_pages(db_rt, db, tmp_path):
     assert queue.review_queue(db, reviewer, older_than_days=10).total == 3
     oldest = queue.review_queue(db, reviewer, sort="oldest", per_page=3)
     assert oldest.pages == 3 and [r.organisation for r in oldest.rows] == ["Other Institute"] * 3
-    assert all(r.overdue and r.age_days >= 30 for r in oldest.rows)  # SHHQ's terms answer within 14 days
+    assert all(r.overdue and r.age_days >= 30 for r in oldest.rows)  # SHHQ's terms answer within 21 days
     newest = queue.review_queue(db, reviewer, sort="newest", per_page=3, page=1)
     assert not any(r.overdue for r in newest.rows)
     pages = [queue.review_queue(db, reviewer, per_page=3, page=p).rows for p in (1, 2, 3)]

@@ -162,3 +162,62 @@ def test_bulk_reject_needs_a_reason_and_a_forged_token_changes_nothing(client, r
     forged = client.post(f"/review/{app_id}/approve", data={"csrf_token": "forged"})
     assert forged.status_code == 403
     assert status_of(rt, app_id, rev) is workflow.Status.submitted
+
+
+def test_returned_for_changes_the_applicant_sees_the_comment_edits_signs_again_and_resubmits(client, rt, tmp_path):
+    at_ustc = dataset_with_terms(rt, tmp_path, "at-ustc")
+    app_id = submitted(rt, "at-ustc", "ana@mit.edu")
+    rev = reviewer_of(rt, at_ustc)
+    log_in(client, rev.email)
+    back = client.post(f"/review/{app_id}/return", data={"csrf_token": csrf(client, f"/review/{app_id}"),
+                                                         "text": "Name the lab's building in the address"},
+                       follow_redirects=False)
+    assert back.status_code == 303
+    client.cookies.clear()
+    log_in(client, "ana@mit.edu")
+    page = client.get(f"/applications/{app_id}").text
+    assert "Returned to you for changes" in page and "Name the lab&#39;s building in the address" in page
+    token = csrf(client, f"/applications/{app_id}")
+    client.post(f"/applications/{app_id}/answers", data={"csrf_token": token, "address": "Building 7, 1 Campus Road"})
+    page = client.get(f"/applications/{app_id}").text
+    assert "your signature on the agreement" in page and '>Building 7, 1 Campus Road</textarea>' in page
+    with rt.session() as db:
+        from accord.access.service import agreement  # the clauses of this application's terms
+
+        keys = [c.key for c in agreement(db, app_id).clauses]
+    signed = off_the_loop(lambda: client.post(f"/applications/{app_id}/sign",
+                                              data={"csrf_token": token, "full_name": "Ana Lima", "ack": keys}))
+    assert signed.status_code == 200 and "The agreement is signed." in signed.text
+    client.post(f"/applications/{app_id}/submit", data={"csrf_token": token})
+    assert 'id="app-status">Submitted: waiting for a reviewer' in client.get(f"/applications/{app_id}").text
+    assert "Resubmitted" in client.get(f"/applications/{app_id}").text
+
+
+def test_the_applicant_withdraws_and_the_queue_no_longer_holds_it(client, rt, tmp_path):
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    app_id = submitted(rt, "shhq", "ana@mit.edu")
+    log_in(client, "ana@mit.edu")
+    gone = client.post(f"/applications/{app_id}/withdraw", data={"csrf_token": csrf(client, f"/applications/{app_id}")})
+    assert gone.status_code == 200 and 'id="app-status">Withdrawn' in gone.text and "Your application was withdrawn." in gone.text
+    client.cookies.clear()
+    log_in(client, reviewer_of(rt, shhq).email)
+    assert "0 applications" in client.get("/review").text
+    assert f'href="/review/{app_id}"' in client.get("/review?status=withdrawn").text
+
+
+def test_an_application_waiting_longer_than_the_terms_allow_is_shown_overdue(client, rt, tmp_path):
+    from datetime import timedelta
+
+    from accord.access.models import Application
+    from accord.db import unit_of_work
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    late, fresh = submitted(rt, "shhq", "ana@mit.edu"), submitted(rt, "shhq", "bob@mit.edu")
+    with rt.session() as db, unit_of_work(db):
+        row = db.get(Application, late)
+        row.submitted_at = row.submitted_at - timedelta(days=22)  # SHHQ's terms: an answer within 21 days
+    log_in(client, reviewer_of(rt, shhq).email)
+    page = client.get("/review").text
+    rows = {i: page[page.index(f'href="/review/{i}"'):].split("</tr>")[0] for i in (late, fresh)}
+    assert "overdue" in rows[late] and "22 days" in rows[late]
+    assert "overdue" not in rows[fresh]
