@@ -174,14 +174,17 @@ class Client:
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_name(target.name + ".part")
         url = remote.url
+        digest = None
         for attempt in range(self.retries + 1):
             have = part.stat().st_size if part.exists() else 0
             if have > remote.size:
                 part.unlink()
                 have = 0
             try:
+                # Hashed as it arrives: the file is not read a second time to verify it.
+                digest = _hash_prefix(part, have)
                 if have < remote.size:
-                    self._append(url, part, have, progress)
+                    digest = self._append(url, part, have, progress, digest)
                 break
             except _LinkExpired:
                 url = self._fresh_url(dataset, version, remote)  # links live minutes; the listing renews them
@@ -189,13 +192,14 @@ class Client:
                 if attempt == self.retries:
                     raise ClientError(f"{remote.path}: giving up after {self.retries} retries ({exc})") from None
                 time.sleep(self.backoff * 2 ** attempt)
-        if sha256_of(part) != remote.sha256:
+        if digest.hexdigest() != remote.sha256:
             part.unlink()  # a corrupt copy is never resumed from
             raise ClientError(f"{remote.path}: the downloaded bytes do not match the manifest's sha256")
         os.replace(part, target)
         return target
 
-    def _append(self, url: str, part: Path, have: int, progress) -> None:
+    def _append(self, url: str, part: Path, have: int, progress, digest):
+        """Fetch the rest of the file into `part`; returns the sha256 state of the whole file."""
         headers = {"Range": f"bytes={have}-"} if have else {}
         with self.http.stream("GET", url, headers=headers) as response:
             if response.status_code == 403:
@@ -210,22 +214,36 @@ class Client:
                 response.read()
                 raise ClientError(_reason(response))
             mode = "ab" if response.status_code == 206 else "wb"  # 200: the server sent it all again
+            if mode == "wb":
+                digest = hashlib.sha256()  # the whole file again: so is its hash
             try:
                 with open(part, mode) as out:
                     for chunk in response.iter_bytes(CHUNK):
                         out.write(chunk)
+                        digest.update(chunk)
                         if progress:
                             progress(len(chunk))
             except OSError as exc:
                 if exc.errno == errno.ENOSPC:
                     raise ClientError(f"the disk is full; {part} is kept and the next run resumes it") from None
                 raise
+        return digest
 
     def _fresh_url(self, dataset: str, version: str, remote: RemoteFile) -> str:
         for f in self.files(dataset, version):
             if f.path == remote.path:
                 return f.url
         raise ClientError(f"{remote.path} is no longer listed")
+
+
+def _hash_prefix(part: Path, have: int):
+    """sha256 state after the first `have` bytes already on disk (a resumed download)."""
+    h = hashlib.sha256()
+    if have:
+        with open(part, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+    return h
 
 
 class _LinkExpired(Exception): ...

@@ -153,3 +153,14 @@ def test_a_full_disk_is_a_clear_error_and_the_partial_file_is_kept(world, tmp_pa
 def test_a_listed_path_outside_the_target_folder_is_refused(tmp_path, path):
     with pytest.raises(ClientError, match="outside"):
         safe_target(tmp_path, path)
+
+
+def test_accord_download_starts_without_importing_the_server_side():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom accord.cli.main import main\ntry:\n    main(['download', '--help'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in ('sqlalchemy', 'fastapi', 'alembic') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "--to" in result.stdout

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from accord import errors
-from accord.config import Settings
-from accord.runtime import Runtime, build
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 app = typer.Typer(name="accord", help="Accord: license-gated distribution of human-subject image datasets.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -16,12 +18,18 @@ err = Console(stderr=True)
 out = Console()
 
 _runtime: Runtime | None = None
+# Commands that run on a licensee's machine import only what they need: `accord download` starts in a fraction of
+# the time the full command set (database, web framework) takes to import.
+LIGHT = {"download": "accord.cli.download"}
 
 
 def runtime() -> Runtime:
     """The runtime for this invocation, built from ACCORD_* settings on first use."""
     global _runtime
     if _runtime is None:
+        from accord.config import Settings
+        from accord.runtime import build
+
         _runtime = build(Settings())
     return _runtime
 
@@ -32,28 +40,42 @@ def use_runtime(rt: Runtime | None) -> None:
     _runtime = rt
 
 
-def _register() -> None:
+def _register(target: typer.Typer) -> typer.Typer:
+    """Every command group, added once to `target` on first use."""
+    if getattr(target, "_accord_registered", False):
+        return target
+    target._accord_registered = True
     from accord.cli import applications, audit, datasets, db, demo, download, grants, policy, serve, users
 
-    app.add_typer(db.app, name="db")
-    app.add_typer(users.app, name="user")
-    app.add_typer(datasets.app, name="dataset")
-    app.add_typer(policy.app, name="policy")
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(applications.app, name="applications")
-    app.add_typer(grants.app, name="grants")
-    applications.register(app)
-    serve.register(app)
-    demo.register(app)
-    download.register(app)
+    target.add_typer(db.app, name="db")
+    target.add_typer(users.app, name="user")
+    target.add_typer(datasets.app, name="dataset")
+    target.add_typer(policy.app, name="policy")
+    target.add_typer(audit.app, name="audit")
+    target.add_typer(applications.app, name="applications")
+    target.add_typer(grants.app, name="grants")
+    applications.register(target)
+    serve.register(target)
+    demo.register(target)
+    download.register(target)
+    return target
 
 
-_register()
+def _app_for(argv: list[str]) -> typer.Typer:
+    if argv and argv[0] in LIGHT:
+        import importlib
+
+        light = typer.Typer(name="accord", no_args_is_help=True, pretty_exceptions_enable=False)
+        importlib.import_module(LIGHT[argv[0]]).register(light)
+        light.command(name="_", hidden=True)(lambda: None)  # two commands: Typer keeps the subcommand name
+        return light
+    return _register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = _app_for(argv)(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:  # `raise typer.Exit(n)` comes back as a return value here
             sys.exit(code)
     except errors.AccordError as exc:
