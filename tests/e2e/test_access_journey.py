@@ -75,3 +75,23 @@ def test_an_applicant_applies_signs_and_submits_and_a_reviewer_approves_from_the
     expect(page.locator("#app-status")).to_have_text("Approved")
     expect(page.locator("ol.timeline li").last).to_contain_text("Approved by Rui Reviewer")
     page.screenshot(path=str(SCREENSHOTS / "application.png"), full_page=True)
+
+
+def test_llvip_click_through_is_approved_as_soon_as_it_is_submitted(page, live):
+    with live.rt.session() as db:
+        identity.create_user(db, email="li@tsinghua.edu.cn", name="Li Wei", password=PASSWORD, verified=True)
+    log_in(page, "li@tsinghua.edu.cn")
+    page.goto("/datasets/llvip")
+    page.get_by_role("link", name="Apply for access").click()
+    for name, value in answers("llvip", "li@tsinghua.edu.cn").items():
+        page.locator(f"#f-{name}").fill(value)
+    page.get_by_role("button", name="Save the draft").click()
+    for box in page.locator('input[name="ack"]').all():
+        box.check()
+    page.get_by_label("Your full name, typed as your signature").fill("Li Wei")
+    page.get_by_role("button", name="Sign the agreement").click()
+    page.get_by_role("button", name="Submit the application").click()
+    expect(page.locator("#app-status")).to_have_text("Approved")
+    expect(page.locator("ol.timeline li").last).to_contain_text("Approved by Accord")
+    page.goto("/datasets/llvip")
+    expect(page.locator("p.apply")).to_have_text("Your application: approved")

@@ -199,6 +199,7 @@ def test_the_applicant_withdraws_and_the_queue_no_longer_holds_it(client, rt, tm
     log_in(client, "ana@mit.edu")
     gone = client.post(f"/applications/{app_id}/withdraw", data={"csrf_token": csrf(client, f"/applications/{app_id}")})
     assert gone.status_code == 200 and 'id="app-status">Withdrawn' in gone.text and "Your application was withdrawn." in gone.text
+    assert 'href="/datasets/shhq/apply">Apply for access' in client.get("/datasets/shhq").text  # may apply again
     client.cookies.clear()
     log_in(client, reviewer_of(rt, shhq).email)
     assert "0 applications" in client.get("/review").text

@@ -225,3 +225,15 @@ def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason
             continue
         out.append(BulkResult(app_id, True, record.state.status.value))
     return out
+
+
+def current_application(db: Session, user: User | None, dataset_id: int) -> tuple[int, str] | None:
+    """(id, status) of the user's latest application for the dataset while it is going or approved; after a
+    rejection or a withdrawal the dataset page offers to apply again."""
+    if user is None:
+        return None
+    keep = [s.value for s in workflow.Status if s not in (workflow.Status.rejected, workflow.Status.withdrawn)]
+    row = db.execute(select(Application.id, Application.status)
+                     .where(Application.dataset_id == dataset_id, Application.applicant_id == user.id,
+                            Application.status.in_(keep)).order_by(Application.id.desc()).limit(1)).first()
+    return (row.id, row.status) if row else None

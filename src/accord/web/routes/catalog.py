@@ -46,7 +46,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
     return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
-                  open_application=queue.open_application(db, user, ds.id))
+                  my_application=queue.current_application(db, user, ds.id))
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")
