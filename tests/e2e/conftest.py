@@ -54,8 +54,8 @@ def live(tmp_path_factory):
     rt.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # Playwright's sync loop runs in this thread: end it with the module, or later
+def browser():                    # tests' asyncio.run (pyHanko's signing) fails ("called from a running loop")
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

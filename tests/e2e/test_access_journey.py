@@ -86,10 +86,12 @@ def test_llvip_click_through_is_approved_as_soon_as_it_is_submitted(page, live):
     for name, value in answers("llvip", "li@tsinghua.edu.cn").items():
         page.locator(f"#f-{name}").fill(value)
     page.get_by_role("button", name="Save the draft").click()
+    expect(page.locator("#app-status")).to_have_text("Draft: not sent yet")  # .all() below does not wait
     for box in page.locator('input[name="ack"]').all():
         box.check()
     page.get_by_label("Your full name, typed as your signature").fill("Li Wei")
     page.get_by_role("button", name="Sign the agreement").click()
+    expect(page.get_by_role("status")).to_have_text("The agreement is signed.")
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#app-status")).to_have_text("Approved")
     expect(page.locator("ol.timeline li").last).to_contain_text("Approved by Accord")

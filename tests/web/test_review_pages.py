@@ -1,6 +1,5 @@
 """The reviewers' pages: the queue (filters, sort, pages), one application to decide, bulk decisions."""
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from accord.access import service as access
 from accord.access import workflow
@@ -9,21 +8,11 @@ from tests.identity.helpers import csrf, log_in
 
 
 def submitted(rt, slug, email) -> int:
-    def run() -> int:
-        with rt.session() as db:
-            ana = person(db, email)
-            record = access.start(db, slug, actor=ana, answers=answers(slug, email))
-            access.sign(rt, db, record.id, actor=ana, full_name="Ana Lima", consent=True)
-            return access.submit(db, record.id, actor=ana).id
-
-    return off_the_loop(run)
-
-
-def off_the_loop(fn):
-    """pyHanko's sealing calls asyncio.run, which fails in a thread that runs an event loop: in a whole-suite
-    run the e2e browser's loop is alive in the main thread, so seal in another one (as the web server does)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
+    with rt.session() as db:
+        ana = person(db, email)
+        record = access.start(db, slug, actor=ana, answers=answers(slug, email))
+        access.sign(rt, db, record.id, actor=ana, full_name="Ana Lima", consent=True)
+        return access.submit(db, record.id, actor=ana).id
 
 
 def reviewer_of(rt, dataset, email="rev@lab.example"):
@@ -185,8 +174,8 @@ def test_returned_for_changes_the_applicant_sees_the_comment_edits_signs_again_a
         from accord.access.service import agreement  # the clauses of this application's terms
 
         keys = [c.key for c in agreement(db, app_id).clauses]
-    signed = off_the_loop(lambda: client.post(f"/applications/{app_id}/sign",
-                                              data={"csrf_token": token, "full_name": "Ana Lima", "ack": keys}))
+    signed = client.post(f"/applications/{app_id}/sign", data={"csrf_token": token, "full_name": "Ana Lima",
+                                                               "ack": keys})
     assert signed.status_code == 200 and "The agreement is signed." in signed.text
     client.post(f"/applications/{app_id}/submit", data={"csrf_token": token})
     assert 'id="app-status">Submitted: waiting for a reviewer' in client.get(f"/applications/{app_id}").text
