@@ -13,7 +13,7 @@ from accord.catalog import service as catalog
 from accord.catalog.models import DatasetVersion
 from accord.db import unit_of_work, utcnow
 from accord.entitlements.models import Entitlement
-from accord.errors import InvalidInput, NotFound, PermissionDenied
+from accord.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy import service as policies
@@ -128,6 +128,30 @@ def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime
     if ent.networks and not _from(address, ent.networks):
         return "this licence allows downloads only from the site named in the application"
     return None
+
+
+def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int) -> Entitlement:
+    """The licensee accepts the dataset's current terms; a paused grant resumes. `version` is the one the
+    licensee read: an older page (the terms changed again meanwhile) is refused rather than accepted unseen."""
+    ent = get(db, entitlement_id)
+    if not isinstance(actor, User) or actor.id != ent.user_id:
+        raise PermissionDenied("only the licensee who holds this grant can accept its terms")
+    now = utcnow()
+    if ent.revoked_at is not None:
+        raise Conflict(f"this access was ended on {ent.revoked_at:%Y-%m-%d}; apply again from the dataset page")
+    if ent.expires_at is not None and ent.expires_at <= now:
+        raise Conflict(f"this access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page")
+    current = policies.get(db, ent.dataset_id)
+    if version != current.version:
+        raise Conflict(f"the terms are now at version {current.version}, not {version}; "
+                       "read the current terms and accept them again", field="version")
+    with unit_of_work(db):
+        if ent.policy_version != current.version:
+            old = ent.policy_version
+            ent.policy_version = current.version
+            audit.record(db, actor=actor, action="entitlement.reaccepted", object=("entitlement", ent.id),
+                         data={"from": old, "to": current.version})
+    return ent
 
 
 def _from(address: str | None, networks: list[str]) -> bool:
