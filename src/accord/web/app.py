@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,10 +44,19 @@ async def _csrf_refused(scope, receive, send):
     await response(scope, receive, send)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    # Download-log rows still held in memory are written before the process ends.
+    delivery = app.state.rt._extras.get("delivery")
+    if delivery is not None:
+        delivery.log.flush()
+
+
 def create_app(rt: Runtime | None = None) -> FastAPI:
     rt = rt or build()
     app = FastAPI(title="Accord", version="0.1.0", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/v1/openapi.json",
+                  openapi_url="/api/v1/openapi.json", lifespan=_lifespan,
                   description="License-gated distribution of human-subject image datasets.")
     app.state.rt = rt
 
