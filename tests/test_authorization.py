@@ -122,6 +122,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
                                                                 "admin": FORBIDDEN},
     ("GET", "/dl/{link}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     ("GET", "/dl/{link}/{name}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
+    # the download page (web): a refusal is a 403 page saying why; revoking is for the dataset's curators
+    ("GET", "/datasets/{slug}/download"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): CURATORS,
     # applications (web): the applicant's pages; reviewers may read an application but not change it
     ("GET", "/datasets/{slug}/apply"): USERS,
     ("POST", "/datasets/{slug}/apply"): USERS,
@@ -149,6 +152,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
         "data": {"full_name": "Matrix", "consent": "true"}},

@@ -2,7 +2,7 @@
 
 
 def pages():
-    from accord.web.routes import admin, applications, catalog, identity, jobs, review, signatory
+    from accord.web.routes import admin, applications, catalog, downloads, identity, jobs, review, signatory, terms
 
     return [identity.router, catalog.router, admin.router, jobs.router, signatory.router, applications.router,
-            review.router]
+            review.router, downloads.router, terms.router]

@@ -14,6 +14,7 @@ from accord.identity import service as identity
 from accord.identity.models import User
 from accord.jobs.ingest import check_ingest, start_ingest
 from accord.web import upload
+from accord.web.routes import downloads
 from accord.web.deps import CurrentUser, Db, Rt
 from accord.web.templating import render
 
@@ -73,7 +74,7 @@ def create_dataset(request: Request, db: Db, me: Curator, slug: Annotated[str, F
 def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = ""):
     ds = catalog.get_dataset(db, slug)
     return render(request, "admin/dataset.html", ds=ds, versions=list(reversed(ds.versions)), note=note,
-                  is_admin=me.is_admin, errors={})
+                  is_admin=me.is_admin, errors={}, access=downloads.who_has_access(db, ds.id, me))
 
 
 @router.post("/admin/datasets/{slug}/versions")

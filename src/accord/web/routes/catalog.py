@@ -6,9 +6,10 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from accord.access import queue
 from accord.catalog import service as catalog
+from accord.entitlements import service as entitlements
 from accord.policy import service as policies
 from accord.errors import NotFound
-from accord.web.deps import Db, OptionalUser, Rt
+from accord.web.deps import Db, OptionalUser, Rt, client_address
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,8 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
     return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
-                  my_application=queue.current_application(db, user, ds.id))
+                  my_application=queue.current_application(db, user, ds.id),
+                  can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed)
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")

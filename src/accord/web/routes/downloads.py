@@ -1,0 +1,79 @@
+"""The licensee's download page (files, shards, manifest, ready-to-paste commands) and the curators' revoke form.
+
+Whether a user may download is `entitlements.check`'s answer alone; a refusal is shown with its reason.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from accord.catalog import service as catalog
+from accord.db import utcnow
+from accord.delivery import service as delivery
+from accord.entitlements import service as entitlements
+from accord.errors import NotFound
+from accord.identity.models import User
+from accord.policy import service as policies
+from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 100  # files per page of the list
+
+
+@router.get("/datasets/{slug}/download")
+def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser, version: str = "",
+                  offset: int = 0):
+    ds = catalog.visible_dataset(db, slug, user)
+    address = client_address(request)
+    decision = entitlements.check(db, user, ds.id, address=address)
+    if not decision.allowed:
+        diff_url = None
+        current = policies.current(db, ds.id)
+        if decision.needs_reacceptance and current is not None:
+            diff_url = (f"/api/v1/datasets/{ds.slug}/policy/diff"
+                        f"?from={decision.entitlement.policy_version}&to={current.version}")
+        return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
+                      diff_url=diff_url)
+    # Newest first: the published versions this grant covers.
+    versions = [v for v in reversed(ds.versions) if v.status == "published"
+                and entitlements.check(db, user, ds.id, v.id, address=address).allowed]
+    if not versions:
+        return render(request, "downloads/refused.html", status_code=403, ds=ds, diff_url=None,
+                      reason="no published version of this dataset is covered by your access yet")
+    chosen = next((v for v in versions if v.label == version), None) if version else versions[0]
+    if chosen is None:
+        raise NotFound(f"your access covers no published version {version!r} of {ds.slug}")
+    listing = delivery.listing(rt, db, user, ds.slug, chosen.label, address=address, offset=max(offset, 0),
+                               limit=PAGE)
+    return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
+                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE)
+
+
+@router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
+def revoke(slug: str, entitlement_id: int, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
+    ds = catalog.get_dataset(db, slug)
+    grant = entitlements.get(db, entitlement_id)
+    if grant.dataset_id != ds.id:
+        raise NotFound("no such access grant for this dataset")
+    entitlements.revoke(db, entitlement_id, actor=user, reason=reason)  # curators of the dataset only
+    return RedirectResponse(f"/admin/datasets/{ds.slug}?note=revoked#access-h", status_code=303)
+
+
+def who_has_access(db, dataset_id: int, me) -> list[dict]:
+    """Rows for the admin dataset page's "Who has access" table (curators of the dataset)."""
+    now = utcnow()
+    rows = []
+    for g in reversed(entitlements.for_dataset(db, dataset_id, actor=me)):
+        if g.revoked_at is not None:
+            state = "revoked"
+        elif g.expires_at is not None and g.expires_at <= now:
+            state = "expired"
+        elif g.starts_at > now:
+            state = "pending"
+        else:
+            state = "active"
+        rows.append(dict(grant=g, email=db.get(User, g.user_id).email, state=state))
+    return rows
