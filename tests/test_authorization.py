@@ -94,6 +94,17 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/entitlements"): USERS,
     ("GET", "/api/v1/datasets/{slug}/entitlements"): CURATORS,
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
+    # the matrix's spare grant is the curator's: only its licensee may accept terms for it
+    ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {"anonymous": LOGIN, "applicant": FORBIDDEN,
+                                                                 "curator": OK, "admin": FORBIDDEN},
+    # licence terms (web): the curators' editor; re-acceptance for whoever holds a grant (the admin holds none)
+    ("GET", "/admin/datasets/{slug}/terms"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/terms"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/terms/preview"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/terms/yaml"): CURATORS,
+    ("GET", "/datasets/{slug}/terms/accept"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
+    ("POST", "/datasets/{slug}/terms/accept"): {"anonymous": LOGIN, "applicant": OK, "curator": OK,
+                                                "admin": HIDDEN},
     # the signatory with legal authority (web)
     ("GET", "/signatory/{token}"): LINK_ONLY,
     ("POST", "/signatory/{token}"): LINK_ONLY,
@@ -152,6 +163,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
 # checks roles in the service (after FastAPI validated the body) answers 422 to an empty body, whoever asks.
 BODIES = {
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): lambda role: {"json": {"version": 1}},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},

@@ -76,3 +76,28 @@ def test_accepting_terms_already_accepted_changes_nothing(db, paused):
     entitlements.reaccept(db, ent.id, actor=licensee, version=2)
     entitlements.reaccept(db, ent.id, actor=licensee, version=2)
     assert _events(db, ent) == ["entitlement.granted", "entitlement.reaccepted"]
+
+
+def test_the_api_lets_the_licensee_reaccept_and_refuses_others_and_stale_versions(client, rt, tmp_path):
+    from tests.jobs.catalogue import published_dataset
+
+    dataset, _ = published_dataset(rt, tmp_path, "shhq", title="SHHQ", count=1, previews=0)
+    with rt.session() as db:
+        policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
+        ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
+        bo = identity.create_user(db, email="bo@mit.edu", name="Bo", password="a long passphrase!")
+        with unit_of_work(db):
+            ent = entitlements.grant(db, dataset_id=dataset.id, user_id=ana.id, policy_version=1, actor="cli")
+        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 90}), actor="cli")
+        tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, bo)}
+    as_ana = {"Authorization": f"Bearer {tokens['ana@mit.edu']}"}
+    as_bo = {"Authorization": f"Bearer {tokens['bo@mit.edu']}"}
+    url = f"/api/v1/entitlements/{ent.id}/reaccept"
+    assert client.post(url, json={"version": 2}, headers=as_bo).status_code == 403
+    stale = client.post(url, json={"version": 1}, headers=as_ana)
+    assert stale.status_code == 409 and "now at version 2" in stale.text
+    assert client.post(url, json={}, headers=as_ana).status_code == 422
+    done = client.post(url, json={"version": 2}, headers=as_ana)
+    assert done.status_code == 200 and done.json()["policy_version"] == 2
+    with rt.session() as db:
+        assert entitlements.check(db, identity.user_by_email(db, "ana@mit.edu"), dataset.id).allowed

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
-from accord.entitlements.schemas import EntitlementOut, RevokeIn
+from accord.entitlements.schemas import EntitlementOut, ReacceptIn, RevokeIn
 from accord.web.deps import CurrentUser, Db
 
 router = APIRouter(tags=["entitlements"])
@@ -27,3 +27,9 @@ def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
              summary="End a grant now, with a reason the licensee is told (curators)")
 def revoke(entitlement_id: int, body: RevokeIn, db: Db, user: CurrentUser) -> EntitlementOut:
     return EntitlementOut.model_validate(entitlements.revoke(db, entitlement_id, actor=user, reason=body.reason))
+
+
+@router.post("/entitlements/{entitlement_id}/reaccept", response_model=EntitlementOut,
+             summary="Accept the dataset's current terms so a paused grant resumes (the licensee)")
+def reaccept(entitlement_id: int, body: ReacceptIn, db: Db, user: CurrentUser) -> EntitlementOut:
+    return EntitlementOut.model_validate(entitlements.reaccept(db, entitlement_id, actor=user, version=body.version))

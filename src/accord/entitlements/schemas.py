@@ -24,3 +24,7 @@ class EntitlementOut(BaseModel):
 
 class RevokeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReacceptIn(BaseModel):
+    version: int = Field(ge=1, description="the terms version the licensee read and accepts (the current one)")

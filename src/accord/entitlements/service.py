@@ -130,7 +130,7 @@ def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime
     return None
 
 
-def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int) -> Entitlement:
+def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int, signed_as: str = "") -> Entitlement:
     """The licensee accepts the dataset's current terms; a paused grant resumes. `version` is the one the
     licensee read: an older page (the terms changed again meanwhile) is refused rather than accepted unseen."""
     ent = get(db, entitlement_id)
@@ -150,7 +150,7 @@ def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int) -> 
             old = ent.policy_version
             ent.policy_version = current.version
             audit.record(db, actor=actor, action="entitlement.reaccepted", object=("entitlement", ent.id),
-                         data={"from": old, "to": current.version})
+                         data={"from": old, "to": current.version, "signed_as": signed_as.strip()})
     return ent
 
 
