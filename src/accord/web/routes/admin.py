@@ -14,8 +14,8 @@ from accord.identity import service as identity
 from accord.identity.models import User
 from accord.jobs.ingest import check_ingest, start_ingest
 from accord.web import upload
-from accord.web.routes import downloads
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.routes import downloads
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -75,5 +75,5 @@ def who_has_access(db, dataset_id: int, me) -> list[dict]:
             state = "pending"
         else:
             state = "active"
-        rows.append(dict(grant=g, email=db.get(User, g.user_id).email, state=state))
+        rows.append({"grant": g, "email": db.get(User, g.user_id).email, "state": state})
     return rows
