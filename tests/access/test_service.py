@@ -72,7 +72,7 @@ def test_shhq_with_a_gmail_address_fails_institutional_email_and_cannot_be_appro
     with pytest.raises(IllegalTransition, match="institutional_email"):
         access.approve(db, record.id, actor=reviewer)
     assert events_of(db, record.id)[-1] == "checks_run"
-    assert mails(db) == [("application-submitted", ana.email)]
+    assert mails(db) == [("application-submitted", ana.email), ("application-to-review", reviewer.email)]
 
 
 def test_a_reviewer_of_at_ustc_approves_and_the_applicant_is_told(db_rt, db, tmp_path):
@@ -342,7 +342,9 @@ def test_the_approval_mail_reaches_the_applicant_over_smtp(tmp_path, smtp_server
         access.submit(db, record.id, actor=ana)
         access.approve(db, record.id, actor=reviewer, note="Enjoy the data.")
     report = notify.send_due(rt)
-    assert report.sent == 2
+    assert report.sent == 3  # received, approved (to Ana) and "to review" (to the reviewer)
+    assert [m["Subject"].strip() for m in smtp_server.inbox.to("rev@ustc.edu.cn")] == \
+        [f"New application {record.id} for {at_ustc.title} to review"]
     approved = [m for m in smtp_server.inbox.to("ana@mit.edu") if "approved" in m["Subject"]]
     assert len(approved) == 1 and "Enjoy the data." in text_of(approved[0])
     rt.engine.dispose()

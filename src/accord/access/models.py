@@ -28,6 +28,7 @@ class Application(Base):
     # Also cached for the review queue's filters, so it never reads the answers' JSON or the events:
     organisation: Mapped[str] = mapped_column(String(200), default="")
     failed_checks: Mapped[str] = mapped_column(String(500), default="")  # ",name,other," (LIKE '%,name,%')
+    escalated_at: Mapped[datetime | None]  # told every reviewer it is overdue (access.escalation), once
 
 
 class ApplicationEvent(Base):

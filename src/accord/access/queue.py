@@ -44,6 +44,7 @@ class QueueRow:
     age_days: int
     failed_checks: list[str]
     overdue: bool
+    escalated: bool = False  # every reviewer was told it is overdue (access.escalation)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def _row(r, days: dict, now: datetime) -> QueueRow:
     overdue = (app.status == workflow.Status.submitted.value and app.submitted_at is not None
                and limit is not None and now - app.submitted_at > timedelta(days=limit))
     return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
-                    (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue)
+                    (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue,
+                    app.escalated_at is not None)
 
 
 def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:

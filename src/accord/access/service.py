@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.access import checks, form, signatory, workflow
+from accord.access import checks, digest, form, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.events import Loaded, append, load
 from accord.access.models import Application
@@ -236,6 +236,8 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         else:
             _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
                   failed=loaded.state.failed_checks)
+            if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
+                digest.tell_reviewers(db, loaded.row, base_url=base_url)
     return _record(db, loaded, actor)
 
 

@@ -20,6 +20,8 @@ class User(Base):
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    # How a reviewer hears of new applications: "each" (a mail per application) or "digest" (one a day).
+    review_mail: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
 
     roles: Mapped[list[RoleGrant]] = relationship(back_populates="user", lazy="selectin",
                                                   cascade="all, delete-orphan")

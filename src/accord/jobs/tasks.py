@@ -33,3 +33,25 @@ def access_expiry(rt) -> None:
         told = entitlements.warn_expiring(db)
     if told:
         log.info("warned %d licensee(s) of access ending soon", told)
+
+
+@queue.periodic("review_escalation", crontab(minute="15"))
+def review_escalation(rt) -> None:
+    """Every hour: tell all reviewers of a dataset about its applications past the terms' response time."""
+    from accord.access import escalation
+
+    with rt.session() as db:
+        done = escalation.escalate_overdue(db, base_url=rt.settings.base_url)
+    if done:
+        log.info("escalated %d overdue application(s)", len(done))
+
+
+@queue.periodic("review_digest", crontab(minute="0", hour="7"))
+def review_digest(rt) -> None:
+    """Once a day: one mail per "digest" reviewer listing the applications waiting in their datasets."""
+    from accord.access import digest
+
+    with rt.session() as db:
+        sent = digest.send_digests(db, base_url=rt.settings.base_url)
+    if sent:
+        log.info("sent %d review digest(s)", len(sent))
