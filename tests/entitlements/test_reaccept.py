@@ -101,3 +101,17 @@ def test_the_api_lets_the_licensee_reaccept_and_refuses_others_and_stale_version
     assert done.status_code == 200 and done.json()["policy_version"] == 2
     with rt.session() as db:
         assert entitlements.check(db, identity.user_by_email(db, "ana@mit.edu"), dataset.id).allowed
+
+
+def test_an_expired_grant_cannot_be_extended_by_accepting_the_terms(db, paused):
+    from datetime import timedelta
+
+    from accord.db import utcnow
+
+    dataset, licensee, ent = paused
+    with unit_of_work(db):
+        ent.expires_at = utcnow() - timedelta(days=1)
+    with pytest.raises(Conflict, match="expired"):
+        entitlements.reaccept(db, ent.id, actor=licensee, version=2)
+    assert entitlements.get(db, ent.id).policy_version == 1
+    assert _events(db, ent) == ["entitlement.granted"]

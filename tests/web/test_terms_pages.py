@@ -9,6 +9,7 @@ from accord.entitlements import service as entitlements
 from accord.policy import service as policies
 from accord.policy.io import seed
 from accord.policy.models import PolicyVersion
+from accord.policy.schema import CustomClause
 from tests.access.helpers import dataset_with_terms, person
 from tests.identity.helpers import csrf, log_in
 
@@ -228,3 +229,17 @@ def test_a_revoked_grant_is_shown_as_ended_and_cannot_be_accepted_back(client, r
     assert refused.status_code == 409
     with rt.session() as db:
         assert entitlements.get(db, ent.id).policy_version == 1
+
+
+def test_custom_clauses_set_in_yaml_survive_a_save_from_the_form(client, rt, tmp_path):
+    dataset = curator_in(client, rt, tmp_path)
+    with rt.session() as db:
+        clause = CustomClause(key="no_faces", title="No face crops", text="Do not publish crops of faces.")
+        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"custom_clauses": [clause]}),
+                            actor="cli")
+    data = fields_of(client.get(EDITOR).text)
+    data["access_days"] = "30"
+    client.post(EDITOR, data=data)
+    with rt.session() as db:
+        terms = policies.get(db, dataset.id)
+    assert terms.version == 3 and [c.key for c in terms.policy.custom_clauses] == ["no_faces"]
