@@ -16,7 +16,7 @@ def paused(db, tmp_path, db_rt):
     """SHHQ at terms version 2, and Li's grant still on version 1."""
     from tests.jobs.catalogue import published_dataset
 
-    dataset, version = published_dataset(db_rt, tmp_path, "shhq", title="SHHQ: images", count=1, previews=0)
+    dataset, _version = published_dataset(db_rt, tmp_path, "shhq", title="SHHQ: images", count=1, previews=0)
     licensee = identity.create_user(db, email="li@uni.example", name="Li", password="a long passphrase!")
     policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
     with unit_of_work(db):
@@ -72,7 +72,7 @@ def test_a_revoked_grant_cannot_be_revived_by_accepting_the_terms(db, paused):
 
 
 def test_accepting_terms_already_accepted_changes_nothing(db, paused):
-    dataset, licensee, ent = paused
+    _dataset, licensee, ent = paused
     entitlements.reaccept(db, ent.id, actor=licensee, version=2)
     entitlements.reaccept(db, ent.id, actor=licensee, version=2)
     assert _events(db, ent) == ["entitlement.granted", "entitlement.reaccepted"]
@@ -108,7 +108,7 @@ def test_an_expired_grant_cannot_be_extended_by_accepting_the_terms(db, paused):
 
     from accord.db import utcnow
 
-    dataset, licensee, ent = paused
+    _dataset, licensee, ent = paused
     with unit_of_work(db):
         ent.expires_at = utcnow() - timedelta(days=1)
     with pytest.raises(Conflict, match="expired"):

@@ -31,10 +31,10 @@ def fields_of(page: str) -> dict:
                 data.setdefault(name[1], []).append(unescape(value[1]) if value else "on")
         else:
             data[name[1]] = unescape(value[1]) if value else ""
-    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.DOTALL):
         chosen = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option value="([^"]*)"', body)
         data[name] = chosen[1]  # a browser sends the first option when none is selected
-    for name, body in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+    for name, body in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.DOTALL):
         data[name] = unescape(body)
     return data
 
@@ -173,7 +173,7 @@ def paused_licensee(client, rt, tmp_path):
 
 
 def test_the_licensee_reads_the_changed_clauses_accepts_each_and_access_resumes(client, rt, tmp_path):
-    dataset, ana, ent = paused_licensee(client, rt, tmp_path)
+    dataset, ana, _ent = paused_licensee(client, rt, tmp_path)
     page = client.get("/datasets/shhq/terms/accept")
     assert page.status_code == 200 and "from version 1, which you accepted, to version 2" in page.text
     assert 'name="ack" value="duration"' in page.text and "Access lasts 90 days" in page.text
@@ -196,7 +196,7 @@ def test_the_licensee_reads_the_changed_clauses_accepts_each_and_access_resumes(
 
 
 def test_a_page_read_before_the_terms_changed_again_is_refused(client, rt, tmp_path):
-    dataset, ana, ent = paused_licensee(client, rt, tmp_path)
+    dataset, _ana, ent = paused_licensee(client, rt, tmp_path)
     token = csrf(client, "/datasets/shhq/terms/accept")
     with rt.session() as db:
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 30}), actor="cli")
@@ -217,7 +217,7 @@ def test_someone_without_a_grant_has_nothing_to_accept(client, rt, tmp_path):
 
 
 def test_a_revoked_grant_is_shown_as_ended_and_cannot_be_accepted_back(client, rt, tmp_path):
-    dataset, ana, ent = paused_licensee(client, rt, tmp_path)
+    _dataset, _ana, ent = paused_licensee(client, rt, tmp_path)
     with rt.session() as db:
         entitlements.revoke(db, ent.id, actor="cli", reason="breach of the single-site clause")
     page = client.get("/datasets/shhq/terms/accept")

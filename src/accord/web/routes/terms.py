@@ -15,8 +15,17 @@ from accord.errors import HTTP_STATUS, AccordError, InvalidInput, NotFound, look
 from accord.policy import service as policies
 from accord.policy.clauses import clauses, diff, review_words
 from accord.policy.io import dump_yaml, parse
-from accord.policy.schema import (FIELD_LABELS, ApplicantField, Commercial, Modification, Policy, Purpose,
-                                  Redistribution, ReviewMode, Signatory)
+from accord.policy.schema import (
+    FIELD_LABELS,
+    ApplicantField,
+    Commercial,
+    Modification,
+    Policy,
+    Purpose,
+    Redistribution,
+    ReviewMode,
+    Signatory,
+)
 from accord.web.deps import CurrentUser, Db
 from accord.web.templating import render
 
@@ -49,7 +58,7 @@ NOTICES = {"saved": "The terms were saved as a new version; licensees of the old
 
 def _document(form: FormData, keep) -> dict:
     """The editor's fields as a policy document (left to the Policy model to validate)."""
-    text = lambda name: str(form.get(name, "")).strip()  # noqa: E731
+    text = lambda name: str(form.get(name, "")).strip()
     doc: dict = {"purposes": form.getlist("purposes"), "applicant_fields": form.getlist("applicant_fields")}
     doc.update({name: text(name) for name in CHOICES})
     doc.update({flag: flag in form for flag in FLAGS})
@@ -94,7 +103,7 @@ def _values(policy: Policy) -> dict:
 
 
 def _form_values(form: FormData) -> dict:
-    v = {k: form.get(k) for k in form.keys()}
+    v = {k: form.get(k) for k in form}
     v["purposes"], v["applicant_fields"] = form.getlist("purposes"), form.getlist("applicant_fields")
     v.update({flag: flag in form for flag in FLAGS})
     v["citations"], i = [], 0
