@@ -243,3 +243,18 @@ def test_custom_clauses_set_in_yaml_survive_a_save_from_the_form(client, rt, tmp
     with rt.session() as db:
         terms = policies.get(db, dataset.id)
     assert terms.version == 3 and [c.key for c in terms.policy.custom_clauses] == ["no_faces"]
+
+
+def test_a_dataset_without_terms_gets_its_first_version_from_the_editor(client, rt, tmp_path):
+    from tests.jobs.catalogue import published_dataset
+
+    dataset, _ = published_dataset(rt, tmp_path, "fresh", title="Fresh: new images", count=1, previews=0)
+    with rt.session() as db:
+        person(db, "cur@lab.example", "curator")
+    log_in(client, "cur@lab.example")
+    page = client.get("/admin/datasets/fresh/terms")
+    assert "No terms yet" in page.text and "Compared with" not in page.text
+    saved = client.post("/admin/datasets/fresh/terms", data=fields_of(page.text), follow_redirects=False)
+    assert saved.headers["location"].endswith("?notice=saved")
+    with rt.session() as db:
+        assert policies.get(db, dataset.id).version == 1
