@@ -110,15 +110,15 @@ def test_an_unknown_version_is_not_found(client, rt, world):
     assert client.get("/datasets/faces/download?version=9.9").status_code == 404
 
 
-def test_when_the_terms_changed_the_page_links_to_the_clause_diff(client, rt, world):
+def test_when_the_terms_changed_the_page_links_to_accepting_them(client, rt, world):
     with rt.session() as db:
         policies.set_policy(db, world.ds.id, seed("llvip"), actor="cli")
     as_user(client, rt, world.users["lee"])
     page = client.get("/datasets/faces/download")
     assert page.status_code == 403
     assert "The terms changed (version 1 → 2)" in page.text
-    assert 'href="/api/v1/datasets/faces/policy/diff?from=1&amp;to=2"' in page.text
-    assert client.get("/api/v1/datasets/faces/policy/diff?from=1&to=2").status_code == 200
+    assert 'href="/datasets/faces/terms/accept"' in page.text
+    assert "Accept version 2" in client.get("/datasets/faces/terms/accept").text
 
 
 def test_the_admin_page_lists_who_has_access(client, rt, world):

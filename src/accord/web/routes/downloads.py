@@ -33,8 +33,7 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
         diff_url = None
         current = policies.current(db, ds.id)
         if decision.needs_reacceptance and current is not None:
-            diff_url = (f"/api/v1/datasets/{ds.slug}/policy/diff"
-                        f"?from={decision.entitlement.policy_version}&to={current.version}")
+            diff_url = f"/datasets/{ds.slug}/terms/accept"  # the changed clauses, and the way to accept them
         return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
                       diff_url=diff_url)
     # Newest first: the published versions this grant covers.
