@@ -98,3 +98,50 @@ def test_the_digest_task_runs_daily_and_mails_digest_reviewers(tmp_path):
     with rt.session() as db:
         assert [m.to for m in mails(db, "review-digest")] == ["daily@lab.example"]
     rt.engine.dispose()
+
+
+def review_mail_of(rt, email):
+    with rt.session() as db:
+        return db.scalars(select(User.review_mail).where(User.email == email)).one()
+
+
+def test_a_reviewer_chooses_the_digest_on_the_account_page(client, rt, tmp_path):
+    from tests.identity.helpers import log_in, post_form
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    with rt.session() as db:
+        person(db, "rev@lab.example", reviewer_of=shhq)
+    log_in(client, "rev@lab.example")
+    page = client.get("/account").text
+    assert 'value="each" checked' in page and "How you hear of new applications" in page
+    response = post_form(client, "/account/review-mail", {"review_mail": "digest"}, page="/account")
+    assert response.status_code == 303 and response.headers["location"] == "/account?notice=review-mail"
+    assert review_mail_of(rt, "rev@lab.example") == "digest"
+    assert 'value="digest" checked' in client.get("/account").text
+
+
+def test_a_bad_choice_on_the_account_page_is_shown_next_to_the_field_and_changes_nothing(client, rt, tmp_path):
+    from tests.identity.helpers import log_in, post_form
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    with rt.session() as db:
+        person(db, "rev@lab.example", reviewer_of=shhq)
+    log_in(client, "rev@lab.example")
+    response = post_form(client, "/account/review-mail", {"review_mail": "hourly"}, page="/account")
+    assert response.status_code == 422 and 'id="e-review_mail"' in response.text
+    assert review_mail_of(rt, "rev@lab.example") == "each"
+
+
+def test_the_review_mail_choice_is_set_through_the_api(client, rt, tmp_path):
+    from tests.identity.helpers import api_token
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    with rt.session() as db:
+        person(db, "rev@lab.example", reviewer_of=shhq)
+    headers = {"Authorization": f"Bearer {api_token(rt, 'rev@lab.example')}"}
+    assert client.get("/api/v1/users/me", headers=headers).json()["review_mail"] == "each"
+    response = client.put("/api/v1/users/me/review-mail", json={"review_mail": "digest"}, headers=headers)
+    assert response.status_code == 200 and response.json()["review_mail"] == "digest"
+    bad = client.put("/api/v1/users/me/review-mail", json={"review_mail": "weekly"}, headers=headers)
+    assert bad.status_code == 422 and "each, digest" in bad.text
+    assert review_mail_of(rt, "rev@lab.example") == "digest"

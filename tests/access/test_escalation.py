@@ -99,3 +99,17 @@ def test_the_escalation_task_runs_hourly(tmp_path):
     with rt.session() as db:
         assert [to for to, _ in overdue_mail(db)] == ["rev1@lab.example"]
     rt.engine.dispose()
+
+
+def test_the_review_page_marks_an_escalated_application(client, rt, tmp_path):
+    from tests.identity.helpers import log_in
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    with rt.session() as db:
+        person(db, "rev1@lab.example", reviewer_of=shhq)
+        submitted(db, shhq, "late@uni.example", days_ago=400)
+    log_in(client, "rev1@lab.example")
+    assert ">escalated</span>" not in client.get("/review").text
+    with rt.session() as db:
+        escalation.escalate_overdue(db)
+    assert ">escalated</span>" in client.get("/review").text

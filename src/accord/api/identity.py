@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from accord.access import digest
 from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
@@ -25,11 +26,12 @@ class UserOut(BaseModel):
     name: str
     email_verified: bool
     roles: list[RoleOut]
+    review_mail: str = Field(description='"each": a mail per application to review; "digest": one a day')
 
     @classmethod
     def of(cls, user: User) -> "UserOut":
         return cls(id=user.id, email=user.email, name=user.name,
-                   email_verified=user.email_verified_at is not None,
+                   email_verified=user.email_verified_at is not None, review_mail=user.review_mail,
                    roles=[RoleOut(role=g.role, dataset_id=g.dataset_id) for g in user.roles])
 
 
@@ -62,6 +64,10 @@ class LoginIn(BaseModel):
     token_name: str = Field(default="cli", max_length=100)
 
 
+class ReviewMailIn(BaseModel):
+    review_mail: str = Field(max_length=10, description='"each" or "digest"')
+
+
 def _new_token_out(new: identity.NewToken) -> NewTokenOut:
     return NewTokenOut(**TokenOut.of(new.token).model_dump(), token=new.secret)
 
@@ -69,6 +75,12 @@ def _new_token_out(new: identity.NewToken) -> NewTokenOut:
 @router.get("/users/me", response_model=UserOut)
 def me(user: CurrentUser):
     return UserOut.of(user)
+
+
+@router.put("/users/me/review-mail", response_model=UserOut,
+            summary="How I hear of applications to review: each one, or a daily digest")
+def set_review_mail(body: ReviewMailIn, db: Db, user: CurrentUser):
+    return UserOut.of(digest.set_review_mail(db, user, body.review_mail))
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
+from accord.access import digest
 from accord.access import service as access
+from accord.access.queue import reviews_any
 from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
@@ -21,6 +23,7 @@ NOTICES = {
     "verification-sent": "We sent a new confirmation link to your e-mail address.",
     "password-changed": "Your password was changed; your other browser sessions were logged out.",
     "token-revoked": "The token was revoked; it no longer works.",
+    "review-mail": "Saved: how you hear of applications to review.",
 }
 
 
@@ -115,7 +118,7 @@ def resend_verification(request: Request, db: Db, rt: Rt, me: CurrentUser):
 def _account(request: Request, db, me, *, status_code: int = 200, **extra):
     extra.setdefault("errors", {})
     return render(request, "identity/account.html", status_code=status_code, me=me,
-                  roles=identity.role_labels(db, me), tokens=identity.list_api_tokens(db, me),
+                  roles=identity.role_labels(db, me), reviews=reviews_any(me), tokens=identity.list_api_tokens(db, me),
                   notice=NOTICES.get(request.query_params.get("notice", "")), **extra)
 
 
@@ -132,6 +135,15 @@ def create_token(request: Request, db: Db, me: CurrentUser, name: Annotated[str,
         return _account(request, db, me, status_code=exc_status(exc), errors={"token_name": exc.message})
     # The secret is shown in this response only; it is never stored in clear.
     return _account(request, db, me, new_token=new)
+
+
+@router.post("/account/review-mail")
+def set_review_mail(request: Request, db: Db, me: CurrentUser, review_mail: Annotated[str, Form()] = ""):
+    try:
+        digest.set_review_mail(db, me, review_mail)
+    except AccordError as exc:
+        return _account(request, db, me, status_code=exc_status(exc), errors={"review_mail": exc.message})
+    return RedirectResponse("/account?notice=review-mail", status_code=303)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
