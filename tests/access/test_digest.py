@@ -145,3 +145,14 @@ def test_the_review_mail_choice_is_set_through_the_api(client, rt, tmp_path):
     bad = client.put("/api/v1/users/me/review-mail", json={"review_mail": "weekly"}, headers=headers)
     assert bad.status_code == 422 and "each, digest" in bad.text
     assert review_mail_of(rt, "rev@lab.example") == "digest"
+
+
+def test_reviewers_are_told_when_the_signatory_countersigns_not_before(db_rt, db, tmp_path):
+    from accord.access import signatory
+    from tests.access.test_signatory import invitation_token, submitted_cion
+
+    _, _, reviewer, app_id = submitted_cion(db_rt, db, tmp_path)
+    assert mails(db, "application-to-review") == []  # waiting for the signatory, nothing to review yet
+    signatory.decide(db_rt, db, invitation_token(db), sign=True, full_name="Rita Sousa", consent=True)
+    [mail] = mails(db, "application-to-review")
+    assert mail.to == reviewer.email and f"application {app_id} " in mail.subject

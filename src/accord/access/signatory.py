@@ -89,7 +89,7 @@ def view(db: Session, token: str, *, now: datetime | None = None) -> Invitation:
 def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", consent: bool = False,
            reason: str = "", now: datetime | None = None) -> workflow.Application:
     """Countersign (the agreement is sealed again with both signatures) or decline (back to the applicant)."""
-    from accord.access import sealing
+    from accord.access import digest, sealing
     from accord.access.service import _agreement, _mail
 
     now = now or utcnow()
@@ -120,6 +120,8 @@ def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", cons
                      object=("application", loaded.id), data={"reason": reason.strip()} if not sign else {})
         if sign:
             _mail(db, "application-countersigned", loaded, signatory=event.data["full_name"])
+            if loaded.state.status is workflow.Status.submitted:  # now it waits for them
+                digest.tell_reviewers(db, loaded.row, base_url=rt.settings.base_url)
         else:
             _mail(db, "application-returned", loaded, comment=loaded.state.reason)
     return loaded.state
