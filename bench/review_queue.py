@@ -5,8 +5,8 @@
 
 In a private schema of PostgreSQL (ACCORD_TEST_PG_URL, default the tests' `test` database) it migrates, loads
 N applications with their events over four datasets, a few hundred organisations and every status (COPY), then
-times, 50 times each: the `/review` page through the real app (TestClient, as a reviewer of two of the four
-datasets), `access.queue.review_queue` for the same page and for a filtered deep page, and a plain
+times, 50 times each: the `/review` page and `GET /api/v1/review-queue` through the real app (TestClient, as a
+reviewer of two of the four datasets), `access.queue.review_queue` for the same page and deeper filtered ones, and a plain
 `SELECT ... FROM application ... LIMIT 50`. It prints median and p95 and their ratio to the plain SELECT; the
 goal is a page under 0.2 s. The schema is dropped at the end.
 """
@@ -120,7 +120,7 @@ def timed(label: str, fn, baseline: float | None = None) -> float:
     median, p95 = statistics.median(times), times[int(0.95 * len(times)) - 1]
     ratio = f"  x{median / baseline:6.1f} the plain SELECT" if baseline else ""
     verdict = "" if baseline is None else ("  ok" if p95 < GOAL else f"  OVER the {GOAL} s goal")
-    print(f"{label:<62} median {median * 1000:8.2f} ms   p95 {p95 * 1000:8.2f} ms{ratio}{verdict}")
+    print(f"{label:<70} median {median * 1000:8.2f} ms   p95 {p95 * 1000:8.2f} ms{ratio}{verdict}")
     return median
 
 
@@ -187,6 +187,14 @@ def main() -> None:
             timed("GET /review (the page, first 50)", lambda: page("/review"), base)
             timed("GET /review?sort=newest&organisation=University+1&page=20",
                   lambda: page("/review?sort=newest&organisation=University+1&page=20"), base)
+
+            def api(url: str):
+                response = client.get(url, headers=headers)
+                assert response.status_code == 200 and response.json()["total"] > 0, response.status_code
+
+            timed("GET /api/v1/review-queue (first 50)", lambda: api("/api/v1/review-queue"), base)
+            timed("GET /api/v1/review-queue?sort=newest&organisation=University+1&page=20",
+                  lambda: api("/api/v1/review-queue?sort=newest&organisation=University+1&page=20"), base)
             client.close()
     finally:
         engine.dispose()

@@ -62,6 +62,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # accounts (API)
     ("GET", "/api/v1/users/me"): USERS,
     ("PUT", "/api/v1/users/me/review-mail"): USERS,
+    ("GET", "/api/v1/review-queue"): CURATORS,  # reviewers and curators (the matrix's curator is global)
     ("GET", "/api/v1/tokens"): USERS,
     ("POST", "/api/v1/tokens"): USERS,
     ("GET", "/api/v1/tokens/{token_id}"): USERS,

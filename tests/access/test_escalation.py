@@ -113,3 +113,23 @@ def test_the_review_page_marks_an_escalated_application(client, rt, tmp_path):
     with rt.session() as db:
         escalation.escalate_overdue(db)
     assert ">escalated</span>" in client.get("/review").text
+
+
+def test_the_queue_api_lists_overdue_and_escalated_applications_and_refuses_bad_filters(client, rt, tmp_path):
+    from tests.identity.helpers import api_token
+
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    with rt.session() as db:
+        person(db, "rev1@lab.example", reviewer_of=shhq)
+        person(db, "ana@mit.edu")
+        late = submitted(db, shhq, "late@uni.example", days_ago=400)
+        fresh = submitted(db, shhq, "fresh@uni.example", days_ago=1)
+        escalation.escalate_overdue(db)
+    headers = {"Authorization": f"Bearer {api_token(rt, 'rev1@lab.example')}"}
+    body = client.get("/api/v1/review-queue", headers=headers).json()
+    assert (body["total"], body["pages"]) == (2, 1)
+    assert [(r["id"], r["overdue"], r["escalated"]) for r in body["rows"]] == [(late, True, True),
+                                                                                (fresh, False, False)]
+    assert client.get("/api/v1/review-queue?sort=sideways", headers=headers).status_code == 422
+    stranger = {"Authorization": f"Bearer {api_token(rt, 'ana@mit.edu')}"}
+    assert client.get("/api/v1/review-queue", headers=stranger).status_code == 403

@@ -1,12 +1,14 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel
 
-from accord.access import scan
+from accord.access import queue, scan
 from accord.access import service as access
 from accord.access.schemas import (
     AnswersIn,
@@ -20,6 +22,40 @@ from accord.access.schemas import (
 from accord.web.deps import CurrentUser, Db, Rt
 
 router = APIRouter(tags=["applications"])
+
+
+class QueueRowOut(BaseModel):
+    id: int
+    applicant: str
+    applicant_email: str
+    organisation: str
+    dataset_slug: str
+    dataset_title: str
+    status: str
+    submitted_at: datetime | None
+    age_days: int
+    failed_checks: list[str]
+    overdue: bool
+    escalated: bool
+
+
+class QueuePageOut(BaseModel):
+    rows: list[QueueRowOut]
+    total: int
+    page: int
+    pages: int
+
+
+@router.get("/review-queue", response_model=QueuePageOut,
+            summary="Applications on the datasets I review: filtered, sorted, one page")
+def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: str = "submitted",
+                 organisation: str | None = None, failed_checks: str | None = None,
+                 older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
+                 per_page: int = 50) -> QueuePageOut:
+    found = queue.review_queue(db, user, dataset=dataset, status=status, organisation=organisation,
+                               failed_checks=failed_checks, older_than_days=older_than_days, sort=sort,
+                               page=page, per_page=per_page)
+    return QueuePageOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/datasets/{slug}/applications", response_model=ApplicationOut, status_code=201,
