@@ -91,7 +91,7 @@ def test_a_reviewer_of_at_ustc_approves_and_the_applicant_is_told(db_rt, db, tmp
     assert result.state.status is workflow.Status.approved and result.state.decided_by == reviewer.id
     assert result.state.policy_version == 1
     assert mails(db, ana.email) == [("application-submitted", ana.email), ("application-approved", ana.email)]
-    assert "welcome" in db.scalars(select(OutboxMessage.text_body)).all()[-1]
+    assert "welcome" in db.scalars(select(OutboxMessage.text_body).order_by(OutboxMessage.id)).all()[-1]
     assert_cache_matches_events(db, record.id)
 
 
