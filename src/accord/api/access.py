@@ -1,7 +1,6 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile
@@ -24,23 +23,8 @@ from accord.web.deps import CurrentUser, Db, Rt
 router = APIRouter(tags=["applications"])
 
 
-class QueueRowOut(BaseModel):
-    id: int
-    applicant: str
-    applicant_email: str
-    organisation: str
-    dataset_slug: str
-    dataset_title: str
-    status: str
-    submitted_at: datetime | None
-    age_days: int
-    failed_checks: list[str]
-    overdue: bool
-    escalated: bool
-
-
 class QueuePageOut(BaseModel):
-    rows: list[QueueRowOut]
+    rows: list[queue.QueueRow]  # the service's dataclass: one definition of a queue row
     total: int
     page: int
     pages: int
