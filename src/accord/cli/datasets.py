@@ -8,18 +8,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from accord.catalog import service as catalog
-from accord.cli.main import out, runtime
+from accord.cli.main import AS, actor, out, runtime
 from accord.errors import NotFound
-from accord.identity import service as identity
 
 app = typer.Typer(help="Datasets and their versions.", no_args_is_help=True)
-
-AS = typer.Option(None, "--as", help="act as this user (their roles are checked); default: the server's shell")
-
-
-def _actor(db, email: str | None):
-    return identity.user_by_email(db, email) if email else "cli"
-
 
 def _size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB"):
@@ -48,7 +40,7 @@ def create(slug: str,
                                     description=description, homepage=homepage, modalities=modality,
                                     subject_count=subjects, image_count=images,
                                     citation_bibtex=citation.read_text() if citation else "",
-                                    actor=_actor(db, as_))
+                                    actor=actor(db, as_))
         out.print(f"[green]created[/] dataset {ds.slug} ({ds.title})")
 
 
@@ -60,12 +52,12 @@ def ingest(slug: str, label: str,
     """Ingest files into a draft version (created if it does not exist yet)."""
     rt = runtime()
     with rt.session() as db:
-        actor = _actor(db, as_)
+        who = actor(db, as_)
         try:
             version = catalog.get_version(db, slug, label)
         except NotFound:
             version = catalog.create_version(db, catalog.get_dataset(db, slug).id, label=label, notes=notes,
-                                             actor=actor)
+                                             actor=who)
             out.print(f"created draft {slug} {label}")
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=False) as bar:
@@ -74,7 +66,7 @@ def ingest(slug: str, label: str,
         def progress(done: int, total: int | None, message: str) -> None:
             bar.update(task, completed=done, total=total, description=message)
 
-        result = catalog.ingest(rt, version.id, source, actor=actor, progress=progress)
+        result = catalog.ingest(rt, version.id, source, actor=who, progress=progress)
     mb = result.total_bytes / 1e6
     out.print(f"[green]ingested[/] {result.file_count:,} files ({_size(result.total_bytes)}) into {slug} {label} "
               f"in {result.seconds:.1f} s ({mb / max(result.seconds, 1e-9):,.0f} MB/s, "
@@ -86,7 +78,7 @@ def ingest(slug: str, label: str,
 def publish(slug: str, label: str, as_: str | None = AS) -> None:
     """Publish a draft; it never changes afterwards."""
     with runtime().session() as db:
-        version = catalog.publish(db, catalog.get_version(db, slug, label).id, actor=_actor(db, as_))
+        version = catalog.publish(db, catalog.get_version(db, slug, label).id, actor=actor(db, as_))
         out.print(f"[green]published[/] {slug} {version.label}: {version.file_count:,} files, "
                   f"root hash {version.root_hash}")
 
@@ -96,7 +88,7 @@ def withdraw(slug: str, label: str, reason: str = typer.Option(..., "--reason", 
              as_: str | None = AS) -> None:
     """Withdraw a published version."""
     with runtime().session() as db:
-        version = catalog.withdraw(db, catalog.get_version(db, slug, label).id, actor=_actor(db, as_),
+        version = catalog.withdraw(db, catalog.get_version(db, slug, label).id, actor=actor(db, as_),
                                    reason=reason)
         out.print(f"[yellow]withdrawn[/] {slug} {version.label}")
 

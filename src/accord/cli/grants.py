@@ -5,24 +5,17 @@ import typer
 from rich.table import Table
 
 from accord.catalog import service as catalog
-from accord.cli.main import out, runtime
+from accord.cli.main import AS, actor, out, runtime
 from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 
 app = typer.Typer(help="Access grants (entitlements) to datasets.", no_args_is_help=True)
-AS = typer.Option(None, "--as", help="act as this user (their roles are checked); default: the server's shell")
-
-
-def _actor(db, email: str | None):
-    return identity.user_by_email(db, email) if email else "cli"
-
-
 @app.command("list")
 def list_(dataset: str, as_: str | None = AS) -> None:
     """Everyone who holds (or held) access to DATASET."""
     with runtime().session() as db:
         ds = catalog.get_dataset(db, dataset)
-        rows = entitlements.for_dataset(db, ds.id, actor=_actor(db, as_))
+        rows = entitlements.for_dataset(db, ds.id, actor=actor(db, as_))
         table = Table("id", "licensee", "unit", "from", "until", "state")
         for e in rows:
             state = f"revoked: {e.revoke_reason}" if e.revoked_at else "active"
@@ -36,5 +29,5 @@ def revoke(grant_id: int, reason: str = typer.Option("", "--reason", help="told 
            as_: str | None = AS) -> None:
     """End a grant now; the licensee is told the reason and their links stop working."""
     with runtime().session() as db:
-        entitlements.revoke(db, grant_id, actor=_actor(db, as_), reason=reason)
+        entitlements.revoke(db, grant_id, actor=actor(db, as_), reason=reason)
     out.print(f"[green]grant {grant_id} revoked[/]")

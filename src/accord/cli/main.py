@@ -34,6 +34,18 @@ def runtime() -> Runtime:
     return _runtime
 
 
+AS = typer.Option(None, "--as", help="act as this user (their roles are checked); default: the server's shell")
+
+
+def actor(db, email: str | None):
+    """The user named by --as, or the server's shell ("cli"), whose operator already holds the data dir."""
+    if not email:
+        return "cli"
+    from accord.identity import service as identity
+
+    return identity.user_by_email(db, email)
+
+
 def use_runtime(rt: Runtime | None) -> None:
     """Tests hand in their own runtime."""
     global _runtime

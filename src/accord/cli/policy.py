@@ -8,9 +8,8 @@ import typer
 from rich.table import Table
 
 from accord.catalog import service as catalog
-from accord.cli.main import out, runtime
+from accord.cli.main import AS, actor, out, runtime
 from accord.errors import InvalidInput
-from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import dump_yaml, parse
 
@@ -44,7 +43,7 @@ def show(dataset: str, version: int | None = typer.Option(None, help="a past ver
 @app.command("set")
 def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON policy document"),
          note: str = typer.Option("", help="why the terms change (kept with the version)"),
-         as_: str | None = typer.Option(None, "--as", help="act as this user (their roles are checked)")) -> None:
+         as_: str | None = AS) -> None:
     """Set the terms from FILE; changed terms become a new version, identical ones change nothing."""
     try:
         text = file.read_text(encoding="utf-8")
@@ -54,8 +53,7 @@ def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON pol
     with runtime().session() as db:
         ds = catalog.get_dataset(db, dataset)
         before = policies.current(db, ds.id)
-        actor = identity.user_by_email(db, as_) if as_ else "cli"
-        terms = policies.set_policy(db, ds.id, policy, actor=actor, note=note)
+        terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note)
     if before is not None and before.version == terms.version:
         out.print(f"{dataset}: the terms are unchanged (version {terms.version})")
     else:
