@@ -11,8 +11,9 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from accord.access import workflow
-from accord.access.events import load
+from accord.access import form, workflow
+from accord.access.common import agreement_of, applicant_only, record, terms_of
+from accord.access.events import append, load
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.errors import InvalidInput, TooLarge
@@ -47,20 +48,17 @@ def sniff(data: bytes) -> str:
 
 def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool):
     """Record a hand-signed scan as the applicant's signature."""
-    from accord.access.service import _agreement, _applicant, _record, _terms
-    from accord.access import form
-    from accord.access.events import append
 
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _applicant(loaded, actor, "sign")  # who asks comes first: a stranger learns nothing about the file
+        applicant_only(loaded, actor, "sign")  # who asks comes first: a stranger learns nothing about the file
         if len(data) > MAX_SCAN_BYTES:
             raise TooLarge(f"the scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB", field="scan")
         if not data:
             raise InvalidInput("choose the signed file to upload", field="scan")
         kind = sniff(data)
-        form.require_complete(_terms(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
-        doc = _agreement(db, loaded)
+        form.require_complete(terms_of(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
+        doc = agreement_of(db, loaded)
         event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
                                      document_sha256=doc.sha256, at=utcnow(), method="scan")
         scan_sha = hashlib.sha256(data).hexdigest()
@@ -68,4 +66,4 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
         append(db, loaded, replace(event, data={**event.data, "scan_sha256": scan_sha, "scan_type": kind}))
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"})
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)

@@ -5,14 +5,16 @@ the next event, append it with the next seq (a racing writer gets Conflict), aud
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.access import checks, digest, form, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
+from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
+                                  seal_and_store, terms_of, visible)
+from accord.access.common import is_reviewer  # noqa: F401  (re-exported: the web asks access.is_reviewer)
 from accord.access.events import Loaded, append, load
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
@@ -20,96 +22,13 @@ from accord.audit import service as audit
 from accord.entitlements import service as entitlements
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
-from accord.errors import AccordError, Conflict, NotFound, PermissionDenied
+from accord.errors import Conflict
 from accord.identity import service as identity
 from accord.identity.models import User
-from accord.notify import service as notify
 from accord.policy import service as policies
 from accord.policy.schema import ReviewMode, Signatory
 
 OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
-
-
-@dataclass(frozen=True)
-class Record:
-    """An application as its viewer sees it: the replayed state, its events, and what its form still lacks."""
-
-    id: int
-    dataset_slug: str
-    dataset_title: str
-    state: workflow.Application
-    events: list[workflow.Event]
-    missing_fields: list[str]
-    applicant_email: str
-    actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
-
-
-def is_reviewer(user: User | None, dataset_id: int) -> bool:
-    return (identity.has_role(user, "reviewer", dataset_id=dataset_id)
-            or identity.has_role(user, "curator", dataset_id=dataset_id))
-
-
-def _visible(loaded: Loaded, user: User) -> None:
-    """Only the applicant and the dataset's reviewers know the application exists."""
-    if loaded.row.applicant_id != user.id and not is_reviewer(user, loaded.row.dataset_id):
-        raise NotFound(f"no application {loaded.id}")
-
-
-def _applicant(loaded: Loaded, user: User, doing: str) -> None:
-    _visible(loaded, user)
-    if loaded.row.applicant_id != user.id:
-        raise PermissionDenied(f"only the applicant can {doing} this application")
-
-
-def _reviewer(loaded: Loaded, user: User) -> None:
-    if not is_reviewer(user, loaded.row.dataset_id):
-        if loaded.row.applicant_id != user.id:
-            raise PermissionDenied("only reviewers of this dataset can decide on its applications")
-        raise PermissionDenied("applicants cannot decide on their own application")
-
-
-def _record(db: Session, loaded: Loaded, viewer: User) -> Record:
-    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    terms = policies.get(db, ds.id, loaded.row.policy_version)
-    applicant = identity.get_user(db, loaded.row.applicant_id)
-    return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
-                  form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  _actions(loaded, viewer))
-
-
-def _actions(loaded: Loaded, viewer: User) -> list[str]:
-    """The commands `workflow` would accept from this viewer now (each decide_* is tried, nothing stored)."""
-    s, me, now = loaded.state, viewer.id, utcnow()
-    probes = {}
-    if loaded.row.applicant_id == me:
-        probes |= {"save": lambda: workflow.decide_save(s, actor=me, answers={}, at=now),
-                   "sign": lambda: workflow.decide_sign(s, actor=me, full_name="probe", consent=True,
-                                                        document_sha256="", at=now),
-                   "submit": lambda: workflow.decide_submit(s, actor=me, at=now),
-                   "withdraw": lambda: workflow.decide_withdraw(s, actor=me, at=now)}
-    if is_reviewer(viewer, loaded.row.dataset_id) and loaded.row.applicant_id != me:
-        probes |= {"approve": lambda: workflow.decide_approve(s, actor=me, at=now),
-                   "reject": lambda: workflow.decide_reject(s, actor=me, reason="probe", at=now),
-                   "return": lambda: workflow.decide_return(s, actor=me, comment="probe", at=now)}
-    allowed = []
-    for name, probe in probes.items():
-        try:
-            probe()
-        except AccordError:
-            continue
-        allowed.append(name)
-    return allowed
-
-
-def _terms(db: Session, loaded: Loaded) -> policies.Terms:
-    return policies.get(db, loaded.row.dataset_id, loaded.row.policy_version)
-
-
-def _mail(db: Session, template: str, loaded: Loaded, **context) -> None:
-    applicant = identity.get_user(db, loaded.row.applicant_id)
-    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
-                   application_id=loaded.id, **context)
 
 
 # --- the applicant ---------------------------------------------------------------------------------------
@@ -146,80 +65,68 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         audit.record(db, actor=actor, action="application.started", object=("application", row.id),
                      data={"dataset": dataset.slug, "policy_version": terms.version})
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)
 
 
 def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> Record:
     """Save (part of) the form; changing anything asks for a new signature."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _applicant(loaded, actor, "change")
-        policy = _terms(db, loaded).policy
+        applicant_only(loaded, actor, "change")
+        policy = terms_of(db, loaded).policy
         clean = form.clean_answers(policy, answers, account_email=actor.email)
         who = form.clean_signatory(policy, signatory) if signatory is not None else None
         append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers=clean, at=utcnow(),
                                                 signatory=who))
         audit.record(db, actor=actor, action="application.saved", object=("application", app_id),
                      data={"fields": sorted(clean), "signatory": who is not None})
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)
 
 
 def agreement(db: Session, app_id: int) -> Agreement:
     """The agreement document for the application's terms version and its current answers."""
-    return _agreement(db, load(db, app_id))
-
-
-def _agreement(db: Session, loaded: Loaded) -> Agreement:
-    ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    applicant = identity.get_user(db, loaded.row.applicant_id)
-    return form.build_agreement(_terms(db, loaded), slug=ds.slug, title=ds.title, answers=loaded.state.answers,
-                                applicant_email=applicant.email, signatory=loaded.state.signatory)
+    return agreement_of(db, load(db, app_id))
 
 
 def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> Record:
     """Sign the agreement with a typed name; the PDF is sealed by the platform and stored by its hash."""
-    from accord.access import sealing
-
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _applicant(loaded, actor, "sign")
-        form.require_complete(_terms(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
-        doc = _agreement(db, loaded)
+        applicant_only(loaded, actor, "sign")
+        form.require_complete(terms_of(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
+        doc = agreement_of(db, loaded)
         now = utcnow()
         event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
                                      document_sha256=doc.sha256, at=now)
         pdf = render_pdf(doc, signatures=[Signature(event.data["full_name"], now)])
-        sealed = sealing.seal(pdf, sealing.ensure_keys(rt.settings.data_dir / "keys"))
-        pdf_sha = hashlib.sha256(sealed).hexdigest()
-        # Stored before the commit: a rolled-back signing leaves an unreferenced blob, never a missing one.
-        rt.store.put_bytes(pdf_sha, sealed)
+        pdf_sha = seal_and_store(rt, pdf)
         append(db, loaded, replace(event, data={**event.data, "pdf_sha256": pdf_sha}))
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha})
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)
 
 
 def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
     """The sealed signed PDF once signed; before that, an unsigned preview of the current answers."""
     loaded = load(db, app_id)
-    _visible(loaded, viewer)
+    visible(loaded, viewer)
     signature = loaded.state.signatory_signature or loaded.state.signature  # the countersigned copy wins
     if signature and signature.get("pdf_sha256"):
         with rt.store.open(signature["pdf_sha256"]) as fh:
             return fh.read()
-    return render_pdf(_agreement(db, loaded))
+    return render_pdf(agreement_of(db, loaded))
 
 
 def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Record:
     """Submit (or resubmit) a signed application, run the checks, and approve it if the terms say so."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _applicant(loaded, actor, "submit")
+        applicant_only(loaded, actor, "submit")
         now = utcnow()
         if (actor.email_verified_at is not None and not loaded.state.email_verified
                 and loaded.state.status not in workflow.TERMINAL):
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
-        policy = _terms(db, loaded).policy
+        policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
@@ -234,11 +141,11 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
             _approve_automatically(db, loaded, now)
         else:
-            _mail(db, "application-submitted", loaded, status=loaded.state.status.value,
+            mail(db, "application-submitted", loaded, status=loaded.state.status.value,
                   failed=loaded.state.failed_checks)
             if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
                 digest.tell_reviewers(db, loaded.row, base_url=base_url)
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)
 
 
 def verify_email(db: Session, secret: str, token: str) -> User:
@@ -267,7 +174,7 @@ def confirm_email(db: Session, user: User) -> list[int]:
                 check = checks.email_proven(True)
                 append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()},
                                                           at=now))
-            if _terms(db, loaded).policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
+            if terms_of(db, loaded).policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
                 _approve_automatically(db, loaded, now)
             changed.append(app_id)
         if changed:
@@ -282,7 +189,7 @@ def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
     audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
                  data={"automatic": True})
     _grant(db, loaded, actor=None, at=now)
-    _mail(db, "application-approved", loaded, note="")
+    mail(db, "application-approved", loaded, note="")
 
 
 def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
@@ -306,10 +213,10 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
     """The applicant takes the application back; nothing more happens to it."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _applicant(loaded, actor, "withdraw")
+        applicant_only(loaded, actor, "withdraw")
         append(db, loaded, workflow.decide_withdraw(loaded.state, actor=actor.id, at=utcnow()))
         audit.record(db, actor=actor, action="application.withdrawn", object=("application", app_id))
-    return _record(db, loaded, actor)
+    return record(db, loaded, actor)
 
 
 # --- reviewers -------------------------------------------------------------------------------------------
@@ -319,39 +226,39 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
     grants the dataset to the applicant in the same transaction."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _reviewer(loaded, actor)
+        reviewer_only(loaded, actor)
         now = utcnow()
         append(db, loaded, workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip()))
         audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
         if loaded.state.status is workflow.Status.approved:
             _grant(db, loaded, actor=actor, at=now)
-            _mail(db, "application-approved", loaded, note=note.strip())
-    return _record(db, loaded, actor)
+            mail(db, "application-approved", loaded, note=note.strip())
+    return record(db, loaded, actor)
 
 
 def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
     """Reject with a reason the applicant is told."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _reviewer(loaded, actor)
+        reviewer_only(loaded, actor)
         append(db, loaded, workflow.decide_reject(loaded.state, actor=actor.id, reason=reason, at=utcnow()))
         audit.record(db, actor=actor, action="application.rejected", object=("application", app_id),
                      data={"reason": loaded.state.reason})
-        _mail(db, "application-rejected", loaded, reason=loaded.state.reason)
-    return _record(db, loaded, actor)
+        mail(db, "application-rejected", loaded, reason=loaded.state.reason)
+    return record(db, loaded, actor)
 
 
 def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -> Record:
     """Send the application back to the applicant with what to change."""
     with unit_of_work(db):
         loaded = load(db, app_id)
-        _reviewer(loaded, actor)
+        reviewer_only(loaded, actor)
         append(db, loaded, workflow.decide_return(loaded.state, actor=actor.id, comment=comment, at=utcnow()))
         audit.record(db, actor=actor, action="application.returned", object=("application", app_id),
                      data={"comment": loaded.state.reason})
-        _mail(db, "application-returned", loaded, comment=loaded.state.reason)
-    return _record(db, loaded, actor)
+        mail(db, "application-returned", loaded, comment=loaded.state.reason)
+    return record(db, loaded, actor)
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -359,8 +266,8 @@ def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -
 def get(db: Session, app_id: int, *, viewer: User) -> Record:
     """One application with its timeline, for its applicant or a reviewer of its dataset."""
     loaded = load(db, app_id)
-    _visible(loaded, viewer)
-    return _record(db, loaded, viewer)
+    visible(loaded, viewer)
+    return record(db, loaded, viewer)
 
 
 def history(db: Session, app_id: int) -> list[workflow.Event]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord.access import workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
+from accord.access.common import agreement_of, mail, seal_and_store
 from accord.access.events import Loaded, append, load
 from accord.audit import service as audit
 from accord.catalog import service as catalog
@@ -78,10 +79,8 @@ class Invitation:
 
 def view(db: Session, token: str, *, now: datetime | None = None) -> Invitation:
     """What the signatory reads before deciding."""
-    from accord.access.service import _agreement
-
     loaded = _open(db, token, now=now or utcnow())
-    doc = _agreement(db, loaded)
+    doc = agreement_of(db, loaded)
     return Invitation(loaded.id, doc.dataset_title, loaded.state.answers.get("name", ""),
                       loaded.state.signatory or {}, doc)
 
@@ -89,8 +88,7 @@ def view(db: Session, token: str, *, now: datetime | None = None) -> Invitation:
 def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", consent: bool = False,
            reason: str = "", now: datetime | None = None) -> workflow.Application:
     """Countersign (the agreement is sealed again with both signatures) or decline (back to the applicant)."""
-    from accord.access import digest, sealing
-    from accord.access.service import _agreement, _mail
+    from accord.access import digest
 
     now = now or utcnow()
     with unit_of_work(db):
@@ -98,7 +96,7 @@ def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", cons
         if sign and not consent:
             raise InvalidInput("tick the box to confirm you have authority to sign and agree to every clause",
                                field="consent")
-        doc = _agreement(db, loaded)
+        doc = agreement_of(db, loaded)
         event = workflow.decide_signatory(loaded.state, sign=sign, full_name=full_name, at=now, reason=reason,
                                           document_sha256=doc.sha256)
         if sign:
@@ -110,18 +108,16 @@ def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", cons
             title = (loaded.state.signatory or {}).get("title") or "Signatory"
             pdf = render_pdf(doc, signatures=[Signature(applicant_sig["full_name"], signed_at),
                                               Signature(event.data["full_name"], now, role=f"Signatory ({title})")])
-            sealed = sealing.seal(pdf, sealing.ensure_keys(rt.settings.data_dir / "keys"))
-            pdf_sha = hashlib.sha256(sealed).hexdigest()
-            rt.store.put_bytes(pdf_sha, sealed)
+            pdf_sha = seal_and_store(rt, pdf)
             event = replace(event, data={**event.data, "pdf_sha256": pdf_sha})
         append(db, loaded, event)
         audit.record(db, actor=(loaded.state.signatory or {}).get("email") or "signatory",
                      action="application.countersigned" if sign else "application.signatory_declined",
                      object=("application", loaded.id), data={"reason": reason.strip()} if not sign else {})
         if sign:
-            _mail(db, "application-countersigned", loaded, signatory=event.data["full_name"])
+            mail(db, "application-countersigned", loaded, signatory=event.data["full_name"])
             if loaded.state.status is workflow.Status.submitted:  # now it waits for them
                 digest.tell_reviewers(db, loaded.row, base_url=rt.settings.base_url)
         else:
-            _mail(db, "application-returned", loaded, comment=loaded.state.reason)
+            mail(db, "application-returned", loaded, comment=loaded.state.reason)
     return loaded.state
