@@ -57,7 +57,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     if getattr(target, "_accord_registered", False):
         return target
     target._accord_registered = True
-    from accord.cli import applications, audit, datasets, db, demo, download, grants, policy, serve, users
+    from accord.cli import applications, audit, datasets, db, demo, download, grants, policy, serve, terms, users
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")
@@ -66,6 +66,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(audit.app, name="audit")
     target.add_typer(applications.app, name="applications")
     target.add_typer(grants.app, name="grants")
+    target.add_typer(terms.app, name="terms")
     applications.register(target)
     serve.register(target)
     demo.register(target)

@@ -170,6 +170,15 @@ def require(db: Session, user: User | None, dataset_id: int, version_id: int | N
     return decision.entitlement
 
 
+def newest(db: Session, user: User, dataset_id: int) -> Entitlement:
+    """The user's newest grant of a dataset (the one re-acceptance and renewal act on)."""
+    ent = db.scalar(select(Entitlement).where(Entitlement.user_id == user.id, Entitlement.dataset_id == dataset_id)
+                    .order_by(Entitlement.id.desc()).limit(1))
+    if ent is None:
+        raise NotFound("you hold no access to this dataset; apply for it on the dataset page")
+    return ent
+
+
 def held_by(db: Session, user: User) -> list[Entitlement]:
     return list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)))
 
