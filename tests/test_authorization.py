@@ -147,6 +147,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/applications/{app_id}/agreement.pdf"): USERS,
     ("POST", "/applications/{app_id}/answers"): APPLICANT_ONLY,
     ("POST", "/applications/{app_id}/sign"): APPLICANT_ONLY,
+    ("POST", "/applications/{app_id}/scan"): APPLICANT_ONLY,  # refused before the upload is read
+    # The matrix's application has no scan, so 404; who sees one: tests/web/test_scan_upload_pages.py
+    ("GET", "/applications/{app_id}/scan"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], HIDDEN)},
     ("POST", "/applications/{app_id}/submit"): APPLICANT_ONLY,
     ("POST", "/applications/{app_id}/withdraw"): APPLICANT_ONLY,
     # the review queue (web): reviewers and curators of a dataset; the applicant's own one is not theirs to review

@@ -47,7 +47,7 @@ def test_the_unsigned_agreement_pdf_can_be_uploaded_back_as_a_scan(db_rt, db, dr
     (b"MZ\x90\x00 an executable renamed to .pdf", "PDF, PNG or JPEG"),
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "damaged"),
     (b"%PDF-1.7\n garbage", "damaged"),
-    (b"", "choose the signed file"),
+    (b"", "the file is empty"),
 ])
 def test_files_that_are_not_what_they_claim_are_refused_and_nothing_changes(db_rt, db, draft, data, message):
     ana, app_id = draft

@@ -12,11 +12,11 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from accord.access import form, workflow
-from accord.access.common import agreement_of, applicant_only, record, terms_of
+from accord.access.common import agreement_of, applicant_only, record, terms_of, visible
 from accord.access.events import append, load
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
-from accord.errors import InvalidInput, TooLarge
+from accord.errors import InvalidInput, NotFound, TooLarge
 from accord.identity.models import User
 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
@@ -46,6 +46,11 @@ def sniff(data: bytes) -> str:
     return kind
 
 
+def may_upload(db: Session, app_id: int, *, actor: User) -> None:
+    """Refuse a stranger or a reviewer before their upload is read (NotFound, PermissionDenied)."""
+    applicant_only(load(db, app_id), actor, "sign")
+
+
 def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool):
     """Record a hand-signed scan as the applicant's signature."""
 
@@ -55,7 +60,7 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
         if len(data) > MAX_SCAN_BYTES:
             raise TooLarge(f"the scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB", field="scan")
         if not data:
-            raise InvalidInput("choose the signed file to upload", field="scan")
+            raise InvalidInput("the file is empty: choose the scan of the signed agreement", field="scan")
         kind = sniff(data)
         form.require_complete(terms_of(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
         doc = agreement_of(db, loaded)
@@ -67,3 +72,14 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"})
     return record(db, loaded, actor)
+
+
+def stored(rt, db: Session, app_id: int, *, viewer: User) -> tuple[bytes, str]:
+    """The uploaded scan and its media type, for the applicant and the dataset's reviewers."""
+    loaded = load(db, app_id)
+    visible(loaded, viewer)
+    signature = loaded.state.signature or {}
+    if signature.get("method") != "scan":
+        raise NotFound(f"application {app_id} has no uploaded scan")
+    with rt.store.open(signature["scan_sha256"]) as fh:
+        return fh.read(), signature["scan_type"]

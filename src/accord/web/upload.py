@@ -39,10 +39,12 @@ def _disposition(value: bytes) -> tuple[str, str | None]:
     return name, filename.decode("utf-8", "replace") if filename is not None else None
 
 
-async def receive(request: Request, *, directory: Path, limit: int, file_field: str = "archive") -> Upload:
+async def receive(request: Request, *, directory: Path, limit: int, file_field: str = "archive",
+                  required: bool = True) -> Upload:
     """Stream `file_field` into a new file under `directory`; other fields are kept as short strings.
 
     Over `limit` bytes: TooLarge, and the partial file is deleted. The caller owns (and deletes) the file.
+    With `required=False` a missing or empty file is left for the caller to explain.
     """
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
@@ -115,7 +117,7 @@ async def receive(request: Request, *, directory: Path, limit: int, file_field: 
         if isinstance(exc, MultipartParseError):
             raise InvalidInput("the upload was cut off or malformed; please try again", field=file_field) from exc
         raise
-    if upload.path is None or upload.size == 0:
+    if required and (upload.path is None or upload.size == 0):
         upload.discard()
         raise InvalidInput("choose an archive file to upload", field=file_field)
     return upload

@@ -4,16 +4,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from accord.access import queue
+from accord.access import queue, scan
 from accord.access import service as access
 from accord.access.form import SIGNATORY_FIELDS
 from accord.catalog import service as catalog
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.policy import service as policies
 from accord.policy.schema import FIELD_LABELS, Signatory
+from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
 from accord.web.templating import render
 
@@ -36,6 +38,7 @@ EVENT_WORDS = {
     "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn",
 }
 NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is signed.",
+           "scanned": "Your signed agreement was uploaded; it counts as your signature.",
            "submitted": "Your application was submitted.", "withdrawn": "Your application was withdrawn.",
            "started": "Your draft was saved. Sign the agreement below when the form is complete."}
 
@@ -111,7 +114,8 @@ def application_context(db, record) -> dict:
     return {"record": record, "state": record.state, "terms": terms, "clauses": terms.clauses(),
                 "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
                 "event_words": EVENT_WORDS, "actors": queue.people(db, [e.actor for e in record.events]),
-                "typical": queue.typical_decision_time(db, record.state.dataset_id)}
+                "typical": queue.typical_decision_time(db, record.state.dataset_id),
+                "scan_limit_mb": scan.MAX_SCAN_BYTES // (1024 * 1024)}
 
 
 def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
@@ -133,6 +137,16 @@ def agreement_pdf(app_id: int, db: Db, rt: Rt, me: CurrentUser):
     pdf = access.agreement_pdf(rt, db, app_id, viewer=me)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
+
+
+@router.get("/applications/{app_id}/scan")
+def scan_file(app_id: int, db: Db, rt: Rt, me: CurrentUser):
+    data, kind = scan.stored(rt, db, app_id, viewer=me)
+    suffix = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[kind]
+    # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
+    return Response(data, media_type=kind, headers={
+        "Content-Disposition": f'inline; filename="signed-agreement-{app_id}.{suffix}"',
+        "Content-Security-Policy": "sandbox"})
 
 
 # --- changing -------------------------------------------------------------------------------------------------
@@ -165,6 +179,41 @@ def sign(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser, form: F
         return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
                      values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)})
     return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
+
+
+SCAN_FIELDS = {"scan": "scan", "full_name": "scan_name", "consent": "scan_consent"}  # not the typed form's
+
+
+@router.post("/applications/{app_id}/scan")
+async def upload_scan(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
+    """Sign by uploading the hand-signed agreement: streamed to disk, refused once it passes the size limit."""
+    await run_in_threadpool(scan.may_upload, db, app_id, actor=me)  # strangers and reviewers: before the body
+    received = None
+    try:
+        received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
+                                        limit=scan.MAX_SCAN_BYTES, file_field="scan", required=False)
+        if received.path is None:
+            raise InvalidInput("choose the file with your signed agreement", field="scan")
+        await run_in_threadpool(scan.upload, rt, db, app_id, actor=me, data=received.path.read_bytes(),
+                                full_name=received.fields.get("full_name", ""),
+                                consent=received.fields.get("consent") == "yes")
+    except AccordError as exc:
+        full_name = received.fields.get("full_name", "") if received else ""
+        return await run_in_threadpool(_scan_refused, request, db, me, app_id, exc, full_name)
+    finally:
+        if received is not None:
+            received.discard()
+    return RedirectResponse(f"/applications/{app_id}?notice=scanned", status_code=303)
+
+
+def _scan_refused(request, db, me, app_id: int, exc: AccordError, full_name: str):
+    """The page again with the reason next to the scan form's field; the answers are as stored."""
+    state = access.get(db, app_id, viewer=me).state
+    field = exc.field or "form"
+    values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()},
+              "scan_name": full_name}
+    return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
+                 errors={SCAN_FIELDS.get(field, field): exc.message}, values=values)
 
 
 @router.post("/applications/{app_id}/submit")
