@@ -1,5 +1,5 @@
 """Reviewers hear of new applications one mail at a time (the default) or in one digest a day."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -156,3 +156,48 @@ def test_reviewers_are_told_when_the_signatory_countersigns_not_before(db_rt, db
     signatory.decide(db_rt, db, invitation_token(db), sign=True, full_name="Rita Sousa", consent=True)
     [mail] = mails(db, "application-to-review")
     assert mail.to == reviewer.email and f"application {app_id} " in mail.subject
+
+
+def test_the_digest_is_sent_once_a_day_however_often_the_job_runs(db_rt, db, tmp_path):
+    shhq = dataset_with_terms(db_rt, tmp_path, "shhq")
+    daily = person(db, "daily@lab.example", reviewer_of=shhq)
+    other = person(db, "other@lab.example", reviewer_of=shhq)
+    digest.set_review_mail(db, daily, "digest")
+    submitted(db, shhq, "one@uni.example", days_ago=2)
+
+    assert digest.send_digests(db, now=NOW) == ["daily@lab.example"]
+    second = db_rt.session()  # a second worker, or the job again after a restart
+    try:
+        assert digest.send_digests(second, now=NOW + timedelta(hours=3)) == []
+    finally:
+        second.close()
+    assert [m.to for m in mails(db, "review-digest")] == ["daily@lab.example"]
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.action == "review.digest_sent")).all()) == 1
+
+    digest.set_review_mail(db, other, "digest")  # the other reviewer's first digest today is still due
+    assert digest.send_digests(db, now=NOW + timedelta(hours=4)) == ["other@lab.example"]
+    assert digest.send_digests(db, now=NOW + timedelta(days=1)) == ["daily@lab.example", "other@lab.example"]
+    assert len(mails(db, "review-digest")) == 4
+
+
+def test_the_daily_job_run_twice_delivers_one_digest_over_smtp(tmp_path, smtp_server):
+    from accord import dbmigrate
+    from accord.jobs import tasks
+    from accord.notify import service as notify
+    from accord.runtime import build
+    from tests.conftest import make_settings
+
+    rt = build(make_settings(tmp_path, smtp_url=f"smtp://{smtp_server.host}:{smtp_server.port}"))
+    dbmigrate.upgrade(rt.engine)
+    try:
+        shhq = dataset_with_terms(rt, tmp_path, "shhq")
+        with rt.session() as db:
+            daily = person(db, "daily@lab.example", reviewer_of=shhq)
+            digest.set_review_mail(db, daily, "digest")
+            submit(rt, db, "shhq", person(db, "ana@mit.edu"))
+        tasks.review_digest(rt)
+        tasks.review_digest(rt)
+        notify.send_due(rt)
+        assert [m["To"] for m in smtp_server.messages if "waiting" in m["Subject"]] == ["daily@lab.example"]
+    finally:
+        rt.engine.dispose()

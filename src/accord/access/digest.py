@@ -2,7 +2,7 @@
 a day listing what waits in their datasets ("digest")."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,8 +48,12 @@ def tell_reviewers(db: Session, app: Application, *, base_url: str = "") -> list
 
 
 def send_digests(db: Session, *, now: datetime | None = None, base_url: str = "") -> list[str]:
-    """One mail to each "digest" reviewer with submitted applications waiting; nothing when none wait."""
+    """One mail to each "digest" reviewer with submitted applications waiting; nothing when none wait.
+
+    At most one a day each, however often this runs (a restarted worker, two workers): a reviewer whose
+    digest for today is already in the outbox is skipped."""
     now = now or utcnow()
+    day = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
     ids = db.scalars(select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
                      .where(User.review_mail == "digest", User.disabled_at.is_(None),
                             RoleGrant.role.in_(sorted(queue.REVIEWING))).distinct().order_by(User.id)).all()
@@ -60,10 +64,16 @@ def send_digests(db: Session, *, now: datetime | None = None, base_url: str = ""
         if page.total == 0:
             continue
         with unit_of_work(db):
-            notify.enqueue(db, "review-digest", to=reviewer.email, name=reviewer.name, rows=page.rows,
-                           total=page.total, more=page.total - len(page.rows),
-                           date=now.date().isoformat(), base_url=base_url)
+            # Two workers at once: the second waits here for the first's commit, then finds its digest.
+            db.execute(select(User.id).where(User.id == user_id).with_for_update())
+            if notify.queued(db, "review-digest", to=reviewer.email, since=day, until=day + timedelta(days=1)):
+                continue
+            msg = notify.enqueue(db, "review-digest", to=reviewer.email, name=reviewer.name, rows=page.rows,
+                                 total=page.total, more=page.total - len(page.rows),
+                                 date=day.date().isoformat(), base_url=base_url)
+            msg.created_at = now  # the day it counts for, when a caller gives the clock
             audit.record(db, actor="system", action="review.digest_sent", object=("user", reviewer.id),
                          data={"applications": [r.id for r in page.rows], "total": page.total}, at=now)
         sent.append(reviewer.email)
     return sent
+

@@ -33,6 +33,13 @@ def enqueue(db: Session, template: str, *, to: str, **context) -> OutboxMessage:
     return msg
 
 
+def queued(db: Session, template: str, *, to: str, since: datetime, until: datetime) -> bool:
+    """Was a `template` mail to `to` written to the outbox in [since, until), sent yet or not?"""
+    return db.scalar(select(OutboxMessage.id).where(OutboxMessage.template == template, OutboxMessage.to == to,
+                                                    OutboxMessage.created_at >= since,
+                                                    OutboxMessage.created_at < until).limit(1)) is not None
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes after each failure, at most six hours."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
