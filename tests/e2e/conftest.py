@@ -12,6 +12,7 @@ from accord import dbmigrate
 from accord.identity import service as identity
 from accord.runtime import build
 from tests.conftest import make_settings
+from tests.smtp import SmtpServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -34,8 +35,9 @@ def live(tmp_path_factory):
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)  # bound before the server starts: connections wait in the backlog, no start-up race
     port = sock.getsockname()[1]
+    smtp = SmtpServer().start()  # mail goes out only when a test sends the outbox (notify.send_due)
     settings = make_settings(tmp_path_factory.mktemp("e2e"), base_url=f"http://127.0.0.1:{port}",
-                             jobs_immediate=True)
+                             jobs_immediate=True, smtp_url=f"smtp://{smtp.host}:{smtp.port}")
     rt = build(settings)
     dbmigrate.upgrade(rt.engine)
     with rt.session() as db:
@@ -47,10 +49,11 @@ def live(tmp_path_factory):
     server = uvicorn.Server(uvicorn.Config(create_app(rt), log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", rt=rt)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", rt=rt, smtp=smtp)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+    smtp.stop()
     rt.engine.dispose()
 
 
