@@ -9,3 +9,4 @@ from accord.notify.models import OutboxMessage  # noqa: F401
 from accord.policy.models import PolicyVersion  # noqa: F401
 from accord.entitlements.models import Entitlement  # noqa: F401
 from accord.delivery.models import DownloadLog  # noqa: F401
+from accord.training.models import TrainingCertificate  # noqa: F401

@@ -27,6 +27,7 @@ from accord.identity import service as identity
 from accord.identity.models import User
 from accord.policy import service as policies
 from accord.policy.schema import ReviewMode, Signatory
+from accord.training import service as training
 
 OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 
@@ -128,6 +129,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
+        training.require_for_submit(db, app_id, policy.training)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
@@ -138,7 +140,8 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
                                                   at=now))
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
                      data={"failed_checks": loaded.state.failed_checks})
-        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
+        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
+                and training.satisfied(db, app_id, policy.training):
             _approve_automatically(db, loaded, now)
         else:
             mail(db, "application-submitted", loaded, status=loaded.state.status.value,
@@ -174,13 +177,31 @@ def confirm_email(db: Session, user: User) -> list[int]:
                 check = checks.email_proven(True)
                 append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()},
                                                           at=now))
-            if terms_of(db, loaded).policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state):
+            policy = terms_of(db, loaded).policy
+            if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
+                    and training.satisfied(db, app_id, policy.training):
                 _approve_automatically(db, loaded, now)
             changed.append(app_id)
         if changed:
             audit.record(db, actor=user, action="application.email_confirmed", object=("user", user.id),
                          data={"applications": changed})
     return changed
+
+
+def training_accepted(db: Session, user_id: int, *, at) -> list[int]:
+    """In the caller's unit of work (a reviewer just accepted a training certificate): approve the user's
+    click-through applications that were waiting only for it."""
+    done = []
+    for app_id in db.scalars(select(Application.id).where(Application.applicant_id == user_id,
+                                                          Application.status == workflow.Status.submitted.value)
+                             .order_by(Application.id)):
+        loaded = load(db, app_id)
+        policy = terms_of(db, loaded).policy
+        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
+                and training.satisfied(db, app_id, policy.training):
+            _approve_automatically(db, loaded, at)
+            done.append(app_id)
+    return done
 
 
 def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
@@ -228,7 +249,9 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
         loaded = load(db, app_id)
         reviewer_only(loaded, actor)
         now = utcnow()
-        append(db, loaded, workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip()))
+        event = workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip())
+        training.require_for_approval(db, app_id, terms_of(db, loaded).policy.training)
+        append(db, loaded, event)
         audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
         if loaded.state.status is workflow.Status.approved:

@@ -19,6 +19,7 @@ from accord.notify import service as notify
 from accord.policy import service as policies
 
 WARN_BEFORE = timedelta(days=14)
+PAUSED = "your access is paused: "  # a training certificate is missing, waiting for review or ran out
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Decision:
     reason: str
     entitlement: Entitlement | None = None
     needs_reacceptance: bool = False  # the terms changed: re-accept (see the clause diff) to resume
+    needs_training: bool = False  # upload (or wait for the review of) a training certificate to resume
 
 
 def _networks(values) -> list[str]:
@@ -107,7 +109,8 @@ def check(db: Session, user: User | None, dataset_id: int, version_id: int | Non
             return Decision(True, "access granted", ent)
         reasons.append((ent, why))
     ent, why = reasons[0]
-    return Decision(False, why, ent, needs_reacceptance=why.startswith("the terms changed"))
+    return Decision(False, why, ent, needs_reacceptance=why.startswith("the terms changed"),
+                    needs_training=why.startswith(PAUSED))
 
 
 def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None) -> str | None:
@@ -125,9 +128,32 @@ def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime
     if current is not None and current.version > ent.policy_version:
         return (f"the terms changed (version {ent.policy_version} → {current.version}); "
                 "accept the new terms to resume downloading")
+    if current is not None and current.policy.training is not None:  # the grant's terms (checked just above)
+        why = _training_refusal(db, ent, current.policy.training, at)
+        if why is not None:
+            return why
     if ent.networks and not _from(address, ent.networks):
         return "this licence allows downloads only from the site named in the application"
     return None
+
+
+def _training_refusal(db: Session, ent: Entitlement, required, at: datetime) -> str | None:
+    """Access pauses (it is not revoked) while the holder has no accepted certificate valid on `at`'s day, and
+    resumes by itself once a reviewer accepts a new one."""
+    from accord.training import service as training
+
+    held = training.standing(db, ent.user_id, required, at.date())
+    if held.ok:
+        return None
+    page = f"/datasets/{catalog.dataset_by_id(db, ent.dataset_id).slug}/download"
+    paused, upload = PAUSED, f"upload a new one on the download page, {page}"
+    if held.state == "pending":
+        return paused + "your training certificate is awaiting review; downloads resume once it is accepted"
+    if held.state == "expired":
+        return paused + f"your training certificate expired on {held.until}; {upload}"
+    if held.state == "rejected":
+        return paused + f"your training certificate was not accepted ({held.reason}); {upload}"
+    return paused + f"these terms need a valid certificate of {required.name}; {upload.replace('a new one', 'it')}"
 
 
 def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int, signed_as: str = "") -> Entitlement:
