@@ -46,6 +46,17 @@ def _reason(response: httpx.Response) -> str:
         return response.text.strip()[:300] or f"HTTP {response.status_code}"
 
 
+def _code(response: httpx.Response) -> str:
+    """Which refusal it is (link_expired, revoked, terms_changed, ...): a header on plain answers, a field in JSON."""
+    code = response.headers.get("x-accord-refusal")
+    if code:
+        return code
+    try:
+        return str(response.json().get("code") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
 def safe_target(root: Path, path: str) -> Path:
     """Where a listed file goes; a path that would land outside `root` is refused (never trust a server)."""
     parts = PurePosixPath(path).parts
@@ -204,10 +215,10 @@ class Client:
         with self.http.stream("GET", url, headers=headers) as response:
             if response.status_code == 403:
                 response.read()
-                reason = _reason(response)
-                if "expired" in reason and "download link" in reason:
-                    raise _LinkExpired(reason)
-                raise AccessEnded(reason)
+                reason, code = _reason(response), _code(response)
+                if code == "link_expired" or (not code and "expired" in reason and "download link" in reason):
+                    raise _LinkExpired(reason)  # links live minutes: a fresh listing renews them
+                raise AccessEnded(reason)  # revoked, expired, paused for new terms, outside the site: say why
             if response.status_code >= 500:
                 raise _ServerError(f"HTTP {response.status_code}")
             if response.status_code >= 400:

@@ -131,7 +131,8 @@ def test_after_a_revocation_the_next_request_with_a_valid_link_fails(client, rt,
         entitlements.revoke(db, world.grant_id, actor="cli", reason="breach of clause 3")
     delivery.state(rt).revocations.refresh()  # what the next look (at most ~2 s later) would learn
     response = client.get(url, headers={"Range": "bytes=100-199", "Accept": "application/json"})
-    assert response.status_code == 403 and "revoked" in response.json()["detail"]
+    assert response.status_code == 403 and "breach of clause 3" in response.json()["detail"]  # the curator's words
+    assert response.json()["code"] == "revoked"
 
 
 def test_sha256sums_lists_every_file_for_sha256sum_check(client, world):

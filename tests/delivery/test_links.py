@@ -47,3 +47,28 @@ def test_a_revoked_grant_stops_a_live_link():
 def test_garbage_tokens_are_refused(token):
     with pytest.raises(links.LinkInvalid):
         links.check(SECRET, token, object=LINK.object, now=0)
+
+
+SITE = links.Link(user_id=5, grant_id=9, object="item:" + "a" * 64, expires=1_000, dataset_id=3, terms=2,
+                  networks=("10.0.0.0/8",))
+
+
+def test_a_link_carries_its_grants_terms_and_site_and_is_paused_by_newer_terms():
+    token = links.sign(SECRET, SITE)
+    assert links.check(SECRET, token, object=SITE.object, now=0, address="10.1.2.3", terms_now={3: 2}.get) == SITE
+    with pytest.raises(links.TermsChanged) as refused:
+        links.check(SECRET, token, object=SITE.object, now=0, address="10.1.2.3", terms_now={3: 3}.get)
+    assert refused.value.link == SITE and refused.value.details["code"] == "terms_changed"
+
+
+@pytest.mark.parametrize("address", ["192.168.1.5", "", "testclient", None])
+def test_a_site_licence_link_is_refused_outside_the_sites_networks(address):
+    with pytest.raises(links.OutsideNetwork):
+        links.check(SECRET, links.sign(SECRET, SITE), object=SITE.object, now=0, address=address)
+
+
+def test_a_link_from_before_links_carried_terms_still_checks_out():
+    from itsdangerous import URLSafeSerializer
+
+    old = URLSafeSerializer(SECRET, salt=links.SALT).dumps([5, 9, LINK.object, 1_000])
+    assert links.check(SECRET, old, object=LINK.object, now=0, terms_now=lambda _d: 7) == LINK

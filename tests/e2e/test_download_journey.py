@@ -63,6 +63,6 @@ def test_a_licensee_downloads_a_verified_file_and_after_a_curator_revokes_is_tol
     delivery.state(live.rt).revocations.refresh()  # the link server's look at revocations, due within seconds
     page.locator("table.files tbody th a").nth(1).click()
     expect(page).to_have_url(re.compile("/dl/"))
-    expect(page.get_by_role("alert")).to_contain_text("your access to this dataset was revoked or has ended")
+    expect(page.get_by_role("alert")).to_contain_text(REASON)  # the link's refusal gives the curator's reason
     page.goto("/datasets/llvip/download")
     expect(page.get_by_role("alert")).to_contain_text(REASON)

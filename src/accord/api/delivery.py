@@ -9,11 +9,12 @@ from dataclasses import asdict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from accord.delivery import ranges
 from accord.delivery import service as delivery
+from accord.delivery.links import Refused
 from accord.web.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
 
 router = APIRouter(tags=["downloads"])
@@ -40,7 +41,10 @@ def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = Non
     if bearer_token(request) or request.cookies.get(SESSION_COOKIE):  # only then is a lookup needed
         user = optional_user(request, db)
         caller = user.id if user else None
-    target = delivery.resolve(rt, link, name=name, user_id=caller)
+    try:
+        target = delivery.resolve(rt, link, name=name, user_id=caller, address=client_address(request), db=db)
+    except Refused as exc:
+        return _refusal(request, exc)
     head = request.method == "HEAD"
     if target.redirect:
         if not head:
@@ -65,6 +69,15 @@ def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = Non
         return _FileResponse(target.path, media_type=target.media_type, headers=headers, background=task,
                              filename=target.filename, ignore_range=whole)
     return _ranged(rt, request, target, headers, head)
+
+
+def _refusal(request: Request, exc: Refused) -> Response:
+    """Why a link is refused, in the client's terms: problem JSON for programs, a page for browsers, and plain
+    text for curl and wget (which show the body with --content-on-error / without -f)."""
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept or "text/html" in accept:
+        raise exc  # the app's error pages: problem JSON with `code` (and `terms_url`), or the HTML page
+    return PlainTextResponse(f"{exc.message}\n", status_code=403, headers={"X-Accord-Refusal": exc.details["code"]})
 
 
 class _FileResponse(FileResponse):

@@ -1,7 +1,9 @@
-"""A process-local set of revoked grants, so checking a download link needs no database round trip.
+"""A process-local set of revoked grants (and each dataset's current terms version), so checking a download
+link needs no database round trip.
 
 At most every `interval` seconds one request asks the database which grants were revoked since the last look
-(`entitlements.revoked_since`); a revocation therefore takes effect within seconds, far inside a link's
+(`entitlements.revoked_since`) and which terms version each dataset is at (`entitlements.terms_in_force`, one
+row per dataset); a revocation or new terms therefore take effect within seconds, far inside a link's
 lifetime. Only revocations newer than a link's lifetime can matter (older ones stopped the links being issued).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ class RevocationCache:
         self.interval = interval
         self.clock = clock
         self.revoked_ids: set[int] = set()
+        self.terms: dict[int, int] = {}  # dataset id → current terms version
         self._since: datetime = utcnow() - lookback - SLACK
         self._checked: float | None = None
         self._lock = threading.Lock()
@@ -32,12 +35,21 @@ class RevocationCache:
             asked = utcnow()
             with self.sessions() as db:
                 self.revoked_ids.update(entitlements.revoked_since(db, self._since))
+                self.terms = entitlements.terms_in_force(db)
             self._since = asked - SLACK
             self._checked = self.clock()
 
-    def revoked(self, grant_id: int) -> bool:
+    def _fresh(self) -> None:
         if self._checked is None or self.clock() - self._checked >= self.interval:
             if self._lock.locked() and self._checked is not None:
-                return grant_id in self.revoked_ids  # another request is looking; don't queue behind it
+                return  # another request is looking; don't queue behind it
             self.refresh()
+
+    def revoked(self, grant_id: int) -> bool:
+        self._fresh()
         return grant_id in self.revoked_ids
+
+    def terms_version(self, dataset_id: int) -> int | None:
+        """The dataset's current terms version, as of the last look (None: no terms)."""
+        self._fresh()
+        return self.terms.get(dataset_id)

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from accord.delivery.links import Link, LinkInvalid
 from accord.delivery.log import DownloadLogWriter
 from accord.delivery.revocations import RevocationCache
 from accord.entitlements import service as entitlements
+from accord.entitlements.models import Entitlement
 from accord.errors import NotFound
 from accord.identity.models import User
 
@@ -146,8 +147,9 @@ class Listing:
     shards: list[ShardLink] = field(default_factory=list)
 
 
-def _url(rt, user: User, grant_id: int, obj: str, expires: int, name: str) -> str:
-    token = links.sign(rt.secret, Link(user.id, grant_id, obj, expires))
+def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, name: str) -> str:
+    token = links.sign(rt.secret, Link(user.id, grant.id, obj, expires, grant.dataset_id, grant.policy_version,
+                                       tuple(grant.networks or ())))
     return f"/dl/{token}/{safe_name(name)}"
 
 
@@ -165,7 +167,10 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
         raise NotFound(f"{slug} has no version {label!r}")
     if version.status == "withdrawn":
         raise NotFound(f"version {label} of {slug} was withdrawn: {version.withdrawn_reason}")
-    grant = entitlements.require(db, user, version.dataset_id, version.id, at=now, address=address)
+    decision = entitlements.check(db, user, version.dataset_id, version.id, at=now, address=address)
+    if not decision.allowed:
+        raise _refusal(rt, db, decision)
+    grant = decision.entitlement
     now = now or utcnow()
     expires_at = now + rt.settings.link_ttl
     if grant.expires_at is not None:  # a link never outlives the grant it was issued under
@@ -175,15 +180,15 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
     items = catalog.list_items(db, version.id, offset=offset, limit=limit)
     vid = version.id
     files = [FileLink(i.path, i.size, i.sha256, i.media_type,
-                      _url(rt, user, grant.id, f"item:{vid}:{i.sha256}", expires, i.path)) for i in items]
+                      _url(rt, user, grant, f"item:{vid}:{i.sha256}", expires, i.path)) for i in items]
     cached = state(rt).files.get(vid)
     shards = [ShardLink(n, s.size, len(s.members), s.members[0].path, s.members[-1].path,
-                        _url(rt, user, grant.id, f"shard:{vid}:{n}", expires, f"{cached.name}-{n:04d}.tar"))
+                        _url(rt, user, grant, f"shard:{vid}:{n}", expires, f"{cached.name}-{n:04d}.tar"))
               for n, s in enumerate(cached.shards)]
     return Listing(slug, label, version.root_hash, version.file_count, version.total_bytes, offset, limit,
                    expires_at, files,
-                   _url(rt, user, grant.id, f"manifest:{vid}", expires, f"{cached.name}-manifest.jsonl"),
-                   _url(rt, user, grant.id, f"sha256sums:{vid}", expires, "SHA256SUMS"), shards)
+                   _url(rt, user, grant, f"manifest:{vid}", expires, f"{cached.name}-manifest.jsonl"),
+                   _url(rt, user, grant, f"sha256sums:{vid}", expires, "SHA256SUMS"), shards)
 
 
 # --- serving a link --------------------------------------------------------------------------------------
@@ -214,12 +219,16 @@ def _peek(token: str) -> str:
         return ""
 
 
-def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = None,
-            now: float | None = None) -> Target:
-    """Check the link (HMAC, expiry, account, revocation; no database) and say what it serves."""
+def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = None, now: float | None = None,
+            address: str | None = None, db: Session | None = None) -> Target:
+    """Check the link (HMAC, expiry, account, revocation, terms, site; no database) and say what it serves."""
     st = state(rt)
     obj = _peek(token)
-    link = links.check(rt.secret, token, object=obj, now=now, user_id=user_id, revoked=st.revocations.revoked)
+    try:
+        link = links.check(rt.secret, token, object=obj, now=now, user_id=user_id, revoked=st.revocations.revoked,
+                           terms_now=st.revocations.terms_version, address=address)
+    except (links.LinkExpired, links.GrantRevoked, links.TermsChanged, links.OutsideNetwork) as exc:
+        link = _recheck(rt, exc, address=address, now=now, db=db)
     kind, _, rest = link.object.partition(":")
     vid_text, _, arg = rest.partition(":")
     try:
@@ -246,6 +255,36 @@ def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = No
         return Target(link, vid, f"{files.name}-{int(arg):04d}.tar", "application/x-tar", etag=shard.etag,
                       size=shard.size, read=lambda start, end: shard.read(start, end, lambda sha: _seekable(rt, sha)))
     raise LinkInvalid("this download link names nothing that can be downloaded")
+
+
+REFUSALS = {"revoked": links.GrantRevoked, "terms_changed": links.TermsChanged, "network": links.OutsideNetwork}
+
+
+def _recheck(rt, refused: links.Refused, *, address: str | None, now: float | None, db: Session | None) -> Link:
+    """The refusal path, and only it, asks the database: for the grant's specific reason (revoked, with the
+    curator's words; expired, with the date; paused for new terms, with where to read and accept them; outside
+    the site's networks), or to find that the cache was stale (the terms were accepted since) and serve after all."""
+    link = refused.link
+    at = datetime.fromtimestamp(now, UTC) if now is not None else utcnow()
+    if db is None:
+        with rt.session() as own:
+            return _recheck(rt, refused, address=address, now=now, db=own)
+    decision = entitlements.explain(db, link.grant_id, at=at, address=address)
+    if isinstance(refused, links.LinkExpired) and decision.code not in ("revoked", "expired", "no_grant"):
+        raise refused  # the grant stands (or pauses, which a fresh listing says): the link only needs renewing
+    if decision.allowed:
+        return link
+    raise _refusal(rt, db, decision, link)
+
+
+def _refusal(rt, db: Session, decision: entitlements.Decision, link: Link | None = None) -> links.Refused:
+    """The grant's reason as a refusal; paused access says where to read and accept the new terms."""
+    details, reason = {}, decision.reason
+    if decision.needs_reacceptance:
+        slug = catalog.dataset_by_id(db, decision.entitlement.dataset_id).slug
+        details["terms_url"] = f"{rt.settings.base_url.rstrip('/')}/datasets/{slug}/terms/accept"
+        reason = f"{reason}: {details['terms_url']}"
+    return REFUSALS.get(decision.code, links.GrantEnded)(reason, link=link, details=details)
 
 
 def _blob(rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_in: int,

@@ -29,6 +29,7 @@ class Decision:
     entitlement: Entitlement | None = None
     needs_reacceptance: bool = False  # the terms changed: re-accept (see the clause diff) to resume
     needs_training: bool = False  # upload (or wait for the review of) a training certificate to resume
+    code: str = ""  # for programs: revoked, expired, not_started, other_version, terms_changed, network, ...
 
 
 def _networks(values) -> list[str]:
@@ -95,45 +96,65 @@ def check(db: Session, user: User | None, dataset_id: int, version_id: int | Non
           at: datetime | None = None, address: str | None = None) -> Decision:
     """May `user` download (this version of) this dataset now, from this address? One answer, one reason."""
     if user is None:
-        return Decision(False, "log in to download")
+        return Decision(False, "log in to download", code="login")
     at = at or utcnow()
     grants = list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id,
                                                        Entitlement.dataset_id == dataset_id)
                              .order_by(Entitlement.id.desc())))
     if not grants:
-        return Decision(False, "you have no access to this dataset; apply for it on the dataset page")
+        return Decision(False, "you have no access to this dataset; apply for it on the dataset page",
+                        code="no_grant")
     reasons = []
     for ent in grants:
-        why = _refusal(db, ent, version_id, at, address)
-        if why is None:
-            return Decision(True, "access granted", ent)
-        reasons.append((ent, why))
-    ent, why = reasons[0]
-    return Decision(False, why, ent, needs_reacceptance=why.startswith("the terms changed"),
-                    needs_training=why.startswith(PAUSED))
+        decision = _decide(db, ent, version_id, at, address)
+        if decision.allowed:
+            return decision
+        reasons.append(decision)
+    return reasons[0]
 
 
-def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None) -> str | None:
+def explain(db: Session, entitlement_id: int, version_id: int | None = None, *, at: datetime | None = None,
+            address: str | None = None) -> Decision:
+    """The answer for one grant, the one a download link was issued under. The link server asks this only
+    once its caches said no, to tell the licensee the specific reason (or to learn its cache was stale)."""
+    ent = db.get(Entitlement, entitlement_id)
+    if ent is None:
+        return Decision(False, "this access no longer exists; apply for it on the dataset page", code="no_grant")
+    return _decide(db, ent, version_id, at or utcnow(), address)
+
+
+def _decide(db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None) -> Decision:
+    why = _refusal(db, ent, version_id, at, address)
+    if why is None:
+        return Decision(True, "access granted", ent)
+    code, reason = why
+    return Decision(False, reason, ent, needs_reacceptance=code == "terms_changed",
+                    needs_training=code == "training", code=code)
+
+
+def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
+             address: str | None) -> tuple[str, str] | None:
     if ent.revoked_at is not None and ent.revoked_at <= at:
-        return f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"
+        return "revoked", f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"
     if ent.starts_at > at:
-        return f"your access starts on {ent.starts_at:%Y-%m-%d}"
+        return "not_started", f"your access starts on {ent.starts_at:%Y-%m-%d}"
     if ent.expires_at is not None and ent.expires_at <= at:
-        return f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"
+        return "expired", f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"
     if version_id is not None and ent.version_id is not None and version_id != ent.version_id:
         version = db.get(DatasetVersion, version_id)
         label = version.label if version else version_id
-        return f"your access covers another version of this dataset, not {label}"
+        return "other_version", f"your access covers another version of this dataset, not {label}"
     current = policies.current(db, ent.dataset_id)
     if current is not None and current.version > ent.policy_version:
-        return (f"the terms changed (version {ent.policy_version} → {current.version}); "
-                "accept the new terms to resume downloading")
+        return "terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
+                                 "accept the new terms to resume downloading")
     if current is not None and current.policy.training is not None:  # the grant's terms (checked just above)
         why = _training_refusal(db, ent, current.policy.training, at)
         if why is not None:
-            return why
+            return "training", why
     if ent.networks and not _from(address, ent.networks):
-        return "this licence allows downloads only from the site named in the application"
+        return "network", ("this licence allows downloads only from the site named in the application"
+                           + (f", not from {address}" if address else ""))
     return None
 
 
@@ -154,6 +175,12 @@ def _training_refusal(db: Session, ent: Entitlement, required, at: datetime) -> 
     if held.state == "rejected":
         return paused + f"your training certificate was not accepted ({held.reason}); {upload}"
     return paused + f"these terms need a valid certificate of {required.name}; {upload.replace('a new one', 'it')}"
+
+
+def terms_in_force(db: Session) -> dict[int, int]:
+    """Each dataset's current terms version: a link issued under an older one is paused (one small query,
+    asked by the link server every few seconds, never per request)."""
+    return policies.current_versions(db)
 
 
 def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int, signed_as: str = "") -> Entitlement:

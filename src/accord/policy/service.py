@@ -86,6 +86,12 @@ def versions(db: Session, dataset_id: int) -> list[PolicyVersion]:
                            .order_by(PolicyVersion.version)))
 
 
+def current_versions(db: Session) -> dict[int, int]:
+    """dataset id → its current terms version, for every dataset with terms."""
+    return dict(db.execute(select(PolicyVersion.dataset_id, func.max(PolicyVersion.version))
+                           .group_by(PolicyVersion.dataset_id)).all())
+
+
 def count(db: Session, dataset_id: int) -> int:
     return db.scalar(select(func.count()).where(PolicyVersion.dataset_id == dataset_id)) or 0
 
