@@ -1,20 +1,21 @@
 """The reviewers' queue and the applicant's expected wait, read from the `application` table's cached columns.
 
 A queue page costs a fixed number of statements whatever the queue's size: one count, one page of rows (joined
-with the dataset and the applicant), one for the page's terms (their response times). Nothing reads events.
+with the dataset and the applicant), one for the page's terms (their response times), and, only when a row's
+terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone).
 """
 from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from accord.access import workflow
-from accord.access.models import Application
+from accord.access.models import Application, ApplicationEvent
 from accord.catalog.models import Dataset
 from accord.db import utcnow
 from accord.errors import AccordError, InvalidInput, NotFound, PermissionDenied
@@ -45,6 +46,8 @@ class QueueRow:
     failed_checks: list[str]
     overdue: bool
     escalated: bool = False  # every reviewer was told it is overdue (access.escalation)
+    approvals_needed: int = 1  # more than one: the terms ask for a quorum of reviewers
+    approved_by: list[str] = field(default_factory=list)  # who approved so far (only read for a quorum)
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,12 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
     rows = db.execute(query.add_columns(Application, Dataset.slug, Dataset.title, User.name, User.email)
                       .join(User, User.id == Application.applicant_id)
                       .order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
-    days = _response_days(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
+    reviews = _reviews(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
+    quorum = {r.Application.id for r in rows
+              if _needed(reviews, r.Application) > 1 and r.Application.status != workflow.Status.draft.value}
+    approvers = approved_by(db, quorum)
     now = utcnow()
-    out = [_row(r, days, now) for r in rows]
+    out = [_row(r, reviews, approvers, now) for r in rows]
     return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
 
 
@@ -135,25 +141,50 @@ def _reviews_slug(db: Session, scope: set[int] | None, slug: str) -> bool:
     return dataset_id is not None and (scope is None or dataset_id in scope)
 
 
-def _response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """Each (dataset, terms version) on the page: how many days its reviewers have to answer."""
+def _reviews(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], Review]:
+    """Each (dataset, terms version) on the page: how it is reviewed (days to answer, approvals needed)."""
     if not keys:
         return {}
     found = db.execute(select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document)
                        .where(PolicyVersion.dataset_id.in_({k[0] for k in keys}))).all()
-    return {(d, v): Review.model_validate(doc.get("review") or {}).response_days
-            for d, v, doc in found if (d, v) in keys}
+    return {(d, v): Review.model_validate(doc.get("review") or {}) for d, v, doc in found if (d, v) in keys}
 
 
-def _row(r, days: dict, now: datetime) -> QueueRow:
+def _response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Each (dataset, terms version): how many days its reviewers have to answer."""
+    return {k: review.response_days for k, review in _reviews(db, keys).items()}
+
+
+def _needed(reviews: dict, app: Application) -> int:
+    review = reviews.get((app.dataset_id, app.policy_version))
+    return review.approvals_needed if review else 1
+
+
+def approved_by(db: Session, app_ids: set[int]) -> dict[int, list[str]]:
+    """Who approved each application since it was last sent back, in one statement: approvals count towards a
+    quorum until the application is returned (or resubmitted), as `workflow.apply` folds them."""
+    if not app_ids:
+        return {}
+    kinds = [workflow.Kind.approved.value, workflow.Kind.returned.value, workflow.Kind.resubmitted.value]
+    rows = db.execute(select(ApplicationEvent.application_id, ApplicationEvent.kind, User.name)
+                      .outerjoin(User, User.id == ApplicationEvent.actor_id)
+                      .where(ApplicationEvent.application_id.in_(sorted(app_ids)), ApplicationEvent.kind.in_(kinds))
+                      .order_by(ApplicationEvent.application_id, ApplicationEvent.seq)).all()
+    out: dict[int, list[str]] = {i: [] for i in app_ids}
+    for app_id, kind, name in rows:
+        out[app_id] = out[app_id] + [name or "Accord"] if kind == workflow.Kind.approved.value else []
+    return out
+
+
+def _row(r, reviews: dict, approvers: dict[int, list[str]], now: datetime) -> QueueRow:
     app = r.Application
     since = app.submitted_at or app.created_at
-    limit = days.get((app.dataset_id, app.policy_version))
+    review = reviews.get((app.dataset_id, app.policy_version))
     overdue = (app.status == workflow.Status.submitted.value and app.submitted_at is not None
-               and limit is not None and now - app.submitted_at > timedelta(days=limit))
+               and review is not None and now - app.submitted_at > timedelta(days=review.response_days))
     return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
                     (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue,
-                    app.escalated_at is not None)
+                    app.escalated_at is not None, _needed(reviews, app), approvers.get(app.id, []))
 
 
 def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:

@@ -91,8 +91,11 @@ class Application:
             out.append("confirming your e-mail address (follow the link we sent)")
         if self.status is Status.submitted:
             out.extend(f"check to pass: {c}" for c in self.failed_checks)
-            if not self.failed_checks:
+            left = self.approvals_needed - len(self.approvals)
+            if not self.failed_checks and self.approvals_needed == 1:
                 out.append("a reviewer's decision")
+            elif not self.failed_checks:  # a quorum: say how far it got
+                out.append(f"the approval of {left} more reviewer{'' if left == 1 else 's'}")
         return out
 
 
