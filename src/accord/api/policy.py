@@ -31,14 +31,14 @@ def show(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None
 @router.put("/datasets/{slug}/policy", response_model=TermsOut, summary="Set the terms (curators)",
             openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}},
                                                        "application/json": {"schema": {"type": "object"}}}}})
-async def put(slug: str, request: Request, db: Db, user: CurrentUser, note: str = Query("", max_length=500)
-              ) -> TermsOut:
+async def put(slug: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
+              note: str = Query("", max_length=500)) -> TermsOut:
     body = await request.body()
     if len(body) > MAX_POLICY_BYTES:
         raise TooLarge("a policy document is at most 256 KB")
     dataset = catalog.get_dataset(db, slug)
     terms = policies.set_policy(db, dataset.id, parse(body.decode("utf-8", errors="replace")), actor=user,
-                                note=note)
+                                note=note, base_url=rt.settings.base_url)
     return _out(slug, terms)
 
 

@@ -50,10 +50,12 @@ def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON pol
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {file}: {exc}") from None
     policy = parse(text)
-    with runtime().session() as db:
+    rt = runtime()
+    with rt.session() as db:
         ds = catalog.get_dataset(db, dataset)
         before = policies.current(db, ds.id)
-        terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note)
+        terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note,
+                                    base_url=rt.settings.base_url)
     if before is not None and before.version == terms.version:
         out.print(f"{dataset}: the terms are unchanged (version {terms.version})")
     else:

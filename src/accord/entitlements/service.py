@@ -5,7 +5,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
@@ -252,6 +252,36 @@ def revoked_count(db: Session, user_id: int) -> int:
 def revoked_since(db: Session, since: datetime) -> list[int]:
     """Grants revoked after `since`: what a download server's in-memory revocation cache must learn."""
     return list(db.scalars(select(Entitlement.id).where(Entitlement.revoked_at >= since)))
+
+
+def terms_changed(db: Session, dataset_id: int, *, version: int, note: str = "", base_url: str = "") -> list[int]:
+    """In the caller's unit of work (a new terms version was just stored): tell every current licensee, once,
+    that their access pauses until they accept `version`, with what changed and the link to accept it.
+    Returns the grants whose holders were told."""
+    now = utcnow()
+    grants = list(db.scalars(select(Entitlement).where(
+        Entitlement.dataset_id == dataset_id, Entitlement.policy_version < version,
+        Entitlement.revoked_at.is_(None), or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now))
+        .order_by(Entitlement.id)))
+    if not grants:
+        return []
+    ds = catalog.dataset_by_id(db, dataset_id)
+    changes: dict[int, list] = {}  # per old version: licensees may be on different ones
+    told: set[int] = set()
+    for ent in grants:
+        if ent.user_id in told:  # two grants of one dataset: one mail
+            continue
+        told.add(ent.user_id)
+        if ent.policy_version not in changes:
+            changes[ent.policy_version] = policies.compare(db, dataset_id, ent.policy_version, version)
+        licensee = db.get(User, ent.user_id)
+        notify.enqueue(db, "terms-changed", to=licensee.email, name=licensee.name, dataset=ds.title,
+                       old=ent.policy_version, new=version, note=note.strip(), changes=changes[ent.policy_version],
+                       link=f"{base_url}/datasets/{ds.slug}/terms/accept")
+    ids = [ent.id for ent in grants]
+    audit.record(db, actor="system", action="entitlement.terms_change_told", object=("dataset", dataset_id),
+                 data={"version": version, "grants": ids, "licensees": len(told)})
+    return ids
 
 
 def warn_expiring(db: Session, *, now: datetime | None = None) -> int:

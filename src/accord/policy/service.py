@@ -38,8 +38,10 @@ def _terms(db: Session, row: PolicyVersion) -> Terms:
     return Terms(row.version, Policy.model_validate(row.document), ds.custodian, ds.title.split(":")[0], row)
 
 
-def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "") -> Terms:
-    """Store the terms; identical terms keep the current version, different ones append the next."""
+def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "",
+               base_url: str = "") -> Terms:
+    """Store the terms; identical terms keep the current version, different ones append the next, and every
+    current licensee is told by e-mail that their access pauses until they accept it (links use `base_url`)."""
     catalog.require_curator(actor, dataset_id)
     document = json.loads(policy.model_dump_json())
     with unit_of_work(db):
@@ -54,6 +56,10 @@ def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | st
         db.flush()
         audit.record(db, actor=actor, action="policy.set", object=("dataset", dataset_id),
                      data={"version": row.version, "note": row.note})
+        if current is not None:
+            from accord.entitlements import service as entitlements  # it reads the terms: imported here
+
+            entitlements.terms_changed(db, dataset_id, version=row.version, note=row.note, base_url=base_url)
     return _terms(db, row)
 
 

@@ -26,7 +26,7 @@ from accord.policy.schema import (
     ReviewMode,
     Signatory,
 )
-from accord.web.deps import CurrentUser, Db
+from accord.web.deps import CurrentUser, Db, Rt
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -190,27 +190,27 @@ def preview(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
                    note=str(form.get("note", "")), status_code=422 if errors else 200)
 
 
-def _saved(db, ds, policy: Policy, me, note: str) -> RedirectResponse:
+def _saved(db, rt, ds, policy: Policy, me, note: str) -> RedirectResponse:
     before = policies.current(db, ds.id)
-    after = policies.set_policy(db, ds.id, policy, actor=me, note=note)
+    after = policies.set_policy(db, ds.id, policy, actor=me, note=note, base_url=rt.settings.base_url)
     unchanged = before is not None and before.version == after.version
     return RedirectResponse(f"/admin/datasets/{ds.slug}/terms?notice={'unchanged' if unchanged else 'saved'}",
                             status_code=303)
 
 
 @router.post("/admin/datasets/{slug}/terms")
-def save(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
+def save(request: Request, slug: str, db: Db, rt: Rt, me: CurrentUser, form: Form):
     ds = _curated(db, slug, me)
     current = policies.current(db, ds.id)
     policy, errors = _build(form, current.policy if current else None)
     note = str(form.get("note", ""))
     if errors:
         return _editor(request, db, ds, values=_form_values(form), errors=errors, note=note, status_code=422)
-    return _saved(db, ds, policy, me, note)
+    return _saved(db, rt, ds, policy, me, note)
 
 
 @router.post("/admin/datasets/{slug}/terms/yaml")
-def save_yaml(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
+def save_yaml(request: Request, slug: str, db: Db, rt: Rt, me: CurrentUser, form: Form):
     ds = _curated(db, slug, me)
     text, note = str(form.get("policy", "")), str(form.get("note", ""))
     try:
@@ -220,7 +220,7 @@ def save_yaml(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
         values = _values(current.policy) if current else _values(Policy(purposes=[Purpose.research]))
         return _editor(request, db, ds, values=values, yaml_text=text, yaml_error=exc.message, note=note,
                        status_code=422)
-    return _saved(db, ds, policy, me, note)
+    return _saved(db, rt, ds, policy, me, note)
 
 
 # --- the licensee's re-acceptance ----------------------------------------------------------------------------
