@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from accord.access import service as access
 from accord.catalog import service as catalog
-from accord.db import unit_of_work
+from accord.db import unit_of_work, utcnow
 from accord.delivery import links
 from accord.entitlements import service as entitlements
 from accord.identity import service as identity
@@ -159,6 +159,22 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/{app_id}/approve"): REVIEWERS_OF_IT,
     ("POST", "/review/{app_id}/reject"): REVIEWERS_OF_IT,
     ("POST", "/review/{app_id}/return"): REVIEWERS_OF_IT,
+    # training certificates: the matrix's certificate is the applicant's, on a second dataset whose terms ask for
+    # training (the global curator and the admin review it); strangers get 404 (tests/training/test_web.py)
+    ("POST", "/applications/{app_id}/training"): APPLICANT_ONLY,  # refused before the upload is read
+    ("GET", "/datasets/{slug}/training"): USERS,
+    ("POST", "/datasets/{slug}/training"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},
+    ("GET", "/training/{cert_id}/file"): USERS,
+    ("POST", "/training/{cert_id}/accept"): CURATORS,
+    ("POST", "/training/{cert_id}/reject"): CURATORS,
+    ("GET", "/review/training"): CURATORS,
+    ("POST", "/api/v1/training"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},  # renewal: holders
+    ("GET", "/api/v1/training"): USERS,
+    ("GET", "/api/v1/review-queue/training"): CURATORS,
+    ("GET", "/api/v1/training/{cert_id}"): USERS,
+    ("GET", "/api/v1/training/{cert_id}/file"): USERS,
+    ("POST", "/api/v1/training/{cert_id}/accept"): CURATORS,
+    ("POST", "/api/v1/training/{cert_id}/reject"): CURATORS,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -174,6 +190,12 @@ BODIES = {
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
         "data": {"full_name": "Matrix", "consent": "true"}},
+    ("POST", "/api/v1/training"): lambda role: {"files": {"file": ("c.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+                                                "data": {"dataset": "demo-ds", "course": "Matrix"}},
+    ("POST", "/applications/{app_id}/training"): lambda role: {"files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}},
+    ("POST", "/datasets/{slug}/training"): lambda role: {"files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}},
+    ("POST", "/api/v1/training/{cert_id}/reject"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/training/{cert_id}/reject"): lambda role: {"data": {"reason": "matrix"}},
     ("PUT", "/api/v1/datasets/{slug}/policy"): lambda role: {"content": "purposes: [research]\n",
                                                             "headers": {"content-type": "application/yaml"}},
     ("GET", "/api/v1/datasets/{slug}/policy/diff"): lambda role: {"params": {"from": 1, "to": 1}},
@@ -262,7 +284,29 @@ def build_world(rt, tmp_path) -> dict:
         "app_id": application.id,
         "dl_token": link,
         "entitlement_id": spare.id,
+        "cert_id": training_certificate(rt, tmp_path, users["applicant"]),
     }
+
+
+def training_certificate(rt, tmp_path, holder) -> int:
+    """A pending certificate of `holder`, with their application for a dataset whose terms ask for training."""
+    import io
+
+    from PIL import Image
+
+    from accord.policy.schema import Training
+    from accord.training import service as training
+
+    dataset, _ = published_dataset(rt, tmp_path, "train-ds", title="Training dataset", count=1, previews=0)
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, format="PNG")
+    with rt.session() as db:
+        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"training": Training()}), actor="cli")
+        app = access.start(db, dataset.slug, actor=holder)
+        today = utcnow().date()
+        return training.upload(rt, db, actor=holder, data=png.getvalue(), course="Matrix course",
+                               completed_on=today, expires_on=today.replace(year=today.year + 1),
+                               application_id=app.id).id
 
 
 def fill_path(path: str, role: str, world: dict) -> str:
@@ -274,6 +318,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "app_id": world["app_id"],
         "link": world["dl_token"],
         "entitlement_id": world["entitlement_id"],
+        "cert_id": world["cert_id"],
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",

@@ -1,7 +1,7 @@
 """REST API v1: thin JSON adapters over the services."""
 from fastapi import APIRouter
 
-from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy
+from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy, training
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(identity.router)
@@ -11,3 +11,4 @@ router.include_router(policy.router)
 router.include_router(access.router)
 router.include_router(delivery.router)
 router.include_router(entitlements.router)
+router.include_router(training.router)

@@ -176,11 +176,7 @@ def _context(db: Session, actor: User, application_id: int | None, dataset_slug:
         training = terms_training(db, loaded.row.dataset_id, loaded.row.policy_version)
         dataset_id, status = loaded.row.dataset_id, loaded.state.status.value
     elif dataset_slug:
-        dataset = catalog.visible_dataset(db, dataset_slug, actor)
-        holds = db.scalar(select(Entitlement.id).where(Entitlement.user_id == actor.id,
-                                                       Entitlement.dataset_id == dataset.id).limit(1))
-        if holds is None:
-            raise PermissionDenied("you hold no access to this dataset; add your certificate to your application")
+        dataset = may_renew(db, dataset_slug, actor=actor)
         training = terms_training(db, dataset.id)
         dataset_id, status = dataset.id, None
     else:
@@ -188,6 +184,16 @@ def _context(db: Session, actor: User, application_id: int | None, dataset_slug:
     if training is None:
         raise InvalidInput("the terms of this dataset do not ask for a training certificate", field="certificate")
     return dataset_id, application_id, status, training
+
+
+def may_renew(db: Session, dataset_slug: str, *, actor: User) -> Dataset:
+    """Only a licensee of the dataset uploads a renewal for it (checked before an upload is read)."""
+    dataset = catalog.visible_dataset(db, dataset_slug, actor)
+    holds = db.scalar(select(Entitlement.id).where(Entitlement.user_id == actor.id,
+                                                   Entitlement.dataset_id == dataset.id).limit(1))
+    if holds is None:
+        raise PermissionDenied("you hold no access to this dataset; add your certificate to your application")
+    return dataset
 
 
 def upload(rt, db: Session, *, actor: User, data: bytes, course: str, completed_on, expires_on,
@@ -306,8 +312,8 @@ def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
 def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
     """The certificate counts from now on: paused access resumes, and a click-through application waiting only
     for it is approved, in this same transaction."""
+    cert = _decidable(db, cert_id, actor)
     with unit_of_work(db):
-        cert = _decidable(db, cert_id, actor)
         now = utcnow()
         cert.status, cert.reviewed_by_id, cert.reviewed_at = "accepted", actor.id, now
         audit.record(db, actor=actor, action="training.accepted", object=("training_certificate", cert.id),
@@ -324,12 +330,12 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
 def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCertificate:
     """Refuse the certificate with a reason the holder is told; they can upload another one."""
     reason = " ".join(str(reason or "").split())
+    cert = _decidable(db, cert_id, actor)
+    if not reason:
+        raise InvalidInput("tell the holder why the certificate is not accepted", field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput("the reason is too long (at most 2000 characters)", field="reason")
     with unit_of_work(db):
-        cert = _decidable(db, cert_id, actor)
-        if not reason:
-            raise InvalidInput("tell the holder why the certificate is not accepted", field="reason")
-        if len(reason) > 2000:
-            raise InvalidInput("the reason is too long (at most 2000 characters)", field="reason")
         cert.status, cert.reviewed_by_id, cert.reviewed_at, cert.reject_reason = "rejected", actor.id, utcnow(), reason
         audit.record(db, actor=actor, action="training.rejected", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "reason": reason})

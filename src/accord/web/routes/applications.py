@@ -39,6 +39,7 @@ EVENT_WORDS = {
 }
 NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is signed.",
            "scanned": "Your signed agreement was uploaded; it counts as your signature.",
+           "training": "Your training certificate was uploaded; a reviewer will look at it.",
            "submitted": "Your application was submitted.", "withdrawn": "Your application was withdrawn.",
            "started": "Your draft was saved. Sign the agreement below when the form is complete."}
 
@@ -110,12 +111,13 @@ def my_applications(request: Request, db: Db, me: CurrentUser):
 
 def application_context(db, record) -> dict:
     """What the applicant's and the reviewer's page both show about one application."""
+    from accord.web.routes import training as training_pages
     terms = policies.get(db, record.state.dataset_id, record.state.policy_version)
     return {"record": record, "state": record.state, "terms": terms, "clauses": terms.clauses(),
                 "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
                 "event_words": EVENT_WORDS, "actors": queue.people(db, [e.actor for e in record.events]),
                 "typical": queue.typical_decision_time(db, record.state.dataset_id),
-                "scan_limit_mb": scan.MAX_SCAN_BYTES // (1024 * 1024)}
+                "scan_limit_mb": scan.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
 
 
 def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):

@@ -17,6 +17,7 @@ from accord.errors import NotFound
 from accord.identity.models import User
 from accord.policy import service as policies
 from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,8 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
         if decision.needs_reacceptance and current is not None:
             diff_url = f"/datasets/{ds.slug}/terms/accept"  # the changed clauses, and the way to accept them
         return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
-                      diff_url=diff_url)
+                      diff_url=diff_url,
+                      training_url=f"/datasets/{ds.slug}/training" if decision.needs_training else None)
     # Newest first: the published versions this grant covers.
     versions = [v for v in reversed(ds.versions) if v.status == "published"
                 and entitlements.check(db, user, ds.id, v.id, address=address).allowed]
@@ -48,7 +50,8 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
     listing = delivery.listing(rt, db, user, ds.slug, chosen.label, address=address, offset=max(offset, 0),
                                limit=PAGE)
     return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
-                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE)
+                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE,
+                  training=training_pages.licensee_note(db, user, ds.id))
 
 
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")

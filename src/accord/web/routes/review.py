@@ -15,7 +15,9 @@ router = APIRouter(include_in_schema=False)
 
 SORT_WORDS = {"oldest": "Oldest first", "newest": "Newest first", "dataset": "Dataset", "organisation": "Organisation"}
 NOTICES = {"approve": "Approved.", "reject": "Rejected; the applicant was told why.",
-           "return": "Returned to the applicant with your comment."}
+           "return": "Returned to the applicant with your comment.",
+           "training-accepted": "The training certificate was accepted.",
+           "training-rejected": "The training certificate was rejected; the applicant was told why."}
 
 
 def _int(value: str) -> int | None:
