@@ -35,8 +35,9 @@ OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 # --- the applicant ---------------------------------------------------------------------------------------
 
 def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None = None,
-          signatory: dict | None = None) -> Record:
-    """Open a draft application under the dataset's current terms, optionally with its first answers."""
+          signatory: dict | None = None, renews: int | None = None, prefilled_from: int | None = None) -> Record:
+    """Open a draft application under the dataset's current terms, optionally with its first answers.
+    A renewal (access.renewal) names the grant it renews and the application its answers came from."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
     terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
     given = form.clean_answers(terms.policy, answers or {}, account_email=actor.email)
@@ -64,8 +65,9 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
                                                     signatory=who))
         if actor.email_verified_at is not None:
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
+        renewal = {"renews": renews, "prefilled_from": prefilled_from} if renews is not None else {}
         audit.record(db, actor=actor, action="application.started", object=("application", row.id),
-                     data={"dataset": dataset.slug, "policy_version": terms.version})
+                     data={"dataset": dataset.slug, "policy_version": terms.version, **renewal})
     return record(db, loaded, actor)
 
 

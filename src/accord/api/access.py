@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from accord.access import queue, scan
+from accord.access import queue, renewal, scan
 from accord.access import service as access
 from accord.access.schemas import (
     AnswersIn,
@@ -46,6 +46,13 @@ def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: 
              summary="Start an application under the dataset's current terms")
 def start(slug: str, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.start(db, slug, actor=user))
+
+
+@router.post("/datasets/{slug}/renewal", response_model=ApplicationOut, status_code=201,
+             summary="Renew expiring or expired access: a new application under the current terms, with the "
+                     "answers of your last approved one filled in (new questions left for you)")
+def renew(slug: str, db: Db, user: CurrentUser) -> ApplicationOut:
+    return ApplicationOut.of(renewal.renew(db, slug, actor=user))
 
 
 @router.get("/applications", response_model=list[ApplicationRow], summary="My applications")

@@ -7,6 +7,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from accord.access import renewal
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut
 from accord.cli.main import out, runtime
@@ -68,8 +69,19 @@ def apply(dataset: str,
         out.print(f"  still needed: {line}", highlight=False)
 
 
+def renew(dataset: str, as_: str | None = AS) -> None:
+    """Renew your expiring or expired access to DATASET: a new application under the current terms, with your
+    last approved answers filled in. Review it with `accord applications show`, then sign and submit."""
+    with runtime().session() as db:
+        record = renewal.renew(db, dataset, actor=_user(db, as_))
+    _status(record)
+    for line in ApplicationOut.of(record).missing:
+        out.print(f"  still needed: {line}", highlight=False)
+
+
 def register(root: typer.Typer) -> None:
     root.command()(apply)
+    root.command()(renew)
 
 
 @app.command("list")
