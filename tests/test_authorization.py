@@ -139,6 +139,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # the download page (web): a refusal is a 403 page saying why; revoking is for the dataset's curators
     ("GET", "/datasets/{slug}/download"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): CURATORS,
+    # renewal starts an application for whoever holds a grant (the matrix's never end: 409); the admin holds none
+    ("POST", "/api/v1/datasets/{slug}/renewal"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
+    ("POST", "/datasets/{slug}/renew"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     # applications (web): the applicant's pages; reviewers may read an application but not change it
     ("GET", "/datasets/{slug}/apply"): USERS,
     ("POST", "/datasets/{slug}/apply"): USERS,

@@ -41,7 +41,9 @@ NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is sign
            "scanned": "Your signed agreement was uploaded; it counts as your signature.",
            "training": "Your training certificate was uploaded; a reviewer will look at it.",
            "submitted": "Your application was submitted.", "withdrawn": "Your application was withdrawn.",
-           "started": "Your draft was saved. Sign the agreement below when the form is complete."}
+           "started": "Your draft was saved. Sign the agreement below when the form is complete.",
+           "renewal": "This application renews your access: your earlier answers are filled in. Check them, answer "
+                      "any new questions, then sign and submit."}
 
 
 async def form_data(request: Request) -> FormData:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from accord.access import queue, renewal
 from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.delivery import service as delivery
@@ -36,7 +37,7 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
         if decision.needs_reacceptance and current is not None:
             diff_url = f"/datasets/{ds.slug}/terms/accept"  # the changed clauses, and the way to accept them
         return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
-                      diff_url=diff_url,
+                      diff_url=diff_url, renew=_renewal(db, user, ds.id),
                       training_url=f"/datasets/{ds.slug}/training" if decision.needs_training else None)
     # Newest first: the published versions this grant covers.
     versions = [v for v in reversed(ds.versions) if v.status == "published"
@@ -51,7 +52,28 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
                                limit=PAGE)
     return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
                   grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE,
+                  renew=_renewal(db, user, ds.id),
                   training=training_pages.licensee_note(db, user, ds.id))
+
+
+def _renewal(db, user, dataset_id: int) -> dict | None:
+    """The Renew offer, when the newest grant expires within two weeks or has expired (not when revoked)."""
+    ent = renewal.renewable(db, user, dataset_id)
+    if ent is None:
+        return None
+    return {"ends": f"{ent.expires_at:%Y-%m-%d}", "ended": ent.expires_at <= utcnow(),
+            "open": queue.open_application(db, user, dataset_id)}
+
+
+@router.post("/datasets/{slug}/renew")
+def renew(slug: str, db: Db, user: CurrentUser):
+    """Start the renewal application (or go on with the open one) and show it."""
+    ds = catalog.visible_dataset(db, slug, user)
+    renewal.require_renewable(db, user, ds.id)
+    open_id = queue.open_application(db, user, ds.id)
+    if open_id is None:
+        open_id = renewal.renew(db, ds.slug, actor=user).id
+    return RedirectResponse(f"/applications/{open_id}?notice=renewal", status_code=303)
 
 
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
