@@ -237,3 +237,48 @@ def test_no_warning_when_a_later_certificate_carries_on_or_no_grant_needs_it(db_
     grant = db.scalar(select(Entitlement))
     entitlements.revoke(db, grant.id, actor="cli", reason="project over")
     assert training.warn_expiring(db, now=utcnow() + timedelta(days=490)) == 0
+
+
+def test_a_renewal_is_sent_to_the_datasets_reviewers(db_rt, db, world):
+    _, ana, rev = world
+    _licensee(db_rt, db, world, expires_in=30)
+    renewed = upload(db_rt, db, ana, dataset_slug="at-ustc", base_url="http://x")
+    [mail] = [m for m in mails(db, "training-to-review")]
+    assert mail.to == rev.email and "http://x/review/training" in mail.text_body
+    assert [c.id for c in training.to_review(db, rev)] == [renewed.id]
+
+
+def test_terms_that_end_access_with_the_certificate_revoke_the_grant_once_it_ran_out(db_rt, db, world):
+    dataset, ana, rev = world
+    from accord.policy import service as policies
+
+    ending = policies.get(db, dataset.id).policy.training.model_copy(update={"on_expiry": "end"})
+    policies.set_policy(db, dataset.id, policies.get(db, dataset.id).policy.model_copy(update={"training": ending}),
+                        actor="cli")
+    _licensee(db_rt, db, world, expires_in=20)  # applies under the new terms (version 2)
+    assert training.end_lapsed(db, now=utcnow() + timedelta(days=19)) == []
+    [grant_id] = training.end_lapsed(db, now=utcnow() + timedelta(days=21))
+    grant = db.get(Entitlement, grant_id)
+    assert grant.revoked_at is not None and f"ran out on {days(20)}" in grant.revoke_reason
+    assert [m.to for m in mails(db, "access-revoked")] == [ana.email]
+    assert training.end_lapsed(db, now=utcnow() + timedelta(days=22)) == []
+
+
+def test_pausing_terms_never_revoke(db_rt, db, world):
+    _licensee(db_rt, db, world, expires_in=20)
+    assert training.end_lapsed(db, now=utcnow() + timedelta(days=30)) == []
+    assert db.scalar(select(Entitlement)).revoked_at is None
+
+
+def test_the_daily_job_sends_the_certificate_warning(rt, tmp_path):
+    from accord.jobs import tasks
+
+    dataset = dataset_needing_training(rt, tmp_path, "at-ustc")
+    with rt.session() as db:
+        ana = person(db, "ana@mit.edu")
+        rev = person(db, "rev@lab.example", reviewer_of=dataset)
+        _licensee(rt, db, (dataset, ana, rev), expires_in=10)
+    tasks.access_expiry(rt)
+    tasks.access_expiry(rt)  # twice in a day: still one mail
+    with rt.session() as db:
+        assert [m.to for m in mails(db, "training-expiring")] == [ana.email]

@@ -26,18 +26,22 @@ def send_mail(rt) -> None:
 
 @queue.periodic("access_expiry", DAILY_AT_SIX)
 def access_expiry(rt) -> None:
-    """Once a day: warn licensees whose access ends within two weeks (each grant once), and holders whose
-    training certificate runs out within two weeks (each certificate once)."""
+    """Once a day: warn licensees whose access ends within two weeks (each grant once), warn holders whose
+    training certificate runs out within two weeks (each certificate once), and end the grants whose terms end
+    access with a certificate that ran out."""
     from accord.entitlements import service as entitlements
     from accord.training import service as training
 
     with rt.session() as db:
         told = entitlements.warn_expiring(db)
         certificates = training.warn_expiring(db, base_url=rt.settings.base_url)
+        ended = training.end_lapsed(db)
     if told:
         log.info("warned %d licensee(s) of access ending soon", told)
     if certificates:
         log.info("warned %d holder(s) of a training certificate running out", certificates)
+    if ended:
+        log.info("ended %d grant(s) whose terms end access with the training certificate", len(ended))
 
 
 @queue.periodic("review_escalation", crontab(minute="15"))

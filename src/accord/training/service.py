@@ -391,3 +391,32 @@ def _trainings_held(db: Session, user_id: int, now: datetime) -> list[tuple[Data
         if training is not None:
             out.append((db.get(Dataset, ent.dataset_id), training))
     return out
+
+
+def end_lapsed(db: Session, *, now: datetime | None = None) -> list[int]:
+    """Daily: where the terms say access ends with the certificate (`on_expiry: end`), revoke the grants of holders
+    whose accepted certificate ran out with no other one counting (until then `entitlements.check` pauses them).
+    Each revocation is its own transaction, audited, and told to the licensee. Returns the grant ids."""
+    from accord.entitlements import service as entitlements
+
+    now = now or utcnow()
+    today = now.date()
+    terms: dict[tuple[int, int], Training | None] = {}
+    ended = []
+    live = list(db.scalars(select(Entitlement).where(Entitlement.revoked_at.is_(None)).order_by(Entitlement.id)))
+    for ent in live:
+        if ent.expires_at is not None and ent.expires_at <= now:
+            continue
+        key = (ent.dataset_id, ent.policy_version)
+        if key not in terms:
+            terms[key] = terms_training(db, *key)
+        required = terms[key]
+        if required is None or required.on_expiry != "end":
+            continue
+        held = standing(db, ent.user_id, required, today)
+        if held.state == "expired":
+            entitlements.revoke(db, ent.id, actor="system", at=now,
+                                reason=f"your training certificate ran out on {held.until}, and these terms end "
+                                       "access when it does; apply again with a current certificate")
+            ended.append(ent.id)
+    return ended
