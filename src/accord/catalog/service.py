@@ -97,7 +97,9 @@ def create_dataset(db: Session, *, slug: str, title: str, custodian: str, summar
                    description: str = "", homepage: str | None = None, modalities=(),
                    subject_count: int | None = None, image_count: int | None = None,
                    citation_bibtex: str = "", terms_summary: str = "", actor) -> Dataset:
-    """Add a dataset to the catalogue (no versions yet)."""
+    """Add a dataset to the catalogue (no versions yet). Global curators only: a curator of some datasets is
+    told so before anything they typed is checked."""
+    require_curator(actor, None)
     slug = (slug or "").strip()
     if not SLUG.match(slug):
         raise InvalidInput("the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al",
@@ -105,7 +107,6 @@ def create_dataset(db: Session, *, slug: str, title: str, custodian: str, summar
     fields = _clean(dict(title=title, custodian=custodian, summary=summary, description=description,
                          homepage=homepage, modalities=modalities, subject_count=subject_count,
                          image_count=image_count, citation_bibtex=citation_bibtex, terms_summary=terms_summary))
-    require_curator(actor, None)
     with unit_of_work(db):
         if db.scalar(select(Dataset.id).where(Dataset.slug == slug)):
             raise Conflict(f"a dataset with the slug {slug!r} already exists", field="slug")

@@ -1,4 +1,7 @@
-"""Curation pages: create datasets and versions, ingest (upload or server path), publish, withdraw."""
+"""Curation pages: create datasets and versions, ingest (upload or server path), publish, withdraw.
+
+Global curators and administrators see every dataset; a curator of some datasets sees and manages only those
+(another dataset's pages answer 403, as the services do); creating datasets stays with global curators."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,10 +28,17 @@ DATASET_FIELDS = ("slug", "title", "custodian", "summary", "description", "homep
 
 
 def curator_user(user: CurrentUser) -> User:
-    """Administrators and global curators."""
-    if not identity.has_role(user, "curator"):
+    """Administrators and curators, global or of some datasets (each dataset's pages then check that one)."""
+    if not user.may_curate:
         raise PermissionDenied("this page is for curators and administrators")
     return user
+
+
+def _curated(db, slug: str, me: User):
+    """The dataset, if `me` curates it; a curator of other datasets only is refused."""
+    ds = catalog.get_dataset(db, slug)
+    catalog.require_curator(me, ds.id)
+    return ds
 
 
 Curator = Annotated[User, Depends(curator_user)]
@@ -38,16 +48,19 @@ def _back(slug: str, note: str = "") -> RedirectResponse:
     return RedirectResponse(f"/admin/datasets/{slug}" + (f"?note={note}" if note else ""), status_code=303)
 
 
-def _admin_home(request: Request, db, *, form: dict | None = None, errors: dict | None = None,
+def _admin_home(request: Request, db, me: User, *, form: dict | None = None, errors: dict | None = None,
                 status_code: int = 200):
     cards = catalog.search_datasets(db, include_drafts=True)
+    creates = identity.has_role(me, "curator")  # global curators and administrators
+    if not creates:  # a curator of some datasets: only those
+        cards = [c for c in cards if catalog.can_curate(me, identity.dataset_id_for_slug(db, c.slug))]
     return render(request, "admin/index.html", status_code=status_code, cards=cards, form=form or {},
-                  errors=errors or {})
+                  errors=errors or {}, creates=creates)
 
 
 @router.get("/admin")
 def admin_home(request: Request, db: Db, me: Curator):
-    return _admin_home(request, db)
+    return _admin_home(request, db, me)
 
 
 @router.post("/admin/datasets")
@@ -65,14 +78,14 @@ def create_dataset(request: Request, db: Db, me: Curator, slug: Annotated[str, F
     except (InvalidInput, Conflict) as exc:
         # Show the message next to its field and keep what was typed.
         errors = {exc.field if exc.field in DATASET_FIELDS else "_form": exc.message}
-        return _admin_home(request, db, form=form, errors=errors,
+        return _admin_home(request, db, me, form=form, errors=errors,
                            status_code=409 if isinstance(exc, Conflict) else 422)
     return _back(ds.slug, "created")
 
 
 @router.get("/admin/datasets/{slug}")
 def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = ""):
-    ds = catalog.get_dataset(db, slug)
+    ds = _curated(db, slug, me)
     return render(request, "admin/dataset.html", ds=ds, versions=list(reversed(ds.versions)), note=note,
                   is_admin=me.is_admin, errors={}, access=downloads.who_has_access(db, ds.id, me))
 
@@ -80,7 +93,7 @@ def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = 
 @router.post("/admin/datasets/{slug}/versions")
 def create_version(request: Request, slug: str, db: Db, me: Curator, label: Annotated[str, Form()] = "",
                    notes: Annotated[str, Form()] = ""):
-    ds = catalog.get_dataset(db, slug)
+    ds = _curated(db, slug, me)
     try:
         catalog.create_version(db, ds.id, label=label, notes=notes, actor=me)
     except (InvalidInput, Conflict) as exc:
@@ -93,6 +106,7 @@ def create_version(request: Request, slug: str, db: Db, me: Curator, label: Anno
 @router.post("/admin/datasets/{slug}/versions/{label}/upload")
 async def upload_archive(request: Request, slug: str, label: str, rt: Rt, db: Db, me: Curator):
     """Stream the archive to data_dir/uploads, then queue an ingest job that deletes it when done."""
+    _curated(db, slug, me)
     db.close()  # hand the connection back: an upload can take minutes and needs no database meanwhile
     await run_in_threadpool(check_ingest, rt, slug, label, actor=me, uploaded=True)  # before reading gigabytes
     received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
@@ -115,6 +129,7 @@ def ingest_path(slug: str, label: str, rt: Rt, me: Curator, path: Annotated[str,
 
 @router.post("/admin/datasets/{slug}/versions/{label}/publish")
 def publish(slug: str, label: str, db: Db, me: Curator):
+    _curated(db, slug, me)
     version = catalog.get_version(db, slug, label)
     catalog.publish(db, version.id, actor=me)
     return _back(slug, "published")
@@ -122,6 +137,7 @@ def publish(slug: str, label: str, db: Db, me: Curator):
 
 @router.post("/admin/datasets/{slug}/versions/{label}/withdraw")
 def withdraw(slug: str, label: str, db: Db, me: Curator, reason: Annotated[str, Form()] = ""):
+    _curated(db, slug, me)
     version = catalog.get_version(db, slug, label)
     catalog.withdraw(db, version.id, actor=me, reason=reason)
     return _back(slug, "withdrawn")
