@@ -12,7 +12,7 @@ from accord.policy import service as policies
 from accord.policy.io import seed
 from accord.policy.schema import Training
 from accord.training import service as training
-from tests.access.helpers import TITLES, answers, person  # noqa: F401  (re-exported for the tests)
+from tests.access.helpers import TITLES, answers, person  # noqa: F401  (person: re-exported for the tests)
 from tests.jobs.catalogue import published_dataset
 
 TRAINING = Training(name="CITI human-subjects research course", valid_days=730, on_expiry="pause")

@@ -135,10 +135,9 @@ async def upload_renewal(request: Request, slug: str, db: Db, rt: Rt, me: Curren
         received = await _receive(request, rt)
         await run_in_threadpool(_upload, rt, db, me, received, dataset_slug=slug)
     except AccordError as exc:
-        return await run_in_threadpool(lambda: _licensee_page(
-            request, db, me, slug, errors={exc.field or "certificate": exc.message},
-            values=_values(received),
-            status_code=lookup(HTTP_STATUS, exc)))
+        return await run_in_threadpool(_licensee_page, request, db, me, slug, values=_values(received),
+                                       errors={exc.field or "certificate": exc.message},
+                                       status_code=lookup(HTTP_STATUS, exc))
     finally:
         if received is not None:
             received.discard()
