@@ -117,3 +117,18 @@ def test_a_grant_made_without_an_application_renews_with_only_name_and_email(db,
     record = renewal.renew(db, "shhq", actor=lee)
     assert record.state.answers == {"name": lee.name, "email": lee.email}
     assert record.missing_fields == ["organisation", "purpose_statement", "unit"]
+
+
+def test_access_the_system_ended_when_a_certificate_ran_out_is_renewed_but_a_cli_revocation_is_not(db, licensed):
+    dataset, ana, _reviewer, ent, _old = licensed
+    entitlements.revoke(db, ent.id, actor="system", reason="your training certificate ran out on 2026-01-01")
+    assert entitlements.ended_by_lapse(db, ent)
+    record = renewal.renew(db, "shhq", actor=ana)
+    assert record.state.answers == answers("shhq", ana.email)
+    lee = person(db, "lee@mit.edu")
+    with unit_of_work(db):
+        other = entitlements.grant(db, dataset_id=dataset.id, user_id=lee.id, policy_version=2, actor="cli")
+    entitlements.revoke(db, other.id, actor="cli", reason="ended by the custodian")
+    assert not entitlements.ended_by_lapse(db, other)
+    with pytest.raises(Conflict, match="only access that expires"):
+        renewal.renew(db, "shhq", actor=lee)

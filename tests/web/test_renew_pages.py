@@ -101,6 +101,15 @@ def test_no_renewal_for_revoked_access_or_access_with_time_left(client, rt, lice
         assert [r.status for r in access.mine(db, ana)] == ["approved"]  # nothing was started
 
 
+def test_access_ended_by_the_system_when_a_certificate_ran_out_is_offered_renewal(client, rt, licensed):
+    with rt.session() as db:
+        entitlements.revoke(db, licensed, actor="system", reason="your training certificate ran out on 2026-01-01")
+    log_in(client, "ana@mit.edu")
+    page = client.get("/datasets/shhq/download")
+    assert page.status_code == 403 and "certificate ran out" in page.text and "Renew your access" in page.text
+    assert post_form(client, "/datasets/shhq/renew", page="/datasets/shhq/download").status_code == 303
+
+
 # --- API and CLI ----------------------------------------------------------------------------------------------
 
 def _token(rt, email: str) -> dict:

@@ -1,7 +1,8 @@
-"""Renewal: a licensee whose access is about to end (or has ended by expiry) applies again through the ordinary
-application flow, under the dataset's current terms, with the answers of their last approved application
-filled in. Answers the current terms no longer ask for are dropped; questions they added stay empty and show
-as missing, like any draft. A grant ended by a curator is not renewed: that needs a fresh application."""
+"""Renewal: a licensee whose access is about to end, has expired, or was ended by the system when something it
+depends on ran out (a training certificate) applies again through the ordinary application flow, under the
+dataset's current terms, with the answers of their last approved application filled in. Answers the current
+terms no longer ask for are dropped; questions they added stay empty and show as missing, like any draft.
+A grant ended by a person (a curator's revocation) is not renewed: that needs a fresh application."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,12 +25,14 @@ from accord.policy import service as policies
 from accord.policy.schema import Policy, Signatory
 
 
-def why_not(ent: Entitlement, *, now: datetime | None = None) -> str | None:
+def why_not(db: Session, ent: Entitlement, *, now: datetime | None = None) -> str | None:
     """None when the grant can be renewed now; otherwise why not, in the licensee's words."""
     now = now or utcnow()
+    if entitlements.ended_by_lapse(db, ent):
+        return None
     if ent.revoked_at is not None:
         return (f"your access was ended on {ent.revoked_at:%Y-%m-%d} ({ent.revoke_reason}); only access that "
-                "expires is renewed: apply again from the dataset page")
+                "expires (or that ran out with a certificate) is renewed: apply again from the dataset page")
     if ent.expires_at is None:
         return "your access has no end date; there is nothing to renew"
     if ent.expires_at - now > entitlements.WARN_BEFORE:
@@ -47,7 +50,7 @@ def renewable(db: Session, user: User | None, dataset_id: int, *, now: datetime 
         ent = entitlements.newest(db, user, dataset_id)
     except AccordError:
         return None
-    return ent if why_not(ent, now=now) is None else None
+    return ent if why_not(db, ent, now=now) is None else None
 
 
 def last_approved(db: Session, user: User, dataset_id: int, ent: Entitlement) -> Application | None:
@@ -87,7 +90,7 @@ def carried_over(policy: Policy, answers: dict, signatory: dict | None, *,
 def require_renewable(db: Session, user: User, dataset_id: int) -> Entitlement:
     """The grant to renew, or NotFound (nothing to renew: apply) / Conflict (revoked, or time left) saying why."""
     ent = entitlements.newest(db, user, dataset_id)
-    refusal = why_not(ent)
+    refusal = why_not(db, ent)
     if refusal:
         raise Conflict(refusal)
     return ent

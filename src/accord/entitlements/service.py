@@ -232,6 +232,16 @@ def newest(db: Session, user: User, dataset_id: int) -> Entitlement:
     return ent
 
 
+def ended_by_lapse(db: Session, ent: Entitlement) -> bool:
+    """Revoked by the system, not by a person: access that ended when something it depends on ran out (a
+    training certificate, under terms that end access with it). Like an expiry, such access can be renewed."""
+    if ent.revoked_at is None or ent.revoked_by_id is not None:
+        return False
+    revoked = next((e for e in audit.recent(db, object=("entitlement", ent.id), limit=50)
+                    if e.action == "entitlement.revoked"), None)
+    return revoked is not None and revoked.actor == "system"
+
+
 def held_by(db: Session, user: User) -> list[Entitlement]:
     return list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)))
 

@@ -57,12 +57,13 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
 
 
 def _renewal(db, user, dataset_id: int) -> dict | None:
-    """The Renew offer, when the newest grant expires within two weeks or has expired (not when revoked)."""
+    """The Renew offer, when the newest grant expires within two weeks, has expired, or the system ended it (not
+    when a curator revoked it)."""
     ent = renewal.renewable(db, user, dataset_id)
     if ent is None:
         return None
-    return {"ends": f"{ent.expires_at:%Y-%m-%d}", "ended": ent.expires_at <= utcnow(),
-            "open": queue.open_application(db, user, dataset_id)}
+    end = ent.revoked_at or ent.expires_at  # revoked here only by the system, when something it needs ran out
+    return {"ends": f"{end:%Y-%m-%d}", "ended": end <= utcnow(), "open": queue.open_application(db, user, dataset_id)}
 
 
 @router.post("/datasets/{slug}/renew")
