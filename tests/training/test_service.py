@@ -282,3 +282,17 @@ def test_the_daily_job_sends_the_certificate_warning(rt, tmp_path):
     tasks.access_expiry(rt)  # twice in a day: still one mail
     with rt.session() as db:
         assert [m.to for m in mails(db, "training-expiring")] == [ana.email]
+
+
+def test_an_accepted_certificate_serves_an_application_for_another_dataset(db_rt, db, world, tmp_path):
+    _, ana, rev = world
+    cert = _licensee(db_rt, db, world, expires_in=300)
+    other = dataset_needing_training(db_rt, tmp_path, "shhq")
+    rev2 = person(db, "rev2@lab.example", reviewer_of=other)
+    record = signed(db_rt, db, "shhq", ana)
+    assert training.for_application(db, record.id).id == cert.id  # no second upload needed
+    assert access.submit(db, record.id, actor=ana).state.status is workflow.Status.submitted
+    assert training.file(db_rt, db, cert.id, viewer=rev2)[0] == png()  # its reviewers can open it ...
+    with pytest.raises(PermissionDenied):
+        training.reject(db, cert.id, actor=rev2, reason="not ours")  # ... but it is not theirs to decide
+    assert access.approve(db, record.id, actor=rev2).state.status is workflow.Status.approved

@@ -269,10 +269,22 @@ def _reviews(user: User, cert: TrainingCertificate) -> bool:
     return cert.dataset_id is not None and is_reviewer(user, cert.dataset_id)
 
 
+def _sees(db: Session, viewer: User, cert: TrainingCertificate) -> bool:
+    """The holder, and the reviewers of a dataset the holder applied for (an accepted certificate also serves the
+    holder's applications for other datasets, whose reviewers must be able to open it)."""
+    if cert.user_id == viewer.id or _reviews(viewer, cert):
+        return True
+    from accord.access.models import Application
+
+    applied = db.scalars(select(Application.dataset_id).where(Application.applicant_id == cert.user_id).distinct())
+    return any(is_reviewer(viewer, dataset_id) for dataset_id in applied)
+
+
 def get(db: Session, cert_id: int, *, viewer: User) -> TrainingCertificate:
-    """For its holder and the reviewers of the dataset it was uploaded for; others are told nothing."""
+    """For its holder and the reviewers of the datasets the holder applied for; others are told nothing.
+    Only the reviewers of the dataset it was uploaded for decide on it."""
     cert = db.get(TrainingCertificate, cert_id)
-    if cert is None or (cert.user_id != viewer.id and not _reviews(viewer, cert)):
+    if cert is None or not _sees(db, viewer, cert):
         raise NotFound(f"no training certificate {cert_id}")
     return cert
 
