@@ -78,7 +78,9 @@ class Client:
                  transport: httpx.BaseTransport | None = None):
         self.server = server.rstrip("/")
         self.retries, self.backoff = retries, backoff
-        self.http = httpx.Client(base_url=self.server, headers={"Authorization": f"Bearer {token}"},
+        # JSON refusals carry the whole reason and its code (plain text is for curl and wget)
+        self.http = httpx.Client(base_url=self.server, headers={"Authorization": f"Bearer {token}",
+                                                                "Accept": "application/json"},
                                  timeout=timeout, follow_redirects=True, transport=transport)
 
     def close(self) -> None:
