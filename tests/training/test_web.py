@@ -32,6 +32,7 @@ def test_submitting_without_a_certificate_shows_the_error_next_to_the_field(clie
     log_in(client, ana.email)
     page = client.get(f"/applications/{app_id}")
     assert 'id="training-h"' in page.text and 'name="certificate"' in page.text and 'name="expires_on"' in page.text
+    assert 'id="missing-training">an accepted training certificate (none uploaded yet)' in page.text
     token = csrf(client, f"/applications/{app_id}")
     refused = client.post(f"/applications/{app_id}/submit", data={"csrf_token": token})
     assert refused.status_code == 422
@@ -47,6 +48,7 @@ def test_the_applicant_uploads_a_certificate_and_then_submits(client, rt, tmp_pa
     assert done.status_code == 303 and "notice=training" in done.headers["location"]
     page = client.get(done.headers["location"])
     assert "waiting for a reviewer" in page.text and "CITI Program" in page.text
+    assert "an accepted training certificate (waiting for a reviewer)" in page.text
     with rt.session() as db:
         cert = db.scalar(select(TrainingCertificate))
     shown = client.get(f"/training/{cert.id}/file")
