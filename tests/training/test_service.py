@@ -296,3 +296,20 @@ def test_an_accepted_certificate_serves_an_application_for_another_dataset(db_rt
     with pytest.raises(PermissionDenied):
         training.reject(db, cert.id, actor=rev2, reason="not ours")  # ... but it is not theirs to decide
     assert access.approve(db, record.id, actor=rev2).state.status is workflow.Status.approved
+
+
+def test_a_decision_taken_meanwhile_by_another_reviewer_is_not_overwritten(db_rt, db, world):
+    _, ana, rev = world
+    record = signed(db_rt, db, "at-ustc", ana)
+    cert = upload(db_rt, db, ana, application_id=record.id)
+    other = db_rt.session()
+    try:
+        training.reject(other, cert.id, actor=other.merge(rev), reason="wrong person")
+    finally:
+        other.close()
+    stale = db.get(TrainingCertificate, cert.id)  # this session still holds it as pending
+    assert stale.status == "pending"
+    with pytest.raises(Conflict, match="a moment ago"):
+        training.accept(db, cert.id, actor=rev)
+    db.expire_all()
+    assert db.get(TrainingCertificate, cert.id).status == "rejected"

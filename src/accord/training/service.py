@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.access import scan, workflow
@@ -321,13 +321,24 @@ def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
     return cert
 
 
+def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason=None) -> None:
+    """Only a pending certificate is decided, once: of two reviewers deciding at the same moment one is told."""
+    done = db.execute(update(TrainingCertificate)
+                      .where(TrainingCertificate.id == cert.id, TrainingCertificate.status == "pending")
+                      .values(status=status, reviewed_by_id=actor.id, reviewed_at=at, reject_reason=reason)
+                      .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise Conflict("another reviewer decided on this certificate a moment ago")
+    db.refresh(cert)
+
+
 def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
     """The certificate counts from now on: paused access resumes, and a click-through application waiting only
     for it is approved, in this same transaction."""
     cert = _decidable(db, cert_id, actor)
     with unit_of_work(db):
         now = utcnow()
-        cert.status, cert.reviewed_by_id, cert.reviewed_at = "accepted", actor.id, now
+        _decide(db, cert, "accepted", actor, now)
         audit.record(db, actor=actor, action="training.accepted", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)})
         holder = db.get(User, cert.user_id)
@@ -348,7 +359,7 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
     if len(reason) > 2000:
         raise InvalidInput("the reason is too long (at most 2000 characters)", field="reason")
     with unit_of_work(db):
-        cert.status, cert.reviewed_by_id, cert.reviewed_at, cert.reject_reason = "rejected", actor.id, utcnow(), reason
+        _decide(db, cert, "rejected", actor, utcnow(), reason=reason)
         audit.record(db, actor=actor, action="training.rejected", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "reason": reason})
         holder = db.get(User, cert.user_id)
