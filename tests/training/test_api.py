@@ -36,6 +36,8 @@ def test_upload_review_and_approval_through_the_api(client, rt, tmp_path):
     cert = made.json()
     assert (cert["status"], cert["media_type"], cert["application_id"]) == ("pending", "image/png", app_id)
     assert [c["id"] for c in client.get("/api/v1/training", headers=ana_h).json()] == [cert["id"]]
+    missing = client.get(f"/api/v1/applications/{app_id}", headers=ana_h).json()["missing"]
+    assert "an accepted training certificate (waiting for a reviewer)" in missing
     assert client.post(f"/api/v1/applications/{app_id}/submit", headers=ana_h).status_code == 200
     assert [c["id"] for c in client.get("/api/v1/review-queue/training", headers=rev_h).json()] == [cert["id"]]
     early = client.post(f"/api/v1/applications/{app_id}/approve", headers=rev_h)

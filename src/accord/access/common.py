@@ -31,6 +31,7 @@ class Record:
     missing_fields: list[str]
     applicant_email: str
     actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
+    training: str | None = None  # the training certificate still needed, in words (terms that ask for one)
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
@@ -61,9 +62,11 @@ def record(db: Session, loaded: Loaded, viewer: User) -> Record:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     terms = policies.get(db, ds.id, loaded.row.policy_version)
     applicant = identity.get_user(db, loaded.row.applicant_id)
+    from accord.training import service as training  # training reads access: imported when used
+
     return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
                   form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  actions(loaded, viewer))
+                  actions(loaded, viewer), training.still_needed(db, loaded.id, terms.policy.training))
 
 
 def actions(loaded: Loaded, viewer: User) -> list[str]:

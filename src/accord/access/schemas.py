@@ -92,7 +92,8 @@ class ApplicationOut(BaseModel):
             status=state.status.value, policy_version=state.policy_version, applicant_email=record.applicant_email,
             answers=state.answers, signatory=state.signatory, signed=bool(sig), signed_by=sig.get("full_name"),
             document_sha256=sig.get("document_sha256"), email_verified=state.email_verified,
-            missing=missing + state.missing, actions=record.actions,
+            missing=missing + ([record.training] if record.training else []) + state.missing,
+            actions=record.actions,
             checks=[CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
                     for name, c in state.checks.items()],
             reason=state.reason, created_at=state.created_at, submitted_at=state.submitted_at,

@@ -123,6 +123,18 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
     return None
 
 
+def still_needed(db: Session, app_id: int, training: Training | None) -> str | None:
+    """For an application's "what is still needed": the certificate and where it stands, or None."""
+    if training is None:
+        return None
+    cert = for_application(db, app_id)
+    if cert is not None and counts(cert, training, utcnow().date()):
+        return None
+    where = "none uploaded yet" if cert is None else {"pending": "waiting for a reviewer", "accepted": "it ran out",
+                                                      "rejected": "the last one was not accepted"}[cert.status]
+    return f"an accepted training certificate ({where})"
+
+
 def require_for_submit(db: Session, app_id: int, training: Training | None) -> None:
     """An application whose terms ask for training is sent with a certificate that can still be accepted."""
     if training is None:
