@@ -134,6 +134,7 @@ def test_a_paused_licensee_uploads_a_renewal_and_downloads_again_once_it_is_acce
     assert waiting.status_code == 403 and "awaiting review" in waiting.text
     client.cookies.clear()
     log_in(client, rev.email)
+    assert 'href="/review/training"' in client.get("/review").text
     queue = client.get("/review/training")
     with rt.session() as db:
         renewal = db.scalars(select(TrainingCertificate).order_by(TrainingCertificate.id.desc())).first()
