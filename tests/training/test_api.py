@@ -85,3 +85,32 @@ def test_a_rejection_is_told_and_others_see_nothing(client, rt, tmp_path):
     assert done.json()["status"] == "rejected" and done.json()["reject_reason"] == "unreadable scan"
     mine = client.get(f"/api/v1/training/{cert['id']}", headers=auth["ana@mit.edu"]).json()
     assert mine["reject_reason"] == "unreadable scan"
+
+
+def test_the_file_listing_is_refused_while_the_certificate_ran_out_and_served_once_a_new_one_is_accepted(
+        client, rt, tmp_path):
+    from accord.db import utcnow
+    from accord.training import service as training
+    from accord.training.models import TrainingCertificate
+
+    dataset, ana, app_id, auth = setup(rt, tmp_path)
+    ana_h, rev_h = auth["ana@mit.edu"], auth["rev@lab.example"]
+    cert = post(client, ana_h, application_id=str(app_id)).json()
+    client.post(f"/api/v1/applications/{app_id}/submit", headers=ana_h)
+    client.post(f"/api/v1/training/{cert['id']}/accept", headers=rev_h)
+    client.post(f"/api/v1/applications/{app_id}/approve", headers=rev_h)
+    files = "/api/v1/datasets/at-ustc/versions/1.0/files"
+    assert client.get(files, headers=ana_h).status_code == 200
+    with rt.session() as db:  # as if it had been uploaded long ago and ran out yesterday
+        row = db.get(TrainingCertificate, cert["id"])
+        row.completed_on, row.expires_on = days(-400), days(-1)
+        db.commit()
+    paused = client.get(files, headers=ana_h)
+    assert paused.status_code == 403
+    assert f"expired on {days(-1)}" in paused.json()["detail"] and "/datasets/at-ustc/download" in paused.json()["detail"]
+    renewal = post(client, ana_h, dataset="at-ustc").json()
+    assert "awaiting review" in client.get(files, headers=ana_h).json()["detail"]
+    client.post(f"/api/v1/training/{renewal['id']}/accept", headers=rev_h)
+    assert client.get(files, headers=ana_h).status_code == 200
+    with rt.session() as db:
+        assert training.standing(db, ana.id, training.terms_training(db, dataset.id), utcnow().date()).ok
