@@ -52,14 +52,12 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
     ("POST", "/datasets/{slug}/renew"): HIDDEN,
     ("POST", "/datasets/{slug}/training"): FORBIDDEN,
     ("POST", "/api/v1/training"): FORBIDDEN,
-    # the matrix's certificate is for train-ds, which it does not review: a stranger's, so 404
-    ("GET", "/training/{cert_id}/file"): HIDDEN,
-    ("POST", "/training/{cert_id}/accept"): HIDDEN,
-    ("POST", "/training/{cert_id}/reject"): HIDDEN,
-    ("GET", "/api/v1/training/{cert_id}"): HIDDEN,
-    ("GET", "/api/v1/training/{cert_id}/file"): HIDDEN,
-    ("POST", "/api/v1/training/{cert_id}/accept"): HIDDEN,
-    ("POST", "/api/v1/training/{cert_id}/reject"): HIDDEN,
+    # the matrix's certificate is the applicant's (who applied for demo-ds too, so it may read it), for train-ds,
+    # which it does not review: deciding it is refused
+    ("POST", "/training/{cert_id}/accept"): FORBIDDEN,
+    ("POST", "/training/{cert_id}/reject"): FORBIDDEN,
+    ("POST", "/api/v1/training/{cert_id}/accept"): FORBIDDEN,
+    ("POST", "/api/v1/training/{cert_id}/reject"): FORBIDDEN,
 }
 
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
