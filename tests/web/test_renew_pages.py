@@ -56,10 +56,12 @@ def _drop_purpose_ask_telephone(rt) -> None:
 def test_the_download_page_offers_renewal_two_weeks_before_the_end(client, rt, licensed):
     log_in(client, "ana@mit.edu")
     assert "Renew your access" not in client.get("/datasets/shhq/download").text  # a year left: nothing to renew
+    assert 'href="/datasets/shhq/download#renew"' not in client.get("/datasets/shhq").text
     _ends(rt, licensed, timedelta(days=5))
     page = client.get("/datasets/shhq/download")
     assert page.status_code == 200 and "Renew your access" in page.text
     assert 'action="/datasets/shhq/renew"' in page.text and 'name="csrf_token"' in page.text
+    assert 'href="/datasets/shhq/download#renew"' in client.get("/datasets/shhq").text  # the dataset page leads there
 
 
 def test_renewing_an_expired_grant_prefills_the_answers_and_shows_new_questions_as_missing(client, rt, licensed):

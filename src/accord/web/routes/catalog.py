@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from accord.access import queue
+from accord.access import queue, renewal
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.policy import service as policies
@@ -48,7 +48,8 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
                   my_application=queue.current_application(db, user, ds.id),
-                  can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed)
+                  can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
+                  can_renew=renewal.renewable(db, user, ds.id) is not None)
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")
