@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.api.delivery import _body
+from accord.api.delivery import _log_sent
 from accord.delivery import log as download_log
 from accord.delivery import service as delivery
 from tests.delivery.world import LARGE, make_world
@@ -55,13 +55,20 @@ def test_tarfile_reads_a_shard_assembled_from_resumed_pieces(client, urls):
 
 
 def test_a_client_that_leaves_early_is_logged_with_the_bytes_it_got(client, rt, urls):
+    """The log counts the body bytes that went out and maps them onto the answer's layout: in a multipart
+    answer, each range with its bytes that were sent, and none for a range never reached (a live server and a
+    client that really drops the connection: test_disconnect.py)."""
     url, data = urls["shard"]
     target = delivery.resolve(rt, url.split("/")[2])
-    delivery.state(rt).log.flush()
-    stream = _body(rt, target, [(0, target.size, b"")], False)
-    got = next(stream)
-    stream.close()  # what the server does when the connection drops
-    assert delivery.state(rt).log.flush() == 1
+    log = delivery.state(rt).log
+    log.flush()
+    client.get(url, headers={"Range": "bytes=0-9,5000-5099,-7"})  # read to the end: all three ranges
+    assert log.flush() == 3
+    parts = [(0, 100, b"--b\r\n(headers)\r\n\r\n"), (1000, 2000, b"--b\r\n(more)\r\n\r\n"),
+             (3000, 4000, b"--b\r\n(more)\r\n\r\n"), (0, 0, b"--b--\r\n")]
+    _log_sent(rt, target, parts, True, len(parts[0][2]) + 100 + 2 + len(parts[1][2]) + 300)
+    assert log.flush() == 2
     with rt.session() as db:
-        row = download_log.for_user(db, target.link.user_id)[-1]  # the newest, after the full fetch
-    assert (row.object, row.offset, row.bytes) == (target.link.object, 0, len(got)) and len(got) < len(data)
+        rows = [(r.object, r.offset, r.bytes) for r in download_log.for_user(db, target.link.user_id)][-5:]
+    obj = target.link.object
+    assert rows == [(obj, 0, 10), (obj, 5000, 100), (obj, len(data) - 7, 7), (obj, 0, 100), (obj, 1000, 300)]

@@ -29,8 +29,8 @@ class World:
     files: dict[str, bytes]
 
 
-def make_world(rt, tmp_path: Path, slug: str = "faces") -> World:
-    files = {"a/small.txt": SMALL, "b/large.bin": LARGE, "c/other.png": OTHER}
+def make_world(rt, tmp_path: Path, slug: str = "faces", files: dict[str, bytes] | None = None) -> World:
+    files = files or {"a/small.txt": SMALL, "b/large.bin": LARGE, "c/other.png": OTHER}
     src = tmp_path / f"{slug}-src"
     for path, data in files.items():
         (src / path).parent.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,13 @@ session or an API token, it must be the account the link was issued to.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from dataclasses import asdict
+from functools import partial
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
 
 from accord.delivery import ranges
 from accord.delivery import service as delivery
@@ -59,15 +60,17 @@ def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = Non
                         media_type=target.media_type)
     if target.path is not None:
         try:
-            spans = ranges.parse(request.headers.get("range"), target.size)
+            spans = ranges.parse(_range_header(request, headers), target.size)
         except ranges.RangeNotSatisfiable:
             return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{target.size}"})
-        if spans is not None and sum(end - start for start, end in spans) <= SMALL_BODY:
-            return _ranged(rt, request, target, headers, head)  # cheaper than FileResponse's thread hops
-        whole = spans is None
-        task = None if head else BackgroundTask(_log_intent, rt, request, target, False)
-        return _FileResponse(target.path, media_type=target.media_type, headers=headers, background=task,
-                             filename=target.filename, ignore_range=whole)
+        if spans is not None and (len(spans) > 1 or sum(end - start for start, end in spans) <= SMALL_BODY):
+            return _ranged(rt, request, target, headers, head)  # multipart, or cheaper than FileResponse's hops
+        start, end = spans[0] if spans else (0, target.size)
+        response = _FileResponse(target.path, media_type=target.media_type, headers=headers,
+                                 filename=target.filename, ignore_range=spans is None)
+        if not head:
+            response.sent = partial(_log_sent, rt, target, [(start, end, b"")], False)
+        return response
     return _ranged(rt, request, target, headers, head)
 
 
@@ -80,21 +83,81 @@ def _refusal(request: Request, exc: Refused) -> Response:
     return PlainTextResponse(f"{exc.message}\n", status_code=403, headers={"X-Accord-Refusal": exc.details["code"]})
 
 
-class _FileResponse(FileResponse):
-    """Starlette answers a malformed Range with 400; RFC 9110 says to ignore it and send the whole file."""
+class _Counted:
+    """For answers that carry a link's bytes: when the answer ends, however it ends, hand `sent` the number of
+    body bytes that went to the server, and close `source` (the generator reading the file) at once. A client
+    that drops the connection is so logged for what it got (give or take what the server had buffered), and the
+    blob it was reading is released without waiting for the garbage collector."""
+
+    sent: Callable[[int], None] | None = None
+    source: Generator | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        count = 0
+
+        async def counting(message) -> None:
+            nonlocal count
+            await send(message)
+            if message["type"] == "http.response.body":
+                count += len(message.get("body", b""))
+
+        try:
+            await super().__call__(scope, receive, counting)
+        finally:
+            if self.source is not None:
+                self.source.close()  # no thread is inside it: a cancelled read waits for its thread to return
+            if self.sent is not None:
+                self.sent(count)
+
+
+class _Bytes(_Counted, Response):
+    pass
+
+
+class _Streamed(_Counted, StreamingResponse):
+    pass
+
+
+class _FileResponse(_Counted, FileResponse):
+    """Starlette's file answer, counted. Starlette answers a malformed Range with 400; RFC 9110 says to ignore it
+    and send the whole file. And it would hand a server that offers `http.response.pathsend` (granian does) the
+    path, so that the bytes go out unseen and unlogged: without the offer it sends the file in counted pieces."""
 
     def __init__(self, *args, ignore_range: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.ignore_range = ignore_range
 
     async def __call__(self, scope, receive, send) -> None:
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
+        scope = {**scope, "extensions": extensions}
         if self.ignore_range:
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"range"]}
+            scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"range"]
         await super().__call__(scope, receive, send)
 
 
+def _log_sent(rt, target: delivery.Target, parts, multipart: bool, sent: int) -> None:
+    """Log, per range, its bytes among the first `sent` body bytes (the layout is known: each part's preamble,
+    its bytes, and a CRLF after it in a multipart answer); a range the answer never reached is not logged."""
+    for start, end, preamble in parts:
+        sent -= len(preamble)
+        if end > start:
+            if sent < 0:
+                return
+            delivery.record(rt, target, start, min(sent, end - start))
+            sent -= end - start + (2 if multipart else 0)
+
+
+def _range_header(request: Request, headers: dict) -> str | None:
+    """The Range to honour: none if If-Range names another version than the one we have (send it all)."""
+    header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if header and if_range is not None and if_range.strip() != headers["ETag"]:
+        return None
+    return header
+
+
 def _log_intent(rt, request: Request, target: delivery.Target, head: bool) -> None:
-    """For bytes sent by someone else (sendfile, nginx): log what the request asked for."""
+    """For bytes sent by someone else (nginx): log what the request asked for."""
     if head:
         return
     try:
@@ -108,12 +171,8 @@ def _log_intent(rt, request: Request, target: delivery.Target, head: bool) -> No
 def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: bool) -> Response:
     """Range/206/416 for bytes we produce (packed blobs, shards, SHA256SUMS). Several ranges: multipart."""
     size = target.size
-    header = request.headers.get("range")
-    if_range = request.headers.get("if-range")
-    if header and if_range is not None and if_range.strip() != headers["ETag"]:
-        header = None  # the client's copy is of another version: send it all
     try:
-        spans = ranges.parse(header, size)
+        spans = ranges.parse(_range_header(request, headers), size)
     except ranges.RangeNotSatisfiable:
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if spans is None:
@@ -134,23 +193,21 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     if head:
         return Response(status_code=status, headers=headers, media_type=media)
     if length <= SMALL_BODY:  # one read, no streaming: segmented downloaders ask for many small pieces
-        return Response(b"".join(_body(rt, target, parts, multipart)), status_code=status, headers=headers,
-                        media_type=media)
-    return StreamingResponse(_body(rt, target, parts, multipart), status_code=status, headers=headers,
-                             media_type=media)
+        response = _Bytes(b"".join(_body(target, parts, multipart)), status_code=status, headers=headers,
+                          media_type=media)
+    else:
+        source = _body(target, parts, multipart)
+        response = _Streamed(source, status_code=status, headers=headers, media_type=media)
+        response.source = source
+    response.sent = partial(_log_sent, rt, target, parts, multipart)
+    return response
 
 
-def _body(rt, target: delivery.Target, parts, multipart: bool):
+def _body(target: delivery.Target, parts, multipart: bool):
     for start, end, preamble in parts:
         if preamble:
             yield preamble
-        sent = 0
-        try:
-            for chunk in target.read(start, end) if end > start else ():
-                sent += len(chunk)
-                yield chunk
-        finally:
-            if end > start:
-                delivery.record(rt, target, start, sent)  # what was really sent, even if the client left
-        if multipart and end > start:
-            yield b"\r\n"
+        if end > start:
+            yield from target.read(start, end)
+            if multipart:
+                yield b"\r\n"
