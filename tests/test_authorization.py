@@ -145,6 +145,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/applications"): USERS,
     ("GET", "/api/v1/applications/{app_id}"): USERS,  # the applicant and reviewers; others 404
     ("GET", "/api/v1/applications/{app_id}/agreement.pdf"): USERS,
+    # the matrix's application has no scan, so 404; who gets one: tests/access/test_scan.py
+    ("GET", "/api/v1/applications/{app_id}/scan"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], HIDDEN)},
     ("PUT", "/api/v1/applications/{app_id}/answers"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/sign"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/scan"): APPLICANT_ONLY,

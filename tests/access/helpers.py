@@ -1,6 +1,10 @@
 """Datasets with their seed terms, people, and complete answers for each seed form."""
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
@@ -37,3 +41,10 @@ def answers(slug: str, email: str) -> dict:
 
 
 SIGNATORY = {"name": "Rita Sousa", "title": "Vice-rector for research", "email": "rector@example.edu"}
+
+
+def png() -> bytes:
+    """A small, real PNG: what a scanned signature page is, as far as the checks go."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(out, format="PNG")
+    return out.getvalue()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from accord.access.models import Application
 from accord.cli import main as cli
-from tests.access.helpers import SIGNATORY, answers, dataset_with_terms, person
+from tests.access.helpers import SIGNATORY, answers, dataset_with_terms, person, png
 
 
 @pytest.fixture
@@ -102,3 +102,38 @@ def test_a_cion_al_answers_file_names_the_signatory(rt, world, tmp_path, capsys)
                "--as", "ana@mit.edu") == 0
     out = capsys.readouterr().out
     assert "awaiting_signatory" in out and "signatory" in out
+
+
+def test_show_saves_the_signed_scan_for_the_applicant_and_reviewers_and_refuses_bad_targets(rt, world, tmp_path,
+                                                                                            capsys):
+    from accord.access import scan
+    from accord.identity import service as identity
+
+    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--as", "ana@mit.edu") == 0
+    app_id = only_id(rt)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    assert run("applications", "show", str(app_id), "--scan", str(folder), "--as", "ana@mit.edu") == 3
+    assert "has no uploaded scan: it is not signed yet" in capsys.readouterr().err
+    assert not list(folder.iterdir())
+    with rt.session() as db:
+        ana = identity.user_by_email(db, "ana@mit.edu")
+        scan.upload(rt, db, app_id, actor=ana, data=png(), full_name="Ana Lima", consent=True)
+
+    assert run("applications", "show", str(app_id), "--scan", str(folder), "--as", "rev@ustc.edu.cn") == 0
+    saved = folder / f"signed-agreement-{app_id}.png"
+    assert saved.read_bytes() == png() and f"saved to {saved}" in capsys.readouterr().out
+    mine = tmp_path / "mine.png"
+    assert run("applications", "show", str(app_id), "--scan", str(mine), "--as", "ana@mit.edu") == 0
+    assert mine.read_bytes() == png()
+
+    mine.write_bytes(b"keep me")  # an existing file is not overwritten
+    assert run("applications", "show", str(app_id), "--scan", str(mine), "--as", "ana@mit.edu") == 2
+    assert "already exists" in capsys.readouterr().err and mine.read_bytes() == b"keep me"
+    nowhere = tmp_path / "missing" / "scan.png"
+    assert run("applications", "show", str(app_id), "--scan", str(nowhere), "--as", "ana@mit.edu") == 2
+    assert "cannot write" in capsys.readouterr().err and not nowhere.parent.exists()
+    # A reviewer of another dataset is a stranger to it: not found, nothing written.
+    assert run("applications", "show", str(app_id), "--scan", str(tmp_path / "x.png"),
+               "--as", "other@lab.example") == 3
+    assert not (tmp_path / "x.png").exists()

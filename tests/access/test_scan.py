@@ -1,19 +1,10 @@
 """Uploading a hand-signed scan: only real PDF/PNG/JPEG files, size-limited, bound to the agreement."""
-import io
-
 import pytest
-from PIL import Image
 
 from accord.access import scan, workflow
 from accord.access import service as access
-from accord.errors import InvalidInput, TooLarge
-from tests.access.helpers import answers, dataset_with_terms, person
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 20), "white").save(out, format="PNG")
-    return out.getvalue()
+from accord.errors import InvalidInput, NotFound, TooLarge
+from tests.access.helpers import answers, dataset_with_terms, person, png
 
 
 @pytest.fixture
@@ -81,3 +72,43 @@ def test_the_api_takes_a_scan_as_a_multipart_upload(client, rt, tmp_path):
                      files={"file": ("scan.png", png(), "image/png")}, data={"full_name": "Ana Lima",
                                                                               "consent": "true"})
     assert ok.status_code == 200 and "submit" in ok.json()["actions"]
+
+
+def test_the_api_gives_the_scan_to_the_applicant_and_the_reviewers_only(client, rt, tmp_path):
+    from accord.identity import service as identity
+
+    dataset = dataset_with_terms(rt, tmp_path, "at-ustc")
+    with rt.session() as db:
+        ana = person(db, "ana@mit.edu")
+        app_id = access.start(db, "at-ustc", actor=ana, answers=answers("at-ustc", ana.email)).id
+        typed = access.start(db, "at-ustc", actor=person(db, "bo@mit.edu"), answers=answers("at-ustc", "bo@mit.edu"))
+        reviewer = person(db, "rev@lab.example", reviewer_of=dataset)
+        stranger = person(db, "eve@evil.example")
+        tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, reviewer, stranger)}
+    sent = client.post(f"/api/v1/applications/{app_id}/scan", headers={"Authorization": f"Bearer {tokens[ana.email]}"},
+                       files={"file": ("scan.pdf", png(), "application/pdf")},  # named and declared a PDF
+                       data={"full_name": "Ana Lima", "consent": "true"})
+    assert sent.status_code == 200
+
+    def get(email, the_id=app_id):
+        return client.get(f"/api/v1/applications/{the_id}/scan", headers={"Authorization": f"Bearer {tokens[email]}"})
+
+    for email in ("ana@mit.edu", "rev@lab.example"):
+        got = get(email)
+        assert got.status_code == 200 and got.content == png()
+        assert got.headers["content-type"] == "image/png"  # what the bytes are, not what the upload said
+        assert got.headers["content-disposition"] == f'attachment; filename="signed-agreement-{app_id}.png"'
+        assert got.headers["x-content-type-options"] == "nosniff"
+    hidden = get("eve@evil.example")
+    assert hidden.status_code == 404 and "has no uploaded scan" not in hidden.json()["detail"]  # nothing told
+    assert client.get(f"/api/v1/applications/{app_id}/scan").status_code == 401
+    none = get("rev@lab.example", typed.id)  # not signed at all yet
+    assert none.status_code == 404 and none.json()["detail"] == (f"application {typed.id} has no uploaded scan: "
+                                                                 "it is not signed yet")
+
+
+def test_an_application_signed_by_typing_says_it_has_no_scan(db_rt, db, draft):
+    ana, app_id = draft
+    access.sign(db_rt, db, app_id, actor=ana, full_name="Ana Lima", consent=True)
+    with pytest.raises(NotFound, match="has no uploaded scan: it was signed by typing a name"):
+        scan.stored(db_rt, db, app_id, viewer=ana)

@@ -1,18 +1,8 @@
 """Signing by hand in the browser: download the agreement, upload the signed scan; errors next to the field."""
-import io
-
-from PIL import Image
-
 from accord.access import scan
 from accord.access import service as access
-from tests.access.helpers import answers, dataset_with_terms, person
+from tests.access.helpers import answers, dataset_with_terms, person, png
 from tests.identity.helpers import csrf, log_in
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 20), "white").save(out, format="PNG")
-    return out.getvalue()
 
 
 def draft(rt, tmp_path, email="ana@mit.edu"):

@@ -21,6 +21,7 @@ from accord.identity.models import User
 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
 KINDS = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+SUFFIXES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def sniff(data: bytes) -> str:
@@ -78,8 +79,15 @@ def stored(rt, db: Session, app_id: int, *, viewer: User) -> tuple[bytes, str]:
     """The uploaded scan and its media type, for the applicant and the dataset's reviewers."""
     loaded = load(db, app_id)
     visible(loaded, viewer)
-    signature = loaded.state.signature or {}
+    signature = loaded.state.signature
+    if signature is None:
+        raise NotFound(f"application {app_id} has no uploaded scan: it is not signed yet")
     if signature.get("method") != "scan":
-        raise NotFound(f"application {app_id} has no uploaded scan")
+        raise NotFound(f"application {app_id} has no uploaded scan: it was signed by typing a name")
     with rt.store.open(signature["scan_sha256"]) as fh:
         return fh.read(), signature["scan_type"]
+
+
+def file_name(app_id: int, kind: str) -> str:
+    """What a downloaded scan is called, with the ending its (sniffed) type has."""
+    return f"signed-agreement-{app_id}.{SUFFIXES[kind]}"

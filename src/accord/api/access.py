@@ -79,6 +79,16 @@ def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
                     headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
 
 
+@router.get("/applications/{app_id}/scan", response_class=Response,
+            summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
+def scan_file(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+    data, kind = scan.stored(rt, db, app_id, viewer=user)
+    # An uploaded file: saved, never shown by the browser from our origin, and taken for the type we sniffed.
+    return Response(data, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="{scan.file_name(app_id, kind)}"',
+        "X-Content-Type-Options": "nosniff"})
+
+
 @router.post("/applications/{app_id}/sign", response_model=ApplicationOut,
              summary="Sign with a typed full name and explicit consent")
 def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:

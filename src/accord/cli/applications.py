@@ -7,7 +7,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from accord.access import renewal
+from accord.access import renewal, scan
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut
 from accord.cli.main import out, runtime
@@ -98,10 +98,16 @@ def list_(as_: str | None = AS) -> None:
 
 
 @app.command()
-def show(app_id: int, as_: str | None = AS) -> None:
+def show(app_id: int, as_: str | None = AS,
+         scan_to: Path | None = typer.Option(None, "--scan", metavar="FILE",
+                                             help="also save the uploaded hand-signed agreement to FILE "
+                                                  "(or into FILE if it is a folder)")) -> None:
     """State, what is missing, check results and the timeline of one application."""
-    with runtime().session() as db:
-        body = ApplicationOut.of(access.get(db, app_id, viewer=_user(db, as_)))
+    rt = runtime()
+    with rt.session() as db:
+        user = _user(db, as_)
+        body = ApplicationOut.of(access.get(db, app_id, viewer=user))
+        signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
               f"[bold]{body.status}[/]", highlight=False)
     if body.reason:
@@ -113,6 +119,22 @@ def show(app_id: int, as_: str | None = AS) -> None:
         out.print(f"  check {c.name}: {mark} {c.detail}", highlight=False)
     for e in body.timeline:
         out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.kind}", highlight=False)
+    if signed is not None:
+        _save_scan(app_id, *signed, scan_to)
+
+
+def _save_scan(app_id: int, data: bytes, kind: str, to: Path) -> None:
+    if to.is_dir():
+        to = to / scan.file_name(app_id, kind)
+    try:
+        with to.open("xb") as fh:  # never over a file that is already there
+            fh.write(data)
+    except FileExistsError:
+        raise InvalidInput(f"{to} already exists: name a new file or a folder") from None
+    except OSError as exc:
+        to.unlink(missing_ok=True)  # ours if it is there at all: no half file left behind
+        raise InvalidInput(f"cannot write {to}: {exc.strerror}") from None
+    out.print(f"  signed scan ({kind}, {len(data)} bytes) saved to {to}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -146,10 +146,9 @@ def agreement_pdf(app_id: int, db: Db, rt: Rt, me: CurrentUser):
 @router.get("/applications/{app_id}/scan")
 def scan_file(app_id: int, db: Db, rt: Rt, me: CurrentUser):
     data, kind = scan.stored(rt, db, app_id, viewer=me)
-    suffix = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[kind]
     # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
     return Response(data, media_type=kind, headers={
-        "Content-Disposition": f'inline; filename="signed-agreement-{app_id}.{suffix}"',
+        "Content-Disposition": f'inline; filename="{scan.file_name(app_id, kind)}"',
         "Content-Security-Policy": "sandbox"})
 
 
