@@ -313,3 +313,15 @@ def test_a_decision_taken_meanwhile_by_another_reviewer_is_not_overwritten(db_rt
         training.accept(db, cert.id, actor=rev)
     db.expire_all()
     assert db.get(TrainingCertificate, cert.id).status == "rejected"
+
+
+def test_a_rejected_upload_does_not_hide_an_accepted_certificate_that_still_counts(db_rt, db, world, tmp_path):
+    _, ana, rev = world
+    accepted = _licensee(db_rt, db, world, expires_in=300)
+    other = dataset_needing_training(db_rt, tmp_path, "shhq")
+    rev2 = person(db, "rev2@lab.example", reviewer_of=other)
+    record = signed(db_rt, db, "shhq", ana)
+    extra = upload(db_rt, db, ana, application_id=record.id)
+    training.reject(db, extra.id, actor=rev2, reason="unreadable")
+    assert training.for_application(db, record.id).id == accepted.id
+    assert access.submit(db, record.id, actor=ana).state.status is workflow.Status.submitted

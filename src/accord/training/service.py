@@ -102,8 +102,9 @@ def terms_training(db: Session, dataset_id: int, version: int | None = None) -> 
 # --- which certificate an application shows ----------------------------------------------------------------
 
 def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
-    """The latest certificate uploaded with the application; without one, the applicant's latest accepted
-    certificate that still counts today (a person trained once need not upload it for every dataset)."""
+    """The latest certificate uploaded with the application; without one (or when it was rejected), the applicant's
+    latest accepted certificate that still counts today (a person trained once need not upload it for every
+    dataset)."""
     from accord.access.models import Application
 
     app = db.get(Application, app_id)
@@ -111,7 +112,7 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
         return None
     attached = db.scalar(select(TrainingCertificate).where(TrainingCertificate.application_id == app_id)
                          .order_by(TrainingCertificate.id.desc()).limit(1))
-    if attached is not None:
+    if attached is not None and attached.status != "rejected":
         return attached
     training = terms_training(db, app.dataset_id, app.policy_version)
     today = utcnow().date()
@@ -120,7 +121,7 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
                            .order_by(TrainingCertificate.id.desc())):
         if counts(cert, training, today):
             return cert
-    return None
+    return attached  # a rejected one: the applicant is told why
 
 
 def still_needed(db: Session, app_id: int, training: Training | None) -> str | None:
