@@ -109,3 +109,25 @@ def test_cli_usage_errors_print_usage_and_exit_2_without_a_traceback(capsys, arg
     assert exit_info.value.code == 2
     printed = capsys.readouterr()
     assert message in printed.err + printed.out and "Traceback" not in printed.err
+
+
+def test_an_error_raised_inside_a_unit_of_work_still_renders_the_signed_in_page(app, rt):
+    """The rollback expires the user the page header reads, and the request's session is closed before the
+    error page renders: the page must still show who is signed in instead of crashing."""
+    from accord.db import unit_of_work
+    from accord.web.deps import CurrentUser, Db
+    from tests.identity.helpers import log_in, make_user
+
+    make_user(rt, "rev@example.org", "reviewer")
+
+    def conflict(db: Db, me: CurrentUser):
+        with unit_of_work(db):
+            me.name = "changed, then rolled back"
+            raise errors.Conflict("someone else was faster")
+
+    app.add_api_route("/_conflict", conflict, methods=["GET"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        log_in(client, "rev@example.org")
+        response = client.get("/_conflict")
+    assert response.status_code == 409 and "someone else was faster" in response.text
+    assert 'href="/review"' in response.text  # the signed-in header, from the user's roles

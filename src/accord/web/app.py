@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import inspect
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import errors
+from accord.identity.models import User
 from accord.runtime import Runtime, build
 from accord.web.csrf import CSRFMiddleware
 from accord.web.deps import CSRF_COOKIE
@@ -33,7 +35,25 @@ def error_page(request: Request, status: int, title: str, detail: str, **extra):
     if wants_json(request):
         return problem(status, title, detail, **extra)
     template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
-    return render(request, template, status_code=status, title=title, detail=detail, status=status)
+    return render(request, template, status_code=status, title=title, detail=detail, status=status,
+                  user=_signed_in(request))
+
+
+def _signed_in(request: Request):
+    """The signed-in user for the error page's header. An error raised in a unit of work rolled back (which
+    expires every loaded object) and the request's session is closed by now, so an expired user is read again
+    in a short session of its own."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    state = inspect(user)
+    if not state.expired_attributes and "roles" in state.dict:
+        return user
+    with request.app.state.rt.session() as db:
+        fresh = db.get(User, state.identity[0])  # roles load with it (lazy="selectin")
+        if fresh is not None:
+            db.expunge(fresh)
+        return fresh
 
 
 async def _csrf_refused(scope, receive, send):
