@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from accord.errors import NotAuthenticated, PermissionDenied
 from accord.identity import service as identity
@@ -35,8 +36,14 @@ def get_db(request: Request) -> Iterator[Session]:
         db.close()
 
 
+async def form_data(request: Request) -> FormData:
+    """The whole posted form, for pages whose fields depend on the dataset's terms."""
+    return await request.form()
+
+
 Rt = Annotated[Runtime, Depends(get_rt)]
 Db = Annotated[Session, Depends(get_db)]
+Form = Annotated[FormData, Depends(form_data)]
 
 
 def client_address(request: Request) -> str:

@@ -1,9 +1,7 @@
 """The applicant's pages: apply for a dataset, fill in and save the form, sign clause by clause, submit, follow."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -16,7 +14,7 @@ from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.policy import service as policies
 from accord.policy.schema import FIELD_LABELS, Signatory
 from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.deps import CurrentUser, Db, Form, Rt
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,12 +43,6 @@ NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is sign
            "renewal": "This application renews your access: your earlier answers are filled in. Check them, answer "
                       "any new questions, then sign and submit."}
 
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(form_data)]
 
 
 def answers_from(form: FormData, fields: list[str]) -> tuple[dict, dict | None]:

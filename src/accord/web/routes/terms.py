@@ -2,9 +2,7 @@
 licensee whose grant paused because the terms changed reads the clause diff and accepts the new version."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -26,17 +24,11 @@ from accord.policy.schema import (
     ReviewMode,
     Signatory,
 )
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.deps import CurrentUser, Db, Form, Rt
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(form_data)]
 
 FLAGS = ("no_promotion", "link_allowed_instead_of_citation", "institutional_email", "covers_future_versions",
          "custodian_may_terminate", "rights_reserved")
