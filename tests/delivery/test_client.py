@@ -5,16 +5,13 @@ import os
 
 import pytest
 
-from accord.catalog import service as catalog
 from accord.cli import main as cli
 from accord import client as client_module
 from accord.client import AccessEnded, Client, ClientError, safe_target
-from accord.db import unit_of_work
 from accord.entitlements import service as entitlements
 from accord.identity import service as identity
-from accord.policy import service as policies
-from accord.policy.io import seed
 from accord.web.app import create_app
+from tests.delivery.world import make_world
 from tests.live import serving
 
 BIG = 3 * 1024 * 1024 + 17  # loose file (packs hold blobs up to 1 MiB): served by sendfile with Range
@@ -22,26 +19,11 @@ BIG = 3 * 1024 * 1024 + 17  # loose file (packs hold blobs up to 1 MiB): served 
 
 @pytest.fixture
 def world(rt, tmp_path):
-    source = tmp_path / "src"
-    (source / "crops").mkdir(parents=True)
     files = {f"crops/{i:03d}.jpg": os.urandom(2000 + i) for i in range(12)}
     files["video/big.bin"] = os.urandom(BIG)
-    for path, data in files.items():
-        (source / path).parent.mkdir(parents=True, exist_ok=True)
-        (source / path).write_bytes(data)
-    with rt.session() as db:
-        ds = catalog.create_dataset(db, slug="cion-al", title="CION-AL: crops", custodian="HUST", actor="cli")
-        version = catalog.create_version(db, ds.id, label="1.0", actor="cli")
-    catalog.ingest(rt, version.id, source, actor="cli")
-    with rt.session() as db:
-        catalog.publish(db, version.id, actor="cli")
-        policies.set_policy(db, ds.id, seed("llvip"), actor="cli")
-        ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
-        with unit_of_work(db):
-            grant = entitlements.grant(db, dataset_id=ds.id, user_id=ana.id, policy_version=1, actor="cli")
-        token = identity.create_api_token(db, ana, name="laptop").secret
+    made = make_world(rt, tmp_path, "cion-al", files=files)
     with serving(create_app(rt)) as url:
-        yield {"url": url, "token": token, "files": files, "grant": grant.id, "rt": rt}
+        yield {"url": url, "token": made.token, "files": files, "grant": made.grant_id, "rt": rt}
 
 
 def run(*args) -> int:

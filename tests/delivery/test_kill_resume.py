@@ -13,15 +13,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from accord.catalog import service as catalog
-from accord.db import unit_of_work
 from accord.delivery import service as delivery
 from accord.delivery.models import DownloadLog
-from accord.entitlements import service as entitlements
-from accord.identity import service as identity
-from accord.policy import service as policies
-from accord.policy.io import seed
 from accord.web.app import create_app
+from tests.delivery.world import make_world
 from tests.live import serving
 
 BIG = 8 * 1024 * 1024 + 123  # a loose file, sent by FileResponse in 64 KiB pieces
@@ -55,24 +50,10 @@ class Throttle:
 
 @pytest.fixture
 def world(rt, tmp_path):
-    source = tmp_path / "src"
     files = {"video/big.bin": os.urandom(BIG), "notes/readme.txt": b"two files, one big\n",
              "crops/0001.jpg": os.urandom(3000)}
-    for path, data in files.items():
-        (source / path).parent.mkdir(parents=True, exist_ok=True)
-        (source / path).write_bytes(data)
-    with rt.session() as db:
-        ds = catalog.create_dataset(db, slug="llvip", title="LLVIP", custodian="BUPT", actor="cli")
-        version = catalog.create_version(db, ds.id, label="1.0", actor="cli")
-    catalog.ingest(rt, version.id, source, actor="cli")
-    with rt.session() as db:
-        catalog.publish(db, version.id, actor="cli")
-        policies.set_policy(db, ds.id, seed("llvip"), actor="cli")
-        ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
-        with unit_of_work(db):
-            grant = entitlements.grant(db, dataset_id=ds.id, user_id=ana.id, policy_version=1, actor="cli")
-        token = identity.create_api_token(db, ana, name="laptop").secret
-    return {"files": files, "token": token, "grant": grant.id, "user": ana.id}
+    made = make_world(rt, tmp_path, "llvip", files=files)
+    return {"files": files, "token": made.token, "grant": made.grant_id, "user": made.licensee_id}
 
 
 def _download(url: str, token: str, to) -> subprocess.Popen:
