@@ -49,6 +49,7 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): FORBIDDEN,
     ("GET", "/datasets/{slug}/download"): FORBIDDEN,
     ("POST", "/api/v1/datasets/{slug}/renewal"): HIDDEN,
+    ("GET", "/api/v1/datasets/{slug}/entitlement"): HIDDEN,
     ("POST", "/datasets/{slug}/renew"): HIDDEN,
     ("POST", "/datasets/{slug}/training"): FORBIDDEN,
     ("POST", "/api/v1/training"): FORBIDDEN,
@@ -119,6 +120,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # access grants (API)
     ("GET", "/api/v1/entitlements"): USERS,
     ("GET", "/api/v1/datasets/{slug}/entitlements"): CURATORS,
+    # my newest grant of it: the applicant and the curator hold one, the admin none
+    ("GET", "/api/v1/datasets/{slug}/entitlement"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
     # the matrix's spare grant is the curator's: only its licensee may accept terms for it
     ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {"anonymous": LOGIN, "applicant": FORBIDDEN,

@@ -121,3 +121,17 @@ def test_unknown_applications_and_datasets_are_404_and_anonymous_callers_401(cli
     assert client.get("/api/v1/applications/999999", headers=world["ana"]).status_code == 404
     assert client.post("/api/v1/datasets/no-such/applications", headers=world["ana"]).status_code == 404
     assert client.get("/api/v1/applications").status_code == 401
+
+
+def test_an_application_starts_with_its_answers_and_bad_answers_start_nothing(client, rt, world):
+    ana = world["ana"]
+    bad = client.post("/api/v1/datasets/shhq/applications", headers=ana,
+                      json={"answers": {**answers("shhq", "ana@mit.edu"), "age": "33"}})
+    assert bad.status_code == 422 and bad.json()["field"] == "age"
+    assert client.get("/api/v1/applications", headers=ana).json() == []
+    made = client.post("/api/v1/datasets/shhq/applications", headers=ana,
+                       json={"answers": answers("shhq", "ana@mit.edu")})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["answers"]["organisation"] == "Example University"
+    assert body["missing"][0] == "your signature on the agreement"

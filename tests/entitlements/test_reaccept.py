@@ -97,10 +97,16 @@ def test_the_api_lets_the_licensee_reaccept_and_refuses_others_and_stale_version
     stale = client.post(url, json={"version": 1}, headers=as_ana)
     assert stale.status_code == 409 and "now at version 2" in stale.text
     assert client.post(url, json={}, headers=as_ana).status_code == 422
-    done = client.post(url, json={"version": 2}, headers=as_ana)
+    mine = client.get("/api/v1/datasets/shhq/entitlement", headers=as_ana)
+    assert mine.status_code == 200 and (mine.json()["id"], mine.json()["policy_version"]) == (ent.id, 1)
+    none = client.get("/api/v1/datasets/shhq/entitlement", headers=as_bo)
+    assert none.status_code == 404 and "you hold no access" in none.json()["detail"]
+    done = client.post(url, json={"version": 2, "signed_as": "Ana Lima"}, headers=as_ana)
     assert done.status_code == 200 and done.json()["policy_version"] == 2
     with rt.session() as db:
         assert entitlements.check(db, identity.user_by_email(db, "ana@mit.edu"), dataset.id).allowed
+        signed = db.scalar(select(AuditEvent.data).where(AuditEvent.action == "entitlement.reaccepted"))
+    assert signed["signed_as"] == "Ana Lima"
 
 
 def test_an_expired_grant_cannot_be_extended_by_accepting_the_terms(db, paused):

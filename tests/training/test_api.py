@@ -39,7 +39,8 @@ def test_upload_review_and_approval_through_the_api(client, rt, tmp_path):
     missing = client.get(f"/api/v1/applications/{app_id}", headers=ana_h).json()["missing"]
     assert "an accepted training certificate (waiting for a reviewer)" in missing
     assert client.post(f"/api/v1/applications/{app_id}/submit", headers=ana_h).status_code == 200
-    assert [c["id"] for c in client.get("/api/v1/review-queue/training", headers=rev_h).json()] == [cert["id"]]
+    waiting = client.get("/api/v1/review-queue/training", headers=rev_h).json()
+    assert [(c["id"], c["holder_email"]) for c in waiting] == [(cert["id"], "ana@mit.edu")]
     early = client.post(f"/api/v1/applications/{app_id}/approve", headers=rev_h)
     assert early.status_code == 409 and "training certificate is accepted" in early.json()["detail"]
     assert client.get(f"/api/v1/training/{cert['id']}/file", headers=rev_h).content == png()

@@ -43,9 +43,11 @@ def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: 
 
 
 @router.post("/datasets/{slug}/applications", response_model=ApplicationOut, status_code=201,
-             summary="Start an application under the dataset's current terms")
-def start(slug: str, db: Db, user: CurrentUser) -> ApplicationOut:
-    return ApplicationOut.of(access.start(db, slug, actor=user))
+             summary="Start an application under the dataset's current terms, optionally with its first answers "
+                     "(checked first: bad answers start nothing)")
+def start(slug: str, db: Db, user: CurrentUser, body: AnswersIn | None = None) -> ApplicationOut:
+    given = body or AnswersIn()
+    return ApplicationOut.of(access.start(db, slug, actor=user, answers=given.answers, signatory=given.signatory))
 
 
 @router.post("/datasets/{slug}/renewal", response_model=ApplicationOut, status_code=201,

@@ -16,6 +16,13 @@ def mine(db: Db, user: CurrentUser) -> list[EntitlementOut]:
     return [EntitlementOut.model_validate(e) for e in entitlements.held_by(db, user)]
 
 
+@router.get("/datasets/{slug}/entitlement", response_model=EntitlementOut,
+            summary="My newest grant of a dataset (the one whose terms I re-accept or renew)")
+def my_newest(slug: str, db: Db, user: CurrentUser) -> EntitlementOut:
+    dataset = catalog.visible_dataset(db, slug, user)
+    return EntitlementOut.model_validate(entitlements.newest(db, user, dataset.id))
+
+
 @router.get("/datasets/{slug}/entitlements", response_model=list[EntitlementOut],
             summary="Everyone who holds access to a dataset (its curators)")
 def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
@@ -32,4 +39,5 @@ def revoke(entitlement_id: int, body: RevokeIn, db: Db, user: CurrentUser) -> En
 @router.post("/entitlements/{entitlement_id}/reaccept", response_model=EntitlementOut,
              summary="Accept the dataset's current terms so a paused grant resumes (the licensee)")
 def reaccept(entitlement_id: int, body: ReacceptIn, db: Db, user: CurrentUser) -> EntitlementOut:
-    return EntitlementOut.model_validate(entitlements.reaccept(db, entitlement_id, actor=user, version=body.version))
+    return EntitlementOut.model_validate(entitlements.reaccept(db, entitlement_id, actor=user, version=body.version,
+                                                               signed_as=body.signed_as))

@@ -28,3 +28,4 @@ class RevokeIn(BaseModel):
 
 class ReacceptIn(BaseModel):
     version: int = Field(ge=1, description="the terms version the licensee read and accepts (the current one)")
+    signed_as: str = Field("", max_length=200, description="the licensee's typed full name, kept in the audit log")

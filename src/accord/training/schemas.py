@@ -24,6 +24,7 @@ class CertificateOut(BaseModel):
     reviewed_by_id: int | None
     reviewed_at: datetime | None
     reject_reason: str | None
+    holder_email: str | None = None  # filled in by the API
 
 
 class CertificateRejectIn(BaseModel):
