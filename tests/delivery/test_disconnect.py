@@ -23,7 +23,7 @@ from tests.live import serving, serving_granian
 
 # Far more than the kernel's and the server's buffers can hold (a few MiB), so a client that stops reading
 # stops the server well before the end.
-BIG = 48 * 1024 * 1024
+BIG = 64 * 1024 * 1024
 KEEP = 256 * 1024  # body bytes the client reads before it leaves
 SERVERS = {"granian": serving_granian, "uvicorn": serving}
 
