@@ -4,7 +4,9 @@
     c = Client("https://data.lab.example", token="acc_...")
     c.download("shhq", to="data/shhq")            # parallel, resumes .part files, checks every sha256
 
-Usable from a notebook; `accord download` is this with a progress bar.
+Usable from a notebook; `accord download` is this with a progress bar. The same client applies, signs, follows
+applications and decides them (accord.client_access), which is how `accord apply` and `accord applications`
+work from a laptop with a token.
 """
 from __future__ import annotations
 
@@ -19,16 +21,31 @@ from pathlib import Path, PurePosixPath
 
 import httpx
 
+from accord.client_access import AccessCalls
+
 CHUNK = 1024 * 1024
 PAGE = 1000
 
 
 class ClientError(Exception):
-    """A failure with a reason a person can act on (the server's words where it gave some)."""
+    """A failure with a reason a person can act on (the server's words where it gave some). `status` is the
+    server's HTTP status when it answered, `code` its refusal code where it gave one."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 class AccessEnded(ClientError):
     """The server refused: no grant, revoked, expired, or the terms changed. Retrying will not help."""
+
+
+class TokenRefused(AccessEnded):
+    """The server does not know the API token: mistyped, expired or revoked."""
+
+
+TOKEN_REFUSED = ("the server did not accept your API token: it is wrong, expired or revoked "
+                 "(make a new one on your account page, or with `accord user token` on the server)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,17 @@ def _code(response: httpx.Response) -> str:
         return ""
 
 
+def refusal(response: httpx.Response) -> ClientError:
+    """The error for a 4xx/5xx answer, with the server's reason and status."""
+    status = response.status_code
+    if status == 401:
+        return TokenRefused(TOKEN_REFUSED, status=status)
+    if status >= 500:
+        return ClientError(f"the server failed: {_reason(response)}", status=status)
+    kind = AccessEnded if status == 403 else ClientError
+    return kind(_reason(response), status=status, code=_code(response))
+
+
 def safe_target(root: Path, path: str) -> Path:
     """Where a listed file goes; a path that would land outside `root` is refused (never trust a server)."""
     parts = PurePosixPath(path).parts
@@ -73,7 +101,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-class Client:
+class Client(AccessCalls):
     def __init__(self, server: str, token: str, *, retries: int = 5, backoff: float = 0.5, timeout: float = 60,
                  transport: httpx.BaseTransport | None = None):
         self.server = server.rstrip("/")
@@ -98,25 +126,22 @@ class Client:
         response = self._request("GET", url, params=params)
         return response.json()
 
-    def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        """With retries and backoff for network errors and 5xx; 401/403/404 are final."""
+    def _request(self, method: str, url: str, *, repeatable: bool = True, **kwargs) -> httpx.Response:
+        """With retries and backoff for network errors and 5xx; 4xx are final. A request that changes something
+        (`repeatable=False`) is sent again only when it never left: applying or approving twice is worse than
+        stopping with the error."""
         for attempt in range(self.retries + 1):
             try:
                 response = self.http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
-                if attempt == self.retries:
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if attempt == self.retries or not (repeatable or unsent):
                     raise ClientError(f"cannot reach {self.server}: {exc}") from None
             else:
-                if response.status_code in (401, 403):
-                    raise AccessEnded(_reason(response))
-                if response.status_code == 404:
-                    raise ClientError(_reason(response))
-                if response.status_code < 500:
-                    if response.status_code >= 400:
-                        raise ClientError(_reason(response))
+                if response.status_code < 400:
                     return response
-                if attempt == self.retries:
-                    raise ClientError(f"the server failed: {_reason(response)}")
+                if response.status_code < 500 or not repeatable or attempt == self.retries:
+                    raise refusal(response)
             time.sleep(self.backoff * 2 ** attempt)
         raise AssertionError("unreachable")
 
@@ -220,12 +245,13 @@ class Client:
                 reason, code = _reason(response), _code(response)
                 if code == "link_expired" or (not code and "expired" in reason and "download link" in reason):
                     raise _LinkExpired(reason)  # links live minutes: a fresh listing renews them
-                raise AccessEnded(reason)  # revoked, expired, paused for new terms, outside the site: say why
+                # revoked, expired, paused for new terms, outside the site: say why
+                raise AccessEnded(reason, status=403, code=code)
             if response.status_code >= 500:
                 raise _ServerError(f"HTTP {response.status_code}")
             if response.status_code >= 400:
                 response.read()
-                raise ClientError(_reason(response))
+                raise refusal(response)
             mode = "ab" if response.status_code == 206 else "wb"  # 200: the server sent it all again
             if mode == "wb":
                 digest = hashlib.sha256()  # the whole file again: so is its hash

@@ -137,3 +137,21 @@ def test_show_saves_the_signed_scan_for_the_applicant_and_reviewers_and_refuses_
     assert run("applications", "show", str(app_id), "--scan", str(tmp_path / "x.png"),
                "--as", "other@lab.example") == 3
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_review_queue_lists_what_waits_for_the_reviewer_and_submit_needs_a_signature(rt, world, tmp_path,
+                                                                                          capsys):
+    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--submit",
+               "--as", "ana@mit.edu") == 2  # nothing signed: nothing to submit, nothing started
+    assert "--sign" in capsys.readouterr().err and only_id(rt) is None
+    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
+               "--no-submit", "--as", "ana@mit.edu") == 0
+    app_id = only_id(rt)
+    assert f"application {app_id} for at-ustc: draft" in capsys.readouterr().out
+    assert run("applications", "submit", str(app_id), "--as", "ana@mit.edu") == 0
+    capsys.readouterr()
+    assert run("applications", "queue", "--as", "rev@ustc.edu.cn") == 0
+    assert f"{app_id}  at-ustc  submitted  ana@mit.edu (Example University)" in capsys.readouterr().out
+    assert run("applications", "queue", "--as", "other@lab.example") == 0  # another dataset's reviewer
+    assert "no submitted applications" in capsys.readouterr().out
+    assert run("applications", "queue", "--as", "ana@mit.edu") == 4  # not a reviewer at all

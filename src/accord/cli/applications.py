@@ -1,6 +1,10 @@
-"""accord apply ... and accord applications ...: apply for a dataset, follow it, and decide as a reviewer."""
+"""accord apply ... and accord applications ...: apply for a dataset, follow it, and decide as a reviewer.
+
+With --token (or ACCORD_TOKEN) each command talks to an Accord server as the token's owner; without one it works on
+this machine's database as the user named by --as (accord.cli.remote)."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -9,7 +13,8 @@ from rich.table import Table
 
 from accord.access import renewal, scan
 from accord.access import service as access
-from accord.access.schemas import ApplicationOut
+from accord.access.schemas import ApplicationOut, ApplicationRow
+from accord.cli import remote
 from accord.cli.main import out, runtime
 from accord.errors import InvalidInput
 from accord.identity import service as identity
@@ -17,7 +22,7 @@ from accord.identity import service as identity
 app = typer.Typer(help="Applications for datasets: follow yours; review others as a reviewer.",
                   no_args_is_help=True)
 
-AS = typer.Option(None, "--as", help="the user acting (their roles are checked)")
+AS = typer.Option(None, "--as", help="the user acting (their roles are checked), on the server's own database")
 ANSWERS = typer.Option(..., "--answers", help="a YAML file: field: answer (and signatory:)")
 MAX_ANSWERS_BYTES = 64 * 1024
 
@@ -25,8 +30,19 @@ MAX_ANSWERS_BYTES = 64 * 1024
 def _user(db, email: str | None):
     # Applying and deciding are personal acts, recorded under a person's name: no anonymous shell actor here.
     if not email:
-        raise InvalidInput("say who is acting with --as EMAIL")
+        raise InvalidInput("say who is acting: --token (or ACCORD_TOKEN) to act as yourself on a server, "
+                           "or --as EMAIL on the server itself")
     return identity.user_by_email(db, email)
+
+
+def _either(server, token, as_, over_api, here) -> ApplicationOut:
+    """One application step, over the API (`over_api(client)`) or on the database (`here(rt, db, user)`)."""
+    if remote.wanted(server, token, as_):
+        with remote.connect(server, token) as client:
+            return ApplicationOut.model_validate(over_api(client))
+    rt = runtime()
+    with rt.session() as db:
+        return ApplicationOut.of(here(rt, db, _user(db, as_)))
 
 
 def _read_answers(path: Path) -> tuple[dict, dict | None]:
@@ -42,41 +58,53 @@ def _read_answers(path: Path) -> tuple[dict, dict | None]:
     return {str(k): v for k, v in data.items()}, signatory
 
 
-def _status(record) -> None:
-    out.print(f"application {record.id} for {record.dataset_slug}: [bold]{record.state.status.value}[/]",
-              highlight=False)
+def _status(body: ApplicationOut, *, missing: bool = False) -> None:
+    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]", highlight=False)
+    for line in body.missing if missing else ():
+        out.print(f"  still needed: {line}", highlight=False)
 
 
 def apply(dataset: str,
           answers: Path = ANSWERS,
-          sign: str | None = typer.Option(None, "--sign", help="sign with this full name, then submit"),
+          sign: str | None = typer.Option(None, "--sign", help="sign with this full name (and submit)"),
           agree: bool = typer.Option(False, "--agree", help="you have read and agree to every clause"),
-          as_: str | None = AS) -> None:
+          submit: bool | None = typer.Option(None, "--submit/--no-submit",
+                                             help="submit once signed (the default with --sign)"),
+          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Apply for DATASET with the answers in a file; with --sign and --agree, sign and submit it too."""
     if sign is not None and not agree:
         raise InvalidInput("signing needs your explicit consent: add --agree after reading the terms "
                            f"(accord policy show {dataset} --format clauses)")
+    if submit and sign is None:
+        raise InvalidInput('an application is submitted once signed: add --sign "Your Full Name" --agree')
+    submit = sign is not None if submit is None else submit
     given, signatory = _read_answers(answers)
-    rt = runtime()
-    with rt.session() as db:
-        user = _user(db, as_)
+
+    def over_api(client):
+        body = client.apply(dataset, given, signatory)
+        if sign is not None:
+            body = client.sign(body["id"], sign, consent=agree)
+            if submit:
+                body = client.submit(body["id"])
+        return body
+
+    def here(rt, db, user):
         record = access.start(db, dataset, actor=user, answers=given, signatory=signatory)
         if sign is not None:
-            access.sign(rt, db, record.id, actor=user, full_name=sign, consent=agree)
-            record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
-    _status(record)
-    for line in ApplicationOut.of(record).missing:
-        out.print(f"  still needed: {line}", highlight=False)
+            record = access.sign(rt, db, record.id, actor=user, full_name=sign, consent=agree)
+            if submit:
+                record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
+        return record
+
+    _status(_either(server, token, as_, over_api, here), missing=True)
 
 
-def renew(dataset: str, as_: str | None = AS) -> None:
+def renew(dataset: str, as_: str | None = AS, server: str | None = remote.SERVER,
+          token: str | None = remote.TOKEN) -> None:
     """Renew your expiring or expired access to DATASET: a new application under the current terms, with your
     last approved answers filled in. Review it with `accord applications show`, then sign and submit."""
-    with runtime().session() as db:
-        record = renewal.renew(db, dataset, actor=_user(db, as_))
-    _status(record)
-    for line in ApplicationOut.of(record).missing:
-        out.print(f"  still needed: {line}", highlight=False)
+    _status(_either(server, token, as_, lambda client: client.renew(dataset),
+                    lambda rt, db, user: renewal.renew(db, dataset, actor=user)), missing=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -85,10 +113,14 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("list")
-def list_(as_: str | None = AS) -> None:
+def list_(as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Your applications, newest first."""
-    with runtime().session() as db:
-        rows = access.mine(db, _user(db, as_))
+    if remote.wanted(server, token, as_):
+        with remote.connect(server, token) as client:
+            rows = [ApplicationRow.model_validate(r) for r in client.applications()]
+    else:
+        with runtime().session() as db:
+            rows = access.mine(db, _user(db, as_))
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
     day = lambda t: t.strftime("%Y-%m-%d") if t else ""
     for r in rows:
@@ -101,13 +133,19 @@ def list_(as_: str | None = AS) -> None:
 def show(app_id: int, as_: str | None = AS,
          scan_to: Path | None = typer.Option(None, "--scan", metavar="FILE",
                                              help="also save the uploaded hand-signed agreement to FILE "
-                                                  "(or into FILE if it is a folder)")) -> None:
+                                                  "(or into FILE if it is a folder)"),
+         server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """State, what is missing, check results and the timeline of one application."""
-    rt = runtime()
-    with rt.session() as db:
-        user = _user(db, as_)
-        body = ApplicationOut.of(access.get(db, app_id, viewer=user))
-        signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
+    if remote.wanted(server, token, as_):
+        with remote.connect(server, token) as client:
+            body = ApplicationOut.model_validate(client.application(app_id))
+            signed = client.scan(app_id) if scan_to is not None else None
+    else:
+        rt = runtime()
+        with rt.session() as db:
+            user = _user(db, as_)
+            body = ApplicationOut.of(access.get(db, app_id, viewer=user))
+            signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
               f"[bold]{body.status}[/]", highlight=False)
     if body.reason:
@@ -138,46 +176,75 @@ def _save_scan(app_id: int, data: bytes, kind: str, to: Path) -> None:
 
 
 @app.command()
-def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree"), as_: str | None = AS) -> None:
+def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
+          status: str = typer.Option("submitted", "--status", help="submitted, returned, approved, rejected, ..."),
+          page: int = typer.Option(1, "--page", min=1),
+          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+    """Applications waiting on the datasets you review, oldest first."""
+    if remote.wanted(server, token, as_):
+        with remote.connect(server, token) as client:
+            found = client.review_queue(dataset=dataset, status=status, page=page)
+    else:
+        from accord.access import queue as review
+
+        with runtime().session() as db:
+            found = asdict(review.review_queue(db, _user(db, as_), dataset=dataset, status=status, page=page))
+    # One line per application (a table squeezes e-mail addresses in a narrow terminal).
+    for r in found["rows"]:
+        failed = f"; failed checks: {', '.join(r['failed_checks'])}" if r["failed_checks"] else ""
+        out.print(f"{r['id']}  {r['dataset_slug']}  {r['status']}  {r['applicant_email']} ({r['organisation']})  "
+                  f"{r['age_days']} days{' [red]overdue[/]' if r['overdue'] else ''}{failed}",
+                  highlight=False, soft_wrap=True)
+    if not found["rows"]:
+        out.print(f"no {status} applications on the datasets you review")
+    if found["pages"] > 1:
+        out.print(f"page {found['page']} of {found['pages']} ({found['total']} in all)", highlight=False)
+
+
+@app.command()
+def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree"), as_: str | None = AS,
+         server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Sign the agreement of a draft or returned application with your full name."""
-    rt = runtime()
-    with rt.session() as db:
-        _status(access.sign(rt, db, app_id, actor=_user(db, as_), full_name=full_name, consent=agree))
+    _status(_either(server, token, as_, lambda client: client.sign(app_id, full_name, consent=agree),
+                    lambda rt, db, user: access.sign(rt, db, app_id, actor=user, full_name=full_name,
+                                                     consent=agree)))
 
 
 @app.command()
-def submit(app_id: int, as_: str | None = AS) -> None:
+def submit(app_id: int, as_: str | None = AS, server: str | None = remote.SERVER,
+           token: str | None = remote.TOKEN) -> None:
     """Submit (or resubmit) a signed application."""
-    rt = runtime()
-    with rt.session() as db:
-        _status(access.submit(db, app_id, actor=_user(db, as_), base_url=rt.settings.base_url))
+    _status(_either(server, token, as_, lambda client: client.submit(app_id),
+                    lambda rt, db, user: access.submit(db, app_id, actor=user, base_url=rt.settings.base_url)))
 
 
 @app.command()
-def withdraw(app_id: int, as_: str | None = AS) -> None:
+def withdraw(app_id: int, as_: str | None = AS, server: str | None = remote.SERVER,
+             token: str | None = remote.TOKEN) -> None:
     """Withdraw your application."""
-    with runtime().session() as db:
-        _status(access.withdraw(db, app_id, actor=_user(db, as_)))
+    _status(_either(server, token, as_, lambda client: client.withdraw(app_id),
+                    lambda rt, db, user: access.withdraw(db, app_id, actor=user)))
 
 
 @app.command()
-def approve(app_id: int, note: str = typer.Option("", "--note"), as_: str | None = AS) -> None:
+def approve(app_id: int, note: str = typer.Option("", "--note"), as_: str | None = AS,
+            server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Approve an application (reviewers of its dataset)."""
-    with runtime().session() as db:
-        _status(access.approve(db, app_id, actor=_user(db, as_), note=note))
+    _status(_either(server, token, as_, lambda client: client.approve(app_id, note),
+                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note)))
 
 
 @app.command()
 def reject(app_id: int, reason: str = typer.Option("", "--reason", help="told to the applicant"),
-           as_: str | None = AS) -> None:
+           as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Reject an application with a reason (reviewers of its dataset)."""
-    with runtime().session() as db:
-        _status(access.reject(db, app_id, actor=_user(db, as_), reason=reason))
+    _status(_either(server, token, as_, lambda client: client.reject(app_id, reason),
+                    lambda rt, db, user: access.reject(db, app_id, actor=user, reason=reason)))
 
 
 @app.command("return")
 def return_(app_id: int, comment: str = typer.Option("", "--comment", help="what the applicant should change"),
-            as_: str | None = AS) -> None:
+            as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Return an application for changes (reviewers of its dataset)."""
-    with runtime().session() as db:
-        _status(access.return_for_changes(db, app_id, actor=_user(db, as_), comment=comment))
+    _status(_either(server, token, as_, lambda client: client.return_for_changes(app_id, comment),
+                    lambda rt, db, user: access.return_for_changes(db, app_id, actor=user, comment=comment)))

@@ -1,0 +1,149 @@
+"""accord apply and accord applications from a laptop: with a personal API token the commands talk to a live
+server as the token's owner (no database here), print what a local run prints, and exit with the same codes."""
+from datetime import timedelta
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from accord.access.models import Application
+from accord.cli import applications
+from accord.cli import main as cli
+from accord.db import utcnow
+from accord.entitlements.models import Entitlement
+from accord.identity import service as identity
+from accord.web.app import create_app
+from tests.access.helpers import answers, dataset_with_terms, person
+from tests.live import serving
+
+
+@pytest.fixture
+def world(rt, tmp_path, monkeypatch):
+    at_ustc = dataset_with_terms(rt, tmp_path, "at-ustc")
+    shhq = dataset_with_terms(rt, tmp_path, "shhq")
+    dataset_with_terms(rt, tmp_path, "llvip")
+    with rt.session() as db:
+        people = {"ana": person(db, "ana@mit.edu"), "rev": person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc),
+                  "stranger": person(db, "other@lab.example", reviewer_of=shhq)}
+        tokens = {name: identity.create_api_token(db, u, name="laptop").secret for name, u in people.items()}
+        tokens["expired"] = identity.create_api_token(db, people["ana"], name="old",
+                                                      expires_at=utcnow() - timedelta(days=1)).secret
+    monkeypatch.delenv("ACCORD_TOKEN", raising=False)
+    monkeypatch.delenv("ACCORD_SERVER", raising=False)
+
+    def no_database():
+        raise AssertionError("a command with a token must not open a database")
+
+    monkeypatch.setattr(applications, "runtime", no_database)  # the laptop has none: prove it is not used
+    cli.use_runtime(None)
+    with serving(create_app(rt)) as url:
+        yield {"url": url, **tokens}
+
+
+def run(world, who, *args):
+    try:
+        cli.main([*args, "--server", world["url"], "--token", world[who]])
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+def answers_file(tmp_path, slug):
+    path = tmp_path / f"{slug}.yaml"
+    path.write_text(yaml.safe_dump(answers(slug, "ana@mit.edu")))
+    return str(path)
+
+
+def status(rt, app_id):
+    with rt.session() as db:
+        return db.get(Application, app_id).status
+
+
+def only_id(rt):
+    with rt.session() as db:
+        return db.scalar(select(Application.id))
+
+
+def test_an_applicant_applies_for_llvip_with_a_token_and_is_approved_automatically(rt, world, tmp_path, capsys):
+    code = run(world, "ana", "apply", "llvip", "--answers", answers_file(tmp_path, "llvip"),
+               "--sign", "Ana Lima", "--agree", "--submit")
+    app_id = only_id(rt)
+    assert code == 0 and f"application {app_id} for llvip: approved" in capsys.readouterr().out
+    with rt.session() as db:
+        assert db.scalar(select(Entitlement.application_id)) == app_id
+    assert run(world, "ana", "applications", "list") == 0
+    listed = capsys.readouterr().out
+    assert str(app_id) in listed and "llvip" in listed and "approved" in listed
+
+
+def test_a_reviewer_approves_from_the_cli_with_their_token_and_the_applicant_sees_it(rt, world, tmp_path, capsys,
+                                                                                     monkeypatch):
+    assert run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"),
+               "--sign", "Ana Lima", "--agree") == 0
+    app_id = only_id(rt)
+    assert f"application {app_id} for at-ustc: submitted" in capsys.readouterr().out
+    assert run(world, "rev", "applications", "queue") == 0
+    assert "ana@mit.edu" in capsys.readouterr().out
+    assert run(world, "rev", "applications", "approve", str(app_id), "--note", "fine") == 0
+    assert f"application {app_id} for at-ustc: approved" in capsys.readouterr().out
+    # The applicant's laptop keeps its address and token in the environment.
+    monkeypatch.setenv("ACCORD_SERVER", world["url"])
+    monkeypatch.setenv("ACCORD_TOKEN", world["ana"])
+    assert cli_code("applications", "show", str(app_id)) == 0
+    shown = capsys.readouterr().out
+    assert f"application {app_id} for at-ustc (terms v1) by ana@mit.edu: approved" in shown
+    assert "check institutional_email: pass" in shown and "approved" in shown.splitlines()[-1]
+
+
+def cli_code(*args):
+    try:
+        cli.main(list(args))
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+def test_a_strangers_token_can_neither_see_nor_decide_someone_elses_application(rt, world, tmp_path, capsys):
+    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
+        "--agree")
+    app_id = str(only_id(rt))
+    capsys.readouterr()
+    assert run(world, "stranger", "applications", "show", app_id) == 3  # NotFound: it is not theirs to know of
+    assert "error:" in capsys.readouterr().err
+    assert run(world, "stranger", "applications", "approve", app_id) == 4  # PermissionDenied
+    assert run(world, "stranger", "applications", "withdraw", app_id) == 3
+    assert run(world, "ana", "applications", "approve", app_id) == 4  # nor the applicant her own
+    assert "reviewer" in capsys.readouterr().err
+    assert status(rt, app_id) == "submitted"
+
+
+def test_the_servers_refusals_are_printed_as_they_are_with_the_local_exit_codes(rt, world, tmp_path, capsys):
+    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
+        "--agree")
+    app_id = str(only_id(rt))
+    capsys.readouterr()
+    assert run(world, "rev", "applications", "reject", app_id) == 2  # a reason is required
+    assert "reason" in capsys.readouterr().err
+    assert run(world, "ana", "applications", "submit", app_id) == 5  # submitted already
+    assert "submitted" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**answers("shhq", "ana@mit.edu"), "shoe_size": "42"}))
+    assert run(world, "ana", "apply", "shhq", "--answers", str(bad)) == 2
+    assert "shoe_size" in capsys.readouterr().err
+    assert run(world, "ana", "apply", "no-such", "--answers", answers_file(tmp_path, "shhq")) == 3
+    with rt.session() as db:
+        assert db.scalar(select(Application.id).where(Application.id != int(app_id))) is None  # nothing started
+    assert status(rt, app_id) == "submitted"
+
+
+def test_a_wrong_or_expired_token_is_told_clearly(world, capsys):
+    for token in ("wrong", "expired"):
+        world["wrong"] = "acc_not-a-real-token"
+        assert run(world, token, "applications", "list") == 4
+        err = capsys.readouterr().err
+        assert "did not accept your API token" in err and "wrong, expired or revoked" in err
+
+
+def test_a_token_and_as_together_are_refused(world, capsys):
+    assert run(world, "ana", "applications", "list", "--as", "ana@mit.edu") == 2
+    assert "--as" in capsys.readouterr().err
