@@ -10,6 +10,7 @@ from dataclasses import asdict
 from functools import partial
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
@@ -107,7 +108,8 @@ class _Counted:
             if self.source is not None:
                 self.source.close()  # no thread is inside it: a cancelled read waits for its thread to return
             if self.sent is not None:
-                self.sent(count)
+                with anyio.CancelScope(shield=True):  # logged even when the answer itself was cancelled
+                    await anyio.to_thread.run_sync(self.sent, count)  # it may write a batch: not on the loop
 
 
 class _Bytes(_Counted, Response):
