@@ -72,3 +72,20 @@ def test_a_link_from_before_links_carried_terms_still_checks_out():
 
     old = URLSafeSerializer(SECRET, salt=links.SALT).dumps([5, 9, LINK.object, 1_000])
     assert links.check(SECRET, old, object=LINK.object, now=0, terms_now=lambda _d: 7) == LINK
+
+
+def test_a_link_stops_at_the_moment_its_grant_stops_counting_not_a_moment_before():
+    ends = links.Link(user_id=5, grant_id=9, object="item:" + "a" * 64, expires=1_000, until=900.25)
+    token = links.sign(SECRET, ends)
+    assert links.check(SECRET, token, object=ends.object, now=900.24) == ends
+    for now in (900.25, 999):
+        with pytest.raises(links.GrantEnded) as refused:
+            links.check(SECRET, token, object=ends.object, now=now)
+        assert refused.value.link == ends and refused.value.details["code"] == "ended"
+
+
+def test_a_link_from_before_links_carried_their_grants_end_still_checks_out():
+    from itsdangerous import URLSafeSerializer
+
+    old = URLSafeSerializer(SECRET, salt=links.SALT).dumps([5, 9, SITE.object, 1_000, 3, 2, ["10.0.0.0/8"]])
+    assert links.check(SECRET, old, object=SITE.object, now=999, address="10.1.2.3") == SITE

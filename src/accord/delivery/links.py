@@ -2,7 +2,8 @@
 
 Checking a link costs one HMAC and no database round trip, so segmented downloaders (aria2c -x16, many Range
 requests) stay fast. A link carries what its grant said when it was issued (the dataset, the terms version the
-licensee accepted, the site's networks); what can change since, revocation and new terms, comes from
+licensee accepted, the site's networks, and the moment the grant stops counting: its expiry, or the end of the
+training certificate its terms need); what can change since, revocation and new terms, comes from
 `revoked(grant_id)` and `terms_now(dataset_id)`, which the caller backs with a small in-process cache refreshed
 every few seconds. Each refusal is its own class, so the caller can look up the specific reason (only then).
 """
@@ -48,7 +49,8 @@ class GrantRevoked(Refused):
 
 
 class GrantEnded(Refused):
-    """Expired, not started yet, or gone: the grant's own reason says which."""
+    """Expired, not started yet, gone, or paused until a training certificate is renewed: the grant's own reason
+    says which."""
 
     code = "ended"
 
@@ -70,6 +72,7 @@ class Link:
     dataset_id: int | None = None
     terms: int | None = None  # the terms version the licensee had accepted
     networks: tuple[str, ...] = ()  # CIDR ranges the grant allows downloads from; empty: anywhere
+    until: float | None = None  # unix seconds (exact): when the grant stops counting; None: no end known
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -78,7 +81,7 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 def sign(secret: str, link: Link) -> str:
     return _serializer(secret).dumps([link.user_id, link.grant_id, link.object, link.expires, link.dataset_id,
-                                      link.terms, list(link.networks)])
+                                      link.terms, list(link.networks), link.until])
 
 
 def check(secret: str, token: str, *, object: str, now: float | None = None, user_id: int | None = None,
@@ -90,18 +93,23 @@ def check(secret: str, token: str, *, object: str, now: float | None = None, use
         payload = _serializer(secret).loads(token)
         if len(payload) == 4:  # issued before links carried their grant's terms and networks
             payload = [*payload, None, None, []]
-        user, grant, obj, expires, dataset, terms, networks = payload
+        if len(payload) == 7:  # issued before links carried when their grant stops counting
+            payload = [*payload, None]
+        user, grant, obj, expires, dataset, terms, networks, until = payload
     except (BadSignature, ValueError, TypeError):
         raise LinkInvalid("this download link is not valid (it was altered or is incomplete)") from None
     if obj != object:
         raise LinkInvalid("this download link is for another file")
-    link = Link(user, grant, obj, expires, dataset, terms, tuple(networks or ()))
-    if (now if now is not None else time.time()) >= expires:
+    link = Link(user, grant, obj, expires, dataset, terms, tuple(networks or ()), until)
+    now = now if now is not None else time.time()
+    if now >= expires:
         raise LinkExpired("this download link has expired; open the dataset page for a fresh one", link=link)
     if user_id is not None and user_id != user:
         raise LinkForeign("this download link was issued to another account")
     if revoked(grant):
         raise GrantRevoked("your access to this dataset was revoked or has ended", link=link)
+    if until is not None and now >= until:
+        raise GrantEnded("your access to this dataset has ended or is paused; the dataset page says why", link=link)
     current = terms_now(dataset) if dataset is not None else None
     if terms is not None and current is not None and current > terms:
         raise TermsChanged("the terms of this dataset changed; accept them to resume downloading", link=link)

@@ -6,6 +6,7 @@ stands, and a version's file list (immutable once published) is cached per proce
 """
 from __future__ import annotations
 
+import math
 import mimetypes
 import re
 import threading
@@ -147,9 +148,9 @@ class Listing:
     shards: list[ShardLink] = field(default_factory=list)
 
 
-def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, name: str) -> str:
+def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, until: float | None, name: str) -> str:
     token = links.sign(rt.secret, Link(user.id, grant.id, obj, expires, grant.dataset_id, grant.policy_version,
-                                       tuple(grant.networks or ())))
+                                       tuple(grant.networks or ()), until))
     return f"/dl/{token}/{safe_name(name)}"
 
 
@@ -173,22 +174,27 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
     grant = decision.entitlement
     now = now or utcnow()
     expires_at = now + rt.settings.link_ttl
-    if grant.expires_at is not None:  # a link never outlives the grant it was issued under
-        expires_at = min(expires_at, grant.expires_at)
-    expires = int(expires_at.timestamp())
+    # A link never outlives the grant it was issued under: it carries the exact moment the grant stops counting
+    # (its expiry, or the end of the training certificate its terms need) and is refused from then on with the
+    # grant's reason. Rounding its own expiry up leaves that moment, not the whole second before it, in charge.
+    until = decision.until.timestamp() if decision.until is not None else None
+    if decision.until is not None:
+        expires_at = min(expires_at, decision.until)
+    expires = math.ceil(expires_at.timestamp())
     offset, limit = max(offset, 0), min(max(limit, 1), MAX_PAGE)
     items = catalog.list_items(db, version.id, offset=offset, limit=limit)
     vid = version.id
     files = [FileLink(i.path, i.size, i.sha256, i.media_type,
-                      _url(rt, user, grant, f"item:{vid}:{i.sha256}", expires, i.path)) for i in items]
+                      _url(rt, user, grant, f"item:{vid}:{i.sha256}", expires, until, i.path)) for i in items]
     cached = state(rt).files.get(vid)
     shards = [ShardLink(n, s.size, len(s.members), s.members[0].path, s.members[-1].path,
-                        _url(rt, user, grant, f"shard:{vid}:{n}", expires, f"{cached.name}-{n:04d}.tar"))
+                        _url(rt, user, grant, f"shard:{vid}:{n}", expires, until,
+                             f"{cached.name}-{n:04d}.tar"))
               for n, s in enumerate(cached.shards)]
     return Listing(slug, label, version.root_hash, version.file_count, version.total_bytes, offset, limit,
                    expires_at, files,
-                   _url(rt, user, grant, f"manifest:{vid}", expires, f"{cached.name}-manifest.jsonl"),
-                   _url(rt, user, grant, f"sha256sums:{vid}", expires, "SHA256SUMS"), shards)
+                   _url(rt, user, grant, f"manifest:{vid}", expires, until, f"{cached.name}-manifest.jsonl"),
+                   _url(rt, user, grant, f"sha256sums:{vid}", expires, until, "SHA256SUMS"), shards)
 
 
 # --- serving a link --------------------------------------------------------------------------------------
@@ -221,13 +227,15 @@ def _peek(token: str) -> str:
 
 def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = None, now: float | None = None,
             address: str | None = None, db: Session | None = None) -> Target:
-    """Check the link (HMAC, expiry, account, revocation, terms, site; no database) and say what it serves."""
+    """Check the link (HMAC, expiry, account, revocation, the grant's end, terms, site; no database) and say what
+    it serves."""
     st = state(rt)
     obj = _peek(token)
     try:
         link = links.check(rt.secret, token, object=obj, now=now, user_id=user_id, revoked=st.revocations.revoked,
                            terms_now=st.revocations.terms_version, address=address)
-    except (links.LinkExpired, links.GrantRevoked, links.TermsChanged, links.OutsideNetwork) as exc:
+    except (links.LinkExpired, links.GrantRevoked, links.GrantEnded, links.TermsChanged,
+            links.OutsideNetwork) as exc:
         link = _recheck(rt, exc, address=address, now=now, db=db)
     kind, _, rest = link.object.partition(":")
     vid_text, _, arg = rest.partition(":")
@@ -263,14 +271,24 @@ REFUSALS = {"revoked": links.GrantRevoked, "terms_changed": links.TermsChanged, 
 def _recheck(rt, refused: links.Refused, *, address: str | None, now: float | None, db: Session | None) -> Link:
     """The refusal path, and only it, asks the database: for the grant's specific reason (revoked, with the
     curator's words; expired, with the date; paused for new terms, with where to read and accept them; outside
-    the site's networks), or to find that the cache was stale (the terms were accepted since) and serve after all."""
+    the site's networks), or to find that the cache was stale (the terms were accepted since) and serve after all.
+    Past the moment the link says its grant stops counting, the reason is the grant's as of that moment (its
+    expiry, or the training certificate that ran out), and a grant that counts again (a renewed certificate was
+    accepted) only needs a fresh link, which carries the new end: serving this one would ask the database on
+    every request."""
     link = refused.link
     at = datetime.fromtimestamp(now, UTC) if now is not None else utcnow()
+    lapsed = link.until is not None and at.timestamp() >= link.until
+    if lapsed:
+        at = max(at, datetime.fromtimestamp(link.until, UTC))
     if db is None:
         with rt.session() as own:
             return _recheck(rt, refused, address=address, now=now, db=own)
     decision = entitlements.explain(db, link.grant_id, at=at, address=address)
-    if isinstance(refused, links.LinkExpired) and decision.code not in ("revoked", "expired", "no_grant"):
+    if lapsed and decision.allowed:
+        raise links.LinkExpired("this download link has expired; open the dataset page for a fresh one", link=link)
+    if isinstance(refused, links.LinkExpired) and not lapsed and decision.code not in ("revoked", "expired",
+                                                                                       "no_grant"):
         raise refused  # the grant stands (or pauses, which a fresh listing says): the link only needs renewing
     if decision.allowed:
         return link

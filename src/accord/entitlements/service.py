@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,10 @@ class Decision:
     needs_reacceptance: bool = False  # the terms changed: re-accept (see the clause diff) to resume
     needs_training: bool = False  # upload (or wait for the review of) a training certificate to resume
     code: str = ""  # for programs: revoked, expired, not_started, other_version, terms_changed, network, ...
+    # Allowed: the moment this access stops counting unless something changes (the grant's expiry, or the end
+    # of the training certificate its terms need, whichever comes first); None: no end in sight. Download
+    # links carry it, so that they stop on time without asking the database.
+    until: datetime | None = None
 
 
 def _networks(values) -> list[str]:
@@ -124,57 +128,61 @@ def explain(db: Session, entitlement_id: int, version_id: int | None = None, *, 
 
 
 def _decide(db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None) -> Decision:
-    why = _refusal(db, ent, version_id, at, address)
+    why, until = _refusal(db, ent, version_id, at, address)
     if why is None:
-        return Decision(True, "access granted", ent)
+        return Decision(True, "access granted", ent, until=until)
     code, reason = why
     return Decision(False, reason, ent, needs_reacceptance=code == "terms_changed",
                     needs_training=code == "training", code=code)
 
 
 def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
-             address: str | None) -> tuple[str, str] | None:
+             address: str | None) -> tuple[tuple[str, str] | None, datetime | None]:
+    """(code, reason) when `ent` does not allow the download at `at`; else None and when it stops counting."""
     if ent.revoked_at is not None and ent.revoked_at <= at:
-        return "revoked", f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"
+        return ("revoked", f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"), None
     if ent.starts_at > at:
-        return "not_started", f"your access starts on {ent.starts_at:%Y-%m-%d}"
+        return ("not_started", f"your access starts on {ent.starts_at:%Y-%m-%d}"), None
     if ent.expires_at is not None and ent.expires_at <= at:
-        return "expired", f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"
+        return ("expired", f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"), None
     if version_id is not None and ent.version_id is not None and version_id != ent.version_id:
         version = db.get(DatasetVersion, version_id)
         label = version.label if version else version_id
-        return "other_version", f"your access covers another version of this dataset, not {label}"
+        return ("other_version", f"your access covers another version of this dataset, not {label}"), None
     current = policies.current(db, ent.dataset_id)
     if current is not None and current.version > ent.policy_version:
-        return "terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
-                                 "accept the new terms to resume downloading")
+        return ("terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
+                                  "accept the new terms to resume downloading")), None
+    until = ent.expires_at
     if current is not None and current.policy.training is not None:  # the grant's terms (checked just above)
-        why = _training_refusal(db, ent, current.policy.training, at)
+        why, ends = _training_refusal(db, ent, current.policy.training, at)
         if why is not None:
-            return "training", why
+            return ("training", why), None
+        until = min(until, ends) if until is not None else ends
     if ent.networks and not _from(address, ent.networks):
-        return "network", ("this licence allows downloads only from the site named in the application"
-                           + (f", not from {address}" if address else ""))
-    return None
+        return ("network", ("this licence allows downloads only from the site named in the application"
+                            + (f", not from {address}" if address else ""))), None
+    return None, until
 
 
-def _training_refusal(db: Session, ent: Entitlement, required, at: datetime) -> str | None:
+def _training_refusal(db: Session, ent: Entitlement, required, at: datetime) -> tuple[str | None, datetime | None]:
     """Access pauses (it is not revoked) while the holder has no accepted certificate valid on `at`'s day, and
-    resumes by itself once a reviewer accepts a new one."""
+    resumes by itself once a reviewer accepts a new one. (None, when the certificate stops counting) if it counts."""
     from accord.training import service as training
 
     held = training.standing(db, ent.user_id, required, at.date())
-    if held.ok:
-        return None
+    if held.ok:  # it counts through the day before `until` (UTC), as `standing` reads days
+        return None, datetime.combine(held.until, time.min, tzinfo=UTC)
     page = f"/datasets/{catalog.dataset_by_id(db, ent.dataset_id).slug}/download"
     paused, upload = PAUSED, f"upload a new one on the download page, {page}"
     if held.state == "pending":
-        return paused + "your training certificate is awaiting review; downloads resume once it is accepted"
+        return paused + "your training certificate is awaiting review; downloads resume once it is accepted", None
     if held.state == "expired":
-        return paused + f"your training certificate expired on {held.until}; {upload}"
+        return paused + f"your training certificate expired on {held.until}; {upload}", None
     if held.state == "rejected":
-        return paused + f"your training certificate was not accepted ({held.reason}); {upload}"
-    return paused + f"these terms need a valid certificate of {required.name}; {upload.replace('a new one', 'it')}"
+        return paused + f"your training certificate was not accepted ({held.reason}); {upload}", None
+    return (paused + f"these terms need a valid certificate of {required.name}; "
+            f"{upload.replace('a new one', 'it')}"), None
 
 
 def terms_in_force(db: Session) -> dict[int, int]:
