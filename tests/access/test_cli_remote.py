@@ -137,8 +137,8 @@ def test_the_servers_refusals_are_printed_as_they_are_with_the_local_exit_codes(
 
 
 def test_a_wrong_or_expired_token_is_told_clearly(world, capsys):
+    world["wrong"] = "acc_not-a-real-token"
     for token in ("wrong", "expired"):
-        world["wrong"] = "acc_not-a-real-token"
         assert run(world, token, "applications", "list") == 4
         err = capsys.readouterr().err
         assert "did not accept your API token" in err and "wrong, expired or revoked" in err
@@ -147,3 +147,29 @@ def test_a_wrong_or_expired_token_is_told_clearly(world, capsys):
 def test_a_token_and_as_together_are_refused(world, capsys):
     assert run(world, "ana", "applications", "list", "--as", "ana@mit.edu") == 2
     assert "--as" in capsys.readouterr().err
+
+
+def test_the_accord_command_on_a_machine_without_a_database_follows_an_application(rt, world, tmp_path):
+    """The real `accord` process, in an empty folder, with only the server's address and a token."""
+    import os
+    import subprocess
+    import sys
+
+    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
+        "--agree")
+    app_id = only_id(rt)
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+
+    def accord(token, *args):
+        return subprocess.run([sys.executable, "-m", "accord.cli.main", *args], cwd=laptop, capture_output=True,
+                              text=True, env={**env, "ACCORD_SERVER": world["url"], "ACCORD_TOKEN": token},
+                              timeout=120)
+
+    shown = accord(world["ana"], "applications", "show", str(app_id))
+    assert shown.returncode == 0, shown.stderr
+    assert f"application {app_id} for at-ustc (terms v1) by ana@mit.edu: submitted" in shown.stdout
+    refused = accord("acc_nothing-like-a-token", "applications", "show", str(app_id))
+    assert refused.returncode == 4 and "did not accept your API token" in refused.stderr
+    assert list(laptop.iterdir()) == []  # no data folder, no database made on the laptop
