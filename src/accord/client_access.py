@@ -66,6 +66,10 @@ class AccessCalls:
         """One application: its state, what is still missing, the checks and the timeline."""
         return self._json("GET", f"/api/v1/applications/{app_id}")
 
+    def agreement(self, app_id: int) -> bytes:
+        """The agreement as a PDF: an unsigned preview to print and sign by hand, or the sealed signed copy."""
+        return self._request("GET", f"/api/v1/applications/{app_id}/agreement.pdf").content
+
     def scan(self, app_id: int) -> tuple[bytes, str]:
         """The uploaded hand-signed agreement and its type."""
         response = self._request("GET", f"/api/v1/applications/{app_id}/scan")

@@ -155,3 +155,20 @@ def test_the_review_queue_lists_what_waits_for_the_reviewer_and_submit_needs_a_s
     assert run("applications", "queue", "--as", "other@lab.example") == 0  # another dataset's reviewer
     assert "no submitted applications" in capsys.readouterr().out
     assert run("applications", "queue", "--as", "ana@mit.edu") == 4  # not a reviewer at all
+
+
+def test_the_agreement_is_saved_to_print_and_a_hand_signed_scan_signs_it(rt, world, tmp_path, capsys):
+    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--as", "ana@mit.edu") == 0
+    app_id = str(only_id(rt))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert run("applications", "agreement", app_id, str(folder), "--as", "ana@mit.edu") == 0
+    assert (folder / f"agreement-{app_id}.pdf").read_bytes().startswith(b"%PDF-")
+    assert run("applications", "agreement", app_id, str(folder), "--as", "other@lab.example") == 3
+    assert run("applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(tmp_path / "none.png"),
+               "--as", "ana@mit.edu") == 2
+    scan = tmp_path / "signed.png"
+    scan.write_bytes(png())
+    assert run("applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(scan), "--as", "ana@mit.edu") == 0
+    assert run("applications", "submit", app_id, "--as", "ana@mit.edu") == 0
+    assert "submitted" in capsys.readouterr().out

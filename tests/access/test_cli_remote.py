@@ -173,3 +173,28 @@ def test_the_accord_command_on_a_machine_without_a_database_follows_an_applicati
     refused = accord("acc_nothing-like-a-token", "applications", "show", str(app_id))
     assert refused.returncode == 4 and "did not accept your API token" in refused.stderr
     assert list(laptop.iterdir()) == []  # no data folder, no database made on the laptop
+
+
+def test_signing_by_hand_over_the_api_print_sign_upload_and_read_back(rt, world, tmp_path, capsys):
+    from tests.access.helpers import png
+
+    assert run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc")) == 0
+    app_id = str(only_id(rt))
+    pdf = tmp_path / "to-print.pdf"
+    assert run(world, "ana", "applications", "agreement", app_id, str(pdf)) == 0
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert run(world, "ana", "applications", "agreement", app_id, str(pdf)) == 2  # never over a file
+    junk = tmp_path / "scan.gif"
+    junk.write_bytes(b"GIF89a not a scan")
+    assert run(world, "ana", "applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(junk)) == 2
+    scan = tmp_path / "signed.png"
+    scan.write_bytes(png())
+    assert run(world, "stranger", "applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(scan)) == 3
+    assert status(rt, app_id) == "draft"
+    assert run(world, "ana", "applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(scan)) == 0
+    assert run(world, "ana", "applications", "submit", app_id) == 0
+    assert status(rt, app_id) == "submitted"
+    back = tmp_path / "back"
+    back.mkdir()
+    assert run(world, "rev", "applications", "show", app_id, "--scan", str(back)) == 0
+    assert (back / f"signed-agreement-{app_id}.png").read_bytes() == png()

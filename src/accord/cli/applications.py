@@ -158,12 +158,15 @@ def show(app_id: int, as_: str | None = AS,
     for e in body.timeline:
         out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.kind}", highlight=False)
     if signed is not None:
-        _save_scan(app_id, *signed, scan_to)
+        data, kind = signed
+        to = _save(data, scan_to, scan.file_name(app_id, kind))
+        out.print(f"  signed scan ({kind}, {len(data)} bytes) saved to {to}", highlight=False, soft_wrap=True)
 
 
-def _save_scan(app_id: int, data: bytes, kind: str, to: Path) -> None:
+def _save(data: bytes, to: Path, name: str) -> Path:
+    """Write `data` to the file `to` (or as `name` into it, if it is a folder)."""
     if to.is_dir():
-        to = to / scan.file_name(app_id, kind)
+        to = to / name
     try:
         with to.open("xb") as fh:  # never over a file that is already there
             fh.write(data)
@@ -172,7 +175,32 @@ def _save_scan(app_id: int, data: bytes, kind: str, to: Path) -> None:
     except OSError as exc:
         to.unlink(missing_ok=True)  # ours if it is there at all: no half file left behind
         raise InvalidInput(f"cannot write {to}: {exc.strerror}") from None
-    out.print(f"  signed scan ({kind}, {len(data)} bytes) saved to {to}", highlight=False, soft_wrap=True)
+    return to
+
+
+@app.command()
+def agreement(app_id: int, to: Path = typer.Argument(..., metavar="FILE", help="a new file, or a folder"),
+              as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+    """Save the agreement as a PDF: before signing, the copy to print, sign by hand and upload with
+    `accord applications sign APP_ID "Full Name" --agree --scan FILE`; once signed, the sealed copy."""
+    if remote.wanted(server, token, as_):
+        with remote.connect(server, token) as client:
+            pdf = client.agreement(app_id)
+    else:
+        rt = runtime()
+        with rt.session() as db:
+            pdf = access.agreement_pdf(rt, db, app_id, viewer=_user(db, as_))
+    saved = _save(pdf, to, f"agreement-{app_id}.pdf")
+    out.print(f"agreement of application {app_id} ({len(pdf)} bytes) saved to {saved}", highlight=False,
+              soft_wrap=True)
+
+
+def _read_scan(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(scan.MAX_SCAN_BYTES + 1)  # one byte over is enough for the service to refuse it
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", field="scan") from None
 
 
 @app.command()
@@ -202,9 +230,20 @@ def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this 
 
 
 @app.command()
-def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree"), as_: str | None = AS,
-         server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
-    """Sign the agreement of a draft or returned application with your full name."""
+def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree"),
+         scan_file: Path | None = typer.Option(None, "--scan", metavar="FILE",
+                                               help="sign with the hand-signed agreement (PDF, PNG or JPEG) "
+                                                    "instead (print it from `accord applications agreement`)"),
+         as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+    """Sign the agreement of a draft or returned application with your full name (typed, or on a scan)."""
+    if scan_file is not None:
+        data = _read_scan(scan_file)
+        _status(_either(server, token, as_,
+                        lambda client: client.upload_scan(app_id, data, filename=scan_file.name,
+                                                          full_name=full_name, consent=agree),
+                        lambda rt, db, user: scan.upload(rt, db, app_id, actor=user, data=data,
+                                                         full_name=full_name, consent=agree)))
+        return
     _status(_either(server, token, as_, lambda client: client.sign(app_id, full_name, consent=agree),
                     lambda rt, db, user: access.sign(rt, db, app_id, actor=user, full_name=full_name,
                                                      consent=agree)))
