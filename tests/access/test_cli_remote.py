@@ -198,3 +198,47 @@ def test_signing_by_hand_over_the_api_print_sign_upload_and_read_back(rt, world,
     back.mkdir()
     assert run(world, "rev", "applications", "show", app_id, "--scan", str(back)) == 0
     assert (back / f"signed-agreement-{app_id}.png").read_bytes() == png()
+
+
+def test_a_server_without_a_token_is_refused_and_an_unreachable_one_is_named(world, capsys):
+    import socket
+
+    assert cli_code("applications", "list", "--server", world["url"]) == 2
+    assert "needs your API token" in capsys.readouterr().err
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    probe.close()  # nothing listens there
+    assert cli_code("applications", "list", "--server", closed, "--token", world["ana"]) == 1
+    assert f"cannot reach {closed}" in capsys.readouterr().err
+
+
+class FailOnce:
+    """Test-only ASGI wrapper: the first request to each path answers 500 without reaching the app."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            self.seen.append((scope["method"], scope["path"]))
+            if self.seen.count((scope["method"], scope["path"])) == 1:
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": [(b"content-type", b"text/plain")]})
+                await send({"type": "http.response.body", "body": b"boom"})
+                return
+        await self.app(scope, receive, send)
+
+
+def test_the_client_retries_a_read_but_never_sends_a_change_twice(rt, world, tmp_path):
+    from accord.client import Client, ClientError
+
+    app = FailOnce(create_app(rt))
+    with serving(app) as url, Client(url, world["ana"], backoff=0) as client:
+        assert client.applications() == []  # a read: the 500 is retried
+        with pytest.raises(ClientError) as failed:
+            client.apply("llvip", answers("llvip", "ana@mit.edu"))
+        assert failed.value.status == 500 and "the server failed" in str(failed.value)
+    assert app.seen.count(("GET", "/api/v1/applications")) == 2
+    assert app.seen.count(("POST", "/api/v1/datasets/llvip/applications")) == 1
+    assert only_id(rt) is None
