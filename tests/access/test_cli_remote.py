@@ -242,3 +242,13 @@ def test_the_client_retries_a_read_but_never_sends_a_change_twice(rt, world, tmp
     assert app.seen.count(("GET", "/api/v1/applications")) == 2
     assert app.seen.count(("POST", "/api/v1/datasets/llvip/applications")) == 1
     assert only_id(rt) is None
+
+
+def test_an_application_started_before_its_signature_failed_is_named_and_kept(rt, world, tmp_path, capsys):
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(yaml.safe_dump({"name": "Ana Lima"}))
+    assert run(world, "ana", "apply", "shhq", "--answers", str(partial), "--sign", "Ana Lima", "--agree") == 2
+    app_id = only_id(rt)
+    err = capsys.readouterr().err
+    assert f"application {app_id} was started and is kept" in err and "organisation" in err.lower()
+    assert status(rt, app_id) == "draft"

@@ -4,6 +4,7 @@ With --token (or ACCORD_TOKEN) each command talks to an Accord server as the tok
 this machine's database as the user named by --as (accord.cli.remote)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from accord.access import renewal, scan
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut, ApplicationRow
 from accord.cli import remote
-from accord.cli.main import out, runtime
+from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
 from accord.identity import service as identity
 
@@ -64,6 +65,17 @@ def _status(body: ApplicationOut, *, missing: bool = False) -> None:
         out.print(f"  still needed: {line}", highlight=False)
 
 
+@contextmanager
+def _kept(app_id: int):
+    """Signing or submitting failed after the application was started: say it is there to carry on with."""
+    try:
+        yield
+    except Exception:
+        err.print(f"application {app_id} was started and is kept: see `accord applications show {app_id}`, "
+                  "then sign and submit it", highlight=False)
+        raise
+
+
 def apply(dataset: str,
           answers: Path = ANSWERS,
           sign: str | None = typer.Option(None, "--sign", help="sign with this full name (and submit)"),
@@ -82,18 +94,20 @@ def apply(dataset: str,
 
     def over_api(client):
         body = client.apply(dataset, given, signatory)
-        if sign is not None:
-            body = client.sign(body["id"], sign, consent=agree)
-            if submit:
-                body = client.submit(body["id"])
+        with _kept(body["id"]):
+            if sign is not None:
+                body = client.sign(body["id"], sign, consent=agree)
+                if submit:
+                    body = client.submit(body["id"])
         return body
 
     def here(rt, db, user):
         record = access.start(db, dataset, actor=user, answers=given, signatory=signatory)
-        if sign is not None:
-            record = access.sign(rt, db, record.id, actor=user, full_name=sign, consent=agree)
-            if submit:
-                record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
+        with _kept(record.id):
+            if sign is not None:
+                record = access.sign(rt, db, record.id, actor=user, full_name=sign, consent=agree)
+                if submit:
+                    record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
         return record
 
     _status(_either(server, token, as_, over_api, here), missing=True)
