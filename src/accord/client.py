@@ -135,7 +135,10 @@ class Client(AccessCalls):
                 response = self.http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                if attempt == self.retries or not (repeatable or unsent):
+                if not (repeatable or unsent):
+                    raise ClientError(f"the connection to {self.server} broke before its answer came ({exc}); "
+                                      "it may have been done: look before trying again") from None
+                if attempt == self.retries:
                     raise ClientError(f"cannot reach {self.server}: {exc}") from None
             else:
                 if response.status_code < 400:
