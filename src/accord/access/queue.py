@@ -2,7 +2,8 @@
 
 A queue page costs a fixed number of statements whatever the queue's size: one count, one page of rows (joined
 with the dataset and the applicant), one for the page's terms (their response times), and, only when a row's
-terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone).
+terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone), and, only
+when a row's terms ask for a training certificate, one for the page's certificates.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from accord.access import workflow
@@ -21,7 +22,9 @@ from accord.db import utcnow
 from accord.errors import AccordError, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.policy.models import PolicyVersion
-from accord.policy.schema import Review
+from accord.policy.schema import Review, Training
+from accord.training import service as training
+from accord.training.models import TrainingCertificate
 
 REVIEWING = {"reviewer", "curator"}
 SORTS = {"oldest": (Application.submitted_at.asc(), Application.id.asc()),
@@ -48,6 +51,9 @@ class QueueRow:
     escalated: bool = False  # every reviewer was told it is overdue (access.escalation)
     approvals_needed: int = 1  # more than one: the terms ask for a quorum of reviewers
     approved_by: list[str] = field(default_factory=list)  # who approved so far (only read for a quorum)
+    # Where the training certificate stands, when the terms ask for one: none, waiting, accepted, ran out,
+    # not accepted (as the application's "what is still needed" says); None: these terms ask for none.
+    certificate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,20 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
     rows = db.execute(query.add_columns(Application, Dataset.slug, Dataset.title, User.name, User.email)
                       .join(User, User.id == Application.applicant_id)
                       .order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
-    reviews = _reviews(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
+    terms = _terms(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
+    reviews = {k: review for k, (review, _) in terms.items()}
     quorum = {r.Application.id for r in rows
               if _needed(reviews, r.Application) > 1 and r.Application.status != workflow.Status.draft.value}
     approvers = approved_by(db, quorum)
     now = utcnow()
-    out = [_row(r, reviews, approvers, now) for r in rows]
+    trainings = {}  # application id → the certificate its terms ask for
+    for r in rows:
+        _, needs = terms.get((r.Application.dataset_id, r.Application.policy_version), (None, None))
+        if needs is not None:
+            trainings[r.Application.id] = needs
+    certificates = certificate_stages(db, [r.Application for r in rows if r.Application.id in trainings],
+                                      trainings, now.date())
+    out = [_row(r, reviews, approvers, certificates, now) for r in rows]
     return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
 
 
@@ -141,13 +155,21 @@ def _reviews_slug(db: Session, scope: set[int] | None, slug: str) -> bool:
     return dataset_id is not None and (scope is None or dataset_id in scope)
 
 
-def _reviews(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], Review]:
-    """Each (dataset, terms version) on the page: how it is reviewed (days to answer, approvals needed)."""
+def _terms(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[Review, Training | None]]:
+    """Each (dataset, terms version) on the page: how it is reviewed (days to answer, approvals needed) and the
+    training certificate it asks for, if any."""
     if not keys:
         return {}
     found = db.execute(select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document)
                        .where(PolicyVersion.dataset_id.in_({k[0] for k in keys}))).all()
-    return {(d, v): Review.model_validate(doc.get("review") or {}) for d, v, doc in found if (d, v) in keys}
+    return {(d, v): (Review.model_validate(doc.get("review") or {}),
+                     Training.model_validate(doc["training"]) if doc.get("training") else None)
+            for d, v, doc in found if (d, v) in keys}
+
+
+def _reviews(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], Review]:
+    """Each (dataset, terms version) on the page: how it is reviewed (days to answer, approvals needed)."""
+    return {k: review for k, (review, _) in _terms(db, keys).items()}
 
 
 def _response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -176,7 +198,28 @@ def approved_by(db: Session, app_ids: set[int]) -> dict[int, list[str]]:
     return out
 
 
-def _row(r, reviews: dict, approvers: dict[int, list[str]], now: datetime) -> QueueRow:
+def certificate_stages(db: Session, apps: list[Application], trainings: dict[int, Training],
+                       today) -> dict[int, str]:
+    """Where each application's training certificate stands (see `training.stage`), in one statement: the
+    certificates uploaded with these applications and the accepted ones of their applicants, from which each
+    application's is picked as `training.for_application` picks it."""
+    if not apps:
+        return {}
+    certs = list(db.scalars(select(TrainingCertificate).where(or_(
+        TrainingCertificate.application_id.in_(sorted(a.id for a in apps)),
+        and_(TrainingCertificate.user_id.in_(sorted({a.applicant_id for a in apps})),
+             TrainingCertificate.status == "accepted"))).order_by(TrainingCertificate.id.desc())))
+    out = {}
+    for app in apps:
+        attached = next((c for c in certs if c.application_id == app.id), None)
+        accepted = [c for c in certs if c.user_id == app.applicant_id and c.status == "accepted"]
+        cert = training.pick(attached, accepted, trainings[app.id], today)
+        out[app.id] = training.stage(cert, trainings[app.id], today)
+    return out
+
+
+def _row(r, reviews: dict, approvers: dict[int, list[str]], certificates: dict[int, str],
+         now: datetime) -> QueueRow:
     app = r.Application
     since = app.submitted_at or app.created_at
     review = reviews.get((app.dataset_id, app.policy_version))
@@ -184,7 +227,8 @@ def _row(r, reviews: dict, approvers: dict[int, list[str]], now: datetime) -> Qu
                and review is not None and now - app.submitted_at > timedelta(days=review.response_days))
     return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
                     (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue,
-                    app.escalated_at is not None, _needed(reviews, app), approvers.get(app.id, []))
+                    app.escalated_at is not None, _needed(reviews, app), approvers.get(app.id, []),
+                    certificates.get(app.id))
 
 
 def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:

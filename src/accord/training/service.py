@@ -114,26 +114,44 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
                          .order_by(TrainingCertificate.id.desc()).limit(1))
     if attached is not None and attached.status != "rejected":
         return attached
-    training = terms_training(db, app.dataset_id, app.policy_version)
-    today = utcnow().date()
-    for cert in db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == app.applicant_id,
-                                                             TrainingCertificate.status == "accepted")
-                           .order_by(TrainingCertificate.id.desc())):
+    accepted = db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == app.applicant_id,
+                                                            TrainingCertificate.status == "accepted")
+                          .order_by(TrainingCertificate.id.desc()))
+    return pick(attached, accepted, terms_training(db, app.dataset_id, app.policy_version), utcnow().date())
+
+
+def pick(attached: TrainingCertificate | None, accepted, training: Training | None,
+         today: date) -> TrainingCertificate | None:
+    """`for_application`'s choice, given the latest certificate uploaded with the application and the applicant's
+    accepted ones (newest first): the review queue makes it for a whole page from one query."""
+    if attached is not None and attached.status != "rejected":
+        return attached
+    for cert in accepted:
         if counts(cert, training, today):
             return cert
     return attached  # a rejected one: the applicant is told why
+
+
+STAGES = {"none": "none uploaded yet", "waiting": "waiting for a reviewer", "ran out": "it ran out",
+          "not accepted": "the last one was not accepted"}
+
+
+def stage(cert: TrainingCertificate | None, training: Training | None, today: date) -> str:
+    """Where an application's certificate stands, in a word or two: none, waiting, accepted, ran out, not
+    accepted."""
+    if cert is None:
+        return "none"
+    if counts(cert, training, today):
+        return "accepted"
+    return {"pending": "waiting", "accepted": "ran out", "rejected": "not accepted"}[cert.status]
 
 
 def still_needed(db: Session, app_id: int, training: Training | None) -> str | None:
     """For an application's "what is still needed": the certificate and where it stands, or None."""
     if training is None:
         return None
-    cert = for_application(db, app_id)
-    if cert is not None and counts(cert, training, utcnow().date()):
-        return None
-    where = "none uploaded yet" if cert is None else {"pending": "waiting for a reviewer", "accepted": "it ran out",
-                                                      "rejected": "the last one was not accepted"}[cert.status]
-    return f"an accepted training certificate ({where})"
+    where = stage(for_application(db, app_id), training, utcnow().date())
+    return None if where == "accepted" else f"an accepted training certificate ({STAGES[where]})"
 
 
 def require_for_submit(db: Session, app_id: int, training: Training | None) -> None:
