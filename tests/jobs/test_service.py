@@ -29,7 +29,8 @@ def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt,
     with rt.session() as db:
         job = jobs.get(db, job.id)
         version = catalog.get_version(db, slug, label)
-        actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")))
+        actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
+                                  .order_by(AuditEvent.id)))
     assert job.status == "done", job.error
     assert job.total is not None and job.done == job.total > 0  # only progress reports set a total
     assert job.result["file_count"] == 6 and job.message == "ingested 6 files"
