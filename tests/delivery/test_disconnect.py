@@ -71,16 +71,19 @@ def _last_id(rt) -> int:
         return db.scalar(select(func.coalesce(func.max(DownloadLog.id), 0)))
 
 
-def _fds() -> dict[int, str]:
-    """This process's open descriptors, less the pack index's (by design one SQLite connection per thread that
-    ever looked a blob up, see blobpacks.py: how many depends on which pool thread took a request)."""
+def _fds(data_dir) -> dict[int, str]:
+    """This process's open descriptors on the test's data dir, less the pack index's (by design one SQLite
+    connection per thread that ever looked a blob up, see blobpacks.py: how many depends on which pool thread
+    took a request). Only this data dir: runtimes of earlier tests in the same process may still open and close
+    their own databases while this test runs."""
     found = {}
     for name in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{name}")
         except FileNotFoundError:  # the listing's own descriptor, already closed
             continue
-        if not target.endswith(("/packs/index.sqlite", "/packs/index.sqlite-wal")):
+        if target.startswith(str(data_dir)) and not target.endswith(("/packs/index.sqlite",
+                                                                       "/packs/index.sqlite-wal")):
             found[int(name)] = target
     return found
 
@@ -115,15 +118,18 @@ def test_a_client_that_drops_the_connection_is_logged_for_what_it_got_and_leaks_
 
         served = str(rt.store.local_path(sha(big)))
         round_(check=False)  # the first round warms up pools and caches that stay open on purpose
-        before = _fds()
+        before = _fds(rt.settings.data_dir)
         round_(check=True)
 
         def as_before():
-            now = _fds()
+            now = _fds(rt.settings.data_dir)
             return now if len(now) <= len(before) else None
 
-        after = _until(lambda: f"left open: {sorted((Counter(_fds().values()) - Counter(before.values())).elements())}",
-                       as_before)
+        def left_open():
+            extra = Counter(_fds(rt.settings.data_dir).values()) - Counter(before.values())
+            return f"left open: {sorted(extra.elements())}"
+
+        after = _until(left_open, as_before)
         assert served not in after.values()  # the big file is not held open by an abandoned answer
         listed = httpx.get(f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
                            headers={"Authorization": f"Bearer {world.token}"})
