@@ -132,3 +132,17 @@ def test_a_bearer_header_does_not_excuse_a_request_that_also_carries_the_session
     # Only requests without the session cookie are exempt: with it, the cookie is an ambient credential.
     response = client.post("/api/v1/tokens", json={"name": "x"}, headers={"Authorization": "Bearer junk"})
     assert response.status_code == 403
+
+
+def test_a_form_page_sets_the_csrf_cookie_once_and_every_answer_has_the_security_headers(client):
+    first = client.get("/login")
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith("accord_csrf=") and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert f'value="{token}"' in first.text  # the form carries the token the cookie holds
+    again = client.get("/login")
+    assert "set-cookie" not in again.headers  # the browser has it already
+    for response in (first, again, client.get("/api/v1/datasets"), client.get("/no-such-page")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"

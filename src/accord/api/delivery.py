@@ -38,13 +38,17 @@ def _disposition(filename: str) -> str:
 
 @links.api_route("/dl/{link}", methods=["GET", "HEAD"])
 @links.api_route("/dl/{link}/{name}", methods=["GET", "HEAD"])
-def download(link: str, request: Request, db: Db, rt: Rt, name: str | None = None):
+def download(link: str, request: Request, rt: Rt, name: str | None = None):
+    # No database session as a dependency: a segmented downloader asks for many small ranges, and each
+    # dependency costs a worker-thread hop. A session is opened only to identify a caller who sent a token or
+    # cookie, and by `resolve` on the refusal path.
     caller = None
-    if bearer_token(request) or request.cookies.get(SESSION_COOKIE):  # only then is a lookup needed
-        user = optional_user(request, db)
-        caller = user.id if user else None
+    if bearer_token(request) or request.cookies.get(SESSION_COOKIE):
+        with rt.session() as db:
+            user = optional_user(request, db)
+            caller = user.id if user else None
     try:
-        target = delivery.resolve(rt, link, name=name, user_id=caller, address=client_address(request), db=db)
+        target = delivery.resolve(rt, link, name=name, user_id=caller, address=client_address(request))
     except Refused as exc:
         return _refusal(request, exc)
     head = request.method == "HEAD"

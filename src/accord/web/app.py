@@ -15,8 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accord import errors
 from accord.identity.models import User
 from accord.runtime import Runtime, build
-from accord.web.csrf import CSRFMiddleware
-from accord.web.deps import CSRF_COOKIE
+from accord.web.csrf import CSRFMiddleware, ResponseHeaders
 from accord.web.templating import render
 
 log = logging.getLogger("accord.web")
@@ -110,19 +109,8 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         return error_page(request, 500, "Internal error",
                           f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        response = await call_next(request)
-        new_csrf = getattr(request.state, "new_csrf", None)
-        if new_csrf and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                                secure=rt.settings.base_url.startswith("https"))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused)
+    app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
     from accord.web.static import static_dir
 
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.web.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS
@@ -89,3 +91,35 @@ def _find_token(ctype: str, body: bytes) -> str | None:
             return None
         return body[start + 4:end].decode("latin-1").strip()
     return None
+
+
+class ResponseHeaders:
+    """Security headers on every answer, and the CSRF cookie when a page minted a token for a browser that had
+    none (`csrf_token` leaves it in the request state). Plain ASGI: an `@app.middleware("http")` costs a task and
+    a body stream per request, which a segmented downloader pays on every range it asks for."""
+
+    SECURITY = (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
+                ("referrer-policy", "same-origin"))
+
+    def __init__(self, app: ASGIApp, secure_cookies: bool):
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        state = scope.setdefault("state", {})  # created here so the app's copies of the scope share it
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                token = state.get("new_csrf")
+                if token and _cookie(scope, CSRF_COOKIE) is None:
+                    cookie = Response()
+                    cookie.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=self.secure_cookies)
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+                for name, value in self.SECURITY:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -27,6 +27,10 @@ def get_rt(request: Request) -> Runtime:
     return request.app.state.rt
 
 
+async def _rt(request: Request) -> Runtime:
+    return request.app.state.rt  # async: a plain function dependency would cost a worker-thread hop per request
+
+
 def get_db(request: Request) -> Iterator[Session]:
     # Services commit their own unit of work; this only closes the session (never commits in teardown).
     db = get_rt(request).session()
@@ -41,7 +45,7 @@ async def form_data(request: Request) -> FormData:
     return await request.form()
 
 
-Rt = Annotated[Runtime, Depends(get_rt)]
+Rt = Annotated[Runtime, Depends(_rt)]
 Db = Annotated[Session, Depends(get_db)]
 Form = Annotated[FormData, Depends(form_data)]
 
