@@ -6,6 +6,7 @@ from sqlalchemy import select
 from accord.access.models import Application
 from accord.cli import main as cli
 from tests.access.helpers import SIGNATORY, answers, dataset_with_terms, person, png
+from tests.cli import run
 
 
 @pytest.fixture
@@ -19,14 +20,6 @@ def world(rt, tmp_path):
         person(db, "other@lab.example", reviewer_of=shhq)
     yield
     cli.use_runtime(None)
-
-
-def run(*args):
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def answers_file(tmp_path, slug, **extra):

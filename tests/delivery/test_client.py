@@ -5,14 +5,14 @@ import os
 
 import pytest
 
-from accord.cli import main as cli
 from accord import client as client_module
-from accord.client import AccessEnded, Client, ClientError, safe_target
+from accord.client import Client, ClientError, safe_target
 from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.web.app import create_app
 from tests.delivery.world import make_world
 from tests.live import serving
+from tests.cli import run
 
 BIG = 3 * 1024 * 1024 + 17  # loose file (packs hold blobs up to 1 MiB): served by sendfile with Range
 
@@ -24,14 +24,6 @@ def world(rt, tmp_path):
     made = make_world(rt, tmp_path, "cion-al", files=files)
     with serving(create_app(rt)) as url:
         yield {"url": url, "token": made.token, "files": files, "grant": made.grant_id, "rt": rt}
-
-
-def run(*args) -> int:
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def assert_identical(folder, files):

@@ -9,6 +9,7 @@ from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
+from tests.cli import run
 
 
 @pytest.fixture
@@ -26,14 +27,6 @@ def paused(rt, tmp_path):
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 90}), actor="cli")
     yield dataset, ent
     cli.use_runtime(None)
-
-
-def run(*args) -> int:
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def _version(rt, ent) -> int:

@@ -6,6 +6,7 @@ from accord.catalog import service as catalog
 from accord.cli import main as cli
 from accord.policy import service as policies
 from accord.policy.io import dump_yaml, seed
+from tests.cli import run
 
 
 @pytest.fixture
@@ -16,14 +17,6 @@ def dataset(rt):
                                     actor="cli")
     yield ds
     cli.use_runtime(None)
-
-
-def run(*args):
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def test_set_then_show_round_trips_the_document(rt, dataset, tmp_path, capsys):

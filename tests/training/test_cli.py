@@ -7,6 +7,7 @@ from accord.cli import main as cli
 from accord.identity import service as identity
 from accord.training.models import TrainingCertificate
 from tests.training.helpers import dataset_needing_training, days, person, png, signed
+from tests.cli import run
 
 
 @pytest.fixture
@@ -19,14 +20,6 @@ def world(rt, tmp_path):
         app_id = signed(rt, db, "at-ustc", ana).id
     yield app_id
     cli.use_runtime(None)
-
-
-def run(*args):
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def certs(rt):
