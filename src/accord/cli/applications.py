@@ -18,7 +18,6 @@ from accord.access.schemas import ApplicationOut, ApplicationRow
 from accord.cli import remote
 from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
-from accord.identity import service as identity
 
 app = typer.Typer(help="Applications for datasets: follow yours; review others as a reviewer.",
                   no_args_is_help=True)
@@ -28,14 +27,6 @@ ANSWERS = typer.Option(..., "--answers", help="a YAML file: field: answer (and s
 MAX_ANSWERS_BYTES = 64 * 1024
 
 
-def _user(db, email: str | None):
-    # Applying and deciding are personal acts, recorded under a person's name: no anonymous shell actor here.
-    if not email:
-        raise InvalidInput("say who is acting: --token (or ACCORD_TOKEN) to act as yourself on a server, "
-                           "or --as EMAIL on the server itself")
-    return identity.user_by_email(db, email)
-
-
 def _either(server, token, as_, over_api, here) -> ApplicationOut:
     """One application step, over the API (`over_api(client)`) or on the database (`here(rt, db, user)`)."""
     if remote.wanted(server, token, as_):
@@ -43,7 +34,7 @@ def _either(server, token, as_, over_api, here) -> ApplicationOut:
             return ApplicationOut.model_validate(over_api(client))
     rt = runtime()
     with rt.session() as db:
-        return ApplicationOut.of(here(rt, db, _user(db, as_)))
+        return ApplicationOut.of(here(rt, db, remote.acting(db, as_)))
 
 
 def _read_answers(path: Path) -> tuple[dict, dict | None]:
@@ -134,7 +125,7 @@ def list_(as_: str | None = AS, server: str | None = remote.SERVER, token: str |
             rows = [ApplicationRow.model_validate(r) for r in client.applications()]
     else:
         with runtime().session() as db:
-            rows = access.mine(db, _user(db, as_))
+            rows = access.mine(db, remote.acting(db, as_))
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
     day = lambda t: t.strftime("%Y-%m-%d") if t else ""
     for r in rows:
@@ -157,7 +148,7 @@ def show(app_id: int, as_: str | None = AS,
     else:
         rt = runtime()
         with rt.session() as db:
-            user = _user(db, as_)
+            user = remote.acting(db, as_)
             body = ApplicationOut.of(access.get(db, app_id, viewer=user))
             signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
@@ -203,7 +194,7 @@ def agreement(app_id: int, to: Path = typer.Argument(..., metavar="FILE", help="
     else:
         rt = runtime()
         with rt.session() as db:
-            pdf = access.agreement_pdf(rt, db, app_id, viewer=_user(db, as_))
+            pdf = access.agreement_pdf(rt, db, app_id, viewer=remote.acting(db, as_))
     saved = _save(pdf, to, f"agreement-{app_id}.pdf")
     out.print(f"agreement of application {app_id} ({len(pdf)} bytes) saved to {saved}", highlight=False,
               soft_wrap=True)
@@ -230,7 +221,7 @@ def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this 
         from accord.access import queue as review
 
         with runtime().session() as db:
-            found = asdict(review.review_queue(db, _user(db, as_), dataset=dataset, status=status, page=page))
+            found = asdict(review.review_queue(db, remote.acting(db, as_), dataset=dataset, status=status, page=page))
     # One line per application (a table squeezes e-mail addresses in a narrow terminal).
     for r in found["rows"]:
         failed = f"; failed checks: {', '.join(r['failed_checks'])}" if r["failed_checks"] else ""

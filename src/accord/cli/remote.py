@@ -30,6 +30,17 @@ def wanted(server: str | None, token: str | None, as_: str | None) -> bool:
     return bool(token)
 
 
+def acting(db, email: str | None):
+    """The user named by --as. Applying, uploading and deciding are personal acts, recorded under a person's
+    name: there is no anonymous shell actor for them."""
+    from accord.identity import service as identity
+
+    if not email:
+        raise errors.InvalidInput("say who is acting: --token (or ACCORD_TOKEN) to act as yourself on a server, "
+                                  "or --as EMAIL on the server itself")
+    return identity.user_by_email(db, email)
+
+
 def error(exc) -> errors.AccordError:
     """A client error as the error a local run raises: the server's words, its status's exit code."""
     cls = _BY_STATUS.get(exc.status or 0, errors.AccordError)

@@ -21,14 +21,6 @@ app = typer.Typer(help="Human-subjects research training certificates: upload yo
 AS = typer.Option(None, "--as", help="the user acting (their roles are checked), on the server's own database")
 
 
-def _user(db, email: str | None):
-    # Uploading and deciding are personal acts, recorded under a person's name: no anonymous shell actor here.
-    if not email:
-        raise InvalidInput("say who is acting: --token (or ACCORD_TOKEN) to act as yourself on a server, "
-                           "or --as EMAIL on the server itself")
-    return identity.user_by_email(db, email)
-
-
 def _either(server, token, as_, over_api, here) -> CertificateOut:
     """One step, over the API (`over_api(client)`) or on the database (`here(rt, db, user)`)."""
     if remote.wanted(server, token, as_):
@@ -36,7 +28,7 @@ def _either(server, token, as_, over_api, here) -> CertificateOut:
             return CertificateOut.model_validate(over_api(client))
     rt = runtime()
     with rt.session() as db:
-        return CertificateOut.model_validate(here(rt, db, _user(db, as_)))
+        return CertificateOut.model_validate(here(rt, db, remote.acting(db, as_)))
 
 
 def _read(path: Path) -> bytes:
@@ -79,7 +71,7 @@ def list_(to_review: bool = typer.Option(False, "--to-review", help="those waiti
                     for c in (client.training_to_review() if to_review else client.training())]
     else:
         with runtime().session() as db:
-            user = _user(db, as_)
+            user = remote.acting(db, as_)
             found = training.to_review(db, user) if to_review else training.mine(db, user)
             rows = [CertificateOut.model_validate(c).model_copy(
                         update={"holder_email": identity.get_user(db, c.user_id).email}) for c in found]
