@@ -113,6 +113,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}/versions/{label}"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/items"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/manifest"): PUBLIC,
+    ("GET", "/api/v1/signing-key"): PUBLIC,  # the certificate that signs manifests: anyone checks with it
     ("POST", "/api/v1/datasets"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/publish"): CURATORS,

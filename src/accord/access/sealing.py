@@ -6,51 +6,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 from accord.errors import InvalidInput
+from accord.signing import SealKeys, ensure_keys  # noqa: F401 (the key pair is shared with manifest signing)
 
 FIELD = "AccordSeal"
-
-
-@dataclass(frozen=True)
-class SealKeys:
-    key: Path
-    cert: Path
-
-
-def ensure_keys(key_dir: Path, *, organisation: str = "Accord") -> SealKeys:
-    key_dir.mkdir(parents=True, exist_ok=True)
-    keys = SealKeys(key_dir / "seal.key", key_dir / "seal.pem")
-    if keys.key.exists() and keys.cert.exists():
-        return keys
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} agreement seal"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_cert_sign=True,
-                                         crl_sign=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False),
-                           critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .sign(key, hashes.SHA256()))
-    tmp_key = keys.key.with_suffix(".tmp")
-    tmp_key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    tmp_key.chmod(0o600)
-    keys.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    tmp_key.replace(keys.key)
-    return keys
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reason: str = "Signed in Accord") -> bytes:

@@ -219,3 +219,14 @@ def _body(target: delivery.Target, parts, multipart: bool):
             yield from target.read(start, end)
             if multipart:
                 yield b"\r\n"
+
+
+@router.get("/signing-key", response_class=PlainTextResponse,
+            summary="The platform's certificate and public key (PEM) that sign every manifest")
+def signing_key(rt: Rt) -> Response:
+    """Public: anyone checks a manifest signature with it (`openssl dgst -sha256 -verify ...`); pin its
+    fingerprint (the X-Accord-Fingerprint header, the download page) rather than trusting the network."""
+    key = delivery.signing_key(rt)
+    return Response(key.cert_pem + key.public_pem, media_type="application/x-pem-file",
+                    headers={"Cache-Control": "public, max-age=3600", "X-Accord-Fingerprint": key.fingerprint,
+                             "Content-Disposition": 'inline; filename="accord-signing.pem"'})

@@ -6,6 +6,7 @@ stands, and a version's file list (immutable once published) is cached per proce
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import mimetypes
 import re
@@ -13,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,6 +24,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord import signing
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.db import utcnow
@@ -49,6 +52,7 @@ class VersionFiles:
     manifest_sha: str | None
     members: list[tarshard.Member]
     target: int = tarshard.DEFAULT_TARGET
+    signature: bytes | None = None  # the manifest's, made on first request (ECDSA signatures differ each time)
 
     @cached_property
     def shards(self) -> list[tarshard.Shard]:
@@ -146,6 +150,7 @@ class Listing:
     manifest_url: str
     sha256sums_url: str
     shards: list[ShardLink] = field(default_factory=list)
+    manifest_sig_url: str = ""  # the platform's detached signature of the manifest (GET /api/v1/signing-key)
 
 
 def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, until: float | None, name: str) -> str:
@@ -194,7 +199,8 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
     return Listing(slug, label, version.root_hash, version.file_count, version.total_bytes, offset, limit,
                    expires_at, files,
                    _url(rt, user, grant, f"manifest:{vid}", expires, until, f"{cached.name}-manifest.jsonl"),
-                   _url(rt, user, grant, f"sha256sums:{vid}", expires, until, "SHA256SUMS"), shards)
+                   _url(rt, user, grant, f"sha256sums:{vid}", expires, until, "SHA256SUMS"), shards,
+                   _url(rt, user, grant, f"manifest-sig:{vid}", expires, until, f"{cached.name}-manifest.sig"))
 
 
 # --- serving a link --------------------------------------------------------------------------------------
@@ -253,6 +259,11 @@ def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = No
             raise NotFound("this version has no manifest yet")
         return _blob(rt, link, vid, files.manifest_sha, f"{files.name}-manifest.jsonl", files.manifest_sha,
                      expires_in, media_type="application/jsonl")
+    if kind == "manifest-sig":
+        body = manifest_signature(rt, files)
+        return Target(link, vid, f"{files.name}-manifest.sig", "application/octet-stream",
+                      etag=f"sig-{files.manifest_sha}-{hashlib.sha256(body).hexdigest()[:16]}", size=len(body),
+                      read=lambda start, end: iter([body[start:end]]))
     if kind == "sha256sums":
         body = files.sums
         return Target(link, vid, "SHA256SUMS", "text/plain; charset=utf-8",
@@ -333,6 +344,33 @@ def _blob(rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_
                 yield data
     target.read = read
     return target
+
+
+def manifest_signature(rt, files: VersionFiles) -> bytes:
+    """The platform's signature of the version's manifest bytes (made once per process and version)."""
+    if not files.manifest_sha:
+        raise NotFound("this version has no manifest yet")
+    if files.signature is None:
+        with closing(rt.store.open(files.manifest_sha)) as f:
+            data = f.read()
+        if signing.root_hash(data) != files.manifest_sha:
+            raise OSError(f"manifest blob {files.manifest_sha} does not match its hash")
+        files.signature = signing.sign(data, signing.ensure_keys(rt.settings.data_dir / "keys"))
+    return files.signature
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    cert_pem: bytes
+    public_pem: bytes
+    fingerprint: str  # SHA-256 of the certificate, colon-separated hex (as openssl prints it)
+
+
+def signing_key(rt) -> SigningKey:
+    keys = signing.ensure_keys(rt.settings.data_dir / "keys")
+    pem = keys.cert.read_bytes()
+    cert = signing.load_cert(pem)
+    return SigningKey(pem, signing.public_pem(cert), signing.fingerprint(cert))
 
 
 class _Skipping:

@@ -52,7 +52,7 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
                                limit=PAGE)
     return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
                   grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE,
-                  renew=_renewal(db, user, ds.id),
+                  renew=_renewal(db, user, ds.id), signing=delivery.signing_key(rt),
                   training=training_pages.licensee_note(db, user, ds.id))
 
 
