@@ -44,6 +44,12 @@ class TokenRefused(AccessEnded):
     """The server does not know the API token: mistyped, expired or revoked."""
 
 
+class SignatureInvalid(ClientError):
+    """The manifest is not signed by the platform certificate in use: tampered with, or another platform's."""
+
+
+PROOF_MANIFEST, PROOF_SIGNATURE = "manifest.jsonl", "manifest.sig"
+
 TOKEN_REFUSED = ("the server did not accept your API token: it is wrong, expired or revoked "
                  "(make a new one on your account page, or with `accord user token` on the server)")
 
@@ -103,8 +109,12 @@ def sha256_of(path: Path) -> str:
 
 class Client(AccessCalls):
     def __init__(self, server: str, token: str, *, retries: int = 5, backoff: float = 0.5, timeout: float = 60,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, signing_cert: bytes | None = None):
         self.server = server.rstrip("/")
+        # The platform certificate (PEM) that must have signed each manifest. Without one pinned, the one the
+        # server publishes (GET /api/v1/signing-key) is used: that proves which files this server delivered, but
+        # guards against a tampering server only if its fingerprint is checked against one from elsewhere.
+        self.signing_cert = signing_cert
         self.retries, self.backoff = retries, backoff
         # JSON refusals carry the whole reason and its code (plain text is for curl and wget)
         self.http = httpx.Client(base_url=self.server, headers={"Authorization": f"Bearer {token}",
@@ -176,10 +186,11 @@ class Client(AccessCalls):
         root = Path(to)
         version = version or self.latest_version(dataset)
         wanted = list(self.files(dataset, version))
-        self.verify_listing(dataset, version, wanted)
+        manifest, signature = self.verify_listing(dataset, version, wanted)
         if on_total:
             on_total(len(wanted), sum(f.size for f in wanted))
         root.mkdir(parents=True, exist_ok=True)
+        self._keep_proof(root, wanted, manifest, signature)
         done: list[Path] = []
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(self._fetch, dataset, version, f, safe_target(root, f.path), progress)
@@ -193,18 +204,38 @@ class Client(AccessCalls):
                 raise
         return done
 
-    def verify_listing(self, dataset: str, version: str, wanted: list[RemoteFile]) -> None:
-        """The signed manifest must hash to the version's root hash and list exactly these files."""
+    def verify_listing(self, dataset: str, version: str, wanted: list[RemoteFile]) -> tuple[bytes, bytes]:
+        """The manifest must carry the platform's signature, hash to the version's root hash and list exactly
+        these files. Returns the manifest and its signature."""
         import json
 
         page = self.listing(dataset, version, limit=1)
         body = self._request("GET", page["manifest_url"]).content
+        if not page.get("manifest_sig_url"):
+            raise ClientError("the server offers no signature for the manifest; nothing was downloaded")
+        signature = self._request("GET", page["manifest_sig_url"]).content
+        check_signature(body, signature, self.signing_cert or self.signing_key())
         if hashlib.sha256(body).hexdigest() != page["root_hash"]:
             raise ClientError("the manifest does not match the version's root hash; nothing was downloaded")
         listed = {f.path: f.sha256 for f in wanted}
         manifest = {e["path"]: e["sha256"] for e in map(json.loads, body.decode().splitlines()) if e}
         if manifest != listed:
             raise ClientError("the file list does not match the manifest; nothing was downloaded")
+        return body, signature
+
+    def signing_key(self) -> bytes:
+        """The platform's certificate and public key (PEM), as the server publishes them."""
+        return self._request("GET", "/api/v1/signing-key").content
+
+    @staticmethod
+    def _keep_proof(root: Path, wanted: list[RemoteFile], manifest: bytes, signature: bytes) -> None:
+        """manifest.jsonl and manifest.sig stay with the files: proof of what the platform delivered. A dataset
+        with files of those names at its top keeps its own; the proof then goes in .accord/."""
+        names = {f.path for f in wanted}
+        folder = root / ".accord" if names & {PROOF_MANIFEST, PROOF_SIGNATURE} else root
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / PROOF_MANIFEST).write_bytes(manifest)
+        (folder / PROOF_SIGNATURE).write_bytes(signature)
 
     def _fetch(self, dataset: str, version: str, remote: RemoteFile, target: Path,
                progress: Callable[[int], None] | None) -> Path:
@@ -276,6 +307,22 @@ class Client(AccessCalls):
             if f.path == remote.path:
                 return f.url
         raise ClientError(f"{remote.path} is no longer listed")
+
+
+def check_signature(manifest: bytes, signature: bytes, cert_pem: bytes) -> None:
+    """Raise SignatureInvalid unless `signature` is the platform's (the certificate's key) over these bytes."""
+    from accord import signing
+    from accord.errors import InvalidInput
+
+    try:
+        cert = signing.load_cert(cert_pem)
+    except InvalidInput:
+        raise ClientError("the platform certificate is not a PEM certificate") from None
+    if not signing.verifies(manifest, signature, cert):
+        raise SignatureInvalid(
+            "the manifest's signature does not verify with the platform certificate "
+            f"(SHA-256 fingerprint {signing.fingerprint(cert)}): it was altered, or the certificate is not the "
+            "one that signed it; nothing was downloaded")
 
 
 def _hash_prefix(part: Path, have: int):

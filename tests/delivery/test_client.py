@@ -27,7 +27,10 @@ def world(rt, tmp_path):
 
 
 def assert_identical(folder, files):
-    got = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Exactly the dataset's files, plus the signed manifest kept as proof of what was delivered."""
+    assert (folder / "manifest.jsonl").is_file() and (folder / "manifest.sig").is_file()
+    got = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+           if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig")}
     assert {k: hashlib.sha256(v).hexdigest() for k, v in got.items()} == \
         {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
 

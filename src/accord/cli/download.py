@@ -8,7 +8,7 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, Time
                            TransferSpeedColumn)
 
 from accord.cli.main import err, out
-from accord.client import AccessEnded, Client, ClientError
+from accord.client import AccessEnded, Client, ClientError, SignatureInvalid
 
 
 def register(app: typer.Typer) -> None:
@@ -21,21 +21,37 @@ def download(dataset: str,
              server: str = typer.Option("http://127.0.0.1:8000", envvar="ACCORD_SERVER", help="Accord's address"),
              token: str = typer.Option(..., envvar="ACCORD_TOKEN", help="your API token (accord user token, or the "
                                                                         "account page)"),
-             workers: int = typer.Option(4, min=1, max=32, help="files fetched at once")) -> None:
-    """Download every file of a dataset version you are licensed for; a second run resumes and re-verifies."""
+             workers: int = typer.Option(4, min=1, max=32, help="files fetched at once"),
+             signing_cert: Path | None = typer.Option(
+                 None, "--signing-cert", envvar="ACCORD_SIGNING_CERT",
+                 help="the platform certificate (PEM) the manifest must be signed with; default: the one the server "
+                      "publishes at /api/v1/signing-key (compare its fingerprint with the download page's)")) -> None:
+    """Download every file of a dataset version you are licensed for; a second run resumes and re-verifies.
+    The manifest's signature is checked first, and manifest.jsonl and manifest.sig are kept in the folder."""
+    pinned = None
+    if signing_cert is not None:
+        try:
+            pinned = signing_cert.read_bytes()
+        except OSError as exc:
+            err.print(f"[bold red]error:[/] cannot read the certificate {signing_cert}: {exc.strerror}")
+            raise typer.Exit(2)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())
     try:
-        with Client(server, token) as client, Progress(*columns, console=out) as bar:
+        with Client(server, token, signing_cert=pinned) as client, Progress(*columns, console=out) as bar:
             task = bar.add_task(dataset, total=None)
             files = client.download(dataset, to=to, version=version, workers=workers,
                                     progress=lambda n: bar.advance(task, n),
                                     on_total=lambda count, size: bar.update(task, total=size,
                                                                             description=f"{dataset} ({count} files)"))
+    except SignatureInvalid as exc:
+        err.print(f"[bold red]signature check failed:[/] {exc}")
+        raise typer.Exit(5)
     except AccessEnded as exc:
         err.print(f"[bold red]access refused:[/] {exc}")
         raise typer.Exit(4)
     except ClientError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1)
-    out.print(f"[green]{len(files)} files verified[/] in {to}")
+    source = f"the certificate in {signing_cert}" if signing_cert else "the server's published certificate"
+    out.print(f"[green]{len(files)} files verified[/] in {to}; the manifest's signature checked with {source}")

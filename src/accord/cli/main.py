@@ -57,8 +57,8 @@ def _register(target: typer.Typer) -> typer.Typer:
     if getattr(target, "_accord_registered", False):
         return target
     target._accord_registered = True
-    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, policy, serve,
-                            terms, training, users)
+    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest, policy,
+                            serve, terms, training, users)
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")
@@ -70,6 +70,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(terms.app, name="terms")
     target.add_typer(training.app, name="training")
     target.add_typer(agreements.app, name="agreement")
+    target.add_typer(manifest.app, name="manifest")
     applications.register(target)
     serve.register(target)
     demo.register(target)
