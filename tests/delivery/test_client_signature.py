@@ -84,7 +84,7 @@ def test_a_tampered_signature_stops_the_download_before_any_file(rt, made, tmp_p
         with Client(url, world.token) as c, pytest.raises(SignatureInvalid, match="does not verify"):
             c.download("sig-ds", to=to)
         assert not to.exists()
-        assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token) == 5
+        assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token) == 7
     assert "signature" in capsys.readouterr().err and not to.exists()
 
 
@@ -94,7 +94,7 @@ def test_a_pinned_certificate_of_another_platform_is_refused(rt, made, tmp_path,
     other = signing.ensure_keys(tmp_path / "other-platform").cert
     with serving(create_app(rt)) as url:
         monkeypatch.setenv("ACCORD_SIGNING_CERT", str(other))
-        assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token) == 5
+        assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token) == 7
         said = "".join(capsys.readouterr().err.split())  # the console wraps long lines
         assert signing.fingerprint(signing.load_cert(other.read_bytes())) in said
         assert not to.exists()

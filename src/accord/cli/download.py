@@ -46,7 +46,7 @@ def download(dataset: str,
                                                                             description=f"{dataset} ({count} files)"))
     except SignatureInvalid as exc:
         err.print(f"[bold red]signature check failed:[/] {exc}")
-        raise typer.Exit(5)
+        raise typer.Exit(7)  # not one of the shared codes (5 is a conflict): nothing here can be trusted
     except AccessEnded as exc:
         err.print(f"[bold red]access refused:[/] {exc}")
         raise typer.Exit(4)
