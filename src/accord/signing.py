@@ -8,6 +8,7 @@ the manifest's exact bytes, DER-encoded, which stock OpenSSL checks:
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,6 +34,17 @@ def ensure_keys(key_dir: Path, *, organisation: str = "Accord") -> SealKeys:
     keys = SealKeys(key_dir / "seal.key", key_dir / "seal.pem")
     if keys.key.exists() and keys.cert.exists():
         return keys
+    # Server workers may all ask at first use (a manifest signature, the published key): one makes the pair, so
+    # no worker can end up with a certificate that is not its key's.
+    with open(key_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if keys.key.exists() and keys.cert.exists():
+            return keys
+        _make(keys, organisation)
+    return keys
+
+
+def _make(keys: SealKeys, organisation: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} agreement seal"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
@@ -53,7 +65,6 @@ def ensure_keys(key_dir: Path, *, organisation: str = "Accord") -> SealKeys:
     tmp_key.chmod(0o600)
     keys.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     tmp_key.replace(keys.key)
-    return keys
 
 
 def sign(data: bytes, keys: SealKeys) -> bytes:
