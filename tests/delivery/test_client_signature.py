@@ -102,3 +102,26 @@ def test_a_pinned_certificate_of_another_platform_is_refused(rt, made, tmp_path,
         assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token,
                    "--signing-cert", str(mine)) == 0
     assert "certificate in" in capsys.readouterr().out and (to / "manifest.sig").is_file()
+
+
+def test_a_dataset_with_its_own_manifest_jsonl_keeps_it_and_the_proof_goes_in_dot_accord(rt, tmp_path):
+    files = {"manifest.jsonl": b"the dataset's own file\n", "img/1.jpg": os.urandom(500)}
+    world = make_world(rt, tmp_path, "own-manifest", files=files)
+    to = tmp_path / "out"
+    with serving(create_app(rt)) as url, Client(url, world.token) as c:
+        c.download("own-manifest", to=to)
+    assert (to / "manifest.jsonl").read_bytes() == files["manifest.jsonl"]
+    cert = rt.settings.data_dir / "keys" / "seal.pem"
+    assert signing.verifies((to / ".accord" / "manifest.jsonl").read_bytes(),
+                            (to / ".accord" / "manifest.sig").read_bytes(), signing.load_cert(cert.read_bytes()))
+
+
+def test_manifest_verify_refuses_unclear_input_with_exit_2(rt, tmp_path, capsys):
+    manifest, sig, junk = tmp_path / "m.jsonl", tmp_path / "m.sig", tmp_path / "junk.pem"
+    manifest.write_bytes(b"{}\n")
+    sig.write_bytes(b"x")
+    junk.write_bytes(b"not a certificate")
+    assert run("manifest", "verify", str(manifest), str(sig), "--cert", str(junk)) == 2
+    assert "not a PEM certificate" in capsys.readouterr().err
+    assert run("manifest", "verify", str(manifest), str(sig), "--cert", str(junk), "--server", "http://x") == 2
+    assert "not both" in capsys.readouterr().err
