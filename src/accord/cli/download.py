@@ -45,7 +45,7 @@ def download(dataset: str,
                                     on_total=lambda count, size: bar.update(task, total=size,
                                                                             description=f"{dataset} ({count} files)"))
     except SignatureInvalid as exc:
-        err.print(f"[bold red]signature check failed:[/] {exc}")
+        err.print(f"[bold red]signature check failed:[/] {exc}", emoji=False)  # a fingerprint's :AB: is no emoji
         raise typer.Exit(7)  # not one of the shared codes (5 is a conflict): nothing here can be trusted
     except AccessEnded as exc:
         err.print(f"[bold red]access refused:[/] {exc}")

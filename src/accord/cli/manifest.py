@@ -56,7 +56,8 @@ def verify(manifest: Path = typer.Argument(..., help="the manifest (manifest.jso
     certificate = signing.load_cert(pem)
     if not signing.verifies(data, sig, certificate):
         err.print(f"[bold red]does not verify[/]: {manifest} was not signed with this signature by the platform "
-                  f"certificate {signing.fingerprint(certificate)} (altered, or another platform's)")
+                  f"certificate {signing.fingerprint(certificate)} (altered, or another platform's)",
+                  emoji=False)  # a fingerprint's ":AB:" is not an emoji
         raise typer.Exit(1)
     out.print(f"[green]OK[/]: signed by the platform certificate {signing.fingerprint(certificate)}; "
-              f"root hash {signing.root_hash(data)}")
+              f"root hash {signing.root_hash(data)}", emoji=False)
