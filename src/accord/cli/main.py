@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(name="accord", help="Accord: license-gated distribution of human-subject image datasets.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, emoji=False)  # ":ab:" in a fingerprint or a hash must print as it is
+out = Console(emoji=False)
 
 _runtime: Runtime | None = None
 # Commands that run on a licensee's machine import only what they need: `accord download` starts in a fraction of
