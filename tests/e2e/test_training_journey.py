@@ -46,6 +46,7 @@ def test_an_application_waits_for_its_training_certificate_to_be_accepted(page, 
     for name, value in answers("at-ustc", "tomas@ucl.ac.uk").items():
         page.locator(f"#f-{name}").fill(value)
     page.get_by_role("button", name="Save the draft").click()
+    expect(page.locator("#app-status")).to_have_text("Draft: not sent yet")  # the URL and .all() do not wait
     application_url = page.url.split("?")[0]
     for box in page.locator("input[name=ack]").all():
         box.check()
