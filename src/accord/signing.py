@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from accord.errors import InvalidInput
+from accord.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,26 @@ class SealKeys:
     cert: Path
 
 
+def _paths(key_dir: Path) -> SealKeys:
+    return SealKeys(key_dir / "seal.key", key_dir / "seal.pem")
+
+
+def platform_keys(data_dir: Path) -> SealKeys:
+    """This deployment's key pair (made on first use)."""
+    return ensure_keys(data_dir / "keys")
+
+
+def installed_cert(data_dir: Path, *, hint: str) -> Path:
+    """This deployment's certificate, never made here: a verifier that minted a new key would trust nothing."""
+    path = _paths(data_dir / "keys").cert
+    if not path.exists():
+        raise NotFound(f"this machine has no platform certificate ({path}); {hint}")
+    return path
+
+
 def ensure_keys(key_dir: Path, *, organisation: str = "Accord") -> SealKeys:
     key_dir.mkdir(parents=True, exist_ok=True)
-    keys = SealKeys(key_dir / "seal.key", key_dir / "seal.pem")
+    keys = _paths(key_dir)
     if keys.key.exists() and keys.cert.exists():
         return keys
     # Server workers may all ask at first use (a manifest signature, the published key): one makes the pair, so

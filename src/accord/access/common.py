@@ -114,9 +114,10 @@ def agreement_of(db: Session, loaded: Loaded) -> Agreement:
 def seal_and_store(rt, pdf: bytes) -> str:
     """Seal with the platform certificate and store by hash, before the caller commits: a rolled-back signing
     leaves an unreferenced blob, never a missing one."""
+    from accord import signing
     from accord.access import sealing
 
-    sealed = sealing.seal(pdf, sealing.ensure_keys(rt.settings.data_dir / "keys"))
+    sealed = sealing.seal(pdf, signing.platform_keys(rt.settings.data_dir))
     sha = hashlib.sha256(sealed).hexdigest()
     rt.store.put_bytes(sha, sealed)
     return sha

@@ -6,7 +6,8 @@ from pathlib import Path
 import typer
 
 from accord.cli.main import err, out, runtime
-from accord.errors import InvalidInput, NotFound
+from accord.cli.files import read_limited
+from accord.errors import InvalidInput
 
 app = typer.Typer(help="Signed agreements (sealed PDFs).", no_args_is_help=True)
 
@@ -21,17 +22,12 @@ def verify(pdf: Path = typer.Argument(..., help="the signed agreement PDF"),
     what is wrong (edited, content appended, sealed by someone else, no seal)."""
     from accord.access import sealing
 
-    try:
-        if pdf.stat().st_size > MAX_PDF_BYTES:
-            raise InvalidInput(f"{pdf} is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB; not an agreement")
-        data = pdf.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {pdf}: {exc.strerror}") from None
+    from accord import signing
+
+    data = read_limited(pdf, limit=MAX_PDF_BYTES, what="agreement")
     sealing.require_pdf(data)
     if cert is None:
-        cert = runtime().settings.data_dir / "keys" / "seal.pem"
-        if not cert.exists():
-            raise NotFound(f"this machine has no platform certificate ({cert}); pass the server's with --cert")
+        cert = signing.installed_cert(runtime().settings.data_dir, hint="pass the server's with --cert")
     elif not cert.is_file():
         raise InvalidInput(f"cannot read the certificate {cert}")
     check = sealing.verify(data, cert)

@@ -16,6 +16,7 @@ from accord.access import renewal, scan
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut, ApplicationRow
 from accord.cli import remote
+from accord.cli.files import read_capped
 from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
 
@@ -200,14 +201,6 @@ def agreement(app_id: int, to: Path = typer.Argument(..., metavar="FILE", help="
               soft_wrap=True)
 
 
-def _read_scan(path: Path) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(scan.MAX_SCAN_BYTES + 1)  # one byte over is enough for the service to refuse it
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", field="scan") from None
-
-
 @app.command()
 def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
           status: str = typer.Option("submitted", "--status", help="submitted, returned, approved, rejected, ..."),
@@ -242,7 +235,7 @@ def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree
          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Sign the agreement of a draft or returned application with your full name (typed, or on a scan)."""
     if scan_file is not None:
-        data = _read_scan(scan_file)
+        data = read_capped(scan_file, limit=scan.MAX_SCAN_BYTES, field="scan")
         _status(_either(server, token, as_,
                         lambda client: client.upload_scan(app_id, data, filename=scan_file.name,
                                                           full_name=full_name, consent=agree),

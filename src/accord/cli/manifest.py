@@ -7,20 +7,12 @@ from pathlib import Path
 import typer
 
 from accord.cli.main import err, out, runtime
-from accord.errors import InvalidInput, NotFound
+from accord.cli.files import read_limited
+from accord.errors import InvalidInput
 
 app = typer.Typer(help="Signed manifests (what the platform delivered).", no_args_is_help=True)
 
 MAX_BYTES = 512 * 1024 * 1024
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB; not a {what}")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read the {what} {path}: {exc.strerror}") from None
 
 
 @app.command()
@@ -35,9 +27,10 @@ def verify(manifest: Path = typer.Argument(..., help="the manifest (manifest.jso
 
     if cert is not None and server is not None:
         raise InvalidInput("give --cert or --server, not both")
-    data, sig = _read(manifest, "manifest"), _read(signature, "signature")
+    data = read_limited(manifest, limit=MAX_BYTES, what="manifest")
+    sig = read_limited(signature, limit=MAX_BYTES, what="signature")
     if cert is not None:
-        pem = _read(cert, "certificate")
+        pem = read_limited(cert, limit=MAX_BYTES, what="certificate")
     elif server is not None:
         import httpx
 
@@ -49,10 +42,7 @@ def verify(manifest: Path = typer.Argument(..., help="the manifest (manifest.jso
             raise InvalidInput(f"{server} did not give its certificate (HTTP {response.status_code})")
         pem = response.content
     else:
-        path = runtime().settings.data_dir / "keys" / "seal.pem"
-        if not path.exists():
-            raise NotFound(f"this machine has no platform certificate ({path}); pass --cert or --server")
-        pem = path.read_bytes()
+        pem = signing.installed_cert(runtime().settings.data_dir, hint="pass --cert or --server").read_bytes()
     certificate = signing.load_cert(pem)
     if not signing.verifies(data, sig, certificate):
         err.print(f"[bold red]does not verify[/]: {manifest} was not signed with this signature by the platform "

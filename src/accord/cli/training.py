@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from accord.cli import remote
+from accord.cli.files import read_capped
 from accord.cli.main import out, runtime
-from accord.errors import InvalidInput
 from accord.identity import service as identity
 from accord.training import service as training
 from accord.training.schemas import CertificateOut
@@ -31,15 +31,6 @@ def _either(server, token, as_, over_api, here) -> CertificateOut:
         return CertificateOut.model_validate(here(rt, db, remote.acting(db, as_)))
 
 
-def _read(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > training.MAX_BYTES:
-            return path.open("rb").read(training.MAX_BYTES + 1)  # the service says it is too large
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", field="certificate") from None
-
-
 @app.command()
 def upload(file: Path,
            course: str = typer.Option(..., "--course", help="the course and who issued the certificate"),
@@ -49,7 +40,7 @@ def upload(file: Path,
            dataset: str | None = typer.Option(None, "--dataset", help="or: renew it for a dataset you hold"),
            as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Upload FILE (PDF, PNG or JPEG) as your certificate; a reviewer of the dataset accepts or rejects it."""
-    data = _read(file)
+    data = read_capped(file, limit=training.MAX_BYTES, field="certificate")
     cert = _either(server, token, as_,
                    lambda client: client.upload_training(data, filename=file.name, course=course,
                                                          completed_on=completed, expires_on=expires,

@@ -355,7 +355,7 @@ def manifest_signature(rt, files: VersionFiles) -> bytes:
             data = f.read()
         if signing.root_hash(data) != files.manifest_sha:
             raise OSError(f"manifest blob {files.manifest_sha} does not match its hash")
-        files.signature = signing.sign(data, signing.ensure_keys(rt.settings.data_dir / "keys"))
+        files.signature = signing.sign(data, signing.platform_keys(rt.settings.data_dir))
     return files.signature
 
 
@@ -367,7 +367,7 @@ class SigningKey:
 
 
 def signing_key(rt) -> SigningKey:
-    keys = signing.ensure_keys(rt.settings.data_dir / "keys")
+    keys = signing.platform_keys(rt.settings.data_dir)
     pem = keys.cert.read_bytes()
     cert = signing.load_cert(pem)
     return SigningKey(pem, signing.public_pem(cert), signing.fingerprint(cert))
