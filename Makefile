@@ -5,8 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The browser tests drive Debian's Chromium. `make test` installs it when it is missing and it can (root with
+# apt-get, as on CI); otherwise it stops and prints the line to run.
+CHROMIUM ?= /usr/bin/chromium
+APT_GET ?= apt-get
+CHROMIUM_PACKAGES := chromium chromium-driver
 
-.PHONY: demo test bench serve clean
+.PHONY: demo test browser bench serve clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +25,21 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/accord serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v $(APT_GET) >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests: $(APT_GET) install -y $(CHROMIUM_PACKAGES)"; \
+	    DEBIAN_FRONTEND=noninteractive $(APT_GET) update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $(CHROMIUM_PACKAGES) >/dev/null || exit 1; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM). Install it with:" >&2; \
+	    echo "  sudo apt-get install -y $(CHROMIUM_PACKAGES)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)

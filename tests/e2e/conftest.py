@@ -62,7 +62,8 @@ def browser():                    # tests' asyncio.run (pyHanko's signing) fails
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `make browser` (as root) or "
+                    "`sudo apt-get install -y chromium chromium-driver`")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
