@@ -1,5 +1,10 @@
 """accord agreement verify: a signed application's sealed PDF verifies offline; an edited one, one sealed by
 someone else, or something that is not an agreement does not, each with its own exit code."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from accord.access import sealing
@@ -67,3 +72,34 @@ def test_without_a_certificate_here_it_asks_for_one(signed_pdf, tmp_path, monkey
     assert run("agreement", "verify", str(signed_pdf)) == 3
     assert "--cert" in capsys.readouterr().err
     bare.engine.dispose()
+
+
+def accord_command(*args: str, **kw) -> subprocess.CompletedProcess:
+    """`accord ...` in a new process, so warnings printed while pyHanko is first imported show."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    return subprocess.run([str(Path(sys.executable).with_name("accord")), *args], capture_output=True, text=True,
+                          env=env, timeout=120, **kw)
+
+
+def test_verifying_an_agreement_in_a_new_process_prints_no_warning(rt, signed_pdf):
+    cert = rt.settings.data_dir / "keys" / "seal.pem"
+    done = accord_command("agreement", "verify", str(signed_pdf), "--cert", str(cert))
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+    assert "Warning" not in done.stderr and "deprecated" not in done.stderr.lower(), done.stderr
+
+
+def test_sealing_in_a_new_process_prints_no_warning_but_other_warnings_still_show(tmp_path):
+    script = ("import warnings\n"
+              "from accord.access import sealing\n"
+              "from pathlib import Path\n"
+              "from accord.access.agreement import Agreement, render_pdf\n"
+              f"keys = sealing.ensure_keys(Path({str(tmp_path)!r}))\n"
+              "doc = Agreement('T', 't', 'C', 1, [], [('E-mail', 'a@b.org')], 'a@b.org')\n"
+              "assert sealing.seal(render_pdf(doc), keys).startswith(b'%PDF-')\n"
+              "warnings.warn('still shown', DeprecationWarning)\n")
+    done = subprocess.run([sys.executable, "-W", "default", "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "CryptographyDeprecationWarning" not in done.stderr, done.stderr
+    assert "still shown" in done.stderr  # only that one warning is filtered, not all of them

@@ -5,14 +5,22 @@ one issued by its institution (same file names)."""
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from cryptography.utils import CryptographyDeprecationWarning
 
 from accord.errors import InvalidInput
 from accord.signing import SealKeys, ensure_keys  # noqa: F401 (the key pair is shared with manifest signing)
 
 FIELD = "AccordSeal"
+
+# pyHanko still imports cryptography's DSA key class (for DSA signers we never use), which cryptography marks
+# deprecated on import: hide exactly that warning, from that module, so sealing and verifying print nothing.
+warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning,
+                        module=r"pyhanko\.sign\.signers\.pdf_cms")
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reason: str = "Signed in Accord") -> bytes:
