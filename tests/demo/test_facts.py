@@ -58,5 +58,11 @@ def test_each_dataset_has_a_plain_words_terms_summary_and_a_web_homepage(f):
 def test_no_real_address_from_the_seed_documents_appears_in_the_demo():
     texts = [str(v) for f in facts.ALL for v in asdict(f).values()] + [u.email for u in DEMO_USERS]
     addresses = {m for text in texts for m in EMAIL.findall(text)}
-    assert addresses == {u.email for u in DEMO_USERS}
+    assert addresses == {u.email for u in DEMO_USERS} | {f.custodian_contact for f in facts.ALL}
     assert all(a.endswith("@example.org") for a in addresses)
+
+
+@pytest.mark.parametrize("f", facts.ALL, ids=lambda f: f.slug)
+def test_each_custodian_has_a_short_name_and_a_contact(f):
+    assert 0 < len(f.custodian_short) < len(f.custodian) / 2
+    assert EMAIL.fullmatch(f.custodian_contact)

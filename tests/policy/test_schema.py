@@ -40,7 +40,7 @@ def test_malformed_documents_get_a_clear_error(text):
 def test_clauses_are_plain_words_one_per_rule():
     keys = [c.key for c in clauses(seed("cion-al"), custodian="HUST", dataset="CION-AL")]
     assert keys == ["purpose", "commercial", "redistribution", "modification", "citation", "privacy", "liability",
-                    "signatory", "rights"]
+                    "signatory"]
 
 
 def test_a_changed_rule_shows_up_in_the_clause_diff():

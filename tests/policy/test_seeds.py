@@ -41,7 +41,7 @@ RULES = [
      lambda p: p.review.mode is not ReviewMode.automatic),
     ("at-ustc", "no redistribution, not even to another unit of the requesting organisation",
      lambda p: p.redistribution is Redistribution.approved_unit_only and F.unit in p.applicant_fields),
-    ("at-ustc", "no modification", lambda p: p.modification is Modification.on_approval),
+    ("at-ustc", "no modification", lambda p: p.modification is Modification.forbidden),
     ("at-ustc", "research purposes only", lambda p: p.purposes == [Purpose.research]),
     ("at-ustc", "no commercial activity", lambda p: p.commercial_use is Commercial.forbidden),
     ("at-ustc", "may not be used to promote any product or technology", lambda p: p.no_promotion),
@@ -64,6 +64,6 @@ def test_seed_rule_is_encoded_in_the_policy(slug, rule, check):
 
 
 @pytest.mark.parametrize("slug", ["llvip", "cion-al", "at-ustc", "shhq"])
-def test_every_seed_policy_requires_a_citation_and_protects_privacy(slug):
-    p = seed(slug)
-    assert p.citations and p.privacy.no_identification and p.privacy.removal_requests
+def test_every_seed_policy_protects_the_people_in_it(slug):
+    p = seed(slug)  # Accord's own duties for human-subject data, whatever the seed says (SHHQ asks no citation)
+    assert p.privacy.no_identification and p.privacy.removal_requests

@@ -17,6 +17,10 @@ class Dataset(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     custodian: Mapped[str] = mapped_column(String(300))  # the organisation holding the rights
+    custodian_short: Mapped[str] = mapped_column(String(60), default="", server_default="")  # "HUST"; clauses
+    # name the custodian in full once, then by this
+    custodian_contact: Mapped[str] = mapped_column(String(300), default="", server_default="")  # e-mail addresses
+    # (or a contact page), comma-separated: where clauses send what Accord cannot take in yet
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     homepage: Mapped[str | None] = mapped_column(String(500))

@@ -26,6 +26,8 @@ class DatasetIn(BaseModel):
     slug: str
     title: str
     custodian: str
+    custodian_short: str = ""  # how clauses name the custodian after the first mention, e.g. HUST
+    custodian_contact: str = ""  # e-mail addresses or a contact page, comma-separated
     summary: str = ""
     description: str = ""
     homepage: str | None = None
@@ -68,6 +70,8 @@ class DatasetOut(BaseModel):
     slug: str
     title: str
     custodian: str
+    custodian_short: str
+    custodian_contact: str
     summary: str
     description: str
     homepage: str | None

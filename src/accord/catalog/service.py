@@ -25,8 +25,8 @@ from accord.identity.models import User
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MODALITY = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
-EDITABLE = ("title", "custodian", "summary", "description", "homepage", "modalities", "subject_count",
-            "image_count", "citation_bibtex", "terms_summary")
+EDITABLE = ("title", "custodian", "custodian_short", "custodian_contact", "summary", "description", "homepage",
+            "modalities", "subject_count", "image_count", "citation_bibtex", "terms_summary")
 
 
 def require_curator(actor, dataset_id: int | None) -> None:
@@ -62,6 +62,18 @@ def _count(value, field: str) -> int | None:
     return value
 
 
+CONTACT = re.compile(r"^(?:[^@\s,]+@[^@\s,]+\.[^@\s,]+|https?://[^\s,]+)$")
+
+
+def _contact(value) -> str:
+    """Comma-separated e-mail addresses or http(s) contact pages, normalised to "a@x.org, b@y.org"."""
+    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+    bad = [p for p in parts if not CONTACT.match(p)]
+    if bad:
+        raise InvalidInput(f"not an e-mail address or http(s) page: {bad[0]!r}", field="custodian_contact")
+    return _text(", ".join(parts), "custodian contact", limit=300)
+
+
 def _clean(fields: dict) -> dict:
     """Validate and normalise dataset fields; only the keys given are checked."""
     out = {}
@@ -70,6 +82,10 @@ def _clean(fields: dict) -> dict:
             out[key] = _text(value, key, limit=300, required=True)
         elif key == "summary":
             out[key] = _text(value, key, limit=500)
+        elif key == "custodian_short":
+            out[key] = _text(value, "custodian's short name", limit=60)
+        elif key == "custodian_contact":
+            out[key] = _contact(value)
         elif key in ("description", "citation_bibtex", "terms_summary"):
             out[key] = _text(value, key, limit=100_000)
         elif key == "homepage":
@@ -93,7 +109,8 @@ def _clean(fields: dict) -> dict:
     return out
 
 
-def create_dataset(db: Session, *, slug: str, title: str, custodian: str, summary: str = "",
+def create_dataset(db: Session, *, slug: str, title: str, custodian: str, custodian_short: str = "",
+                   custodian_contact: str = "", summary: str = "",
                    description: str = "", homepage: str | None = None, modalities=(),
                    subject_count: int | None = None, image_count: int | None = None,
                    citation_bibtex: str = "", terms_summary: str = "", actor) -> Dataset:
@@ -104,7 +121,8 @@ def create_dataset(db: Session, *, slug: str, title: str, custodian: str, summar
     if not SLUG.match(slug):
         raise InvalidInput("the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al",
                            field="slug")
-    fields = _clean(dict(title=title, custodian=custodian, summary=summary, description=description,
+    fields = _clean(dict(title=title, custodian=custodian, custodian_short=custodian_short,
+                         custodian_contact=custodian_contact, summary=summary, description=description,
                          homepage=homepage, modalities=modalities, subject_count=subject_count,
                          image_count=image_count, citation_bibtex=citation_bibtex, terms_summary=terms_summary))
     with unit_of_work(db):

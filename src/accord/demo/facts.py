@@ -2,7 +2,9 @@
 
 Sources: the custodians' own access documents (shared/seeds/), the papers and the projects' public pages.
 The images shipped with the demo are generated stand-ins; the counts below describe the real releases.
-Terms are paraphrased here in plain words until the policy model (a later issue) holds them as data.
+"Terms in brief" paraphrase the custodians' terms in plain words and say how access works in Accord; the terms
+themselves are the seed policies (policy/seeds/*.yaml). The custodians' contacts are demo addresses: no real
+address from the seed documents goes into the demo (a click on one must not mail a real person).
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ class DatasetFacts:
     slug: str
     title: str
     custodian: str
+    custodian_short: str
+    custodian_contact: str
     summary: str
     description: str
     homepage: str
@@ -34,6 +38,8 @@ LLVIP = DatasetFacts(
     slug="llvip",
     title="LLVIP: visible-infrared paired images for low-light vision",
     custodian="Beijing University of Posts and Telecommunications",
+    custodian_short="BUPT",
+    custodian_contact="llvip-custodian@example.org",
     summary="Pedestrian scenes captured at the same instant by a visible-light and an infrared camera, "
             "mostly after dark, as 15,488 aligned image pairs.",
     description=(
@@ -61,12 +67,13 @@ LLVIP = DatasetFacts(
     terms_summary=(
         "Free for anyone, academic or not, as long as the use is non-commercial: research, teaching, "
         "publications or personal experiments. Selling or licensing the data, or anything derived from it, "
-        "is not allowed. Any work using LLVIP must cite the paper (or, outside research, link to the "
-        "project site). If you publish new annotations built on LLVIP you must explain how they relate to "
-        "the original, ask your users to cite LLVIP too, and accept that the authors may list your "
-        "annotations on their homepage with credit. You must not use the images to identify people or "
-        "intrude on their privacy; anyone pictured can ask the custodian by e-mail to have their images "
-        "removed. Rights not granted explicitly stay with the custodian."),
+        "is not allowed. Any work using LLVIP must cite the paper (outside papers, a link to the project "
+        "site will do). If you publish new annotations built on LLVIP, say on their homepage how they "
+        "relate to the original, ask their users to cite LLVIP too, and tell BUPT about them: it may list "
+        "them on its homepage, with credit. Do not use the images to identify people or intrude on their "
+        "privacy; anyone pictured can ask BUPT to be removed. Rights not granted stay with BUPT.\n\n"
+        "Access is a click-through: apply on this page, tick each clause, sign with your name, and the "
+        "download page opens as soon as the automatic checks pass."),
 )
 
 CION_AL = DatasetFacts(
@@ -75,6 +82,8 @@ CION_AL = DatasetFacts(
     custodian="National Key Laboratory of Multispectral Information Intelligent Processing Technology, "
               "School of Artificial Intelligence and Automation, Huazhong University of Science and "
               "Technology (HUST)",
+    custodian_short="HUST",
+    custodian_contact="cion-al-creators@example.org",
     summary="3,898,086 person images from internet videos, grouped into 246,904 identities, for "
             "pre-training person re-identification models.",
     description=(
@@ -98,22 +107,25 @@ CION_AL = DatasetFacts(
   year      = {2024}
 }""",
     terms_summary=(
-        "Free for researchers, but under a signed licence. Without prior approval from the dataset's "
-        "creators you may not pass on, publish or copy any part of it (for profit or not), use it or "
-        "anything derived from it commercially, or modify it. Papers and documents reporting experiments "
-        "on it must cite the CION paper (or a later version of it). Users undertake to protect the privacy "
-        "of everyone pictured and bear the consequences of any misuse. The agreement must be signed by "
-        "someone with legal authority to bind the licensee institution, ideally after its legal staff has "
-        "reviewed it; signatures without that authority are void. The applicant gives name and title, job "
-        "title, nationality, organisation, department or laboratory, address, e-mail and telephone, sends "
-        "a scan of the signed agreement to the creators, and is notified by e-mail when the download is "
-        "authorised."),
+        "Free for researchers, under a licence signed for your institution. Without prior approval from "
+        "the creators at HUST you may not pass on, publish or copy any part of it (for profit or not), use "
+        "it or anything derived from it commercially, or modify it. Papers and documents reporting "
+        "experiments on it must cite the CION paper (or a later version of it). You undertake to protect "
+        "the privacy of everyone pictured and bear the consequences of any misuse.\n\n"
+        "Apply on this page with your name and title, job title, nationality, organisation, department, "
+        "address, e-mail and telephone, and name the person with legal authority to sign licence "
+        "agreements for your institution (ideally after its legal staff have read the terms). Accord "
+        "e-mails that person a one-use link to read and countersign the agreement; a signature without "
+        "that authority is void. A reviewer then decides, you are told by e-mail, and once approved the "
+        "dataset's download page opens for you."),
 )
 
 AT_USTC = DatasetFacts(
     slug="at-ustc",
     title="AT-USTC: anytime person re-identification in RGB and infrared",
     custodian="Information Processing Center, University of Science and Technology of China (USTC)",
+    custodian_short="USTC",
+    custodian_contact="at-ustc-custodian@example.org",
     summary="RGB and infrared images of 270 consenting volunteers, each photographed about 29 times over "
             "more than a year, for re-identifying people by day, by night, soon after or long after.",
     description=(
@@ -141,18 +153,22 @@ AT_USTC = DatasetFacts(
   year      = {2025}
 }""",
     terms_summary=(
-        "For research only, requested in writing from USTC, which holds the copyright. No part of the "
-        "data may be modified, passed on, published or copied, for profit or not, and that includes "
-        "other units of your own organisation: only the unit named in the request may use it. No "
-        "commercial use of any kind, including promoting a product or technology. Every document or "
-        "paper using the data must cite the AT-USTC benchmark paper. The request gives the applicant's "
-        "name, organisation, postal address, telephone and e-mail, and is signed and dated."),
+        "For research only; USTC holds the copyright. No part of the data may be modified, passed on, "
+        "published or copied, for profit or not, and that includes other units of your own organisation: "
+        "only the unit named in your application may use it. No commercial use of any kind, including "
+        "promoting a product or technology. Every document or paper using the data must cite the AT-USTC "
+        "benchmark paper.\n\n"
+        "Your written request is the application on this page: your name, organisation, postal address, "
+        "telephone and e-mail, the unit that will hold the data and what it is for, signed and dated in "
+        "the browser. A reviewer decides, and once approved the download page opens for you."),
 )
 
 SHHQ = DatasetFacts(
     slug="shhq",
     title="SHHQ: Stylish-Humans-HQ full-body images",
     custodian="Shanghai AI Laboratory",
+    custodian_short="Shanghai AI Lab",
+    custodian_contact="shhq-custodian@example.org",
     summary="40,000 high-quality full-body photographs of clothed people at 1024x512 (SHHQ-1.0), with a "
             "100-image preview open to everyone.",
     description=(
@@ -180,12 +196,12 @@ SHHQ = DatasetFacts(
 }""",
     terms_summary=(
         "Non-commercial research only. You may not copy, sell, trade or otherwise exploit any image or "
-        "anything derived from them commercially, and may not give any part to a third party; copies "
-        "for internal use at a single site of your organisation are allowed. To apply, sign the release "
-        "agreement and e-mail it from your institutional address with the subject line \"SHHQ Dataset "
-        "Release Agreement\". Requests are checked by hand; approved applicants receive a download link "
-        "and the password of the archive. Shanghai AI Laboratory may end your access at any time. The "
-        "100-image preview needs no agreement."),
+        "anything derived from them commercially, and may not give any part to a third party; copies for "
+        "internal use at a single site of your organisation are allowed. Shanghai AI Lab may end your "
+        "access at any time. The 100-image preview needs no agreement.\n\n"
+        "Apply on this page with an address at your institution, name the site that will keep the data, "
+        "and sign the release agreement in the browser. Each application is checked by hand; once it is "
+        "approved the download page opens for you, with every file and its checksum."),
 )
 
 ALL: tuple[DatasetFacts, ...] = (LLVIP, CION_AL, AT_USTC, SHHQ)

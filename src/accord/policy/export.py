@@ -37,6 +37,8 @@ def to_duo(p: Policy) -> dict:
         unmapped.append("citation required")
     if p.modification is Modification.on_approval:
         unmapped.append("modification needs approval")
+    elif p.modification is Modification.forbidden:
+        unmapped.append("no modification")
     if p.redistribution is not Redistribution.single_site_internal:
         unmapped.append(f"redistribution: {p.redistribution.value}")
     if p.privacy.no_identification:
@@ -69,7 +71,7 @@ def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict:
         prohibitions.append({"target": target, "action": "commercialize"})
     if p.redistribution is not Redistribution.single_site_internal:
         prohibitions.append({"target": target, "action": "distribute"})
-    if p.modification is Modification.on_approval:
+    if p.modification is not Modification.allowed:
         prohibitions.append({"target": target, "action": "modify"})
     if p.privacy.no_identification:
         prohibitions.append({"target": target, "action": "use",

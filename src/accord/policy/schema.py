@@ -1,4 +1,4 @@
-"""A dataset's license terms as data. Everything downstream (form, agreement, checks, exports) derives from this."""
+"""A dataset's licence terms as data. Everything downstream (form, agreement, checks, exports) derives from this."""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -28,6 +28,7 @@ class Redistribution(StrEnum):
 class Modification(StrEnum):
     allowed = "allowed"
     on_approval = "on_approval"
+    forbidden = "forbidden"  # no changes at all (AT-USTC: only the custodian may modify it)
 
 
 class Signatory(StrEnum):

@@ -7,10 +7,16 @@ from pydantic import BaseModel
 from accord.policy.schema import Policy
 
 
+class ClauseLinkOut(BaseModel):
+    label: str  # words of the clause's text that lead there
+    href: str
+
+
 class ClauseOut(BaseModel):
     key: str
     title: str
     text: str
+    links: list[ClauseLinkOut] = []
 
 
 class TermsOut(BaseModel):

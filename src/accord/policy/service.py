@@ -27,15 +27,31 @@ class Terms:
     custodian: str
     dataset: str
     row: PolicyVersion
+    custodian_short: str = ""
+    contact: str = ""  # the custodian's, where clauses send what Accord does not take in yet
+    slug: str = ""
+
+    @property
+    def names(self) -> dict:
+        """What `clauses` and `diff` write the clauses with."""
+        return dict(custodian=self.custodian, dataset=self.dataset, custodian_short=self.custodian_short,
+                    contact=self.contact, slug=self.slug)
 
     def clauses(self):
-        return clauses(self.policy, custodian=self.custodian, dataset=self.dataset)
+        return clauses(self.policy, **self.names)
+
+
+def clause_names(ds) -> dict:
+    """How a dataset's clauses name it and its custodian. The dataset by its short name: "LLVIP" from "LLVIP:
+    visible-infrared paired images ..."."""
+    return dict(custodian=ds.custodian, dataset=ds.title.split(":")[0], custodian_short=ds.custodian_short or "",
+                contact=ds.custodian_contact or "", slug=ds.slug)
 
 
 def _terms(db: Session, row: PolicyVersion) -> Terms:
-    ds = catalog.dataset_by_id(db, row.dataset_id)
-    # Clauses name the dataset by its short name: "LLVIP" from "LLVIP: visible-infrared paired images ...".
-    return Terms(row.version, Policy.model_validate(row.document), ds.custodian, ds.title.split(":")[0], row)
+    names = clause_names(catalog.dataset_by_id(db, row.dataset_id))
+    return Terms(row.version, Policy.model_validate(row.document), names["custodian"], names["dataset"], row,
+                 custodian_short=names["custodian_short"], contact=names["contact"], slug=names["slug"])
 
 
 def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "",
@@ -105,7 +121,7 @@ def count(db: Session, dataset_id: int) -> int:
 def compare(db: Session, dataset_id: int, old: int, new: int) -> list[ClauseChange]:
     """Clause by clause, what changed between two versions (shown to licensees asked to re-accept)."""
     a, b = get(db, dataset_id, old), get(db, dataset_id, new)
-    return diff(a.policy, b.policy, custodian=b.custodian, dataset=b.dataset)
+    return diff(a.policy, b.policy, **b.names)
 
 
 def duo(terms: Terms) -> dict:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from accord.web.deps import CSRF_FIELD, csrf_token
 
@@ -23,6 +24,18 @@ def _filesize(n: int | None) -> str:
 
 
 templates.env.filters["filesize"] = _filesize
+def _clause_text(clause) -> Markup:
+    """A clause's text with its links (an Accord page, the custodian's contact) made clickable."""
+    html = str(escape(clause.text))
+    for link in getattr(clause, "links", ()):
+        if not link.href.startswith(("/", "mailto:", "https://", "http://")):
+            continue
+        label = str(escape(link.label))
+        html = html.replace(label, f'<a href="{escape(link.href)}">{label}</a>', 1)
+    return Markup(html)
+
+
+templates.env.filters["clause_text"] = _clause_text
 templates.env.filters["thousands"] = lambda n: "–" if n is None else f"{n:,}"
 
 

@@ -23,7 +23,7 @@ from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-DATASET_FIELDS = ("slug", "title", "custodian", "summary", "description", "homepage", "modalities",
+DATASET_FIELDS = ("slug", "title", "custodian", "custodian_short", "custodian_contact", "summary", "description", "homepage", "modalities",
                   "subject_count", "image_count", "citation_bibtex", "terms_summary")
 
 
@@ -66,11 +66,13 @@ def admin_home(request: Request, db: Db, me: Curator):
 @router.post("/admin/datasets")
 def create_dataset(request: Request, db: Db, me: Curator, slug: Annotated[str, Form()] = "",
                    title: Annotated[str, Form()] = "", custodian: Annotated[str, Form()] = "",
+                   custodian_short: Annotated[str, Form()] = "", custodian_contact: Annotated[str, Form()] = "",
                    summary: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
                    homepage: Annotated[str, Form()] = "", modalities: Annotated[str, Form()] = "",
                    subject_count: Annotated[str, Form()] = "", image_count: Annotated[str, Form()] = "",
                    citation_bibtex: Annotated[str, Form()] = "", terms_summary: Annotated[str, Form()] = ""):
-    form = dict(slug=slug, title=title, custodian=custodian, summary=summary, description=description,
+    form = dict(slug=slug, title=title, custodian=custodian, custodian_short=custodian_short,
+                custodian_contact=custodian_contact, summary=summary, description=description,
                 homepage=homepage, modalities=modalities, subject_count=subject_count, image_count=image_count,
                 citation_bibtex=citation_bibtex, terms_summary=terms_summary)
     try:

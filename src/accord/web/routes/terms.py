@@ -139,7 +139,7 @@ def _curated(db, slug: str, me):
 def _preview(db, ds, policy: Policy | None, current) -> dict:
     if policy is None:
         return {"clauses": [], "fields": [], "changes": None, "review": ""}
-    names = {"custodian": ds.custodian, "dataset": ds.title.split(":")[0]}  # as policies.Terms names them
+    names = policies.clause_names(ds)
     return {"clauses": clauses(policy, **names), "fields": [FIELD_LABELS[f] for f in policy.applicant_fields],
             "changes": diff(current.policy, policy, **names) if current else None, "review": review_words(policy)}
 
