@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accord import errors
 from accord.identity.models import User
 from accord.runtime import Runtime, build
+from accord.web import error_pages
 from accord.web.csrf import CSRFMiddleware, ResponseHeaders
 from accord.web.templating import render
 
@@ -30,12 +31,28 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def error_page(request: Request, status: int, title: str, detail: str, **extra):
+def error_page(request: Request, status: int, title: str, detail: str, *, exc: errors.AccordError | None = None,
+               **extra):
+    """problem+json for programs; for people, a page with a heading in words, the message and what to do next."""
     if wants_json(request):
         return problem(status, title, detail, **extra)
     template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
-    return render(request, template, status_code=status, title=title, detail=detail, status=status,
-                  user=_signed_in(request))
+    user = _signed_in(request)
+    page = _described(request, user, exc) if exc is not None else None
+    if page is None:
+        page = error_pages.ErrorPage(title, detail, [error_pages.BACK, error_pages.CATALOGUE])
+    return render(request, template, status_code=status, title=page.heading, detail=page.detail, steps=page.steps,
+                  status=status, user=user)
+
+
+def _described(request: Request, user, exc: errors.AccordError):
+    """The error in words, read in a short session of its own (the request's unit of work rolled back)."""
+    try:
+        with request.app.state.rt.session() as db:
+            return error_pages.describe(db, user, exc, path=request.url.path)
+    except Exception:  # noqa: BLE001 - an error page must not fail: fall back to the plain message
+        log.exception("could not describe %s", type(exc).__name__)
+        return None
 
 
 def _signed_in(request: Request):
@@ -84,7 +101,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         status = errors.lookup(errors.HTTP_STATUS, exc)
         extra = {"field": exc.field} if exc.field else {}
         extra.update(exc.details)
-        response = error_page(request, status, type(exc).__name__, exc.message, **extra)
+        response = error_page(request, status, type(exc).__name__, exc.message, exc=exc, **extra)
         if isinstance(exc, errors.RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, errors.NotAuthenticated) and not wants_json(request) and request.method == "GET":
@@ -99,7 +116,9 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error",
+        title = {404: "Not found", 405: "This address does not take that kind of request"}.get(
+            exc.status_code, "This request could not be completed")
+        return error_page(request, exc.status_code, title,
                           str(exc.detail))
 
     @app.exception_handler(Exception)

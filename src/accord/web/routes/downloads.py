@@ -17,6 +17,7 @@ from accord.entitlements import service as entitlements
 from accord.errors import NotFound
 from accord.identity.models import User
 from accord.policy import service as policies
+from accord.web import error_pages
 from accord.web.deps import CurrentUser, Db, Rt, client_address
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
@@ -36,8 +37,11 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
         current = policies.current(db, ds.id)
         if decision.needs_reacceptance and current is not None:
             diff_url = f"/datasets/{ds.slug}/terms/accept"  # the changed clauses, and the way to accept them
+        ended = error_pages.access_ended(db, user, ds, decision.entitlement) if decision.code == "revoked" else ""
+        steps = [] if decision.needs_reacceptance or decision.needs_training else error_pages.download_steps(
+            db, user, ds, decision.code)
         return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
-                      diff_url=diff_url, renew=_renewal(db, user, ds.id),
+                      ended=ended, steps=steps, diff_url=diff_url, renew=_renewal(db, user, ds.id),
                       training_url=f"/datasets/{ds.slug}/training" if decision.needs_training else None)
     # Newest first: the published versions this grant covers.
     versions = [v for v in reversed(ds.versions) if v.status == "published"
