@@ -138,5 +138,5 @@ def test_the_dataset_page_lists_the_licence_clauses_of_the_current_terms(client,
     with rt.session() as db:
         policies.set_policy(db, dataset.id, seed("at-ustc"), actor="cli")
     page = client.get("/datasets/terms-ds").text
-    assert "Licence terms" in page and "including other units or facilities of your own organisation" in page
+    assert "Licence terms" in page and "That includes other units or facilities of your own organisation" in page
 

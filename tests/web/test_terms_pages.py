@@ -114,7 +114,7 @@ def test_the_preview_shows_the_clauses_form_and_diff_and_saves_nothing(client, r
     data["commercial_use"] = "on_approval"
     panel = client.post(f"{EDITOR}/preview", data=data, headers={"HX-Request": "true"})
     assert panel.status_code == 200 and panel.text.lstrip().startswith('<div id="preview"')
-    assert "Commercial use of SHHQ or anything derived from it needs" in panel.text
+    assert "anything derived from it commercially without prior approval from" in panel.text
     assert "Compared with the current version 1" in panel.text and "Commercial use</strong> (changed)" in panel.text
     assert "Unit or site where the data will be kept" in panel.text
     whole = client.post(f"{EDITOR}/preview", data=data)  # the Preview button, without JS

@@ -12,7 +12,7 @@ from accord import errors
 if TYPE_CHECKING:
     from accord.runtime import Runtime
 
-app = typer.Typer(name="accord", help="Accord: license-gated distribution of human-subject image datasets.",
+app = typer.Typer(name="accord", help="Accord: licence-gated distribution of human-subject image datasets.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 err = Console(stderr=True, emoji=False)  # ":ab:" in a fingerprint or a hash must print as it is
 out = Console(emoji=False)

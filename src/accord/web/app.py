@@ -93,7 +93,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     rt = rt or build()
     app = FastAPI(title="Accord", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/v1/openapi.json", lifespan=_lifespan,
-                  description="License-gated distribution of human-subject image datasets.")
+                  description="Licence-gated distribution of human-subject image datasets.")
     app.state.rt = rt
 
     @app.exception_handler(errors.AccordError)

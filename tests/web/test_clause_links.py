@@ -1,0 +1,25 @@
+"""Clauses that send the licensee to the custodian link the custodian's contact on every page showing them."""
+from __future__ import annotations
+
+from accord.catalog import service as catalog
+from tests.web.test_download_pages import as_user, world  # noqa: F401 (the fixture)
+
+
+def test_the_dataset_page_links_the_custodians_contact_inside_the_clause(client, rt, world):  # noqa: F811
+    with rt.session() as db:
+        catalog.update_dataset(db, world.ds.id, actor="cli", custodian_short="FL",
+                               custodian_contact="faces-custodian@example.org")
+    page = client.get("/datasets/faces").text
+    privacy = next(li for li in page.split("<li>") if li.startswith("<strong>Privacy of the people"))
+    assert ('confirm it to FL by writing to <a href="mailto:faces-custodian@example.org">'
+            'faces-custodian@example.org</a>.') in privacy
+
+
+def test_a_contact_that_is_not_an_address_or_a_page_is_refused(rt, world):  # noqa: F811
+    import pytest
+
+    from accord.errors import InvalidInput
+
+    with rt.session() as db, pytest.raises(InvalidInput) as info:
+        catalog.update_dataset(db, world.ds.id, actor="cli", custodian_contact="javascript:alert(1)")
+    assert info.value.field == "custodian_contact"
