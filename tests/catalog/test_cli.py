@@ -104,3 +104,15 @@ def test_acting_as_a_user_without_the_curator_role_exits_4(run, rt):
     code, text = run("dataset", "create", "x1", "--title", "X", "--custodian", "C", "--as", "app@example.org")
     assert code == 4 and "curator" in text
     assert _count(rt, Dataset) == 0
+
+
+def test_create_takes_the_custodians_short_name_and_contact(run, rt):
+    code, _ = run("dataset", "create", "cion-al", "--title", "CION-AL", "--custodian",
+                  "National Key Laboratory, Huazhong University of Science and Technology (HUST)",
+                  "--custodian-short", "HUST", "--contact", "creators@hust.example.org")
+    assert code == 0
+    with rt.session() as db:
+        ds = catalog.get_dataset(db, "cion-al")
+        assert (ds.custodian_short, ds.custodian_contact) == ("HUST", "creators@hust.example.org")
+    code, text = run("dataset", "create", "other", "--title", "O", "--custodian", "C", "--contact", "not an address")
+    assert code == 2 and "not an e-mail address or http(s) page" in text

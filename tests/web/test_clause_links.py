@@ -23,3 +23,13 @@ def test_a_contact_that_is_not_an_address_or_a_page_is_refused(rt, world):  # no
     with rt.session() as db, pytest.raises(InvalidInput) as info:
         catalog.update_dataset(db, world.ds.id, actor="cli", custodian_contact="javascript:alert(1)")
     assert info.value.field == "custodian_contact"
+
+
+def test_the_dataset_page_says_how_to_reach_the_custodian(client, rt, world):  # noqa: F811
+    with rt.session() as db:
+        catalog.update_dataset(db, world.ds.id, actor="cli", custodian_short="FL",
+                               custodian_contact="faces-custodian@example.org, https://faces.example.org/contact")
+    page = client.get("/datasets/faces").text
+    assert 'Contact FL:' in page
+    assert '<a href="mailto:faces-custodian@example.org">faces-custodian@example.org</a>' in page
+    assert '<a href="https://faces.example.org/contact">https://faces.example.org/contact</a>' in page

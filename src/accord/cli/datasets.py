@@ -25,6 +25,10 @@ def _size(n: int) -> str:
 def create(slug: str,
            title: str = typer.Option(..., "--title"),
            custodian: str = typer.Option(..., "--custodian", help="the organisation holding the rights"),
+           custodian_short: str = typer.Option("", "--custodian-short",
+                                               help="how the terms name the custodian after the first mention"),
+           contact: str = typer.Option("", "--contact", help="the custodian's e-mail addresses or contact page, "
+                                                             "comma-separated"),
            summary: str = typer.Option("", "--summary"),
            description: str = typer.Option("", "--description"),
            homepage: str | None = typer.Option(None, "--homepage"),
@@ -36,7 +40,8 @@ def create(slug: str,
            as_: str | None = AS) -> None:
     """Add a dataset to the catalogue."""
     with runtime().session() as db:
-        ds = catalog.create_dataset(db, slug=slug, title=title, custodian=custodian, summary=summary,
+        ds = catalog.create_dataset(db, slug=slug, title=title, custodian=custodian,
+                                    custodian_short=custodian_short, custodian_contact=contact, summary=summary,
                                     description=description, homepage=homepage, modalities=modality,
                                     subject_count=subjects, image_count=images,
                                     citation_bibtex=citation.read_text() if citation else "",
