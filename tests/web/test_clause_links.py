@@ -33,3 +33,12 @@ def test_the_dataset_page_says_how_to_reach_the_custodian(client, rt, world):  #
     assert 'Contact FL:' in page
     assert '<a href="mailto:faces-custodian@example.org">faces-custodian@example.org</a>' in page
     assert '<a href="https://faces.example.org/contact">https://faces.example.org/contact</a>' in page
+
+
+def test_the_api_gives_each_clause_its_links(client, rt, world):  # noqa: F811
+    with rt.session() as db:
+        catalog.update_dataset(db, world.ds.id, actor="cli", custodian_contact="faces-custodian@example.org")
+    clauses = {c["key"]: c for c in client.get("/api/v1/datasets/faces/policy").json()["clauses"]}
+    assert clauses["privacy"]["links"] == [{"label": "faces-custodian@example.org",
+                                            "href": "mailto:faces-custodian@example.org"}]
+    assert clauses["purpose"]["links"] == []
