@@ -74,9 +74,10 @@ def test_without_a_certificate_here_it_asks_for_one(signed_pdf, tmp_path, monkey
     bare.engine.dispose()
 
 
-def accord_command(*args: str, **kw) -> subprocess.CompletedProcess:
+def accord_command(*args: str, extra_env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     """`accord ...` in a new process, so warnings printed while pyHanko is first imported show."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS" and not k.startswith("ACCORD_")}
+    env.update(extra_env or {})
     return subprocess.run([str(Path(sys.executable).with_name("accord")), *args], capture_output=True, text=True,
                           env=env, timeout=120, **kw)
 
@@ -103,3 +104,20 @@ def test_sealing_in_a_new_process_prints_no_warning_but_other_warnings_still_sho
     assert done.returncode == 0, done.stderr
     assert "CryptographyDeprecationWarning" not in done.stderr, done.stderr
     assert "still shown" in done.stderr  # only that one warning is filtered, not all of them
+
+
+def test_applying_and_signing_from_a_new_process_prints_no_warning(rt, tmp_path):
+    """`accord apply --sign` seals the agreement (pyHanko's first import) against the same database."""
+    import yaml
+
+    dataset_with_terms(rt, tmp_path, "at-ustc")
+    with rt.session() as db:
+        person(db, "ana@mit.edu")
+    answers_path = tmp_path / "answers.yaml"
+    answers_path.write_text(yaml.safe_dump(answers("at-ustc", "ana@mit.edu")))
+    env = {"ACCORD_DATA_DIR": str(rt.settings.data_dir), "ACCORD_SECRET_KEY": rt.settings.secret_key.get_secret_value(),
+           "ACCORD_JOBS_IMMEDIATE": "true", "ACCORD_BASE_URL": rt.settings.base_url}
+    done = accord_command("apply", "at-ustc", "--answers", str(answers_path), "--sign", "Ana Lima", "--agree",
+                          "--as", "ana@mit.edu", extra_env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "deprecated" not in done.stderr.lower(), done.stderr
