@@ -165,3 +165,16 @@ def test_every_demo_dataset_gets_the_terms_of_its_seed_document(rt):
         for slug in ("llvip", "cion-al", "at-ustc", "shhq"):
             ds = catalog.get_dataset(db, slug)
             assert policies.get(db, ds.id).policy == seed(slug)
+
+
+def test_a_demo_made_before_custodians_had_short_names_gets_them_on_the_next_run(rt):
+    load.run(rt, scale=SMALL)
+    with rt.session() as db:
+        for f in facts.ALL:
+            catalog.update_dataset(db, catalog.get_dataset(db, f.slug).id, actor="cli", custodian_short="",
+                                   custodian_contact="")
+    again = load.run(rt, scale=SMALL)
+    assert all(d.changed for d in again.datasets)
+    with rt.session() as db:
+        assert [(catalog.get_dataset(db, f.slug).custodian_short, catalog.get_dataset(db, f.slug).custodian_contact)
+                for f in facts.ALL] == [(f.custodian_short, f.custodian_contact) for f in facts.ALL]

@@ -124,6 +124,10 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
     except NotFound:
         dataset = catalog.create_dataset(db, **facts.as_fields(), actor=actor)
         changed = True
+    if not dataset.custodian_short and not dataset.custodian_contact:  # a demo made before datasets had them
+        dataset = catalog.update_dataset(db, dataset.id, actor=actor, custodian_short=facts.custodian_short,
+                                         custodian_contact=facts.custodian_contact)
+        changed = True
     if policies.current(db, dataset.id) is None:
         # Every rule of the seed document, as data (src/accord/policy/seeds/, tested rule by rule).
         policies.set_policy(db, dataset.id, seed_policy(facts.slug), actor=actor, note="terms of the seed document")
