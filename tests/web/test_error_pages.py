@@ -107,3 +107,12 @@ def test_an_expired_link_sends_to_the_download_page_for_fresh_ones(app):
 def test_programs_still_get_problem_json(client):
     answer = client.get("/api/v1/datasets/nope")
     assert answer.headers["content-type"].startswith("application/problem+json") and answer.json()["detail"]
+
+
+def test_an_htmx_fragment_also_speaks_words(app):
+    app.add_api_route("/_frag", lambda: (_ for _ in ()).throw(errors.Conflict("already there")), methods=["GET"])
+    with TestClient(app) as client:
+        fragment = client.get("/_frag", headers={"hx-request": "true"}).text
+    assert fragment.startswith('<div class="flash error" role="alert"><strong>This clashes with what is already '
+                               'there:</strong> already there')
+    assert "Conflict" not in fragment
