@@ -130,8 +130,9 @@ class ResponseHeaders:
                     headers.append("set-cookie", cookie.headers["set-cookie"])
                 for name, value in self.SECURITY:
                     headers.setdefault(name, value)
-                headers.setdefault("content-security-policy",
-                                   self.DOCS_CSP if scope["path"].startswith("/api/docs") else self.CSP)
+                if headers.get("content-type", "").startswith("text/html"):  # PDFs and images open as they are
+                    headers.setdefault("content-security-policy",
+                                       self.DOCS_CSP if scope["path"].startswith("/api/docs") else self.CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
