@@ -21,6 +21,7 @@ from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.policy import service as policies
 from accord.policy.io import seed
+from accord.web.deps import session_csrf
 from tests.identity.helpers import PASSWORD, make_user
 from tests.jobs.catalogue import published_dataset
 
@@ -394,14 +395,16 @@ def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
             for role in ROLES:
                 client.cookies.clear()
                 client.cookies.set("accord_csrf", "matrix-csrf")  # authorization, not CSRF, is under test
+                token = "matrix-csrf"
                 if role != "anonymous":
                     with rt.session() as db:  # a fresh session each time: /logout ends only its own
                         session = identity.start_session(
                             db, world["users"][role], ttl=rt.settings.session_ttl
                         )
                     client.cookies.set("accord_session", session)
+                    token = session_csrf(rt.secret, session)
                 extra = BODIES.get((method, path), lambda r: {})(role)
-                headers = {"X-CSRF-Token": "matrix-csrf", **extra.pop("headers", {})}
+                headers = {"X-CSRF-Token": token, **extra.pop("headers", {})}
                 response = client.request(method, fill_path(path, role, world), headers=headers, **extra)
                 got, expected = _outcome(response), expected_for(method, path, role)
                 if got != expected:

@@ -56,7 +56,11 @@ class Settings(BaseSettings):
     # location aliased to the blob folder, so nginx sends the bytes. None: the app sends them.
     accel_redirect_prefix: str | None = None
     max_upload_bytes: int = 2 * 1024**3
-    login_max_failures: int = 5  # failures before login attempts are slowed down
+    # Failed logins before further attempts must wait (doubling waits, never a lock): for an account from one
+    # address (strict), for an account from all addresses, and from one address over all accounts.
+    login_max_failures: int = 5
+    login_account_failures: int = 20
+    login_address_failures: int = 30
     # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the real client; without this,
     # behind nginx every user would share the proxy's address for login throttling.
     trusted_proxies: list[str] = []

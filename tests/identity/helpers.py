@@ -44,3 +44,12 @@ def log_in(client, email: str, password: str = PASSWORD):
 def api_token(rt, email: str) -> str:
     with rt.session() as db:
         return identity.create_api_token(db, identity.user_by_email(db, email), name="test").secret
+
+
+def session_csrf(client) -> str:
+    """The CSRF token of the client's signed-in session, as its pages carry it (for tests that set the session
+    cookie themselves instead of reading a page)."""
+    from accord.web.deps import SESSION_COOKIE
+    from accord.web.deps import session_csrf as token_for
+
+    return token_for(client.app.state.rt.secret, client.cookies[SESSION_COOKIE])

@@ -12,6 +12,7 @@ from accord.catalog.models import Dataset
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
 from accord.identity import service as identity
+from accord.identity import throttle
 from accord.identity.models import User
 from accord.notify.models import OutboxMessage
 
@@ -90,25 +91,70 @@ def test_many_wrong_passwords_block_even_the_right_one_until_the_wait_is_over(db
 
 
 def test_the_wait_doubles_with_every_further_failure():
-    assert [identity._backoff(n, 5).total_seconds() for n in (4, 5, 6, 7)] == [0, 30, 60, 120]
-    assert identity._backoff(50, 5) == timedelta(minutes=15)
+    assert [throttle.backoff(n, 5).total_seconds() for n in (4, 5, 6, 7)] == [0, 30, 60, 120]
+    assert throttle.backoff(50, 5) == timedelta(minutes=15)
 
 
-def test_failures_from_one_client_are_throttled_across_accounts(db):
+def test_failures_from_one_client_over_many_accounts_are_throttled_more_loosely(db):
     now = utcnow()
-    for i in range(5):
+    limits = identity.LoginLimits()
+    for i in range(limits.address):  # each account only a few times: no pair reaches its limit
         with pytest.raises(NotAuthenticated):
-            identity.authenticate(
-                db, email=f"u{i}@example.org", password="guess guess", client="10.0.0.9", now=now
-            )
+            identity.authenticate(db, email=f"u{i // 3}@example.org", password="guess guess", client="10.0.0.9",
+                                  now=now)
     with pytest.raises(RateLimited):
-        identity.authenticate(
-            db, email="other@example.org", password="guess guess", client="10.0.0.9", now=now
-        )
+        identity.authenticate(db, email="other@example.org", password="guess guess", client="10.0.0.9", now=now)
     with pytest.raises(NotAuthenticated):  # another client is not affected
-        identity.authenticate(
-            db, email="other@example.org", password="guess guess", client="10.0.0.8", now=now
-        )
+        identity.authenticate(db, email="other@example.org", password="guess guess", client="10.0.0.8", now=now)
+
+
+def test_an_attacker_at_one_address_cannot_keep_the_owner_out_from_another(db):
+    _register(db)
+    now = utcnow()
+    refused = 0
+    for second in range(0, 3600, 5):  # an hour of guessing every five seconds from one address
+        try:
+            identity.authenticate(db, email="ada@example.org", password="guess guess", client="6.6.6.6",
+                                  now=now + timedelta(seconds=second))
+        except RateLimited:
+            refused += 1
+        except NotAuthenticated:
+            pass
+    assert refused > 600  # the attacker mostly waited
+    owner = identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7",
+                                  now=now + timedelta(seconds=3600))
+    assert owner.email == "ada@example.org"
+    with pytest.raises(RateLimited):  # and the attacker still waits
+        identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="6.6.6.6",
+                              now=now + timedelta(seconds=3600))
+
+
+def test_many_addresses_guessing_one_account_slow_it_down_everywhere(db):
+    _register(db)
+    now = utcnow()
+    limits = identity.LoginLimits()
+    for i in range(limits.account):
+        with pytest.raises(NotAuthenticated):
+            identity.authenticate(db, email="ada@example.org", password="guess guess", client=f"6.6.6.{i}",
+                                  now=now)
+    with pytest.raises(RateLimited) as exc:
+        identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now)
+    assert exc.value.retry_after == 31
+    assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7",
+                                 now=now + timedelta(seconds=31))
+
+
+def test_the_right_password_clears_the_account_counters(db):
+    _register(db)
+    now = utcnow()
+    for _ in range(4):
+        with pytest.raises(NotAuthenticated):
+            identity.authenticate(db, email="ada@example.org", password="guess guess", client="192.0.2.7", now=now)
+    identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now)
+    for _ in range(4):  # four more: without the reset the fifth of eight would have started a wait
+        with pytest.raises(NotAuthenticated):
+            identity.authenticate(db, email="ada@example.org", password="guess guess", client="192.0.2.7", now=now)
+    assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now)
 
 
 def test_old_failures_are_forgotten_after_the_window(db):
@@ -117,7 +163,7 @@ def test_old_failures_are_forgotten_after_the_window(db):
     for _ in range(4):
         with pytest.raises(NotAuthenticated):
             identity.authenticate(db, email="ada@example.org", password="guess guess", now=now)
-    later = now + identity.THROTTLE_WINDOW + timedelta(seconds=1)
+    later = now + throttle.THROTTLE_WINDOW + timedelta(seconds=1)
     with pytest.raises(NotAuthenticated):  # the fifth mistake, but the first in this window: no lockout
         identity.authenticate(db, email="ada@example.org", password="guess guess", now=later)
     assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=later)

@@ -3,7 +3,6 @@ publishing and withdrawing, and the job status page and API."""
 from __future__ import annotations
 
 import re
-import secrets
 import zipfile
 from datetime import timedelta
 
@@ -16,11 +15,11 @@ from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.jobs.models import Job
 from accord.web import upload as upload_module
-from accord.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from accord.web.deps import SESSION_COOKIE
+from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
 
-CSRF = secrets.token_urlsafe(16)
 
 
 def login(client, rt, *, roles=("admin",), email="admin@example.org"):
@@ -29,7 +28,6 @@ def login(client, rt, *, roles=("admin",), email="admin@example.org"):
                                     roles=list(roles), actor="cli")
         token = identity.start_session(db, user, ttl=timedelta(hours=1))
     client.cookies.set(SESSION_COOKIE, token)
-    client.cookies.set(CSRF_COOKIE, CSRF)
     return user
 
 
@@ -51,9 +49,9 @@ def draft(rt):
     return "faces", "1.0"
 
 
-def upload(client, slug, label, path, *, csrf=CSRF, name=None):
+def upload(client, slug, label, path, *, csrf=None, name=None):
     with open(path, "rb") as fh:
-        return client.post(f"/admin/datasets/{slug}/versions/{label}/upload", data={"csrf_token": csrf},
+        return client.post(f"/admin/datasets/{slug}/versions/{label}/upload", data={"csrf_token": csrf or session_csrf(client)},
                            files={"archive": (name or path.name, fh, "application/octet-stream")},
                            follow_redirects=False)
 
@@ -65,7 +63,7 @@ def test_visitors_are_sent_to_log_in_and_applicants_are_refused(client, rt):
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     login(client, rt, roles=(), email="applicant@example.org")
     assert client.get("/admin").status_code == 403
-    assert client.post("/admin/datasets", data={"csrf_token": CSRF, "slug": "x1", "title": "X",
+    assert client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "x1", "title": "X",
                                                 "custodian": "Y"}).status_code == 403
     assert count(rt, Dataset) == 0
 
@@ -87,7 +85,7 @@ def test_the_admin_link_shows_in_the_menu_for_admins(client, rt):
 def test_creating_a_dataset_redirects_to_its_management_page(client, rt):
     login(client, rt)
     response = client.post("/admin/datasets", data={
-        "csrf_token": CSRF, "slug": "llvip", "title": "LLVIP", "custodian": "BUPT", "modalities": "visible, Infrared",
+        "csrf_token": session_csrf(client), "slug": "llvip", "title": "LLVIP", "custodian": "BUPT", "modalities": "visible, Infrared",
         "subject_count": "", "image_count": "30976", "homepage": "https://example.org/llvip"},
         follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/admin/datasets/llvip?note=created"
@@ -100,7 +98,7 @@ def test_creating_a_dataset_redirects_to_its_management_page(client, rt):
 
 def test_a_bad_field_is_reported_next_to_it_and_nothing_is_created(client, rt):
     login(client, rt)
-    page = client.post("/admin/datasets", data={"csrf_token": CSRF, "slug": "Bad Slug!", "title": "T",
+    page = client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "Bad Slug!", "title": "T",
                                                 "custodian": "C", "summary": "kept"})
     assert page.status_code == 422
     assert re.search(r'<input id="f-slug" name="slug" type="text" value="Bad Slug!"[^>]*aria-invalid="true"',
@@ -112,7 +110,7 @@ def test_a_bad_field_is_reported_next_to_it_and_nothing_is_created(client, rt):
 
 def test_a_duplicate_slug_is_a_conflict_shown_at_the_slug_field(client, rt, draft):
     login(client, rt)
-    page = client.post("/admin/datasets", data={"csrf_token": CSRF, "slug": "faces", "title": "T", "custodian": "C"})
+    page = client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "faces", "title": "T", "custodian": "C"})
     assert page.status_code == 409 and 'id="f-slug-note">a dataset with the slug' in page.text
     assert count(rt, Dataset) == 1
 
@@ -126,27 +124,27 @@ def test_a_forged_csrf_token_changes_nothing(client, rt):
 
 def test_versions_are_created_published_and_withdrawn_from_the_dataset_page(client, rt, draft, tmp_path):
     login(client, rt)
-    response = client.post("/admin/datasets/faces/versions", data={"csrf_token": CSRF, "label": "2.0"},
+    response = client.post("/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"},
                            follow_redirects=False)
     assert response.status_code == 303
     page = client.get("/admin/datasets/faces").text
     assert "Version 2.0" in page and 'action="/admin/datasets/faces/versions/2.0/upload"' in page
 
-    assert client.post("/admin/datasets/faces/versions", data={"csrf_token": CSRF, "label": "2.0"}).status_code == 409
+    assert client.post("/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"}).status_code == 409
 
     with rt.session() as db:
         version = catalog.get_version(db, "faces", "1.0")
     catalog.ingest(rt, version.id, image_zip(tmp_path / "a.zip", count=2), actor="cli")
     assert 'action="/admin/datasets/faces/versions/1.0/publish"' in client.get("/admin/datasets/faces").text
-    response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": CSRF},
+    response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)},
                            follow_redirects=False)
     assert response.status_code == 303
     with rt.session() as db:
         assert catalog.get_version(db, "faces", "1.0").status == "published"
 
     assert client.post("/admin/datasets/faces/versions/1.0/withdraw",
-                       data={"csrf_token": CSRF, "reason": ""}).status_code == 422  # a reason is required
-    client.post("/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": CSRF, "reason": "consent"})
+                       data={"csrf_token": session_csrf(client), "reason": ""}).status_code == 422  # a reason is required
+    client.post("/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": session_csrf(client), "reason": "consent"})
     with rt.session() as db:
         version = catalog.get_version(db, "faces", "1.0")
     assert (version.status, version.withdrawn_reason) == ("withdrawn", "consent")
@@ -154,7 +152,7 @@ def test_versions_are_created_published_and_withdrawn_from_the_dataset_page(clie
 
 def test_publishing_an_empty_draft_is_refused(client, rt, draft):
     login(client, rt)
-    response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": CSRF})
+    response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)})
     assert response.status_code == 422 and "has no files yet" in response.text
     with rt.session() as db:
         assert catalog.get_version(db, "faces", "1.0").status == "draft"
@@ -194,7 +192,7 @@ def test_a_streamed_upload_without_a_length_is_cut_off_at_the_limit(client, rt, 
     rt.settings.max_upload_bytes = 50_000
     login(client, rt)
     boundary = "accordtestboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{CSRF}\r\n"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{session_csrf(client)}\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"big.zip\"\r\n"
             "Content-Type: application/zip\r\n\r\n").encode()
 
@@ -236,13 +234,13 @@ def test_a_curator_cannot_ingest_a_server_path_but_an_admin_can(client, rt, draf
     login(client, rt, roles=("curator",), email="curator@example.org")
     assert 'ingest-path' not in client.get("/admin/datasets/faces").text
     response = client.post("/admin/datasets/faces/versions/1.0/ingest-path",
-                           data={"csrf_token": CSRF, "path": str(folder)})
+                           data={"csrf_token": session_csrf(client), "path": str(folder)})
     assert response.status_code == 403 and count(rt, Job) == 0
 
     client.cookies.clear()
     login(client, rt)
     response = client.post("/admin/datasets/faces/versions/1.0/ingest-path",
-                           data={"csrf_token": CSRF, "path": str(folder)}, follow_redirects=False)
+                           data={"csrf_token": session_csrf(client), "path": str(folder)}, follow_redirects=False)
     assert response.status_code == 303
     with rt.session() as db:
         assert catalog.get_version(db, "faces", "1.0").file_count == 3

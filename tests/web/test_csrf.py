@@ -146,3 +146,36 @@ def test_a_form_page_sets_the_csrf_cookie_once_and_every_answer_has_the_security
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_a_planted_csrf_cookie_and_its_value_do_not_pass_for_a_signed_in_session(client, rt):
+    """Double-submit alone trusts whoever can set a cookie: the attacker plants accord_csrf=known and submits
+    `known`. Signed in, the token must be the one bound to the session."""
+    make_user(rt, "ada@example.org")
+    log_in(client, "ada@example.org")
+    client.cookies.set("accord_csrf", "planted-by-attacker")
+    forged = client.post("/account/tokens", data={"name": "x", "csrf_token": "planted-by-attacker"})
+    header = client.post("/api/v1/tokens", json={"name": "y"}, headers={"X-CSRF-Token": "planted-by-attacker"})
+    assert (forged.status_code, header.status_code) == (403, 403)
+    real = csrf(client, "/account")
+    assert real != "planted-by-attacker"
+    assert client.post("/account/tokens", data={"name": "z", "csrf_token": real}).status_code == 200
+    with rt.session() as db:
+        names = [t.name for t in identity.list_api_tokens(db, identity.user_by_email(db, "ada@example.org"))]
+    assert names == ["z"]
+
+
+def test_a_token_from_another_session_is_refused(app, rt):
+    make_user(rt, "ada@example.org")
+    make_user(rt, "eve@example.org")
+    with TestClient(app) as eve, TestClient(app) as ada:
+        log_in(eve, "eve@example.org")
+        eves = csrf(eve, "/account")  # the attacker's own valid token, and its CSRF cookie
+        log_in(ada, "ada@example.org")
+        ada.cookies.set("accord_csrf", eve.cookies["accord_csrf"])
+        assert ada.post("/account/tokens", data={"name": "x", "csrf_token": eves}).status_code == 403
+        log_in(ada, "ada@example.org")  # a new session of the same person: the old page's token is void
+        old = csrf(ada, "/account")
+        log_in(ada, "ada@example.org")
+        assert ada.post("/account/tokens", data={"name": "x", "csrf_token": old}).status_code == 403
+        assert ada.post("/account/tokens", data={"name": "x", "csrf_token": csrf(ada, "/account")}).status_code == 200

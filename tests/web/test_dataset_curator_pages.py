@@ -3,7 +3,6 @@ access and revoking, the terms editor) and gets 403 for every other dataset's pa
 with global curators. Nothing is changed by a refused request."""
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,11 @@ from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from accord.web.deps import SESSION_COOKIE
+from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
 
-CSRF = secrets.token_urlsafe(16)
 
 
 @pytest.fixture
@@ -41,12 +40,11 @@ def world(client, rt, tmp_path):
                                     actor="cli")
         identity.grant_role(db, cara, "curator", dataset_id=identity.dataset_id_for_slug(db, "mine"))
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, cara, ttl=timedelta(hours=1)))
-    client.cookies.set(CSRF_COOKIE, CSRF)
     return grants
 
 
 def _post(client, path, **data):
-    return client.post(path, data={"csrf_token": CSRF, **data}, follow_redirects=False)
+    return client.post(path, data={"csrf_token": session_csrf(client), **data}, follow_redirects=False)
 
 
 def _versions(rt, slug) -> dict[str, str]:
@@ -67,7 +65,7 @@ def test_their_own_dataset_is_fully_manageable(client, rt, world, tmp_path):
     assert page.status_code == 200 and "lee@mine.example" in page.text  # who has access
     assert _post(client, "/admin/datasets/mine/versions", label="3.0").status_code == 303
     with open(image_zip(tmp_path / "up.zip", count=1, previews=0), "rb") as fh:
-        uploaded = client.post("/admin/datasets/mine/versions/3.0/upload", data={"csrf_token": CSRF},
+        uploaded = client.post("/admin/datasets/mine/versions/3.0/upload", data={"csrf_token": session_csrf(client)},
                                files={"archive": ("up.zip", fh, "application/zip")}, follow_redirects=False)
     assert uploaded.status_code == 303 and uploaded.headers["location"].startswith("/jobs/")
     assert client.get(uploaded.headers["location"]).status_code == 200  # the job they started
@@ -87,7 +85,7 @@ def test_every_page_of_another_dataset_is_refused_and_changes_nothing(client, rt
     assert _post(client, "/admin/datasets/theirs/versions/2.0/publish").status_code == 403
     assert _post(client, "/admin/datasets/theirs/versions/1.0/withdraw", reason="x").status_code == 403
     with open(image_zip(tmp_path / "up.zip", count=1, previews=0), "rb") as fh:
-        uploaded = client.post("/admin/datasets/theirs/versions/2.0/upload", data={"csrf_token": CSRF},
+        uploaded = client.post("/admin/datasets/theirs/versions/2.0/upload", data={"csrf_token": session_csrf(client)},
                                files={"archive": ("up.zip", fh, "application/zip")}, follow_redirects=False)
     assert uploaded.status_code == 403
     assert not (rt.settings.data_dir / "uploads").exists() or not any((rt.settings.data_dir / "uploads").iterdir())

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -17,11 +16,11 @@ from accord.entitlements.models import Entitlement
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from accord.web.deps import SESSION_COOKIE
+from tests.identity.helpers import session_csrf
 from accord.web.routes import downloads
 from tests.jobs.catalogue import published_dataset
 
-CSRF = secrets.token_urlsafe(16)
 PASSWORD = "a long test passphrase"
 
 
@@ -43,7 +42,6 @@ def world(rt, tmp_path):
 def as_user(client, rt, user) -> None:
     with rt.session() as db:
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, user, ttl=timedelta(hours=1)))
-    client.cookies.set(CSRF_COOKIE, CSRF)
 
 
 def grant_row(rt, grant_id) -> Entitlement:
@@ -51,9 +49,9 @@ def grant_row(rt, grant_id) -> Entitlement:
         return db.get(Entitlement, grant_id)
 
 
-def revoke(client, world, *, reason="breach of clause 4", csrf=CSRF):
+def revoke(client, world, *, reason="breach of clause 4", csrf=None):
     return client.post(f"/admin/datasets/faces/access/{world.grant_id}/revoke",
-                       data={"csrf_token": csrf, "reason": reason}, follow_redirects=False)
+                       data={"csrf_token": csrf or session_csrf(client), "reason": reason}, follow_redirects=False)
 
 
 def test_a_licensee_sees_every_file_the_shards_the_manifest_and_ready_commands(client, rt, world):

@@ -1,11 +1,10 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from accord.access import queue, renewal, scan
 from accord.access import service as access
@@ -18,6 +17,7 @@ from accord.access.schemas import (
     ReturnIn,
     SignIn,
 )
+from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
 
 router = APIRouter(tags=["applications"])
@@ -99,13 +99,24 @@ def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> Applic
 
 
 @router.post("/applications/{app_id}/scan", response_model=ApplicationOut,
-             summary="Sign by uploading the hand-signed agreement (PDF, PNG or JPEG)")
-def upload_scan(app_id: int, db: Db, rt: Rt, user: CurrentUser, file: UploadFile,
-                full_name: Annotated[str, Form()] = "", consent: Annotated[bool, Form()] = False) -> ApplicationOut:
-    # A plain def runs in the thread pool: the database work and parsing never block the event loop.
-    data = file.file.read(scan.MAX_SCAN_BYTES + 1)  # one byte over is enough to know it is too large
-    return ApplicationOut.of(scan.upload(rt, db, app_id, actor=user, data=data, full_name=full_name,
-                                         consent=consent))
+             summary="Sign by uploading the hand-signed agreement (PDF, PNG or JPEG, at most 20 MB)",
+             openapi_extra=upload.openapi_body("file", full_name="your full name as signed",
+                                               consent="true: you agree to be bound by the signed agreement"))
+async def upload_scan(request: Request, app_id: int, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+    # Streamed and cut off at the limit (a declared length over it is refused unread); strangers first.
+    await run_in_threadpool(scan.may_upload, db, app_id, actor=user)
+    received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
+                                    limit=scan.MAX_SCAN_BYTES, file_field="file", required=False)
+    try:
+        return await run_in_threadpool(_scan, rt, db, app_id, user, received)
+    finally:
+        received.discard()
+
+
+def _scan(rt, db, app_id: int, user, received: upload.Upload) -> ApplicationOut:
+    return ApplicationOut.of(scan.upload(rt, db, app_id, actor=user, data=received.data(),
+                                         full_name=received.fields.get("full_name", ""),
+                                         consent=received.flag("consent")))
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")

@@ -110,5 +110,5 @@ def login_for_token(body: LoginIn, request: Request, db: Db, rt: Rt):
     """Trade an e-mail address and password for a new API token (throttled like the login page)."""
     user = identity.authenticate(db, email=body.email, password=body.password,
                                  client=client_address(request),
-                                 allowed_failures=rt.settings.login_max_failures)
+                                 limits=identity.LoginLimits.of(rt.settings))
     return _new_token_out(identity.create_api_token(db, user, name=body.token_name))

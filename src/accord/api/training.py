@@ -1,17 +1,17 @@
 """/api/v1 training certificates: upload, list mine, the file; reviewers list, accept and reject."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from accord.access import queue
 from accord.errors import PermissionDenied
 from accord.identity.models import User
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
+from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
 
 router = APIRouter(tags=["training"])
@@ -26,16 +26,28 @@ def _out(db, certs) -> list[CertificateOut]:
 
 
 @router.post("/training", response_model=CertificateOut, status_code=201,
-             summary="Upload a training certificate (PDF, PNG or JPEG) with an application, or as a licensee's "
-                     "renewal for a dataset")
-def upload(db: Db, rt: Rt, user: CurrentUser, file: UploadFile, course: Annotated[str, Form()] = "",
-           completed_on: Annotated[str, Form()] = "", expires_on: Annotated[str, Form()] = "",
-           application_id: Annotated[int | None, Form()] = None,
-           dataset: Annotated[str | None, Form()] = None) -> CertificateOut:
-    data = file.file.read(training.MAX_BYTES + 1)  # one byte over is enough to know it is too large
+             summary="Upload a training certificate (PDF, PNG or JPEG, at most 20 MB) with an application, or as a "
+                     "licensee's renewal for a dataset",
+             openapi_extra=upload.openapi_body(
+                 "file", course="the course's name", completed_on="YYYY-MM-DD", expires_on="YYYY-MM-DD, if any",
+                 application_id="the application it is for", dataset="or the dataset's slug, for a renewal"))
+async def upload_certificate(request: Request, db: Db, rt: Rt, user: CurrentUser) -> CertificateOut:
+    # Streamed and cut off at the limit (a declared length over it is refused unread).
+    received = await upload.receive(request, directory=rt.settings.data_dir / "uploads", limit=training.MAX_BYTES,
+                                    file_field="file", required=False)
+    try:
+        return await run_in_threadpool(_upload, rt, db, user, received)
+    finally:
+        received.discard()
+
+
+def _upload(rt, db, user, received: upload.Upload) -> CertificateOut:
+    form = received.fields
     return _out(db, [training.upload(
-        rt, db, actor=user, data=data, filename=file.filename or "", course=course, completed_on=completed_on,
-        expires_on=expires_on, application_id=application_id, dataset_slug=dataset, base_url=rt.settings.base_url)])[0]
+        rt, db, actor=user, data=received.data(), filename=received.filename, course=form.get("course", ""),
+        completed_on=form.get("completed_on", ""), expires_on=form.get("expires_on", ""),
+        application_id=received.number("application_id"), dataset_slug=form.get("dataset") or None,
+        base_url=rt.settings.base_url)])[0]
 
 
 @router.get("/training", response_model=list[CertificateOut], summary="My training certificates, newest first")

@@ -10,13 +10,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
-from accord.identity.models import ROLES, ApiToken, LoginThrottle, RoleGrant, User, WebSession
+from accord.identity import throttle
+from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
+from accord.identity.throttle import LoginLimits  # noqa: F401  (callers build it from settings)
 from accord.identity.roles import (  # noqa: F401  (roles are part of this service's surface)
     dataset_id_for_slug,
     grant_role,
@@ -31,7 +33,6 @@ _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is only a way to burn our CPU
 VERIFY_TTL = timedelta(days=2)
-THROTTLE_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
 RESEND_INTERVAL = timedelta(minutes=2)
 
 
@@ -121,42 +122,16 @@ def user_by_email(db: Session, email: str) -> User:
     return user
 
 
-# --- login throttling ----------------------------------------------------------------------------------
+# --- logging in ----------------------------------------------------------------------------------------
 
-def _backoff(failures: int, allowed: int) -> timedelta:
-    """No wait after the first few mistakes, then 30 s, 1, 2, 4 ... minutes, at most 15 minutes."""
-    over = failures - allowed
-    if over < 0:
-        return timedelta(0)
-    return timedelta(seconds=min(30 * 2 ** over, 900))
-
-
-def _throttle_check(db: Session, keys: list[str], now: datetime) -> None:
-    for row in db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
-        if row.blocked_until and row.blocked_until > now:
-            wait = int((row.blocked_until - now).total_seconds()) + 1
-            raise RateLimited(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
-
-
-def _throttle_fail(db: Session, keys: list[str], now: datetime, allowed: int) -> None:
-    for key in keys:
-        row = db.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
-        if row.last_failure_at and now - row.last_failure_at > THROTTLE_WINDOW:
-            row.failures = 0  # a typo today does not count against last month's
-        row.failures += 1
-        row.last_failure_at = now
-        delay = _backoff(row.failures, allowed)
-        row.blocked_until = now + delay if delay else None
-        db.add(row)
-
-
-def authenticate(db: Session, *, email: str, password: str, client: str = "", allowed_failures: int = 5,
-                 now: datetime | None = None) -> User:
-    """Check a password. Repeated failures slow further attempts for that account and that client."""
+def authenticate(db: Session, *, email: str, password: str, client: str = "",
+                 limits: LoginLimits = LoginLimits(), now: datetime | None = None) -> User:
+    """Check a password. Repeated failures slow further attempts (see `throttle`): strictly for this account
+    from this client, more loosely for the account from anywhere and for the client over all accounts."""
     now = now or utcnow()
     email = _login_email(email)[:320]  # the longest address there is; keys and audit stay bounded
-    keys = [f"email:{email}"] + ([f"client:{client}"] if client else [])
-    _throttle_check(db, keys, now)
+    keys = throttle.keys(email, client[:64])
+    throttle.check(db, keys, now)
     user = db.scalar(select(User).where(User.email == email))
     ok = False
     if user and user.password_hash and not user.disabled_at:
@@ -168,11 +143,11 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "", al
         _hasher.hash(password)  # same work either way: response time does not reveal accounts
     with unit_of_work(db):
         if not ok:
-            _throttle_fail(db, keys, now, allowed_failures)
+            throttle.failed(db, keys, now, limits)
             audit.record(db, actor=email or "anonymous", action="login.failed",
                          object=("user", user.id if user else "unknown"), data={"client": client[:100]})
         else:
-            db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+            throttle.succeeded(db, keys)
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
     if not ok:

@@ -128,7 +128,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         return error_page(request, 500, "Internal error",
                           f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
 
-    app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused)
+    app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused, secret=rt.secret)
     app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
     from accord.web.static import static_dir
 

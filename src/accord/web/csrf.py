@@ -1,17 +1,20 @@
 """CSRF protection for every state-changing browser request.
 
 Requests authenticated by an API token (Authorization: Bearer) carry no ambient credentials, so they are exempt;
-everything else that is not GET/HEAD/OPTIONS must echo the CSRF cookie in a form field or header.
+everything else that is not GET/HEAD/OPTIONS must echo, in a form field or header, the token bound to its
+session cookie (`deps.session_csrf`), or before signing in the CSRF cookie. Someone who can plant cookies (a
+sibling subdomain, a man in the middle on plain http) cannot make a token for another's session.
 """
 from __future__ import annotations
 
+import hmac
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.web.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS
+from accord.web.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, expected_csrf
 
 MAX_FORM_SCAN = 64 * 1024  # the token is looked for in the first part of a multipart body
 # Trading a password for an API token sets no cookie and answers only to the caller, so a forged cross-site
@@ -37,9 +40,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, on_failure):
+    def __init__(self, app: ASGIApp, on_failure, secret: str):
         self.app = app
         self.on_failure = on_failure  # ASGI app that renders the refusal
+        self.secret = secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
@@ -47,9 +51,10 @@ class CSRFMiddleware:
         if scope["path"] in EXEMPT_PATHS:
             return await self.app(scope, receive, send)
         auth = _header(scope, b"authorization") or ""
-        if auth.lower().startswith("bearer ") and _cookie(scope, "accord_session") is None:
+        session = _cookie(scope, SESSION_COOKIE)
+        if auth.lower().startswith("bearer ") and session is None:
             return await self.app(scope, receive, send)
-        expected = _cookie(scope, CSRF_COOKIE)
+        expected = expected_csrf(self.secret, session, _cookie(scope, CSRF_COOKIE))
         submitted = _header(scope, CSRF_HEADER.encode())
         buffered: list[Message] = []
         if not submitted and expected:
@@ -63,8 +68,6 @@ class CSRFMiddleware:
                 body += msg.get("body", b"")
                 more = msg.get("more_body", False)
             submitted = _find_token(ctype, body)
-        import hmac
-
         if not (expected and submitted and hmac.compare_digest(expected, submitted)):
             return await self.on_failure(scope, receive, send)
 
@@ -100,6 +103,13 @@ class ResponseHeaders:
 
     SECURITY = (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
                 ("referrer-policy", "same-origin"))
+    # Scripts, styles and images only from this site's own files: no inline script or style, no eval, no
+    # framing, forms post only here. A route may set its own (a scan is shown with `sandbox`).
+    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    # Swagger UI styles itself inline; its scripts must still come from this site (self-hosted).
+    DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+        "img-src 'self'", "img-src 'self' data:")
 
     def __init__(self, app: ASGIApp, secure_cookies: bool):
         self.app = app
@@ -120,6 +130,9 @@ class ResponseHeaders:
                     headers.append("set-cookie", cookie.headers["set-cookie"])
                 for name, value in self.SECURITY:
                     headers.setdefault(name, value)
+                if headers.get("content-type", "").startswith("text/html"):  # PDFs and images open as they are
+                    headers.setdefault("content-security-policy",
+                                       self.DOCS_CSP if scope["path"].startswith("/api/docs") else self.CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,6 +1,7 @@
 """FastAPI dependencies shared by the web pages and the API: runtime, session, current user, CSRF."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -106,10 +107,25 @@ CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
 
 
-# --- CSRF: a random cookie, echoed in each form (hidden field) or htmx request (header) ----------------
+# --- CSRF: signed in, a token bound to the session; before that, a random cookie echoed in each form ---------
+
+def session_csrf(secret: str, session: str) -> str:
+    """The CSRF token of a signed-in browser: a keyed hash of its session cookie, so that a token planted as a
+    cookie, or read from another session's page, is refused."""
+    return hmac.new(secret.encode(), b"csrf\0" + session.encode("latin-1"), hashlib.sha256).hexdigest()
+
+
+def expected_csrf(secret: str, session: str | None, cookie: str | None) -> str | None:
+    """What a state-changing request must echo: the session's token, or (not signed in: login, registration)
+    the CSRF cookie."""
+    return session_csrf(secret, session) if session else cookie
+
 
 def csrf_token(request: Request) -> str:
-    """The token for this browser; set as a cookie by the middleware when it is new."""
+    """The token for this browser's forms; a new CSRF cookie is set by the middleware when it had none."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return session_csrf(get_rt(request).secret, session)
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
         token = secrets.token_urlsafe(32)
@@ -118,5 +134,6 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    expected = request.cookies.get(CSRF_COOKIE)
+    expected = expected_csrf(get_rt(request).secret, request.cookies.get(SESSION_COOKIE),
+                             request.cookies.get(CSRF_COOKIE))
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))

@@ -1,7 +1,8 @@
 """Receive a multipart upload by streaming its file part to disk, refusing it as soon as it grows too large.
 
-Starlette's `request.form()` spools the whole body before the route sees it; a dataset archive can be gigabytes,
-so we parse the stream ourselves and count bytes as they arrive.
+Starlette's `request.form()` (and so FastAPI's `UploadFile`) spools the whole body before the route sees it; an
+archive can be gigabytes and anyone can send a scan of 3 GB, so every upload route (web and API) parses the
+stream here: a declared length over the limit is refused before reading, and bytes are counted as they arrive.
 """
 from __future__ import annotations
 
@@ -31,6 +32,38 @@ class Upload:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
 
+    def data(self) -> bytes:
+        return self.path.read_bytes() if self.path is not None else b""
+
+    def flag(self, name: str) -> bool:
+        """A yes/no field as FastAPI's Form(bool) reads it; missing is no."""
+        value = self.fields.get(name, "").strip().lower()
+        if value in TRUE or value in FALSE:
+            return value in TRUE
+        raise InvalidInput(f"{name} must be true or false", field=name)
+
+    def number(self, name: str) -> int | None:
+        """A whole-number field (an id); missing or empty is None."""
+        value = self.fields.get(name, "").strip()
+        if not value:
+            return None
+        if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+            raise InvalidInput(f"{name} must be a whole number", field=name)
+        return int(value)
+
+
+TRUE, FALSE = {"1", "true", "yes", "on", "t", "y"}, {"", "0", "false", "no", "off", "f", "n"}
+MAX_ID = 2**63 - 1  # the largest id either database stores
+
+
+def openapi_body(file_field: str, **fields: str) -> dict:
+    """`openapi_extra` for a route that reads its multipart body with `receive`: the file and the text fields
+    (name: description), as FastAPI would declare them for UploadFile and Form parameters."""
+    properties = {file_field: {"type": "string", "format": "binary"}}
+    properties.update({name: {"type": "string", "description": text} for name, text in fields.items()})
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": [file_field], "properties": properties}}}}}
+
 
 def _disposition(value: bytes) -> tuple[str, str | None]:
     _, params = parse_options_header(value)
@@ -49,7 +82,7 @@ async def receive(request: Request, *, directory: Path, limit: int, file_field: 
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
-        raise InvalidInput("send the archive as a multipart/form-data upload", field=file_field)
+        raise InvalidInput("send the file as a multipart/form-data upload", field=file_field)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + FORM_SLACK:
         raise TooLarge(f"the upload is larger than the limit of {limit:,} bytes", field=file_field)

@@ -81,7 +81,7 @@ def login(request: Request, db: Db, rt: Rt, email: Annotated[str, Form()] = "",
     try:
         user = identity.authenticate(db, email=email, password=password,
                                      client=client_address(request),
-                                     allowed_failures=rt.settings.login_max_failures)
+                                     limits=identity.LoginLimits.of(rt.settings))
     except AccordError as exc:
         response = render(request, "identity/login.html", status_code=exc_status(exc),
                           values={"email": email}, errors={"form": exc.message}, next=target)
