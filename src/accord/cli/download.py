@@ -28,7 +28,8 @@ def download(dataset: str,
                  help="the platform certificate (PEM) the manifest must be signed with; default: the one the server "
                       "publishes at /api/v1/signing-key (compare its fingerprint with the download page's)")) -> None:
     """Download every file of a dataset version you are licensed for; a second run resumes and re-verifies.
-    The manifest's signature is checked first, and manifest.jsonl and manifest.sig are kept in the folder."""
+    The manifest's signature is checked first; manifest.jsonl, manifest.sig and SHA256SUMS (for
+    `sha256sum -c SHA256SUMS`) are kept in the folder."""
     to = to or Path(dataset)
     pinned = None
     if signing_cert is not None:
