@@ -65,7 +65,7 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
 LINK_ONLY = dict.fromkeys(ROLES, FORBIDDEN)
 
-SKIP = ("/static", "/api/docs", "/docs/oauth2-redirect", "/api/v1/openapi.json")
+SKIP = ("/static", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
 # "ok": allowed (any answer but 401/403/404, a login redirect or a crash; 422 for an empty body is fine).
 # "login": 401, or 303 to /login. "forbidden": 403. "hidden": 404 (exists, but not for this user).
@@ -96,6 +96,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # catalogue (web)
     ("GET", "/"): PUBLIC,
     ("GET", "/datasets"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,  # the API explorer (Swagger UI); the API itself checks each call
     ("GET", "/datasets/{slug}"): PUBLIC,
     ("GET", "/datasets/{slug}/preview/{item_id}"): PUBLIC,
     # catalogue administration (web)

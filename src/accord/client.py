@@ -49,6 +49,7 @@ class SignatureInvalid(ClientError):
 
 
 PROOF_MANIFEST, PROOF_SIGNATURE = "manifest.jsonl", "manifest.sig"
+SUMS = "SHA256SUMS"
 
 TOKEN_REFUSED = ("the server did not accept your API token: it is wrong, expired or revoked "
                  "(make a new one on your account page, or with `accord user token` on the server)")
@@ -97,6 +98,35 @@ def safe_target(root: Path, path: str) -> Path:
     if not parts or PurePosixPath(path).is_absolute() or any(p in ("..", "") for p in parts):
         raise ClientError(f"refusing to write outside the target folder: {path!r}")
     return root.joinpath(*parts)
+
+
+def sums_line(sha256: str, path: str) -> str:
+    """One line of GNU coreutils' checksum format; a name with a backslash or line break is escaped the way
+    sha256sum escapes it (the line then starts with a backslash)."""
+    if not any(c in path for c in "\\\n\r"):
+        return f"{sha256}  {path}\n"
+    escaped = path.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return f"\\{sha256}  {escaped}\n"
+
+
+def write_sums(root: Path, manifest: bytes) -> Path:
+    """SHA256SUMS for `sha256sum -c SHA256SUMS` in the download folder, from the verified manifest alone, with
+    paths relative to the folder. Written to a temporary file and renamed, so it is never half there. A dataset
+    with a file of that name at its top keeps its own; ours then goes in .accord/ (check it with
+    `sha256sum -c .accord/SHA256SUMS`)."""
+    import json
+
+    entries = [json.loads(line) for line in manifest.decode().splitlines() if line.strip()]
+    folder = root / ".accord" if any(e["path"] == SUMS for e in entries) else root
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / SUMS
+    part = folder / f".{SUMS}.part"
+    with open(part, "w", encoding="utf-8", newline="") as f:
+        f.writelines(sums_line(e["sha256"], e["path"]) for e in entries)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(part, target)
+    return target
 
 
 def sha256_of(path: Path) -> str:
@@ -202,6 +232,7 @@ class Client(AccessCalls):
                 for future in futures:
                     future.cancel()
                 raise
+        write_sums(root, manifest)  # only now: every file is here and matched the signed manifest
         return done
 
     def verify_listing(self, dataset: str, version: str, wanted: list[RemoteFile]) -> tuple[bytes, bytes]:

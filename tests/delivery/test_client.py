@@ -30,7 +30,7 @@ def assert_identical(folder, files):
     """Exactly the dataset's files, plus the signed manifest kept as proof of what was delivered."""
     assert (folder / "manifest.jsonl").is_file() and (folder / "manifest.sig").is_file()
     got = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-           if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig")}
+           if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")}
     assert {k: hashlib.sha256(v).hexdigest() for k, v in got.items()} == \
         {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
 

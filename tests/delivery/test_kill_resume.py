@@ -65,7 +65,7 @@ def _download(url: str, token: str, to) -> subprocess.Popen:
 def _hashes(folder) -> dict[str, str]:
     """The dataset's files (not the signed manifest the download keeps beside them)."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig")}
+            for p in folder.rglob("*") if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")}
 
 
 def test_a_killed_download_resumes_where_it_stopped_and_ends_identical(rt, world, tmp_path):

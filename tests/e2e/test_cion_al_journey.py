@@ -74,8 +74,10 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     assert boxes.count() >= 5
     for box in boxes.all():
         box.check()
-    page.get_by_label("Your full name, typed as your signature").fill("Joana Reis")
-    page.get_by_role("button", name="Sign the agreement").click()
+    expect(page.locator("#who-signs")).to_contain_text(f"Prof Maria Santos, Vice-Provost (Research) ({SIGNATORY})")
+    expect(page.locator("li.signatory-clause")).to_contain_text("Who signs")  # the signatory's to agree, not ticked
+    page.get_by_label("Your full name, typed as your signature as the applicant").fill("Joana Reis")
+    page.get_by_role("button", name="Sign as the applicant").click()
     expect(page.get_by_role("status")).to_have_text("The agreement is signed.")
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#app-status")).to_have_text("Waiting for your institution's signatory")
@@ -92,9 +94,10 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     expect(desk.get_by_role("row", name=re.compile("Organisation"))).to_contain_text("University College London")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "signatory.png"), full_page=True)
-    desk.get_by_label("Your full name (typed as your signature)").fill("Maria Santos")
+    expect(desk.locator("main, body").first).to_contain_text("has signed this agreement as the applicant")
+    desk.get_by_label("Your full name (typed as your signature as the institution's signatory)").fill("Maria Santos")
     desk.get_by_label(re.compile("I have authority to sign")).check()
-    desk.get_by_role("button", name="Sign the agreement").click()
+    desk.get_by_role("button", name="Countersign the agreement").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("Thank you: the agreement is signed")
     signatory.close()
 
@@ -109,7 +112,10 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     review.goto("/review?dataset=cion-al")
     review.get_by_role("row", name=re.compile("Joana Reis")).get_by_role("link", name="Joana Reis").click()
     expect(review.get_by_role("heading", name="Timeline")).to_contain_text("Timeline")
-    expect(review.locator("ol.timeline")).to_contain_text("Signatory signed")
+    expect(review.locator("ol.timeline")).to_contain_text(
+        f"Signatory signed by Maria Santos, Vice-Provost (Research) ({SIGNATORY}), from the e-mailed link; "
+        "the countersigned agreement was sealed by Accord")
+    expect(review.locator("ol.timeline")).not_to_contain_text("Signatory signed by Accord")
     review.get_by_role("button", name="Approve").click()
     expect(review.get_by_role("status")).to_have_text("Approved.")
     review_context.close()

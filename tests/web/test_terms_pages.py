@@ -71,6 +71,20 @@ def test_a_curator_changes_the_terms_in_the_form_and_a_second_version_is_made(cl
     assert "Nothing changed" in again.text and versions(rt, dataset) == 2
 
 
+def test_both_note_fields_start_empty_so_a_save_as_prefilled_stores_no_stray_text(client, rt, tmp_path):
+    dataset = curator_in(client, rt, tmp_path)
+    page = client.get(EDITOR).text
+    data = fields_of(page)
+    assert data["note"] == ""  # was "<Macro 'note'>": the field-error macro shadowed the note variable
+    yaml_form = page.split('action="/admin/datasets/shhq/terms/yaml"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'id="f-yaml-note" name="note" type="text" value=""', yaml_form)
+    data["access_days"] = "180"  # one change so that a version is made; the note left as the page gave it
+    client.post(EDITOR, data=data, follow_redirects=False)
+    with rt.session() as db:
+        terms = policies.get(db, dataset.id)
+        assert terms.version == 2 and terms.row.note == ""
+
+
 def test_a_citation_is_added_through_the_blank_row_without_javascript(client, rt, tmp_path):
     dataset = curator_in(client, rt, tmp_path)
     data = fields_of(client.get(EDITOR).text)

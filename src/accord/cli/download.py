@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
 
 
 def download(dataset: str,
-             to: Path = typer.Option(..., "--to", help="folder to put the files in (created if needed)"),
+             to: Path | None = typer.Option(None, "--to", help="folder to put the files in (created if needed; "
+                                                              "default: ./DATASET)"),
              version: str | None = typer.Option(None, "--version", help="a version label (default: the newest)"),
              server: str = typer.Option("http://127.0.0.1:8000", envvar="ACCORD_SERVER", help="Accord's address"),
              token: str = typer.Option(..., envvar="ACCORD_TOKEN", help="your API token (accord user token, or the "
@@ -27,7 +28,9 @@ def download(dataset: str,
                  help="the platform certificate (PEM) the manifest must be signed with; default: the one the server "
                       "publishes at /api/v1/signing-key (compare its fingerprint with the download page's)")) -> None:
     """Download every file of a dataset version you are licensed for; a second run resumes and re-verifies.
-    The manifest's signature is checked first, and manifest.jsonl and manifest.sig are kept in the folder."""
+    The manifest's signature is checked first; manifest.jsonl, manifest.sig and SHA256SUMS (for
+    `sha256sum -c SHA256SUMS`) are kept in the folder."""
+    to = to or Path(dataset)
     pinned = None
     if signing_cert is not None:
         try:

@@ -91,7 +91,8 @@ async def _lifespan(app: FastAPI):
 
 def create_app(rt: Runtime | None = None) -> FastAPI:
     rt = rt or build()
-    app = FastAPI(title="Accord", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+    # /api/docs is web/routes/api_docs.py: FastAPI's own page loads Swagger UI from a CDN.
+    app = FastAPI(title="Accord", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json", lifespan=_lifespan,
                   description="Licence-gated distribution of human-subject image datasets.")
     app.state.rt = rt
@@ -130,8 +131,10 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused, secret=rt.secret)
     app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
+    from accord.web.routes.api_docs import mount_assets
     from accord.web.static import static_dir
 
+    mount_assets(app)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _include_routers(app)
     return app

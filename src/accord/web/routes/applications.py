@@ -162,7 +162,9 @@ def save_answers(request: Request, app_id: int, db: Db, me: CurrentUser, form: F
 @router.post("/applications/{app_id}/sign")
 def sign(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser, form: Form):
     record = access.get(db, app_id, viewer=me)
-    clauses = application_context(db, record)["clauses"]
+    ctx = application_context(db, record)
+    # Where an institution's signatory countersigns, the "who signs" clause is theirs to agree to, not the applicant's.
+    clauses = [c for c in ctx["clauses"] if not (ctx["signatory"] and c.key == "signatory")]
     ticked = set(form.getlist("ack"))
     full_name = str(form.get("full_name", ""))
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from accord.access import queue, renewal
@@ -23,12 +23,14 @@ from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-PAGE = 100  # files per page of the list
+PER_PAGE = 100  # files per page of the list, unless the page asks for another size
+MAX_PER_PAGE = 500  # a version can hold millions of files: one page never lists more than this
 
 
 @router.get("/datasets/{slug}/download")
 def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser, version: str = "",
-                  offset: int = 0):
+                  page: Annotated[int, Query(ge=1)] = 1,
+                  per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE):
     ds = catalog.visible_dataset(db, slug, user)
     address = client_address(request)
     decision = entitlements.check(db, user, ds.id, address=address)
@@ -52,10 +54,13 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
     chosen = next((v for v in versions if v.label == version), None) if version else versions[0]
     if chosen is None:
         raise NotFound(f"your access covers no published version {version!r} of {ds.slug}")
-    listing = delivery.listing(rt, db, user, ds.slug, chosen.label, address=address, offset=max(offset, 0),
-                               limit=PAGE)
+    pages = max(1, -(-chosen.file_count // per_page))
+    page = min(page, pages)  # past the end: the last page
+    listing = delivery.listing(rt, db, user, ds.slug, chosen.label, address=address,
+                               offset=(page - 1) * per_page, limit=per_page)
     return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
-                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"), page=PAGE,
+                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"),
+                  pager={"page": page, "pages": pages, "per_page": per_page, "sizes": (PER_PAGE, 250, MAX_PER_PAGE)},
                   renew=_renewal(db, user, ds.id), signing=delivery.signing_key(rt),
                   training=training_pages.licensee_note(db, user, ds.id))
 
