@@ -22,10 +22,16 @@ from accord.jobs import service as jobs
 from accord.policy import service as policies
 from accord.policy.io import seed
 from accord.web.deps import session_csrf
+from tests.access.helpers import answers
 from tests.identity.helpers import PASSWORD, make_user
+from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
 
-ROLES = ("anonymous", "applicant", "curator", "dataset_curator", "admin")
+ROLES = ("anonymous", "applicant", "curator", "dataset_curator", "admin", "newcomer", "other_licensee")
+# "applicant" also holds a grant of the matrix's version 1.0: it is that version's licensee. Two roles are asked
+# only where a line names them: "newcomer" applied for demo-ds (a draft of its own) and holds no grant;
+# "other_licensee" holds a grant of demo-ds's version 2.0 only, not of the matrix's 1.0.
+NAMED_ONLY = ("newcomer", "other_licensee")
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
 
 PUBLIC = dict.fromkeys(ROLES, OK)
@@ -37,6 +43,13 @@ ADMINS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": FORBIDDEN, "adm
 APPLICANT_ONLY = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN}
 REVIEWERS_OF_IT = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": OK, "admin": OK}
 CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, "admin": OK}  # admin's job
+
+# A version's file list (manifest, items: paths, sha256, subject labels) is for its licensees and the dataset's
+# curators; the version is listed publicly, so others are told to log in or apply (entitlements.require_file_list).
+FILE_LIST = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": FORBIDDEN,
+             "other_licensee": FORBIDDEN}
+# The matrix's application is submitted; a stranger to it hears "no such application", whether reading or deciding.
+STRANGER_HIDDEN = {"newcomer": HIDDEN, "other_licensee": HIDDEN}
 
 # "dataset_curator" curates demo-ds only (no grant, no global role): a route's line needs no entry for it when it
 # answers as for the global "curator"; where it differs, DATASET_CURATOR below says how.
@@ -113,8 +126,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/versions"): PUBLIC,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}"): PUBLIC,
-    ("GET", "/api/v1/datasets/{slug}/versions/{label}/items"): PUBLIC,
-    ("GET", "/api/v1/datasets/{slug}/versions/{label}/manifest"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/items"): FILE_LIST,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/manifest"): FILE_LIST,
     ("GET", "/api/v1/signing-key"): PUBLIC,  # the certificate that signs manifests: anyone checks with it
     ("POST", "/api/v1/datasets"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
@@ -149,7 +162,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # applications (API)
     ("POST", "/api/v1/datasets/{slug}/applications"): USERS,
     ("GET", "/api/v1/applications"): USERS,
-    ("GET", "/api/v1/applications/{app_id}"): USERS,  # the applicant and reviewers; others 404
+    ("GET", "/api/v1/applications/{app_id}"): USERS | STRANGER_HIDDEN,  # the applicant and reviewers; others 404
     ("GET", "/api/v1/applications/{app_id}/agreement.pdf"): USERS,
     # the matrix's application has no scan, so 404; who gets one: tests/access/test_scan.py
     ("GET", "/api/v1/applications/{app_id}/scan"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], HIDDEN)},
@@ -158,9 +171,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/applications/{app_id}/scan"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/submit"): APPLICANT_ONLY,
     ("POST", "/api/v1/applications/{app_id}/withdraw"): APPLICANT_ONLY,
-    ("POST", "/api/v1/applications/{app_id}/approve"): CURATORS,
-    ("POST", "/api/v1/applications/{app_id}/reject"): CURATORS,
-    ("POST", "/api/v1/applications/{app_id}/return"): CURATORS,
+    ("POST", "/api/v1/applications/{app_id}/approve"): CURATORS | STRANGER_HIDDEN,
+    ("POST", "/api/v1/applications/{app_id}/reject"): CURATORS | STRANGER_HIDDEN,
+    ("POST", "/api/v1/applications/{app_id}/return"): CURATORS | STRANGER_HIDDEN,
     # downloads: the listing needs a grant (the applicant and the curator hold one, the admin none); a link is
     # its own credential, and refused when a different account is logged in
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): {"anonymous": LOGIN, "applicant": OK, "curator": OK,
@@ -177,7 +190,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/datasets/{slug}/apply"): USERS,
     ("POST", "/datasets/{slug}/apply"): USERS,
     ("GET", "/applications"): USERS,
-    ("GET", "/applications/{app_id}"): USERS,  # the applicant and reviewers; others 404
+    ("GET", "/applications/{app_id}"): USERS | STRANGER_HIDDEN,  # the applicant and reviewers; others 404
     ("GET", "/applications/{app_id}/agreement.pdf"): USERS,
     ("POST", "/applications/{app_id}/answers"): APPLICANT_ONLY,
     ("POST", "/applications/{app_id}/sign"): APPLICANT_ONLY,
@@ -189,10 +202,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # the review queue (web): reviewers and curators of a dataset; the applicant's own one is not theirs to review
     ("GET", "/review"): CURATORS,
     ("POST", "/review"): CURATORS,
-    ("GET", "/review/{app_id}"): REVIEWERS_OF_IT,
-    ("POST", "/review/{app_id}/approve"): REVIEWERS_OF_IT,
-    ("POST", "/review/{app_id}/reject"): REVIEWERS_OF_IT,
-    ("POST", "/review/{app_id}/return"): REVIEWERS_OF_IT,
+    ("GET", "/review/{app_id}"): REVIEWERS_OF_IT | STRANGER_HIDDEN,
+    ("POST", "/review/{app_id}/approve"): REVIEWERS_OF_IT | STRANGER_HIDDEN,
+    ("POST", "/review/{app_id}/reject"): REVIEWERS_OF_IT | STRANGER_HIDDEN,
+    ("POST", "/review/{app_id}/return"): REVIEWERS_OF_IT | STRANGER_HIDDEN,
     # training certificates: the matrix's certificate is the applicant's, on a second dataset whose terms ask for
     # training (the global curator and the admin review it); strangers get 404 (tests/training/test_web.py)
     ("POST", "/applications/{app_id}/training"): APPLICANT_ONLY,  # refused before the upload is read
@@ -290,22 +303,36 @@ def build_world(rt, tmp_path) -> dict:
         "curator": make_user(rt, "curator@example.org", "curator"),
         "dataset_curator": make_user(rt, "ds-curator@example.org"),
         "admin": make_user(rt, "admin@example.org", "admin"),
+        "newcomer": make_user(rt, "newcomer@example.org"),
+        "other_licensee": make_user(rt, "other@example.org"),
     }
     dataset, version = published_dataset(rt, tmp_path, "demo-ds", title="Demo dataset", count=4, previews=2)
     with rt.session() as db:
         identity.grant_role(db, identity.user_by_email(db, "ds-curator@example.org"), "curator",
                             dataset_id=dataset.id)
-        tokens = {
-            role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()
-        }
-        item = catalog.preview_items(db, dataset.id)[0]
         policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
-        application = access.start(db, dataset.slug, actor=users["applicant"])
-        with unit_of_work(db):
+        # submitted, so that its reviewers see it (a draft is the applicant's alone)
+        application = access.start(db, dataset.slug, actor=users["applicant"],
+                                   answers=answers("shhq", "applicant@example.org"))
+        access.sign(rt, db, application.id, actor=users["applicant"], full_name="Matrix", consent=True)
+        access.submit(db, application.id, actor=users["applicant"])
+        access.start(db, dataset.slug, actor=users["newcomer"])
+        with unit_of_work(db):  # both cover version 1.0 only (the terms do not cover future versions)
             grant = entitlements.grant(db, dataset_id=dataset.id, user_id=users["applicant"].id,
                                        policy_version=1, actor="cli")
             spare = entitlements.grant(db, dataset_id=dataset.id, user_id=users["curator"].id,  # to revoke
                                        policy_version=1, actor="cli")
+        newer = catalog.create_version(db, dataset.id, label="2.0", actor="cli")
+    catalog.ingest(rt, newer.id, image_zip(tmp_path / "demo-ds-2.zip", count=2, previews=1), actor="cli")
+    with rt.session() as db:
+        catalog.publish(db, newer.id, actor="cli")
+        with unit_of_work(db):
+            entitlements.grant(db, dataset_id=dataset.id, user_id=users["other_licensee"].id, policy_version=1,
+                               actor="cli")  # covers 2.0 only
+        item = catalog.preview_items(db, dataset.id)[0]
+        tokens = {
+            role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()
+        }
         link = links.sign(rt.secret, links.Link(users["applicant"].id, grant.id, f"manifest:{version.id}",
                                                 int(time.time()) + 3600))
         job = jobs.create(
@@ -394,6 +421,8 @@ def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
     ) as client:
         for method, path in routes:
             for role in ROLES:
+                if role in NAMED_ONLY and role not in EXPECT[(method, path)]:
+                    continue
                 client.cookies.clear()
                 client.cookies.set("accord_csrf", "matrix-csrf")  # authorization, not CSRF, is under test
                 token = "matrix-csrf"

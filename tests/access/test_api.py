@@ -66,7 +66,10 @@ def test_a_reviewer_of_the_dataset_approves_and_others_are_refused(client, rt, w
     app_id = signed(client, world["ana"], "at-ustc")
     client.post(f"/api/v1/applications/{app_id}/submit", headers=world["ana"])
     before = event_count(rt, app_id)
-    assert client.post(f"/api/v1/applications/{app_id}/approve", headers=world["other"]).status_code == 403
+    for action, body in (("approve", {}), ("reject", {"reason": "x"}), ("return", {"comment": "x"})):
+        # a reviewer of another dataset hears "no such application", as when reading it (no existence oracle)
+        assert client.post(f"/api/v1/applications/{app_id}/{action}", headers=world["other"],
+                           json=body).status_code == 404
     assert client.post(f"/api/v1/applications/{app_id}/approve", headers=world["ana"]).status_code == 403
     assert client.get(f"/api/v1/applications/{app_id}", headers=world["other"]).status_code == 404
     assert event_count(rt, app_id) == before
@@ -135,3 +138,13 @@ def test_an_application_starts_with_its_answers_and_bad_answers_start_nothing(cl
     body = made.json()
     assert body["answers"]["organisation"] == "Example University"
     assert body["missing"][0] == "your signature on the agreement"
+
+
+def test_a_draft_and_its_scan_are_the_applicants_alone_until_submitted(client, rt, world):
+    app_id = signed(client, world["ana"], "at-ustc")
+    for path in (f"/api/v1/applications/{app_id}", f"/api/v1/applications/{app_id}/scan"):
+        assert client.get(path, headers=world["rev"]).status_code == 404
+    assert client.post(f"/api/v1/applications/{app_id}/approve", headers=world["rev"]).status_code == 404
+    assert client.get(f"/api/v1/applications/{app_id}", headers=world["ana"]).status_code == 200
+    client.post(f"/api/v1/applications/{app_id}/submit", headers=world["ana"])
+    assert client.get(f"/api/v1/applications/{app_id}", headers=world["rev"]).status_code == 200

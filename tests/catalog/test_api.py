@@ -57,13 +57,18 @@ def test_a_dataset_page_hides_drafts_from_visitors_and_shows_them_to_its_curator
     assert [(v["label"], v["status"]) for v in versions] == [("1.0", "published"), ("2.0", "draft")]
 
 
-def test_the_manifest_is_json_lines_whose_hash_is_the_root_hash(client, published):
+def test_the_manifest_is_json_lines_whose_hash_is_the_root_hash(client, rt, published):
     version = client.get("/api/v1/datasets/llvip/versions/1.0").json()
-    response = client.get("/api/v1/datasets/llvip/versions/1.0/manifest")
+    assert client.get("/api/v1/datasets/llvip/versions/1.0/manifest").status_code == 401  # licensees only
+    assert client.get("/api/v1/datasets/llvip/versions/1.0/items").status_code == 401
+    assert client.get("/api/v1/datasets/llvip/versions/1.0/items",
+                      headers=_token(rt, "nobody@example.org")).status_code == 403
+    curator = _token(rt, "cur@example.org", dataset_id=published.id)
+    response = client.get("/api/v1/datasets/llvip/versions/1.0/manifest", headers=curator)
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/jsonl")
     assert hashlib.sha256(response.content).hexdigest() == version["root_hash"]
     assert len(response.content.splitlines()) == 6
-    items = client.get("/api/v1/datasets/llvip/versions/1.0/items", params={"limit": 2}).json()
+    items = client.get("/api/v1/datasets/llvip/versions/1.0/items", params={"limit": 2}, headers=curator).json()
     assert [i["path"] for i in items] == ["big.bin", "infrared/0000.jpg"]
 
 

@@ -40,8 +40,11 @@ def is_reviewer(user: User | None, dataset_id: int) -> bool:
 
 
 def visible(loaded: Loaded, user: User) -> None:
-    """Only the applicant and the dataset's reviewers know the application exists."""
-    if loaded.row.applicant_id != user.id and not is_reviewer(user, loaded.row.dataset_id):
+    """Only the applicant and the dataset's reviewers know the application exists, and reviewers only once it
+    was submitted: a draft (and its scan) is the applicant's alone. Everyone else is told it does not exist."""
+    if loaded.row.applicant_id == user.id:
+        return
+    if loaded.state.submitted_at is None or not is_reviewer(user, loaded.row.dataset_id):
         raise NotFound(f"no application {loaded.id}")
 
 
@@ -52,9 +55,10 @@ def applicant_only(loaded: Loaded, user: User, doing: str) -> None:
 
 
 def reviewer_only(loaded: Loaded, user: User) -> None:
-    if not is_reviewer(user, loaded.row.dataset_id):
-        if loaded.row.applicant_id != user.id:
-            raise PermissionDenied("only reviewers of this dataset can decide on its applications")
+    """Whoever may not read the application hears that it does not exist, as when reading it: a 403 here
+    would tell a reviewer of another dataset which application numbers are taken."""
+    visible(loaded, user)
+    if not is_reviewer(user, loaded.row.dataset_id) or loaded.row.applicant_id == user.id:
         raise PermissionDenied("applicants cannot decide on their own application")
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset, DatasetVersion
 from accord.catalog.schemas import DatasetCard, DatasetIn, DatasetOut, ItemOut, VersionIn, VersionOut, WithdrawIn
+from accord.entitlements import service as entitlements
 from accord.errors import NotFound
 from accord.identity.models import User
 from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
@@ -56,10 +57,18 @@ def show_version(slug: str, label: str, db: Db, user: OptionalUser) -> VersionOu
     return VersionOut.model_validate(_visible_version(db, slug, label, user))
 
 
-@router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut])
+def _file_list(db, slug: str, label: str, user: User | None) -> DatasetVersion:
+    """The version, if `user` may read its file list (entitlements.require_file_list says who may)."""
+    version = catalog.get_version(db, slug, label)
+    entitlements.require_file_list(db, user, version)
+    return version
+
+
+@router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut],
+            summary="A version's items (its licensees and curators, or anyone if its terms publish the file list)")
 def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Annotated[int, Query(ge=0)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100, subject: str | None = None) -> list[ItemOut]:
-    version = _visible_version(db, slug, label, user)
+    version = _file_list(db, slug, label, user)
     return [ItemOut.model_validate(i) for i in catalog.list_items(db, version.id, offset=offset, limit=limit,
                                                                   subject=subject)]
 
@@ -67,8 +76,9 @@ def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Annota
 @router.get("/datasets/{slug}/versions/{label}/manifest", response_class=StreamingResponse,
             responses={200: {"content": {MANIFEST_TYPE: {}}, "description": "JSON Lines, sorted by path"}})
 def manifest(slug: str, label: str, db: Db, rt: Rt, user: OptionalUser):
-    """The manifest (one JSON object per file); its SHA-256 is the version's root hash."""
-    version = _visible_version(db, slug, label, user)
+    """The manifest (one JSON object per file); its SHA-256 is the version's root hash. For the version's
+    licensees and the dataset's curators, or anyone if the dataset's terms publish the file list."""
+    version = _file_list(db, slug, label, user)
     source = catalog.manifest_path_or_stream(rt, version.id)
     filename = f"{slug}-{label}.manifest.jsonl"
     headers = {"X-Root-Hash": version.root_hash or ""}

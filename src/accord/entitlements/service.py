@@ -13,7 +13,7 @@ from accord.catalog import service as catalog
 from accord.catalog.models import DatasetVersion
 from accord.db import unit_of_work, utcnow
 from accord.entitlements.models import Entitlement
-from accord.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy import service as policies
@@ -136,19 +136,27 @@ def _decide(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
                     needs_training=code == "training", code=code)
 
 
-def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
-             address: str | None) -> tuple[tuple[str, str] | None, datetime | None]:
-    """(code, reason) when `ent` does not allow the download at `at`; else None and when it stops counting."""
+def _out_of_force(db: Session, ent: Entitlement, version_id: int | None, at: datetime) -> tuple[str, str] | None:
+    """(code, reason) when `ent` is not in force at `at` or does not cover the version; None when it holds."""
     if ent.revoked_at is not None and ent.revoked_at <= at:
-        return ("revoked", f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"), None
+        return "revoked", f"your access was ended on {ent.revoked_at:%Y-%m-%d}: {ent.revoke_reason}"
     if ent.starts_at > at:
-        return ("not_started", f"your access starts on {ent.starts_at:%Y-%m-%d}"), None
+        return "not_started", f"your access starts on {ent.starts_at:%Y-%m-%d}"
     if ent.expires_at is not None and ent.expires_at <= at:
-        return ("expired", f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"), None
+        return "expired", f"your access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page"
     if version_id is not None and ent.version_id is not None and version_id != ent.version_id:
         version = db.get(DatasetVersion, version_id)
         label = version.label if version else version_id
-        return ("other_version", f"your access covers another version of this dataset, not {label}"), None
+        return "other_version", f"your access covers another version of this dataset, not {label}"
+    return None
+
+
+def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
+             address: str | None) -> tuple[tuple[str, str] | None, datetime | None]:
+    """(code, reason) when `ent` does not allow the download at `at`; else None and when it stops counting."""
+    lapsed = _out_of_force(db, ent, version_id, at)
+    if lapsed is not None:
+        return lapsed, None
     current = policies.current(db, ent.dataset_id)
     if current is not None and current.version > ent.policy_version:
         return ("terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
@@ -229,6 +237,49 @@ def require(db: Session, user: User | None, dataset_id: int, version_id: int | N
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
     return decision.entitlement
+
+
+# --- who may read a version's file list ----------------------------------------------------------------
+
+FILE_LIST_PRIVATE = "a version's file list is shared with its licensees only; apply for access on the dataset page"
+
+
+def file_list_is_public(db: Session, dataset_id: int) -> bool:
+    """The dataset's current terms publish its file list (privacy.publish_manifest, off unless they say so)."""
+    terms = policies.current(db, dataset_id)
+    return terms is not None and terms.policy.privacy.publish_manifest
+
+
+def require_file_list(db: Session, user: User | None, version: DatasetVersion, *,
+                      at: datetime | None = None) -> None:
+    """The one rule for what would tell whoever holds a photo whether, and as whom, a person is in a dataset: a
+    version's manifest, item list and SHA256SUMS (paths, sha256, subject labels, attributes). They go to the
+    dataset's curators (and admins), to licensees whose grant is in force and covers this version (a grant of
+    another version is not enough, one of every version is), and to anyone when the terms publish the file list.
+    A grant paused for new terms, training or network still counts: it pauses downloads, and its holder has the
+    files already. A draft exists for its curators only (NotFound); a published or withdrawn version is listed
+    publicly, so others are told why: log in (NotAuthenticated) or apply (PermissionDenied)."""
+    if catalog.can_curate(user, version.dataset_id):
+        return
+    if version.status == "draft":
+        raise NotFound(f"{version.dataset.slug} has no version {version.label!r}")
+    if file_list_is_public(db, version.dataset_id):
+        return
+    if user is None:
+        raise NotAuthenticated("log in: " + FILE_LIST_PRIVATE)
+    at = at or utcnow()
+    grants = db.scalars(select(Entitlement).where(Entitlement.user_id == user.id,
+                                                  Entitlement.dataset_id == version.dataset_id))
+    if not any(_out_of_force(db, ent, version.id, at) is None for ent in grants):
+        raise PermissionDenied(FILE_LIST_PRIVATE)
+
+
+def may_read_file_list(db: Session, user: User | None, version: DatasetVersion) -> bool:
+    try:
+        require_file_list(db, user, version)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
 
 
 def newest(db: Session, user: User, dataset_id: int) -> Entitlement:

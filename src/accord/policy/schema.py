@@ -93,6 +93,9 @@ class Privacy(Strict):
     protect_subjects: bool = True  # keep the data secure; protect the subjects' privacy
     removal_requests: bool = True  # subjects may ask to be removed; licensees must delete on notice
     licensee_liable_for_misuse: bool = False  # the licensee bears losses caused by misuse (indemnity)
+    # Anyone may read the versions' file lists (paths, sha256, subject labels, attributes): only where the terms
+    # allow it, since a file list tells whoever holds a photo whether, and as whom, a person is in the dataset.
+    publish_manifest: bool = False
 
 
 class Training(Strict):

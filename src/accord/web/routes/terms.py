@@ -33,7 +33,8 @@ router = APIRouter(include_in_schema=False)
 FLAGS = ("no_promotion", "link_allowed_instead_of_citation", "institutional_email", "covers_future_versions",
          "custodian_may_terminate", "rights_reserved")
 GROUP_FLAGS = {"derivatives": ("must_declare", "custodian_may_list", "users_must_cite_original", "state_relationship"),
-               "privacy": ("no_identification", "protect_subjects", "removal_requests", "licensee_liable_for_misuse")}
+               "privacy": ("no_identification", "protect_subjects", "removal_requests", "licensee_liable_for_misuse",
+                           "publish_manifest")}
 CHOICES = {"commercial_use": Commercial, "redistribution": Redistribution, "modification": Modification,
            "signatory": Signatory}
 # A rule spanning several fields fails with no location; its message names the field to show it next to.

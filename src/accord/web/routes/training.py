@@ -14,7 +14,7 @@ from accord.access import queue
 from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.entitlements.models import Entitlement
-from accord.errors import HTTP_STATUS, AccordError, InvalidInput, PermissionDenied, lookup
+from accord.errors import HTTP_STATUS, AccordError, InvalidInput, NotFound, PermissionDenied, lookup
 from accord.identity.models import User
 from accord.policy.schema import Training
 from accord.training import service as training
@@ -199,8 +199,11 @@ def _decide(request, db, me, cert_id: int, decision: str, reason: str):
         if app_id is not None:
             from accord.web.routes.review import _item
 
-            return _item(request, db, me, app_id, errors={f"training_{decision}": exc.message}, status_code=code,
-                         values={"training_reject": reason})
+            try:  # a draft's review page is the applicant's alone: then the certificates page says it
+                return _item(request, db, me, app_id, errors={f"training_{decision}": exc.message},
+                             status_code=code, values={"training_reject": reason})
+            except NotFound:
+                pass
         return _to_review(request, db, me, errors={cert_id: exc.message}, values={cert_id: reason},
                           status_code=code)
     if app_id is not None:
