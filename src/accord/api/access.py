@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from accord.access.schemas import (
     SignIn,
 )
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.params import Id
 
 router = APIRouter(tags=["applications"])
 
@@ -34,8 +35,9 @@ class QueuePageOut(BaseModel):
             summary="Applications on the datasets I review: filtered, sorted, one page")
 def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: str = "submitted",
                  organisation: str | None = None, failed_checks: str | None = None,
-                 older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
-                 per_page: int = 50) -> QueuePageOut:
+                 older_than_days: int | None = Query(None, ge=0, le=queue.MAX_DAYS), sort: str = "oldest",
+                 page: int = Query(1, ge=1, le=queue.MAX_PAGE),
+                 per_page: int = Query(50, ge=1, le=queue.MAX_PER_PAGE)) -> QueuePageOut:
     found = queue.review_queue(db, user, dataset=dataset, status=status, organisation=organisation,
                                failed_checks=failed_checks, older_than_days=older_than_days, sort=sort,
                                page=page, per_page=per_page)
@@ -64,18 +66,18 @@ def mine(db: Db, user: CurrentUser) -> list[ApplicationRow]:
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut,
             summary="State, what is missing, check results and timeline")
-def show(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+def show(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.get(db, app_id, viewer=user))
 
 
 @router.put("/applications/{app_id}/answers", response_model=ApplicationOut, summary="Save (part of) the form")
-def save(app_id: int, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def save(app_id: Id, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.save(db, app_id, actor=user, answers=body.answers, signatory=body.signatory))
 
 
 @router.get("/applications/{app_id}/agreement.pdf", response_class=Response,
             summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
-def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+def agreement_pdf(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     pdf = access.agreement_pdf(rt, db, app_id, viewer=user)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
@@ -83,7 +85,7 @@ def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
 
 @router.get("/applications/{app_id}/scan", response_class=Response,
             summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
-def scan_file(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+def scan_file(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, kind = scan.stored(rt, db, app_id, viewer=user)
     # An uploaded file: saved, never shown by the browser from our origin, and taken for the type we sniffed.
     return Response(data, media_type=kind, headers={
@@ -93,14 +95,14 @@ def scan_file(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
 
 @router.post("/applications/{app_id}/sign", response_model=ApplicationOut,
              summary="Sign with a typed full name and explicit consent")
-def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+def sign(app_id: Id, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.sign(rt, db, app_id, actor=user, full_name=body.full_name,
                                          consent=body.consent))
 
 
 @router.post("/applications/{app_id}/scan", response_model=ApplicationOut,
              summary="Sign by uploading the hand-signed agreement (PDF, PNG or JPEG)")
-def upload_scan(app_id: int, db: Db, rt: Rt, user: CurrentUser, file: UploadFile,
+def upload_scan(app_id: Id, db: Db, rt: Rt, user: CurrentUser, file: UploadFile,
                 full_name: Annotated[str, Form()] = "", consent: Annotated[bool, Form()] = False) -> ApplicationOut:
     # A plain def runs in the thread pool: the database work and parsing never block the event loop.
     data = file.file.read(scan.MAX_SCAN_BYTES + 1)  # one byte over is enough to know it is too large
@@ -109,27 +111,27 @@ def upload_scan(app_id: int, db: Db, rt: Rt, user: CurrentUser, file: UploadFile
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")
-def submit(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+def submit(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.submit(db, app_id, actor=user, base_url=rt.settings.base_url))
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut, summary="Withdraw")
-def withdraw(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+def withdraw(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.withdraw(db, app_id, actor=user))
 
 
 @router.post("/applications/{app_id}/approve", response_model=ApplicationOut, summary="Approve (reviewers)")
-def approve(app_id: int, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
+def approve(app_id: Id, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
     return ApplicationOut.of(access.approve(db, app_id, actor=user, note=body.note if body else ""))
 
 
 @router.post("/applications/{app_id}/reject", response_model=ApplicationOut,
              summary="Reject with a reason (reviewers)")
-def reject(app_id: int, body: RejectIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def reject(app_id: Id, body: RejectIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.reject(db, app_id, actor=user, reason=body.reason))
 
 
 @router.post("/applications/{app_id}/return", response_model=ApplicationOut,
              summary="Return for changes with a comment (reviewers)")
-def return_(app_id: int, body: ReturnIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def return_(app_id: Id, body: ReturnIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.return_for_changes(db, app_id, actor=user, comment=body.comment))

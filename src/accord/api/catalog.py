@@ -13,6 +13,7 @@ from accord.catalog.schemas import DatasetCard, DatasetIn, DatasetOut, ItemOut, 
 from accord.errors import NotFound
 from accord.identity.models import User
 from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
+from accord.web.params import Offset
 
 router = APIRouter(tags=["catalog"])
 MANIFEST_TYPE = "application/jsonl"
@@ -57,7 +58,7 @@ def show_version(slug: str, label: str, db: Db, user: OptionalUser) -> VersionOu
 
 
 @router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut])
-def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Annotated[int, Query(ge=0)] = 0,
+def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Offset = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100, subject: str | None = None) -> list[ItemOut]:
     version = _visible_version(db, slug, label, user)
     return [ItemOut.model_validate(i) for i in catalog.list_items(db, version.id, offset=offset, limit=limit,

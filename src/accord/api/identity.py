@@ -11,6 +11,7 @@ from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
 from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.params import Id
 
 router = APIRouter(tags=["identity"])
 
@@ -95,12 +96,12 @@ def create_token(body: TokenIn, db: Db, user: CurrentUser):
 
 
 @router.get("/tokens/{token_id}", response_model=TokenOut)
-def get_token(token_id: int, db: Db, user: CurrentUser):
+def get_token(token_id: Id, db: Db, user: CurrentUser):
     return TokenOut.of(identity.get_api_token(db, user, token_id))
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, db: Db, user: CurrentUser):
+def revoke_token(token_id: Id, db: Db, user: CurrentUser):
     identity.revoke_api_token(db, user, token_id)
     return Response(status_code=204)
 

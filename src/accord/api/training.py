@@ -13,6 +13,7 @@ from accord.identity.models import User
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.params import MAX_INT, Id
 
 router = APIRouter(tags=["training"])
 
@@ -30,7 +31,7 @@ def _out(db, certs) -> list[CertificateOut]:
                      "renewal for a dataset")
 def upload(db: Db, rt: Rt, user: CurrentUser, file: UploadFile, course: Annotated[str, Form()] = "",
            completed_on: Annotated[str, Form()] = "", expires_on: Annotated[str, Form()] = "",
-           application_id: Annotated[int | None, Form()] = None,
+           application_id: Annotated[int | None, Form(ge=1, le=MAX_INT)] = None,
            dataset: Annotated[str | None, Form()] = None) -> CertificateOut:
     data = file.file.read(training.MAX_BYTES + 1)  # one byte over is enough to know it is too large
     return _out(db, [training.upload(
@@ -53,24 +54,24 @@ def to_review(db: Db, user: CurrentUser) -> list[CertificateOut]:
 
 @router.get("/training/{cert_id}", response_model=CertificateOut,
             summary="One certificate (its holder and the dataset's reviewers)")
-def show(cert_id: int, db: Db, user: CurrentUser) -> CertificateOut:
+def show(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.get(db, cert_id, viewer=user)])[0]
 
 
 @router.get("/training/{cert_id}/file", response_class=Response,
             summary="The certificate's file (its holder and the dataset's reviewers)")
-def certificate_file(cert_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+def certificate_file(cert_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, cert = training.file(rt, db, cert_id, viewer=user)
     return Response(data, media_type=cert.media_type, headers={"Content-Security-Policy": "sandbox",
                                                                 "Cache-Control": "private, no-store"})
 
 
 @router.post("/training/{cert_id}/accept", response_model=CertificateOut, summary="Accept (reviewers)")
-def accept(cert_id: int, db: Db, user: CurrentUser) -> CertificateOut:
+def accept(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.accept(db, cert_id, actor=user)])[0]
 
 
 @router.post("/training/{cert_id}/reject", response_model=CertificateOut,
              summary="Reject with a reason the holder is told (reviewers)")
-def reject(cert_id: int, body: CertificateRejectIn, db: Db, user: CurrentUser) -> CertificateOut:
+def reject(cert_id: Id, body: CertificateRejectIn, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.reject(db, cert_id, actor=user, reason=body.reason)])[0]

@@ -16,6 +16,7 @@ from accord import errors
 from accord.identity.models import User
 from accord.runtime import Runtime, build
 from accord.web.csrf import CSRFMiddleware, ResponseHeaders
+from accord.web.methods import Methods
 from accord.web.templating import render
 
 log = logging.getLogger("accord.web")
@@ -63,6 +64,18 @@ async def _csrf_refused(scope, receive, send):
     await response(scope, receive, send)
 
 
+async def _method_refused(scope, receive, send, status: int, allowed: set[str]):
+    request = Request(scope, receive)
+    if status == 404:
+        response = error_page(request, 404, "Not found", "There is nothing at this address.")
+    else:
+        allow = ", ".join(sorted(allowed))
+        response = error_page(request, 405, "Method not allowed",
+                              f"{scope['method']} is not allowed here; this address takes {allow}.")
+        response.headers["Allow"] = allow
+    await response(scope, receive, send)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     yield
@@ -93,14 +106,19 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
+        if all(e["loc"][:1] == ("path",) for e in exc.errors()):
+            # /applications/abc or an id past what the database holds: an address that names nothing
+            return error_page(request, 404, "Not found", "There is nothing at this address.")
         problems = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_page(request, 422, "Invalid input", detail, errors=problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error",
-                          str(exc.detail))
+        response = error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error",
+                              str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
@@ -110,6 +128,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
                           f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
 
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused)
+    app.add_middleware(Methods, on_refusal=_method_refused)  # outside the CSRF check: 405 before 403
     app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
     from accord.web.static import static_dir
 

@@ -18,6 +18,7 @@ from accord.errors import NotFound
 from accord.identity.models import User
 from accord.policy import service as policies
 from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.params import Id, Offset
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
@@ -27,7 +28,7 @@ PAGE = 100  # files per page of the list
 
 @router.get("/datasets/{slug}/download")
 def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser, version: str = "",
-                  offset: int = 0):
+                  offset: Offset = 0):
     ds = catalog.visible_dataset(db, slug, user)
     address = client_address(request)
     decision = entitlements.check(db, user, ds.id, address=address)
@@ -78,7 +79,7 @@ def renew(slug: str, db: Db, user: CurrentUser):
 
 
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
-def revoke(slug: str, entitlement_id: int, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
+def revoke(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
     ds = catalog.get_dataset(db, slug)
     grant = entitlements.get(db, entitlement_id)
     if grant.dataset_id != ds.id:
