@@ -106,7 +106,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        if all(e["loc"][:1] == ("path",) for e in exc.errors()):
+        if any(e["loc"][:1] == ("path",) for e in exc.errors()):
             # /applications/abc or an id past what the database holds: an address that names nothing
             return error_page(request, 404, "Not found", "There is nothing at this address.")
         problems = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
