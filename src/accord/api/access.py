@@ -19,9 +19,11 @@ from accord.access.schemas import (
     SignIn,
 )
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.api.problems import file_answer
 from accord.web.params import Id
 
 router = APIRouter(tags=["applications"])
+SCAN_TYPES = tuple(scan.SUFFIXES)  # what an upload may be, by its content
 
 
 class QueuePageOut(BaseModel):
@@ -76,7 +78,7 @@ def save(app_id: Id, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationO
 
 
 @router.get("/applications/{app_id}/agreement.pdf", response_class=Response,
-            summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
+            responses=file_answer("The agreement as a PDF", "application/pdf"), summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
 def agreement_pdf(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     pdf = access.agreement_pdf(rt, db, app_id, viewer=user)
     return Response(pdf, media_type="application/pdf",
@@ -84,7 +86,7 @@ def agreement_pdf(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
 
 
 @router.get("/applications/{app_id}/scan", response_class=Response,
-            summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
+            responses=file_answer("The file as uploaded", *SCAN_TYPES), summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
 def scan_file(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, kind = scan.stored(rt, db, app_id, viewer=user)
     # An uploaded file: saved, never shown by the browser from our origin, and taken for the type we sniffed.

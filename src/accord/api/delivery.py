@@ -222,7 +222,9 @@ def _body(target: delivery.Target, parts, multipart: bool):
                 yield b"\r\n"
 
 
-@router.get("/signing-key", response_class=PlainTextResponse,
+@router.get("/signing-key", response_class=Response,
+            responses={200: {"description": "Certificate and public key, PEM",
+                             "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
             summary="The platform's certificate and public key (PEM) that sign every manifest")
 def signing_key(rt: Rt) -> Response:
     """Public: anyone checks a manifest signature with it (`openssl dgst -sha256 -verify ...`); pin its

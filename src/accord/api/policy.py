@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from accord.catalog import service as catalog
 from accord.errors import TooLarge
@@ -57,7 +57,9 @@ def duo(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None,
     return policies.duo(policies.get(db, dataset.id, version))
 
 
-@router.get("/datasets/{slug}/policy/odrl", summary="W3C ODRL policy (JSON-LD)")
+@router.get("/datasets/{slug}/policy/odrl", summary="W3C ODRL policy (JSON-LD)", response_class=Response,
+            responses={200: {"description": "The policy as ODRL",
+                             "content": {"application/ld+json": {"schema": {"type": "object"}}}}})
 def odrl(slug: str, db: Db, rt: Rt, user: OptionalUser, version: int | None = Query(None, ge=1, le=MAX_INT)):
     dataset = catalog.visible_dataset(db, slug, user)
     body = policies.odrl(policies.get(db, dataset.id, version), base_url=rt.settings.base_url, slug=slug)

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from accord.access import queue
+from accord.access import queue, scan
 from accord.errors import PermissionDenied
 from accord.identity.models import User
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.api.problems import file_answer
 from accord.web.params import MAX_INT, Id
 
 router = APIRouter(tags=["training"])
@@ -59,7 +60,7 @@ def show(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
 
 
 @router.get("/training/{cert_id}/file", response_class=Response,
-            summary="The certificate's file (its holder and the dataset's reviewers)")
+            responses=file_answer("The file as uploaded", *scan.SUFFIXES), summary="The certificate's file (its holder and the dataset's reviewers)")
 def certificate_file(cert_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, cert = training.file(rt, db, cert_id, viewer=user)
     return Response(data, media_type=cert.media_type, headers={"Content-Security-Policy": "sandbox",

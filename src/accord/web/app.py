@@ -134,7 +134,22 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _include_routers(app)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document defines the Problem schema that the API routes' error answers refer to."""
+    from accord.api.problems import add_schemas
+
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_schemas(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _include_routers(app: FastAPI) -> None:
