@@ -13,10 +13,10 @@ from sqlalchemy.types import TypeDecorator
 
 from accord.errors import Conflict
 
-# The largest integers the databases hold: SQLite's INTEGER and PostgreSQL's BIGINT (ids are compared against
-# it, never stored past it), and PostgreSQL's INTEGER for plain int columns. Input past them is refused at the
-# edge: the SQLite driver raises OverflowError for anything larger.
-MAX_INT = 2**63 - 1
+# The largest integer taken as input (ids, offsets, versions): one every JSON reader holds exactly (RFC 7493),
+# well inside SQLite's INTEGER and PostgreSQL's BIGINT (2^63-1, past which the SQLite driver raises
+# OverflowError). And the largest for a plain int column, PostgreSQL's INTEGER.
+MAX_INT = 2**53 - 1
 MAX_INT32 = 2**31 - 1
 
 # Stable constraint names, so Alembic (and SQLite batch mode) can find them again.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -55,7 +56,7 @@ class NewTokenOut(TokenOut):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=100, pattern=r"\S", description="not blank")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -66,7 +67,7 @@ class LoginIn(BaseModel):
 
 
 class ReviewMailIn(BaseModel):
-    review_mail: str = Field(max_length=10, description='"each" or "digest"')
+    review_mail: Literal["each", "digest"] = Field(description='"each" or "digest"')
 
 
 def _new_token_out(new: identity.NewToken) -> NewTokenOut:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
+from pydantic import WithJsonSchema
 from sqlalchemy import select
 
 from accord.access import queue, scan
@@ -17,6 +18,9 @@ from accord.api.problems import file_answer
 from accord.web.params import MAX_INT, Id
 
 router = APIRouter(tags=["training"])
+# A form field is absent or has a value; it cannot be null, so the document does not offer null.
+FORM_INT = WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_INT})
+FORM_TEXT = WithJsonSchema({"type": "string"})
 
 
 def _out(db, certs) -> list[CertificateOut]:
@@ -32,8 +36,8 @@ def _out(db, certs) -> list[CertificateOut]:
                      "renewal for a dataset")
 def upload(db: Db, rt: Rt, user: CurrentUser, file: UploadFile, course: Annotated[str, Form()] = "",
            completed_on: Annotated[str, Form()] = "", expires_on: Annotated[str, Form()] = "",
-           application_id: Annotated[int | None, Form(ge=1, le=MAX_INT)] = None,
-           dataset: Annotated[str | None, Form()] = None) -> CertificateOut:
+           application_id: Annotated[int | None, Form(ge=1, le=MAX_INT), FORM_INT] = None,
+           dataset: Annotated[str | None, Form(), FORM_TEXT] = None) -> CertificateOut:
     data = file.file.read(training.MAX_BYTES + 1)  # one byte over is enough to know it is too large
     return _out(db, [training.upload(
         rt, db, actor=user, data=data, filename=file.filename or "", course=course, completed_on=completed_on,

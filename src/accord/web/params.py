@@ -1,7 +1,7 @@
 """Integer parameters bounded to what the database can hold, shared by the web pages and the API.
 
-An id past 2^63-1 names nothing (404); a query integer past it is invalid input (422). Declared here once so
-the OpenAPI document states the bound and the SQLite driver never sees a number it cannot bind.
+An id past `MAX_INT` (2^53-1) names nothing (404); a query integer past it is invalid input (422). Declared here
+once so the OpenAPI document states the bound and the SQLite driver never sees a number it cannot bind.
 """
 from __future__ import annotations
 
