@@ -13,6 +13,12 @@ from sqlalchemy.types import TypeDecorator
 
 from accord.errors import Conflict
 
+# The largest integer taken as input (ids, offsets, versions): one every JSON reader holds exactly (RFC 7493),
+# well inside SQLite's INTEGER and PostgreSQL's BIGINT (2^63-1, past which the SQLite driver raises
+# OverflowError). And the largest for a plain int column, PostgreSQL's INTEGER.
+MAX_INT = 2**53 - 1
+MAX_INT32 = 2**31 - 1
+
 # Stable constraint names, so Alembic (and SQLite batch mode) can find them again.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

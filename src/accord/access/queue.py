@@ -81,6 +81,11 @@ def reviews_any(user: User | None) -> bool:
     return reviewed_datasets(user) != set()
 
 
+MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000_000  # (page - 1) * per_page stays a number the database can take
+MAX_DAYS = 36_500  # a century; a date further back than Python's calendar cannot be asked for
+
+
 def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, status: str = "submitted",
                  organisation: str | None = None, failed_checks: str | None = None,
                  older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
@@ -95,10 +100,11 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
         raise InvalidInput(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}", field="status")
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}", field="sort")
-    if page < 1 or not 1 <= per_page <= 200:
-        raise InvalidInput("pages start at 1 and a page holds 1 to 200 rows", field="page")
-    if older_than_days is not None and older_than_days < 0:
-        raise InvalidInput("older than: give a number of days, 0 or more", field="older_than_days")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"pages run from 1 to {MAX_PAGE:,} and a page holds 1 to {MAX_PER_PAGE} rows",
+                           field="page")
+    if older_than_days is not None and not 0 <= older_than_days <= MAX_DAYS:
+        raise InvalidInput(f"older than: give a number of days from 0 to {MAX_DAYS:,}", field="older_than_days")
 
     query = select(Application.id).join(Dataset, Dataset.id == Application.dataset_id)
     if scope is not None:

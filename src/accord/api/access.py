@@ -1,7 +1,9 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -19,8 +21,11 @@ from accord.access.schemas import (
 )
 from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.api.problems import file_answer
+from accord.web.params import Id
 
 router = APIRouter(tags=["applications"])
+SCAN_TYPES = tuple(scan.SUFFIXES)  # what an upload may be, by its content
 
 
 class QueuePageOut(BaseModel):
@@ -34,8 +39,9 @@ class QueuePageOut(BaseModel):
             summary="Applications on the datasets I review: filtered, sorted, one page")
 def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: str = "submitted",
                  organisation: str | None = None, failed_checks: str | None = None,
-                 older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
-                 per_page: int = 50) -> QueuePageOut:
+                 older_than_days: int | None = Query(None, ge=0, le=queue.MAX_DAYS), sort: str = "oldest",
+                 page: int = Query(1, ge=1, le=queue.MAX_PAGE),
+                 per_page: int = Query(50, ge=1, le=queue.MAX_PER_PAGE)) -> QueuePageOut:
     found = queue.review_queue(db, user, dataset=dataset, status=status, organisation=organisation,
                                failed_checks=failed_checks, older_than_days=older_than_days, sort=sort,
                                page=page, per_page=per_page)
@@ -64,26 +70,26 @@ def mine(db: Db, user: CurrentUser) -> list[ApplicationRow]:
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut,
             summary="State, what is missing, check results and timeline")
-def show(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+def show(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.get(db, app_id, viewer=user))
 
 
 @router.put("/applications/{app_id}/answers", response_model=ApplicationOut, summary="Save (part of) the form")
-def save(app_id: int, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def save(app_id: Id, body: AnswersIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.save(db, app_id, actor=user, answers=body.answers, signatory=body.signatory))
 
 
 @router.get("/applications/{app_id}/agreement.pdf", response_class=Response,
-            summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
-def agreement_pdf(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+            responses=file_answer("The agreement as a PDF", "application/pdf"), summary="The agreement: an unsigned preview, or the sealed signed PDF once signed")
+def agreement_pdf(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     pdf = access.agreement_pdf(rt, db, app_id, viewer=user)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
 
 
 @router.get("/applications/{app_id}/scan", response_class=Response,
-            summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
-def scan_file(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+            responses=file_answer("The file as uploaded", *SCAN_TYPES), summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
+def scan_file(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, kind = scan.stored(rt, db, app_id, viewer=user)
     # An uploaded file: saved, never shown by the browser from our origin, and taken for the type we sniffed.
     return Response(data, media_type=kind, headers={
@@ -93,7 +99,7 @@ def scan_file(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
 
 @router.post("/applications/{app_id}/sign", response_model=ApplicationOut,
              summary="Sign with a typed full name and explicit consent")
-def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+def sign(app_id: Id, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.sign(rt, db, app_id, actor=user, full_name=body.full_name,
                                          consent=body.consent))
 
@@ -102,7 +108,7 @@ def sign(app_id: int, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> Applic
              summary="Sign by uploading the hand-signed agreement (PDF, PNG or JPEG, at most 20 MB)",
              openapi_extra=upload.openapi_body("file", full_name="your full name as signed",
                                                consent="true: you agree to be bound by the signed agreement"))
-async def upload_scan(request: Request, app_id: int, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     # Streamed and cut off at the limit (a declared length over it is refused unread); strangers first.
     await run_in_threadpool(scan.may_upload, db, app_id, actor=user)
     received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
@@ -113,34 +119,34 @@ async def upload_scan(request: Request, app_id: int, db: Db, rt: Rt, user: Curre
         received.discard()
 
 
-def _scan(rt, db, app_id: int, user, received: upload.Upload) -> ApplicationOut:
+def _scan(rt, db, app_id: Id, user, received: upload.Upload) -> ApplicationOut:
     return ApplicationOut.of(scan.upload(rt, db, app_id, actor=user, data=received.data(),
                                          full_name=received.fields.get("full_name", ""),
                                          consent=received.flag("consent")))
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut, summary="Submit for review")
-def submit(app_id: int, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
+def submit(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.submit(db, app_id, actor=user, base_url=rt.settings.base_url))
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut, summary="Withdraw")
-def withdraw(app_id: int, db: Db, user: CurrentUser) -> ApplicationOut:
+def withdraw(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.withdraw(db, app_id, actor=user))
 
 
 @router.post("/applications/{app_id}/approve", response_model=ApplicationOut, summary="Approve (reviewers)")
-def approve(app_id: int, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
+def approve(app_id: Id, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
     return ApplicationOut.of(access.approve(db, app_id, actor=user, note=body.note if body else ""))
 
 
 @router.post("/applications/{app_id}/reject", response_model=ApplicationOut,
              summary="Reject with a reason (reviewers)")
-def reject(app_id: int, body: RejectIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def reject(app_id: Id, body: RejectIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.reject(db, app_id, actor=user, reason=body.reason))
 
 
 @router.post("/applications/{app_id}/return", response_model=ApplicationOut,
              summary="Return for changes with a comment (reviewers)")
-def return_(app_id: int, body: ReturnIn, db: Db, user: CurrentUser) -> ApplicationOut:
+def return_(app_id: Id, body: ReturnIn, db: Db, user: CurrentUser) -> ApplicationOut:
     return ApplicationOut.of(access.return_for_changes(db, app_id, actor=user, comment=body.comment))

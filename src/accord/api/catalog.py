@@ -14,6 +14,7 @@ from accord.entitlements import service as entitlements
 from accord.errors import NotFound
 from accord.identity.models import User
 from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
+from accord.web.params import Offset
 
 router = APIRouter(tags=["catalog"])
 MANIFEST_TYPE = "application/jsonl"
@@ -66,7 +67,7 @@ def _file_list(db, slug: str, label: str, user: User | None) -> DatasetVersion:
 
 @router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut],
             summary="A version's items (its licensees and curators, or anyone if its terms publish the file list)")
-def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Annotated[int, Query(ge=0)] = 0,
+def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Offset = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100, subject: str | None = None) -> list[ItemOut]:
     version = _file_list(db, slug, label, user)
     return [ItemOut.model_validate(i) for i in catalog.list_items(db, version.id, offset=offset, limit=limit,

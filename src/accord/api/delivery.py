@@ -18,6 +18,7 @@ from accord.delivery import ranges
 from accord.delivery import service as delivery
 from accord.delivery.links import Refused
 from accord.web.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
+from accord.web.params import Offset
 
 router = APIRouter(tags=["downloads"])
 SMALL_BODY = 256 * 1024
@@ -26,7 +27,7 @@ links = APIRouter(tags=["downloads"], include_in_schema=False)
 
 @router.get("/datasets/{slug}/versions/{label}/files", summary="Your files of a version, with signed links")
 def files(slug: str, label: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
-          offset: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=delivery.MAX_PAGE)) -> dict:
+          offset: Offset = 0, limit: int = Query(1000, ge=1, le=delivery.MAX_PAGE)) -> dict:
     return asdict(delivery.listing(rt, db, user, slug, label, address=client_address(request),
                                    offset=offset, limit=limit))
 
@@ -221,7 +222,9 @@ def _body(target: delivery.Target, parts, multipart: bool):
                 yield b"\r\n"
 
 
-@router.get("/signing-key", response_class=PlainTextResponse,
+@router.get("/signing-key", response_class=Response,
+            responses={200: {"description": "Certificate and public key, PEM",
+                             "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
             summary="The platform's certificate and public key (PEM) that sign every manifest")
 def signing_key(rt: Rt) -> Response:
     """Public: anyone checks a manifest signature with it (`openssl dgst -sha256 -verify ...`); pin its

@@ -7,6 +7,7 @@ from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.entitlements.schemas import EntitlementOut, ReacceptIn, RevokeIn
 from accord.web.deps import CurrentUser, Db
+from accord.web.params import Id
 
 router = APIRouter(tags=["entitlements"])
 
@@ -32,12 +33,12 @@ def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
 
 @router.post("/entitlements/{entitlement_id}/revoke", response_model=EntitlementOut,
              summary="End a grant now, with a reason the licensee is told (curators)")
-def revoke(entitlement_id: int, body: RevokeIn, db: Db, user: CurrentUser) -> EntitlementOut:
+def revoke(entitlement_id: Id, body: RevokeIn, db: Db, user: CurrentUser) -> EntitlementOut:
     return EntitlementOut.model_validate(entitlements.revoke(db, entitlement_id, actor=user, reason=body.reason))
 
 
 @router.post("/entitlements/{entitlement_id}/reaccept", response_model=EntitlementOut,
              summary="Accept the dataset's current terms so a paused grant resumes (the licensee)")
-def reaccept(entitlement_id: int, body: ReacceptIn, db: Db, user: CurrentUser) -> EntitlementOut:
+def reaccept(entitlement_id: Id, body: ReacceptIn, db: Db, user: CurrentUser) -> EntitlementOut:
     return EntitlementOut.model_validate(entitlements.reaccept(db, entitlement_id, actor=user, version=body.version,
                                                                signed_as=body.signed_as))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -11,6 +12,7 @@ from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
 from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.params import Id
 
 router = APIRouter(tags=["identity"])
 
@@ -54,7 +56,7 @@ class NewTokenOut(TokenOut):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=100, pattern=r"\S", description="not blank")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -65,7 +67,7 @@ class LoginIn(BaseModel):
 
 
 class ReviewMailIn(BaseModel):
-    review_mail: str = Field(max_length=10, description='"each" or "digest"')
+    review_mail: Literal["each", "digest"] = Field(description='"each" or "digest"')
 
 
 def _new_token_out(new: identity.NewToken) -> NewTokenOut:
@@ -95,12 +97,12 @@ def create_token(body: TokenIn, db: Db, user: CurrentUser):
 
 
 @router.get("/tokens/{token_id}", response_model=TokenOut)
-def get_token(token_id: int, db: Db, user: CurrentUser):
+def get_token(token_id: Id, db: Db, user: CurrentUser):
     return TokenOut.of(identity.get_api_token(db, user, token_id))
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, db: Db, user: CurrentUser):
+def revoke_token(token_id: Id, db: Db, user: CurrentUser):
     identity.revoke_api_token(db, user, token_id)
     return Response(status_code=204)
 

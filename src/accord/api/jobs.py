@@ -3,11 +3,12 @@ from fastapi import APIRouter
 from accord.jobs import service as jobs
 from accord.jobs.schemas import JobOut
 from accord.web.deps import CurrentUser, Db
+from accord.web.params import Id
 
 router = APIRouter(tags=["jobs"])
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, db: Db, me: CurrentUser) -> JobOut:
+def get_job(job_id: Id, db: Db, me: CurrentUser) -> JobOut:
     """A background job's status and progress (its creator or an administrator)."""
     return JobOut.model_validate(jobs.get_for(db, job_id, user=me))

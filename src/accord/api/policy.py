@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from accord.catalog import service as catalog
 from accord.errors import TooLarge
@@ -12,6 +12,7 @@ from accord.policy import service as policies
 from accord.policy.io import parse
 from accord.policy.schemas import ClauseChangeOut, ClauseOut, TermsOut
 from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
+from accord.web.params import MAX_INT
 
 router = APIRouter(tags=["policy"])
 MAX_POLICY_BYTES = 256 * 1024
@@ -23,7 +24,7 @@ def _out(slug: str, terms: policies.Terms) -> TermsOut:
 
 
 @router.get("/datasets/{slug}/policy", response_model=TermsOut, summary="The licence terms (current or a version)")
-def show(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None, ge=1)) -> TermsOut:
+def show(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None, ge=1, le=MAX_INT)) -> TermsOut:
     dataset = catalog.visible_dataset(db, slug, user)
     return _out(slug, policies.get(db, dataset.id, version))
 
@@ -44,20 +45,22 @@ async def put(slug: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
 
 @router.get("/datasets/{slug}/policy/diff", response_model=list[ClauseChangeOut],
             summary="What changed between two versions, clause by clause")
-def diff(slug: str, db: Db, user: OptionalUser, old: int = Query(..., alias="from", ge=1),
-         new: int = Query(..., alias="to", ge=1)) -> list[ClauseChangeOut]:
+def diff(slug: str, db: Db, user: OptionalUser, old: int = Query(..., alias="from", ge=1, le=MAX_INT),
+         new: int = Query(..., alias="to", ge=1, le=MAX_INT)) -> list[ClauseChangeOut]:
     dataset = catalog.visible_dataset(db, slug, user)
     return [ClauseChangeOut(**asdict(c)) for c in policies.compare(db, dataset.id, old, new)]
 
 
 @router.get("/datasets/{slug}/policy/duo", summary="GA4GH Data Use Ontology codes")
-def duo(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None, ge=1)) -> dict:
+def duo(slug: str, db: Db, user: OptionalUser, version: int | None = Query(None, ge=1, le=MAX_INT)) -> dict:
     dataset = catalog.visible_dataset(db, slug, user)
     return policies.duo(policies.get(db, dataset.id, version))
 
 
-@router.get("/datasets/{slug}/policy/odrl", summary="W3C ODRL policy (JSON-LD)")
-def odrl(slug: str, db: Db, rt: Rt, user: OptionalUser, version: int | None = Query(None, ge=1)):
+@router.get("/datasets/{slug}/policy/odrl", summary="W3C ODRL policy (JSON-LD)", response_class=Response,
+            responses={200: {"description": "The policy as ODRL",
+                             "content": {"application/ld+json": {"schema": {"type": "object"}}}}})
+def odrl(slug: str, db: Db, rt: Rt, user: OptionalUser, version: int | None = Query(None, ge=1, le=MAX_INT)):
     dataset = catalog.visible_dataset(db, slug, user)
     body = policies.odrl(policies.get(db, dataset.id, version), base_url=rt.settings.base_url, slug=slug)
     return JSONResponse(body, media_type="application/ld+json")

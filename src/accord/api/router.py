@@ -2,8 +2,10 @@
 from fastapi import APIRouter
 
 from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy, training
+from accord.api.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api/v1")
+# Every route under /api/v1 declares the problem+json errors, whoever adds it.
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 router.include_router(identity.router)
 router.include_router(catalog.router)
 router.include_router(jobs.router)

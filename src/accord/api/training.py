@@ -3,18 +3,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import WithJsonSchema
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from accord.access import queue
+from accord.access import queue, scan
 from accord.errors import PermissionDenied
 from accord.identity.models import User
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
 from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.api.problems import file_answer
+from accord.web.params import MAX_INT, Id
 
 router = APIRouter(tags=["training"])
+# A form field is absent or has a value; it cannot be null, so the document does not offer null.
+FORM_INT = WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_INT})
+FORM_TEXT = WithJsonSchema({"type": "string"})
 
 
 def _out(db, certs) -> list[CertificateOut]:
@@ -65,24 +71,24 @@ def to_review(db: Db, user: CurrentUser) -> list[CertificateOut]:
 
 @router.get("/training/{cert_id}", response_model=CertificateOut,
             summary="One certificate (its holder and the dataset's reviewers)")
-def show(cert_id: int, db: Db, user: CurrentUser) -> CertificateOut:
+def show(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.get(db, cert_id, viewer=user)])[0]
 
 
 @router.get("/training/{cert_id}/file", response_class=Response,
-            summary="The certificate's file (its holder and the dataset's reviewers)")
-def certificate_file(cert_id: int, db: Db, rt: Rt, user: CurrentUser) -> Response:
+            responses=file_answer("The file as uploaded", *scan.SUFFIXES), summary="The certificate's file (its holder and the dataset's reviewers)")
+def certificate_file(cert_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, cert = training.file(rt, db, cert_id, viewer=user)
     return Response(data, media_type=cert.media_type, headers={"Content-Security-Policy": "sandbox",
                                                                 "Cache-Control": "private, no-store"})
 
 
 @router.post("/training/{cert_id}/accept", response_model=CertificateOut, summary="Accept (reviewers)")
-def accept(cert_id: int, db: Db, user: CurrentUser) -> CertificateOut:
+def accept(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.accept(db, cert_id, actor=user)])[0]
 
 
 @router.post("/training/{cert_id}/reject", response_model=CertificateOut,
              summary="Reject with a reason the holder is told (reviewers)")
-def reject(cert_id: int, body: CertificateRejectIn, db: Db, user: CurrentUser) -> CertificateOut:
+def reject(cert_id: Id, body: CertificateRejectIn, db: Db, user: CurrentUser) -> CertificateOut:
     return _out(db, [training.reject(db, cert_id, actor=user, reason=body.reason)])[0]

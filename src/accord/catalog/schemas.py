@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.db import MAX_INT32
+
 
 class DatasetCard(BaseModel):
     """One row of the catalogue listing."""
@@ -32,8 +34,8 @@ class DatasetIn(BaseModel):
     description: str = ""
     homepage: str | None = None
     modalities: list[str] = Field(default_factory=list)
-    subject_count: int | None = None
-    image_count: int | None = None
+    subject_count: int | None = Field(None, ge=0, le=MAX_INT32)
+    image_count: int | None = Field(None, ge=0, le=MAX_INT32)
     citation_bibtex: str = ""
     terms_summary: str = ""
 

@@ -17,7 +17,7 @@ from accord.audit import service as audit
 from accord.catalog.ingest import ingest  # noqa: F401  (part of this service's interface)
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.catalog.schemas import DatasetCard
-from accord.db import unit_of_work, utcnow
+from accord.db import MAX_INT32, unit_of_work, utcnow
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -59,6 +59,8 @@ def _count(value, field: str) -> int | None:
         raise InvalidInput(f"{field.replace('_', ' ')} must be a whole number", field=field) from None
     if value < 0:
         raise InvalidInput(f"{field.replace('_', ' ')} cannot be negative", field=field)
+    if value > MAX_INT32:
+        raise InvalidInput(f"{field.replace('_', ' ')} is at most {MAX_INT32:,}", field=field)
     return value
 
 

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.db import MAX_INT
+
 
 class EntitlementOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -27,5 +29,5 @@ class RevokeIn(BaseModel):
 
 
 class ReacceptIn(BaseModel):
-    version: int = Field(ge=1, description="the terms version the licensee read and accepts (the current one)")
+    version: int = Field(ge=1, le=MAX_INT, description="the terms version the licensee read and accepts (the current one)")
     signed_as: str = Field("", max_length=200, description="the licensee's typed full name, kept in the audit log")

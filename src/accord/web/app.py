@@ -17,6 +17,7 @@ from accord.identity.models import User
 from accord.runtime import Runtime, build
 from accord.web import error_pages
 from accord.web.csrf import CSRFMiddleware, ResponseHeaders
+from accord.web.methods import Methods
 from accord.web.templating import render
 
 log = logging.getLogger("accord.web")
@@ -80,6 +81,18 @@ async def _csrf_refused(scope, receive, send):
     await response(scope, receive, send)
 
 
+async def _method_refused(scope, receive, send, status: int, allowed: set[str]):
+    request = Request(scope, receive)
+    if status == 404:
+        response = error_page(request, 404, "Not found", "There is nothing at this address.")
+    else:
+        allow = ", ".join(sorted(allowed))
+        response = error_page(request, 405, "Method not allowed",
+                              f"{scope['method']} is not allowed here; this address takes {allow}.")
+        response.headers["Allow"] = allow
+    await response(scope, receive, send)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     yield
@@ -111,6 +124,9 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
+        if any(e["loc"][:1] == ("path",) for e in exc.errors()):
+            # /applications/abc or an id past what the database holds: an address that names nothing
+            return error_page(request, 404, "Not found", "There is nothing at this address.")
         problems = [{"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_page(request, 422, "Invalid input", detail, errors=problems)
@@ -119,8 +135,9 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException):
         title = {404: "Not found", 405: "This address does not take that kind of request"}.get(
             exc.status_code, "This request could not be completed")
-        return error_page(request, exc.status_code, title,
-                          str(exc.detail))
+        response = error_page(request, exc.status_code, title, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
@@ -130,6 +147,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
                           f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
 
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused, secret=rt.secret)
+    app.add_middleware(Methods, on_refusal=_method_refused)  # outside the CSRF check: 405 before 403
     app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
     from accord.web.routes.api_docs import mount_assets
     from accord.web.static import static_dir
@@ -137,7 +155,22 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     mount_assets(app)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _include_routers(app)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document defines the Problem schema that the API routes' error answers refer to."""
+    from accord.api.problems import add_schemas
+
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_schemas(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from accord.policy import service as policies
 from accord.policy.schema import FIELD_LABELS, Signatory
 from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Form, Rt
+from accord.web.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -124,19 +125,19 @@ def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=
 
 
 @router.get("/applications/{app_id}")
-def application_page(request: Request, app_id: int, db: Db, me: CurrentUser, notice: str = ""):
+def application_page(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
     return _page(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.get("/applications/{app_id}/agreement.pdf")
-def agreement_pdf(app_id: int, db: Db, rt: Rt, me: CurrentUser):
+def agreement_pdf(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     pdf = access.agreement_pdf(rt, db, app_id, viewer=me)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
 
 
 @router.get("/applications/{app_id}/scan")
-def scan_file(app_id: int, db: Db, rt: Rt, me: CurrentUser):
+def scan_file(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     data, kind = scan.stored(rt, db, app_id, viewer=me)
     # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
     return Response(data, media_type=kind, headers={
@@ -147,7 +148,7 @@ def scan_file(app_id: int, db: Db, rt: Rt, me: CurrentUser):
 # --- changing -------------------------------------------------------------------------------------------------
 
 @router.post("/applications/{app_id}/answers")
-def save_answers(request: Request, app_id: int, db: Db, me: CurrentUser, form: Form):
+def save_answers(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
     record = access.get(db, app_id, viewer=me)
     fields = [f for f, _ in application_context(db, record)["fields"]]
     answers, who = answers_from(form, fields)
@@ -160,7 +161,7 @@ def save_answers(request: Request, app_id: int, db: Db, me: CurrentUser, form: F
 
 
 @router.post("/applications/{app_id}/sign")
-def sign(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser, form: Form):
+def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Form):
     record = access.get(db, app_id, viewer=me)
     ctx = application_context(db, record)
     # Where an institution's signatory countersigns, the "who signs" clause is theirs to agree to, not the applicant's.
@@ -182,7 +183,7 @@ SCAN_FIELDS = {"scan": "scan", "full_name": "scan_name", "consent": "scan_consen
 
 
 @router.post("/applications/{app_id}/scan")
-async def upload_scan(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
+async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     """Sign by uploading the hand-signed agreement: streamed to disk, refused once it passes the size limit."""
     await run_in_threadpool(scan.may_upload, db, app_id, actor=me)  # strangers and reviewers: before the body
     received = None
@@ -214,7 +215,7 @@ def _scan_refused(request, db, me, app_id: int, exc: AccordError, full_name: str
 
 
 @router.post("/applications/{app_id}/submit")
-def submit(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
+def submit(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     try:
         access.submit(db, app_id, actor=me, base_url=rt.settings.base_url)
     except AccordError as exc:
@@ -223,7 +224,7 @@ def submit(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
 
 
 @router.post("/applications/{app_id}/withdraw")
-def withdraw(request: Request, app_id: int, db: Db, me: CurrentUser):
+def withdraw(request: Request, app_id: Id, db: Db, me: CurrentUser):
     try:
         access.withdraw(db, app_id, actor=me)
     except AccordError as exc:

@@ -10,6 +10,7 @@ from accord.entitlements import service as entitlements
 from accord.policy import service as policies
 from accord.errors import NotFound
 from accord.web.deps import Db, OptionalUser, Rt, client_address
+from accord.web.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")
-def preview_image(slug: str, item_id: int, db: Db, rt: Rt):
+def preview_image(slug: str, item_id: Id, db: Db, rt: Rt):
     """Only items flagged preview in the dataset's newest published version are public."""
     ds = catalog.get_dataset(db, slug)
     published = catalog.latest_published(db, ds.id)

@@ -19,6 +19,7 @@ from accord.identity.models import User
 from accord.policy import service as policies
 from accord.web import error_pages
 from accord.web.deps import CurrentUser, Db, Rt, client_address
+from accord.web.params import MAX_INT, Id, Offset
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
@@ -29,7 +30,7 @@ MAX_PER_PAGE = 500  # a version can hold millions of files: one page never lists
 
 @router.get("/datasets/{slug}/download")
 def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser, version: str = "",
-                  page: Annotated[int, Query(ge=1)] = 1,
+                  page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
                   per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE):
     ds = catalog.visible_dataset(db, slug, user)
     address = client_address(request)
@@ -87,7 +88,7 @@ def renew(slug: str, db: Db, user: CurrentUser):
 
 
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
-def revoke(slug: str, entitlement_id: int, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
+def revoke(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
     ds = catalog.get_dataset(db, slug)
     grant = entitlements.get(db, entitlement_id)
     if grant.dataset_id != ds.id:

@@ -14,6 +14,7 @@ from accord.access.queue import reviews_any
 from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
+from accord.web.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -147,7 +148,7 @@ def set_review_mail(request: Request, db: Db, me: CurrentUser, review_mail: Anno
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(db: Db, me: CurrentUser, token_id: int):
+def revoke_token(db: Db, me: CurrentUser, token_id: Id):
     identity.revoke_api_token(db, me, token_id)
     return RedirectResponse("/account?notice=token-revoked", status_code=303)
 

@@ -8,6 +8,7 @@ from accord.access import queue
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
 from accord.web.deps import CurrentUser, Db
+from accord.web.params import MAX_INT, Id
 from accord.web.routes.applications import STATUS_WORDS, Form, application_context
 from accord.web.templating import render
 
@@ -21,7 +22,12 @@ NOTICES = {"approve": "Approved.", "reject": "Rejected; the applicant was told w
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    """A whole number from a form field, or None; one past what the database holds is None too."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if 0 <= number <= MAX_INT else None
 
 
 @router.get("/review")
@@ -66,22 +72,22 @@ def _item(request, db, me, app_id: int, *, errors=None, status_code=200, notice=
 
 
 @router.get("/review/{app_id}")
-def review_item(request: Request, app_id: int, db: Db, me: CurrentUser, notice: str = ""):
+def review_item(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
     return _item(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.post("/review/{app_id}/approve")
-def approve(request: Request, app_id: int, db: Db, me: CurrentUser, form: Form):
+def approve(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
     return _decide(request, db, me, app_id, "approve", form)
 
 
 @router.post("/review/{app_id}/reject")
-def reject(request: Request, app_id: int, db: Db, me: CurrentUser, form: Form):
+def reject(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
     return _decide(request, db, me, app_id, "reject", form)
 
 
 @router.post("/review/{app_id}/return")
-def return_for_changes(request: Request, app_id: int, db: Db, me: CurrentUser, form: Form):
+def return_for_changes(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
     return _decide(request, db, me, app_id, "return", form)
 
 

@@ -21,6 +21,7 @@ from accord.training import service as training
 from accord.training.models import TrainingCertificate
 from accord.web import upload
 from accord.web.deps import CurrentUser, Db, Rt
+from accord.web.params import Id
 from accord.web.routes.applications import Form
 from accord.web.templating import render
 
@@ -81,7 +82,7 @@ def _values(received: upload.Upload | None) -> dict:
 # --- the applicant -------------------------------------------------------------------------------------------
 
 @router.post("/applications/{app_id}/training")
-async def upload_with_application(request: Request, app_id: int, db: Db, rt: Rt, me: CurrentUser):
+async def upload_with_application(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     from accord.access import scan
 
     await run_in_threadpool(scan.may_upload, db, app_id, actor=me)  # strangers and reviewers: before the body
@@ -147,7 +148,7 @@ async def upload_renewal(request: Request, slug: str, db: Db, rt: Rt, me: Curren
 # --- the file, for its holder and the dataset's reviewers -----------------------------------------------------
 
 @router.get("/training/{cert_id}/file")
-def certificate_file(cert_id: int, db: Db, rt: Rt, me: CurrentUser):
+def certificate_file(cert_id: Id, db: Db, rt: Rt, me: CurrentUser):
     data, cert = training.file(rt, db, cert_id, viewer=me)
     # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
     return Response(data, media_type=cert.media_type, headers={
@@ -175,12 +176,12 @@ def _to_review(request, db, me, *, errors=None, values=None, notice=None, status
 
 
 @router.post("/training/{cert_id}/accept")
-def accept(request: Request, cert_id: int, db: Db, me: CurrentUser):
+def accept(request: Request, cert_id: Id, db: Db, me: CurrentUser):
     return _decide(request, db, me, cert_id, "accept", "")
 
 
 @router.post("/training/{cert_id}/reject")
-def reject(request: Request, cert_id: int, db: Db, me: CurrentUser, form: Form):
+def reject(request: Request, cert_id: Id, db: Db, me: CurrentUser, form: Form):
     return _decide(request, db, me, cert_id, "reject", str(form.get("reason", "")))
 
 

@@ -1,0 +1,41 @@
+"""The long schemathesis run: tests/test_api_contract.py with many examples per operation, random (not the
+suite's fixed seed), anonymously and with an applicant's token. Prints the requests sent and the failures.
+
+    .venv/bin/python bench/api_contract.py [EXAMPLES] [--callers anonymous,applicant,admin] [--quick]
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    numbers = [a for a in argv if a.isdigit()]
+    examples = 50 if "--quick" in argv else int(numbers[0]) if numbers else 500
+    callers = argv[argv.index("--callers") + 1] if "--callers" in argv else "anonymous,applicant"
+    with tempfile.NamedTemporaryFile("r", suffix=".count") as counts:
+        env = {**os.environ, "SCHEMATHESIS_EXAMPLES": str(examples), "SCHEMATHESIS_STEPS": "10",
+               "SCHEMATHESIS_RANDOM": "1", "SCHEMATHESIS_CALLERS": callers, "SCHEMATHESIS_COUNT_TO": counts.name}
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "pytest", "tests/test_api_contract.py", "-q", "-p",
+                              "no:cacheprovider", "-o", "timeout=0"], cwd=ROOT, env=env, capture_output=True,
+                             text=True)
+        seconds = time.monotonic() - started
+        sent = sum(int(line) for line in counts.read().split())
+    tail = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-500:]
+    failed = re.findall(r"(\d+) (?:failed|subtests failed)", tail)
+    print(run.stdout[-20000:] if run.returncode else "")
+    print(f"schemathesis: {examples} examples per operation, callers {callers}: {sent} requests in {seconds:.0f} s; "
+          f"{sum(map(int, failed))} failures; pytest says: {tail}")
+    return run.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
