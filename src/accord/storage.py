@@ -86,7 +86,7 @@ class LocalBlobStore:
         except BaseException:
             writer = getattr(self._writers, "writer", None)
             if writer is not None:
-                writer.take()  # a failed batch indexes nothing; its bytes stay unreferenced in the pack
+                writer.rollback()  # a failed batch indexes nothing and leaves no bytes behind
             raise
         finally:
             self._writers.deferring = False
