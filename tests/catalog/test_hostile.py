@@ -184,3 +184,36 @@ def test_gc_lists_then_removes_what_a_failed_ingest_left_and_keeps_what_is_used(
         for item in catalog.list_items(db, version.id):
             assert rt.store.open(item.sha256).read().endswith(b"kept")
     assert rt.store.exists(kept.root_hash)
+
+
+KILLED_INGEST = """
+import os, sys
+from accord.catalog import service as catalog
+from accord.config import Settings
+from accord.runtime import build
+rt = build(Settings(data_dir=sys.argv[1], secret_key="k" * 43, hash_workers=2))
+rt.store.add_index = lambda rows: os._exit(9)  # dies where the worker processes' packs would be indexed
+catalog.ingest(rt, int(sys.argv[3]), sys.argv[2], actor="cli")
+"""
+
+
+def test_gc_removes_the_packs_of_a_killed_ingest(rt, tmp_path):
+    import subprocess
+    import sys
+
+    from accord.catalog.folders import PROCESS_MIN_FILES
+
+    version = _draft(rt)
+    source = tmp_path / "many"
+    source.mkdir()
+    for i in range(PROCESS_MIN_FILES):
+        (source / f"{i:05d}.jpg").write_bytes(JPEG + i.to_bytes(4, "big"))
+    done = subprocess.run([sys.executable, "-c", KILLED_INGEST, str(rt.settings.data_dir), str(source),
+                           str(version.id)], capture_output=True)
+    assert done.returncode == 9, done.stderr.decode()
+    left = {name for name, size in _packs(rt).items() if size}
+    assert left  # what the killed ingest left and nothing indexes
+    sweep = storage_gc.find(rt, grace=timedelta(0))
+    assert {g.name for g in sweep.found if g.kind == "pack"} >= left and sweep.total > 0
+    storage_gc.remove(rt, sweep)
+    assert not {name for name, size in _packs(rt).items() if size} & left
