@@ -154,6 +154,21 @@ class PackWriter:
                           0o644)
         self.offset = 0
 
+    def rollback(self) -> None:
+        """Drop the pending blobs and cut their bytes off the packs' ends (this writer alone appends there),
+        so a refused batch leaves no unreferenced bytes; a pack left empty is removed."""
+        cut: dict[str, int] = {}
+        for _, pack, offset, _ in self.take():
+            cut[pack] = min(offset, cut.get(pack, offset))
+        for pack, offset in cut.items():
+            path = self.folder / pack
+            if offset == 0 and pack != self.name:
+                path.unlink(missing_ok=True)
+                continue
+            os.truncate(path, offset)
+            if pack == self.name:
+                self.offset = offset
+
     def take(self) -> list[tuple[str, str, int, int]]:
         rows, self.pending = self.pending, []
         self.pending_shas = set()

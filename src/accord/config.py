@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     # behind nginx every user would share the proxy's address for login throttling.
     trusted_proxies: list[str] = []
     hash_workers: int = 0  # 0: one per CPU core
+    # Archive bombs. Image files are compressed already (JPEG, PNG: about 1:1 in a zip); even raw TIFF or BMP
+    # of a plain background rarely passes 20:1, so 200:1 leaves a wide margin. A classic TIFF cannot pass
+    # 4 GiB, the largest single image a dataset is likely to hold. The total is far above any dataset today.
+    ingest_max_ratio: int = 200  # expanded : compressed, per entry over 1 MiB and over the whole archive
+    ingest_max_entry_bytes: int = 4 * 1024**3
+    ingest_max_total_bytes: int = 16 * 1024**4
+    storage_min_free_bytes: int = 1024**3  # an ingest stops before it would leave less free in the blob store
 
     @model_validator(mode="after")
     def _refuse_sample_secret(self) -> "Settings":

@@ -43,6 +43,7 @@ class BlobStore(Protocol):
     def size(self, sha256: str) -> int: ...
     def delete(self, sha256: str) -> None: ...
     def local_path(self, sha256: str) -> Path | None: ...
+    def free_bytes(self) -> int | None: ...
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None: ...
 
 
@@ -85,7 +86,7 @@ class LocalBlobStore:
         except BaseException:
             writer = getattr(self._writers, "writer", None)
             if writer is not None:
-                writer.take()  # a failed batch indexes nothing; its bytes stay unreferenced in the pack
+                writer.rollback()  # a failed batch indexes nothing and leaves no bytes behind
             raise
         finally:
             self._writers.deferring = False
@@ -267,6 +268,9 @@ class LocalBlobStore:
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None:
         return None
 
+    def free_bytes(self) -> int | None:
+        return shutil.disk_usage(self.root).free
+
 
 class S3BlobStore:
     """Objects at s3://bucket/prefix/<sha256> through the S3 API (AWS, MinIO, Ceph, moto in tests)."""
@@ -349,6 +353,10 @@ class S3BlobStore:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
 
     def local_path(self, sha256: str) -> Path | None:
+        return None
+
+    def free_bytes(self) -> int | None:
+        """Unknown: a bucket has no free space to ask about (quotas, if any, refuse the upload itself)."""
         return None
 
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str | None = None) -> str | None:

@@ -6,10 +6,12 @@ so a refused or damaged archive leaves the store as it was (temp files are remov
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 import tarfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,14 +21,45 @@ from accord.errors import InvalidInput
 
 CHUNK = 1024 * 1024
 SMALL_MEMBER = PACK_MAX_BLOB  # members up to this size skip the temp file
+RATIO_FROM = 1024 * 1024  # smaller entries may compress well (text, blank masks) and cannot be bombs
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Refusals for archive bombs and a full disk (see Settings.ingest_max_*)."""
+
+    max_ratio: int = 200
+    max_entry: int = 4 * 1024**3
+    max_total: int = 16 * 1024**4
+    min_free: int = 0
+
+    @classmethod
+    def of(cls, settings) -> Limits:
+        return cls(settings.ingest_max_ratio, settings.ingest_max_entry_bytes, settings.ingest_max_total_bytes,
+                   settings.storage_min_free_bytes)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:,.2f} GiB" if n >= 1024**2 else f"{n:,} bytes"
+
+
+def require_space(store, needed: int, limits: Limits) -> None:
+    """Refuse before writing `needed` bytes that would leave less than limits.min_free in the store."""
+    free = store.free_bytes()
+    if free is not None and free - needed < limits.min_free:
+        raise InvalidInput(f"the blob store has {_gib(free)} free; this needs {_gib(needed)} and "
+                           f"{_gib(limits.min_free)} must stay free. Free some space or move the store, then retry")
 
 
 class _Staging:
     """Temp files written so far; committed together or removed together."""
 
-    def __init__(self, store, report):
+    def __init__(self, store, report, limits: Limits, archive_bytes: int):
         self.store = store
         self.report = report
+        self.limits = limits
+        # the archive may expand to this much in all: a bomb stops here whatever its headers say
+        self.expand_cap = min(limits.max_total, max(RATIO_FROM, archive_bytes * limits.max_ratio))
         self.rows: list[tuple[str, int, str, str]] = []
         self.temps: list[tuple[Path, str]] = []
         self.seen: set[str] = set()
@@ -38,9 +71,24 @@ class _Staging:
             raise InvalidInput(f"archive entry {name!r} appears twice; the archive was refused")
         self.seen.add(path)
 
+    def grow(self, path: str, size: int, declared: int | None, more: int) -> None:
+        """Refuse before `more` bytes of this entry are written if they pass a limit (headers can lie)."""
+        size += more
+        if declared is not None and size > declared:
+            raise InvalidInput(f"archive entry {path!r} holds more than the {declared:,} bytes its header declares; "
+                               "the archive was refused")
+        if size > self.limits.max_entry:
+            raise InvalidInput(f"archive entry {path!r} expands past {_gib(self.limits.max_entry)}, the limit for "
+                               "one file (ACCORD_INGEST_MAX_ENTRY_BYTES); the archive was refused")
+        if self.done + more > self.expand_cap:
+            raise InvalidInput(f"the archive expands past {_gib(self.expand_cap)} at entry {path!r}: more than "
+                               f"{self.limits.max_ratio}:1 its size or past ACCORD_INGEST_MAX_TOTAL_BYTES; "
+                               "the archive was refused")
+
     def add(self, path: str, stream: BinaryIO, total: int | None, size_hint: int | None = None) -> None:
         if size_hint is not None and size_hint <= SMALL_MEMBER:
-            return self._add_small(path, stream, total)
+            return self._add_small(path, stream, total, size_hint)
+        require_space(self.store, size_hint or 0, self.limits)
         tmp = self.store.temp_path()
         digest = hashlib.sha256()
         size = 0
@@ -48,6 +96,7 @@ class _Staging:
         try:
             with open(tmp, "wb") as out:
                 while chunk := stream.read(CHUNK):
+                    self.grow(path, size, size_hint, len(chunk))
                     if not head:
                         head = chunk[:16]
                     digest.update(chunk)
@@ -62,13 +111,11 @@ class _Staging:
         self.temps.append((tmp, sha))
         self.rows.append((path, size, sha, media_type(path, head)))
 
-    def _add_small(self, path: str, stream: BinaryIO, total: int | None) -> None:
+    def _add_small(self, path: str, stream: BinaryIO, total: int | None, declared: int) -> None:
         """Held in memory (bounded by SMALL_MEMBER) and put straight into the store: no temp file to create.
         If the archive is refused later, the stored blob is simply never referenced."""
         data = stream.read(SMALL_MEMBER + 1)
-        if len(data) > SMALL_MEMBER:  # the header lied about the size: fall back to streaming
-            stream = _Prefixed(data, stream)
-            return self.add(path, stream, total)
+        self.grow(path, 0, declared, len(data))  # a header that lies about the size is refused here
         sha = hashlib.sha256(data).hexdigest()
         self.store.put_bytes(sha, data)
         self.done += len(data)
@@ -86,30 +133,30 @@ class _Staging:
         self.temps.clear()
 
 
-class _Prefixed:
-    """A stream with some bytes already read put back in front."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self.head, self.rest = head, rest
-
-    def read(self, n: int = -1) -> bytes:
-        if self.head:
-            out, self.head = self.head, b""
-            return out
-        return self.rest.read(n)
-
-
 def _damaged(source: Path, exc: Exception, entry: str | None = None) -> InvalidInput:
     where = f" at entry {entry!r}" if entry else ""
     return InvalidInput(f"{source.name} is damaged or truncated{where}: {exc}")
 
 
-def stage_zip(source: Path, store, report) -> _Staging:
+def _check_zip_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
+    """The declared sizes, before a byte is expanded."""
+    if info.file_size > limits.max_entry:
+        raise InvalidInput(f"archive entry {info.filename!r} declares {_gib(info.file_size)}, past the limit of "
+                           f"{_gib(limits.max_entry)} for one file (ACCORD_INGEST_MAX_ENTRY_BYTES); "
+                           "the archive was refused")
+    if info.file_size > RATIO_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+        raise InvalidInput(f"archive entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1):,}"
+                           f" times (from {_gib(info.compress_size)} to {_gib(info.file_size)}), past "
+                           f"{limits.max_ratio}:1 (ACCORD_INGEST_MAX_RATIO): no image compresses so well, so the "
+                           "archive was refused as a possible archive bomb")
+
+
+def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Staging:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         raise InvalidInput(f"{source.name} is not a readable zip archive ({exc})") from None
-    staging = _Staging(store, report)
+    staging = _Staging(store, report, limits, os.path.getsize(source))
     with archive:
         members = []
         for info in archive.infolist():  # the central directory: every name is checked before any byte is read
@@ -123,8 +170,13 @@ def stage_zip(source: Path, store, report) -> _Staging:
             if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
                 raise InvalidInput(f"archive entry {info.filename!r} is not a regular file; the archive was refused")
             staging.claim(path, info.filename)
+            _check_zip_entry(info, limits)
             members.append((path, info))
         total = sum(info.file_size for path, info in members if path != SIDECAR)
+        if total > staging.expand_cap:
+            raise InvalidInput(f"{source.name} declares {_gib(total)} of files, more than {limits.max_ratio}:1 its "
+                               "size or past ACCORD_INGEST_MAX_TOTAL_BYTES; the archive was refused")
+        require_space(store, total, limits)
         name = None
         try:
             with store.batch():
@@ -144,8 +196,8 @@ def stage_zip(source: Path, store, report) -> _Staging:
     return staging
 
 
-def stage_tar(source: Path, store, report) -> _Staging:
-    staging = _Staging(store, report)
+def stage_tar(source: Path, store, report, limits: Limits = Limits()) -> _Staging:
+    staging = _Staging(store, report, limits, os.path.getsize(source))
     name = None
     try:
         # Stream mode ("r|*"): members are read in order, nothing is seeked or held in memory.
@@ -156,6 +208,7 @@ def stage_tar(source: Path, store, report) -> _Staging:
                 if path is None:
                     continue
                 staging.claim(path, member.name)
+                staging.grow(path, 0, None, member.size)  # the declared size, before reading it
                 stream = archive.extractfile(member)
                 if path == SIDECAR:
                     staging.labels = read_labels(stream)

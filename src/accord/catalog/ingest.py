@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text, update
 
 from accord.audit import service as audit
-from accord.catalog import archives, folders, manifest
+from accord.catalog import archives, checks, folders, manifest
 from accord.catalog.models import DatasetVersion, Item
 from accord.catalog.schemas import IngestResult
 from accord.catalog.sources import SIDECAR
@@ -69,18 +69,20 @@ def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | Non
     indexing = _Background(rt.store.add_index, index) if index else None
     try:
         items = _labelled(rows, labels)
+        flags, flag_count = checks.flags(items)
         report(0, None, f"writing the manifest of {len(items):,} files", force=True)
         manifest_sha = _store_manifest(rt.store, items)
         report(0, None, f"saving {len(items):,} items", force=True)
         new_blobs = _save(rt, version_id, items, manifest_sha, actor=actor, source=source.name,
-                          before_commit=indexing.result if indexing else None)
+                          flags=(flags, flag_count), before_commit=indexing.result if indexing else None)
     finally:
         if indexing:
             indexing.join()
     total_bytes = sum(row[1] for row in items)
     report(len(items), len(items), f"ingested {len(items):,} files", force=True)
     return IngestResult(version_id=version_id, file_count=len(items), total_bytes=total_bytes,
-                        root_hash=manifest_sha, new_blobs=new_blobs, seconds=time.monotonic() - started)
+                        root_hash=manifest_sha, new_blobs=new_blobs, seconds=time.monotonic() - started,
+                        flags=flags, flag_count=flag_count)
 
 
 def _require_empty_draft(db, version: DatasetVersion) -> None:
@@ -116,13 +118,16 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list
     if not source.exists():
         raise InvalidInput(f"nothing to ingest at {source}: no such file or folder")
     if source.is_dir():
+        # file sizes are not read up front (see folders.py), so only the reserve itself is checked here
+        archives.require_space(rt.store, 0, archives.Limits.of(rt.settings))
         rows, labels, index = folders.stage_folder(rt, source, report, workers=rt.settings.hash_workers)
     else:
         name = source.name.lower()
+        limits = archives.Limits.of(rt.settings)
         if name.endswith(".zip"):
-            staging = archives.stage_zip(source, rt.store, report)
+            staging = archives.stage_zip(source, rt.store, report, limits)
         elif name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
-            staging = archives.stage_tar(source, rt.store, report)
+            staging = archives.stage_tar(source, rt.store, report, limits)
         else:
             raise InvalidInput(f"{source.name} is neither a folder nor a .zip, .tar or .tar.gz archive")
         if staging.rows:
@@ -162,7 +167,7 @@ def _store_manifest(store, items: list[tuple]) -> str:
 
 
 def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, source: str,
-          before_commit: Callable[[], None] | None = None) -> int:
+          flags: tuple[list[dict], int] = ([], 0), before_commit: Callable[[], None] | None = None) -> int:
     """Everything the database learns from an ingest, in one transaction; returns the count of new blobs.
     before_commit raising rolls it all back."""
     now = utcnow()
@@ -183,9 +188,10 @@ def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, 
         version.root_hash = manifest_sha
         version.manifest_sha256 = manifest_sha
         version.ingested_at = now
+        version.ingest_flags, version.ingest_flag_count = flags
         audit.record(db, actor=actor, action="dataset_version.ingested", object=("dataset_version", version_id),
                      data={"source": source, "file_count": version.file_count, "total_bytes": version.total_bytes,
-                           "root_hash": manifest_sha, "new_blobs": new_blobs})
+                           "root_hash": manifest_sha, "new_blobs": new_blobs, "flagged": flags[1]})
         if before_commit is not None:
             before_commit()
     return new_blobs

@@ -56,6 +56,9 @@ class DatasetVersion(Base):
     published_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The ingest report: files whose names or contents a licensee should know about (catalog/checks.py).
+    ingest_flags: Mapped[list] = mapped_column(default=list)  # [{"path", "problem"}], at most checks.MAX_FLAGS
+    ingest_flag_count: Mapped[int] = mapped_column(default=0)
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
 

@@ -106,3 +106,5 @@ class IngestResult(BaseModel):
     root_hash: str
     new_blobs: int  # blobs this ingest added to the catalogue, the manifest included (the rest were known)
     seconds: float
+    flags: list[dict] = Field(default_factory=list)  # {"path", "problem"}: see catalog/checks.py
+    flag_count: int = 0

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from accord.audit import service as audit
 from accord.catalog.ingest import ingest  # noqa: F401  (part of this service's interface)
 from accord.catalog.models import Dataset, DatasetVersion, Item
-from accord.catalog.schemas import DatasetCard
+from accord.catalog.schemas import DatasetCard, IngestResult
 from accord.db import MAX_INT32, unit_of_work, utcnow
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
@@ -366,3 +366,23 @@ def manifest_path_or_stream(rt, version_id: int) -> Path | BinaryIO:
     if path is not None and path.exists():
         return path
     return rt.store.open(sha)
+
+
+def ingest_version(rt, slug: str, label: str, source: Path, *, actor, notes: str = "",
+                   progress=None) -> tuple[IngestResult, bool]:
+    """Ingest into a dataset's draft `label`, opening it first if it does not exist; returns the result and
+    whether the draft was opened here. A draft opened here is deleted again if the ingest fails, so a refused
+    archive leaves no empty version behind."""
+    with rt.session() as db:
+        try:
+            version_id, created = get_version(db, slug, label).id, False
+        except NotFound:
+            version_id = create_version(db, get_dataset(db, slug).id, label=label, notes=notes, actor=actor).id
+            created = True
+    try:
+        return ingest(rt, version_id, source, actor=actor, progress=progress), created
+    except BaseException:
+        if created:
+            with rt.session() as db:
+                delete_draft(db, version_id, actor=actor)
+        raise

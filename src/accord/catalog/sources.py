@@ -6,13 +6,11 @@ links pointing outside) and special files are refused with a message naming the 
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
-
+from accord.catalog.checks import check_name, extension_type
 from accord.errors import InvalidInput
 
 SIDECAR = "accord-labels.jsonl"  # optional labels at the source root; not itself an item
@@ -28,22 +26,38 @@ _IMAGE_MAGIC = (
 )
 
 
-@lru_cache(maxsize=1024)
-def _type_of_extension(ext: str) -> str | None:
-    return mimetypes.guess_type("x" + ext, strict=False)[0]
-
-
 def media_type(path: str, head: bytes) -> str:
-    """By extension, corrected by the first bytes for images (a PNG saved as .jpg is still a PNG)."""
-    dot = path.rfind(".")
-    guessed = _type_of_extension(path[dot:].lower()) if dot > path.rfind("/") else None
-    if guessed is None or guessed.startswith("image/"):
+    """From the content for images (a PNG named .jpg is a PNG; a .jpg that is no image is not image/jpeg),
+    from the extension for other files. head is the file's first 16 bytes or more."""
+    claimed = extension_type(path)
+    if claimed is None or claimed.startswith("image/"):
         if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
             return "image/webp"
         for magic, kind in _IMAGE_MAGIC:
             if head.startswith(magic):
                 return kind
-    return guessed or "application/octet-stream"
+        if kind := _pillow_type(head[:16]):
+            return kind
+        if claimed is not None:
+            return "application/octet-stream"  # flagged by checks.content_problem
+    return claimed or "application/octet-stream"
+
+
+def _pillow_type(prefix: bytes) -> str | None:
+    """The rarer image formats, by Pillow's own header tests (the ones Image.open runs)."""
+    from PIL import Image
+
+    Image.init()
+    for name, (_, accept) in Image.OPEN.items():
+        kind = Image.MIME.get(name)
+        if accept is None or kind is None:
+            continue
+        try:
+            if accept(prefix):
+                return kind
+        except Exception:  # noqa: BLE001 (a plugin's test choking on a short prefix is a no)
+            continue
+    return None
 
 
 def member_path(name: str) -> str:
@@ -55,6 +69,7 @@ def member_path(name: str) -> str:
         raise InvalidInput(f"archive entry {name!r} points outside the archive (../); the archive was refused")
     path = "/".join(parts)
     _check_utf8(path)
+    check_name(path)
     return path
 
 
@@ -97,6 +112,7 @@ def walk_folder(root: str) -> Iterator[str]:
                     stack.append((rel, entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     _check_utf8(rel)
+                    check_name(rel)
                     yield rel
                 else:
                     raise InvalidInput(f"{rel} is not a regular file (a device, socket or pipe); "
@@ -113,6 +129,7 @@ def _check_symlink(rel: str, path: str, real_root: str) -> None:
     if not os.path.isfile(target):
         raise InvalidInput(f"{rel} is a broken symbolic link or points to a special file")
     _check_utf8(rel)
+    check_name(rel)
 
 
 # --- the labels sidecar ----------------------------------------------------------------------------------

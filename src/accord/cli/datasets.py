@@ -9,7 +9,6 @@ from rich.table import Table
 
 from accord.catalog import service as catalog
 from accord.cli.main import AS, actor, out, runtime
-from accord.errors import NotFound
 
 app = typer.Typer(help="Datasets and their versions.", no_args_is_help=True)
 
@@ -54,16 +53,10 @@ def ingest(slug: str, label: str,
            source: Path = typer.Argument(..., help="a folder, .zip, .tar or .tar.gz"),
            notes: str = typer.Option("", "--notes", help="release notes for a new version"),
            as_: str | None = AS) -> None:
-    """Ingest files into a draft version (created if it does not exist yet)."""
+    """Ingest files into a draft version (created if it does not exist yet, and removed if the ingest fails)."""
     rt = runtime()
     with rt.session() as db:
         who = actor(db, as_)
-        try:
-            version = catalog.get_version(db, slug, label)
-        except NotFound:
-            version = catalog.create_version(db, catalog.get_dataset(db, slug).id, label=label, notes=notes,
-                                             actor=who)
-            out.print(f"created draft {slug} {label}")
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=False) as bar:
         task = bar.add_task("scanning", total=None)
@@ -71,12 +64,21 @@ def ingest(slug: str, label: str,
         def progress(done: int, total: int | None, message: str) -> None:
             bar.update(task, completed=done, total=total, description=message)
 
-        result = catalog.ingest(rt, version.id, source, actor=who, progress=progress)
+        result, created = catalog.ingest_version(rt, slug, label, source, actor=who, notes=notes,
+                                                 progress=progress)
+    if created:
+        out.print(f"created draft {slug} {label}")
     mb = result.total_bytes / 1e6
     out.print(f"[green]ingested[/] {result.file_count:,} files ({_size(result.total_bytes)}) into {slug} {label} "
               f"in {result.seconds:.1f} s ({mb / max(result.seconds, 1e-9):,.0f} MB/s, "
               f"{result.new_blobs:,} new blobs)")
     out.print(f"root hash {result.root_hash}")
+    if result.flag_count:
+        out.print(f"[yellow]{result.flag_count:,} file(s) flagged[/] (review them before publishing):", markup=True)
+        for flag in result.flags[:20]:
+            out.print(f"  {flag['path']!r}: {flag['problem']}", markup=False, highlight=False)
+        if result.flag_count > 20:
+            out.print(f"  ... and {result.flag_count - 20:,} more (see the version's page)")
 
 
 @app.command()

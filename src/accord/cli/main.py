@@ -58,7 +58,7 @@ def _register(target: typer.Typer) -> typer.Typer:
         return target
     target._accord_registered = True
     from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest, policy,
-                            serve, terms, training, users)
+                            serve, storage, terms, training, users)
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")
@@ -71,6 +71,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(training.app, name="training")
     target.add_typer(agreements.app, name="agreement")
     target.add_typer(manifest.app, name="manifest")
+    target.add_typer(storage.app, name="storage")
     applications.register(target)
     serve.register(target)
     demo.register(target)
