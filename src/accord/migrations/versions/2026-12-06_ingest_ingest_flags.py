@@ -1,7 +1,7 @@
 """ingest report: flagged files of a version
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 0954a4fa0a71
+Revises: 5eed5c0a7a11
 Create Date: 2026-12-06 13:50:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7c1d2e3f4a5b'
-down_revision = '0954a4fa0a71'
+down_revision = '5eed5c0a7a11'
 branch_labels = None
 depends_on = None
 
