@@ -81,14 +81,17 @@ def test_the_api_gives_the_scan_to_the_applicant_and_the_reviewers_only(client, 
     with rt.session() as db:
         ana = person(db, "ana@mit.edu")
         app_id = access.start(db, "at-ustc", actor=ana, answers=answers("at-ustc", ana.email)).id
-        typed = access.start(db, "at-ustc", actor=person(db, "bo@mit.edu"), answers=answers("at-ustc", "bo@mit.edu"))
+        bo = person(db, "bo@mit.edu")
+        typed = access.start(db, "at-ustc", actor=bo, answers=answers("at-ustc", "bo@mit.edu"))
         reviewer = person(db, "rev@lab.example", reviewer_of=dataset)
         stranger = person(db, "eve@evil.example")
-        tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, reviewer, stranger)}
+        tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, reviewer, stranger, bo)}
     sent = client.post(f"/api/v1/applications/{app_id}/scan", headers={"Authorization": f"Bearer {tokens[ana.email]}"},
                        files={"file": ("scan.pdf", png(), "application/pdf")},  # named and declared a PDF
                        data={"full_name": "Ana Lima", "consent": "true"})
     assert sent.status_code == 200
+    with rt.session() as db:
+        access.submit(db, app_id, actor=identity.user_by_email(db, "ana@mit.edu"))  # reviewers see it once submitted
 
     def get(email, the_id=app_id):
         return client.get(f"/api/v1/applications/{the_id}/scan", headers={"Authorization": f"Bearer {tokens[email]}"})
@@ -102,9 +105,10 @@ def test_the_api_gives_the_scan_to_the_applicant_and_the_reviewers_only(client, 
     hidden = get("eve@evil.example")
     assert hidden.status_code == 404 and "has no uploaded scan" not in hidden.json()["detail"]  # nothing told
     assert client.get(f"/api/v1/applications/{app_id}/scan").status_code == 401
-    none = get("rev@lab.example", typed.id)  # not signed at all yet
-    assert none.status_code == 404 and none.json()["detail"] == (f"application {typed.id} has no uploaded scan: "
-                                                                 "it is not signed yet")
+    none = get("rev@lab.example", typed.id)  # a draft, not signed at all yet: the reviewer may not know of it
+    assert none.status_code == 404 and none.json()["detail"] == f"no application {typed.id}"
+    unsigned = get("bo@mit.edu", typed.id)  # its applicant is told why
+    assert unsigned.status_code == 404 and "has no uploaded scan: it is not signed yet" in unsigned.json()["detail"]
 
 
 def test_an_application_signed_by_typing_says_it_has_no_scan(db_rt, db, draft):

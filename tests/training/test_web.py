@@ -155,8 +155,8 @@ def test_a_renewal_needs_a_grant_and_an_error_is_shown_on_the_page(client, rt, t
     assert refused.status_code == 403 and "you hold no access to this dataset" in refused.text
 
 
-def test_the_review_page_without_a_certificate_says_so(client, rt, tmp_path):
+def test_a_reviewer_cannot_open_a_draft_still_waiting_for_its_certificate(client, rt, tmp_path):
     dataset, ana, rev, app_id = setup(rt, tmp_path)
     log_in(client, rev.email)
     page = client.get(f"/review/{app_id}")
-    assert "has not uploaded a certificate yet" in page.text
+    assert page.status_code == 404  # a draft is the applicant's alone until it is submitted

@@ -110,7 +110,7 @@ def test_a_reviewer_or_a_stranger_cannot_upload_and_a_forged_token_changes_nothi
         stranger = person(db, "eve@evil.example")
     file = ("s.png", png(), "image/png")
     log_in(client, reviewer.email)
-    assert upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 403
+    assert upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 404  # a draft is the applicant's
     client.cookies.clear()
     log_in(client, stranger.email)
     assert upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 404
