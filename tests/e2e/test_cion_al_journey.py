@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.notify import service as notify
 from tests.access.helpers import PASSWORD
@@ -45,7 +46,7 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     with live.rt.session() as db:
         reviewer = identity.create_user(db, email="reviewer@hust.edu.cn", name="Hui Reviewer", password=PASSWORD,
                                         verified=True)
-        identity.grant_role(db, reviewer, "reviewer", dataset_id=identity.dataset_id_for_slug(db, "cion-al"))
+        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.get_dataset(db, "cion-al").id)
 
     # Register, then confirm the address from the e-mailed link.
     page.goto("/register")

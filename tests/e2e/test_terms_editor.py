@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from accord.db import unit_of_work
 from accord.entitlements import service as entitlements
+from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.policy import service as policies
 from tests.access.helpers import PASSWORD
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_the_preview_follows_the_form_and_a_licensee_reaccepts_the_saved_change(page, browser, live):
     with live.rt.session() as db:
-        dataset_id = identity.dataset_id_for_slug(db, "llvip")
+        dataset_id = catalog.get_dataset(db, "llvip").id
         curator = identity.create_user(db, email="cur@llvip.example", name="Cy Curator", password=PASSWORD,
                                        verified=True)
         identity.grant_role(db, curator, "curator", dataset_id=dataset_id)

@@ -11,6 +11,7 @@ from accord.audit.models import AuditEvent
 from accord.catalog.models import Dataset
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
+from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.identity import throttle
 from accord.identity.models import User
@@ -252,13 +253,13 @@ def _dataset(db, slug="llvip"):
 def test_a_curator_of_one_dataset_is_not_curator_of_another_and_admins_are_everything(db):
     a, b = _dataset(db, "llvip"), _dataset(db, "shhq")
     user = _register(db)
-    identity.grant_role(db, user, "curator", dataset_id=identity.dataset_id_for_slug(db, "llvip"))
+    identity.grant_role(db, user, "curator", dataset_id=catalog.get_dataset(db, "llvip").id)
     assert identity.has_role(user, "curator", dataset_id=a.id)
     assert not identity.has_role(user, "curator", dataset_id=b.id)
     assert not identity.has_role(user, "curator")
     with pytest.raises(PermissionDenied):
         identity.require_role(user, "curator", dataset_id=b.id)
-    assert identity.role_labels(db, user) == ["applicant", "curator of llvip"]
+    assert catalog.role_labels(db, user) == ["applicant", "curator of llvip"]
     identity.revoke_role(db, user, "curator", dataset_id=a.id)
     assert not identity.has_role(user, "curator", dataset_id=a.id)
     identity.grant_role(db, user, "admin")
@@ -275,7 +276,7 @@ def test_bad_role_grants_are_refused_and_change_nothing(db):
     with pytest.raises(NotFound):
         identity.grant_role(db, user, "curator", dataset_id=999)
     with pytest.raises(NotFound):
-        identity.dataset_id_for_slug(db, "no-such-dataset")
+        catalog.get_dataset(db, "no-such-dataset").id
     with pytest.raises(NotFound):
         identity.revoke_role(db, user, "curator")
     db.refresh(user)

@@ -12,6 +12,7 @@ from accord.access import service as access
 from accord.cli import main as cli
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
+from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
@@ -45,7 +46,7 @@ def _ends(rt, grant_id: int, delta: timedelta) -> None:
 
 def _drop_purpose_ask_telephone(rt) -> None:
     with rt.session() as db:
-        ds_id = identity.dataset_id_for_slug(db, "shhq")
+        ds_id = catalog.get_dataset(db, "shhq").id
         asked = [f for f in YEAR.applicant_fields if f is not ApplicantField.purpose_statement]
         policies.set_policy(db, ds_id, YEAR.model_copy(update={"applicant_fields": [*asked, ApplicantField.telephone]}),
                             actor="cli")

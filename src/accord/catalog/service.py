@@ -139,7 +139,7 @@ def create_dataset(db: Session, *, slug: str, title: str, custodian: str, custod
 
 def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
     """Change descriptive fields; versions and their items are untouched."""
-    ds = _dataset(db, dataset_id)
+    ds = dataset_by_id(db, dataset_id)
     require_curator(actor, ds.id)
     fields = _clean(fields)
     with unit_of_work(db):
@@ -152,7 +152,7 @@ def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
     return ds
 
 
-def _dataset(db: Session, dataset_id: int) -> Dataset:
+def dataset_by_id(db: Session, dataset_id: int) -> Dataset:
     ds = db.get(Dataset, dataset_id)
     if ds is None:
         raise NotFound("no such dataset")
@@ -167,15 +167,19 @@ def visible_dataset(db: Session, slug: str, user: User | None) -> Dataset:
     return dataset
 
 
-def dataset_by_id(db: Session, dataset_id: int) -> Dataset:
-    return _dataset(db, dataset_id)
-
-
 def get_dataset(db: Session, slug: str) -> Dataset:
     ds = db.scalar(select(Dataset).where(Dataset.slug == slug))
     if ds is None:
         raise NotFound(f"no dataset called {slug!r}")
     return ds
+
+
+def role_labels(db: Session, user: User) -> list[str]:
+    """'curator of llvip', 'admin': a user's roles as people read them (roles name datasets by id)."""
+    ids = {g.dataset_id for g in user.roles if g.dataset_id is not None}
+    slugs = dict(db.execute(select(Dataset.id, Dataset.slug).where(Dataset.id.in_(ids))).all())
+    return sorted(g.role if g.dataset_id is None else f"{g.role} of {slugs.get(g.dataset_id, g.dataset_id)}"
+                  for g in user.roles)
 
 
 def search_datasets(db: Session, *, q: str | None = None, modality: str | None = None,
@@ -244,7 +248,7 @@ def visible_versions(dataset: Dataset, user: User | None) -> list[DatasetVersion
 
 def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "", actor) -> DatasetVersion:
     """Open a new draft version, ready to ingest files into."""
-    ds = _dataset(db, dataset_id)
+    ds = dataset_by_id(db, dataset_id)
     require_curator(actor, ds.id)
     label = (label or "").strip()
     if not LABEL.match(label):

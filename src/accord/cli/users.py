@@ -6,6 +6,7 @@ import sys
 import typer
 from rich.table import Table
 
+from accord.catalog import service as catalog
 from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
 from accord.identity import service as identity
@@ -26,7 +27,7 @@ def _password(password: str | None, password_stdin: bool) -> str:
 
 
 def _dataset_id(db, slug: str | None) -> int | None:
-    return identity.dataset_id_for_slug(db, slug) if slug else None
+    return catalog.get_dataset(db, slug).id if slug else None
 
 
 @app.command()
@@ -42,7 +43,7 @@ def create(email: str,
     secret = _password(password, password_stdin)
     with runtime().session() as db:
         user = identity.create_user(db, email=email, name=name, password=secret, roles=role)
-        roles = ", ".join(identity.role_labels(db, user))
+        roles = ", ".join(catalog.role_labels(db, user))
         out.print(f"[green]created[/] {user.email} (id {user.id}): {roles}")
 
 
@@ -75,7 +76,7 @@ def list_users() -> None:
         table = Table("id", "e-mail", "name", "confirmed", "roles")
         for user in identity.list_users(db):
             table.add_row(str(user.id), user.email, user.name, "yes" if user.email_verified_at else "no",
-                          ", ".join(identity.role_labels(db, user)))
+                          ", ".join(catalog.role_labels(db, user)))
     out.print(table)
 
 

@@ -20,12 +20,10 @@ from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
 from accord.identity.throttle import LoginLimits  # noqa: F401  (callers build it from settings)
 from accord.identity.roles import (  # noqa: F401  (roles are part of this service's surface)
-    dataset_id_for_slug,
     grant_role,
     has_role,
     require_role,
     revoke_role,
-    role_labels,
 )
 from accord.notify import service as notify
 

@@ -53,7 +53,7 @@ def _admin_home(request: Request, db, me: User, *, form: dict | None = None, err
     cards = catalog.search_datasets(db, include_drafts=True)
     creates = identity.has_role(me, "curator")  # global curators and administrators
     if not creates:  # a curator of some datasets: only those
-        cards = [c for c in cards if catalog.can_curate(me, identity.dataset_id_for_slug(db, c.slug))]
+        cards = [c for c in cards if catalog.can_curate(me, catalog.get_dataset(db, c.slug).id)]
     return render(request, "admin/index.html", status_code=status_code, cards=cards, form=form or {},
                   errors=errors or {}, creates=creates)
 

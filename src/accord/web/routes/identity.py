@@ -11,6 +11,7 @@ from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
 from accord.access import digest
 from accord.access import service as access
 from accord.access.queue import reviews_any
+from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
@@ -119,7 +120,7 @@ def resend_verification(request: Request, db: Db, rt: Rt, me: CurrentUser):
 def _account(request: Request, db, me, *, status_code: int = 200, **extra):
     extra.setdefault("errors", {})
     return render(request, "identity/account.html", status_code=status_code, me=me,
-                  roles=identity.role_labels(db, me), reviews=reviews_any(me), tokens=identity.list_api_tokens(db, me),
+                  roles=catalog.role_labels(db, me), reviews=reviews_any(me), tokens=identity.list_api_tokens(db, me),
                   notice=NOTICES.get(request.query_params.get("notice", "")), **extra)
 
 
