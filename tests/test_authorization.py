@@ -21,7 +21,7 @@ from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.web.deps import session_csrf
+from accord.http.deps import session_csrf
 from tests.access.helpers import answers
 from tests.identity.helpers import PASSWORD, make_user
 from tests.jobs.archives import image_zip

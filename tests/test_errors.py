@@ -115,7 +115,7 @@ def test_an_error_raised_inside_a_unit_of_work_still_renders_the_signed_in_page(
     """The rollback expires the user the page header reads, and the request's session is closed before the
     error page renders: the page must still show who is signed in instead of crashing."""
     from accord.db import unit_of_work
-    from accord.web.deps import CurrentUser, Db
+    from accord.http.deps import CurrentUser, Db
     from tests.identity.helpers import log_in, make_user
 
     make_user(rt, "rev@example.org", "reviewer")

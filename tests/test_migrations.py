@@ -10,3 +10,27 @@ def test_migrations_match_the_models(db_rt):
     with db_rt.engine.connect() as conn:
         changes = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert changes == [], f"the models and the migrations differ; write a migration for: {changes}"
+
+
+def test_accord_db_revision_writes_a_migration_from_the_models(rt, tmp_path, monkeypatch):
+    """The command CONTRIBUTING.md gives: on a migrated database whose models match, an empty revision named
+    after its message, chained to the newest one."""
+    import shutil
+
+    from accord import dbmigrate
+    from accord.cli import main as cli
+    from tests.cli import run
+
+    copy = tmp_path / "migrations"
+    shutil.copytree(dbmigrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(dbmigrate, "MIGRATIONS", copy)
+    before = set((copy / "versions").glob("*.py"))
+    cli.use_runtime(rt)
+    try:
+        assert run("db", "revision", "grant standing") == 0
+    finally:
+        cli.use_runtime(None)
+    [new] = set((copy / "versions").glob("*.py")) - before
+    assert new.name.endswith("_grant_standing.py")
+    text = new.read_text()
+    assert "def upgrade" in text and "down_revision" in text

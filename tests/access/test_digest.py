@@ -182,7 +182,7 @@ def test_the_digest_is_sent_once_a_day_however_often_the_job_runs(db_rt, db, tmp
 
 def test_the_daily_job_run_twice_delivers_one_digest_over_smtp(tmp_path, smtp_server):
     from accord import dbmigrate
-    from accord.jobs import tasks
+    from accord.access import jobs
     from accord.notify import service as notify
     from accord.runtime import build
     from tests.conftest import make_settings
@@ -195,8 +195,8 @@ def test_the_daily_job_run_twice_delivers_one_digest_over_smtp(tmp_path, smtp_se
             daily = person(db, "daily@lab.example", reviewer_of=shhq)
             digest.set_review_mail(db, daily, "digest")
             submit(rt, db, "shhq", person(db, "ana@mit.edu"))
-        tasks.review_digest(rt)
-        tasks.review_digest(rt)
+        jobs.review_digest(rt)
+        jobs.review_digest(rt)
         notify.send_due(rt)
         assert [m["To"] for m in smtp_server.messages if "waiting" in m["Subject"]] == ["daily@lab.example"]
     finally:

@@ -49,7 +49,7 @@ def api_token(rt, email: str) -> str:
 def session_csrf(client) -> str:
     """The CSRF token of the client's signed-in session, as its pages carry it (for tests that set the session
     cookie themselves instead of reading a page)."""
-    from accord.web.deps import SESSION_COOKIE
-    from accord.web.deps import session_csrf as token_for
+    from accord.http.deps import SESSION_COOKIE
+    from accord.http.deps import session_csrf as token_for
 
     return token_for(client.app.state.rt.secret, client.cookies[SESSION_COOKIE])

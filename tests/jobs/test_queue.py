@@ -11,7 +11,7 @@ from huey import signals
 from accord import dbmigrate
 from accord.jobs import queue
 from accord.jobs import service as jobs
-from accord.jobs.ingest import start_ingest
+from accord.catalog.jobs import start_ingest
 from accord.runtime import build
 from tests.conftest import make_settings
 from tests.jobs.archives import image_zip

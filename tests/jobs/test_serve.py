@@ -13,7 +13,7 @@ import pytest
 from accord import dbmigrate
 from accord.catalog import service as catalog
 from accord.jobs import service as jobs
-from accord.jobs.ingest import start_ingest
+from accord.catalog.jobs import start_ingest
 from accord.runtime import build
 from tests.conftest import make_settings
 from tests.jobs.archives import image_zip

@@ -10,7 +10,7 @@ from accord.audit.models import AuditEvent
 from accord.catalog import service as catalog
 from accord.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from accord.jobs import service as jobs
-from accord.jobs.ingest import archive_format, start_ingest
+from accord.catalog.jobs import archive_format, start_ingest
 from accord.jobs.models import Job
 from tests.jobs.archives import image_zip
 
@@ -88,7 +88,7 @@ def test_an_io_failure_fails_the_job_and_logs_the_traceback(rt, draft, tmp_path,
 def test_a_job_is_not_run_twice(rt, draft, tmp_path):
     slug, label, _ = draft
     job = start_ingest(rt, slug, label, image_zip(tmp_path / "a.zip", count=2), actor="cli", uploaded=False)
-    from accord.jobs.ingest import run_ingest
+    from accord.catalog.jobs import run_ingest
 
     run_ingest(rt, job.id)  # a duplicate delivery from the queue
     with rt.session() as db:

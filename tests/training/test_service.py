@@ -271,15 +271,15 @@ def test_pausing_terms_never_revoke(db_rt, db, world):
 
 
 def test_the_daily_job_sends_the_certificate_warning(rt, tmp_path):
-    from accord.jobs import tasks
+    from accord.training import jobs
 
     dataset = dataset_needing_training(rt, tmp_path, "at-ustc")
     with rt.session() as db:
         ana = person(db, "ana@mit.edu")
         rev = person(db, "rev@lab.example", reviewer_of=dataset)
         _licensee(rt, db, (dataset, ana, rev), expires_in=10)
-    tasks.access_expiry(rt)
-    tasks.access_expiry(rt)  # twice in a day: still one mail
+    jobs.training_expiry(rt)
+    jobs.training_expiry(rt)  # twice in a day: still one mail
     with rt.session() as db:
         assert [m.to for m in mails(db, "training-expiring")] == [ana.email]
 

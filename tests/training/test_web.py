@@ -32,7 +32,7 @@ def test_submitting_without_a_certificate_shows_the_error_next_to_the_field(clie
     log_in(client, ana.email)
     page = client.get(f"/applications/{app_id}")
     assert 'id="training-h"' in page.text and 'name="certificate"' in page.text and 'name="expires_on"' in page.text
-    assert 'id="missing-training">an accepted training certificate (none uploaded yet)' in page.text
+    assert 'id="missing-certificate">an accepted training certificate (none uploaded yet)' in page.text
     token = csrf(client, f"/applications/{app_id}")
     refused = client.post(f"/applications/{app_id}/submit", data={"csrf_token": token})
     assert refused.status_code == 422

@@ -14,8 +14,8 @@ from accord.catalog.models import Dataset
 from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.jobs.models import Job
-from accord.web import upload as upload_module
-from accord.web.deps import SESSION_COOKIE
+from accord.http import upload as upload_module
+from accord.http.deps import SESSION_COOKIE
 from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset

@@ -4,7 +4,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from accord.web.deps import client_address
+from accord.http.deps import client_address
 from tests.conftest import make_settings
 
 

@@ -15,7 +15,7 @@ from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.web.deps import SESSION_COOKIE
+from accord.http.deps import SESSION_COOKIE
 from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset

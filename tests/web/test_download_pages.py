@@ -16,7 +16,7 @@ from accord.entitlements.models import Entitlement
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.web.deps import SESSION_COOKIE
+from accord.http.deps import SESSION_COOKIE
 from tests.identity.helpers import session_csrf
 from accord.web.routes import downloads
 from tests.jobs.catalogue import published_dataset

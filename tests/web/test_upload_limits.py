@@ -14,7 +14,7 @@ from accord.access import service as access
 from accord.identity import service as identity
 from accord.training import service as training
 from accord.web.app import create_app
-from accord.web.deps import SESSION_COOKIE
+from accord.http.deps import SESSION_COOKIE
 from tests.live import serving, serving_granian
 from tests.training.helpers import answers, dataset_needing_training, days, person
 

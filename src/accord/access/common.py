@@ -3,11 +3,11 @@ agreement, and sealing a signed PDF into the blob store."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from accord.access import form, workflow
+from accord.access import form, requirements, workflow
 from accord.access.agreement import Agreement
 from accord.access.events import Loaded
 from accord.catalog import service as catalog
@@ -31,7 +31,8 @@ class Record:
     missing_fields: list[str]
     applicant_email: str
     actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
-    training: str | None = None  # the training certificate still needed, in words (terms that ask for one)
+    # What the requirements other domains provide still need (a training certificate, ...), in words.
+    needed: list[requirements.Need] = field(default_factory=list)
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
@@ -66,11 +67,9 @@ def record(db: Session, loaded: Loaded, viewer: User) -> Record:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     terms = policies.get(db, ds.id, loaded.row.policy_version)
     applicant = identity.get_user(db, loaded.row.applicant_id)
-    from accord.training import service as training  # training reads access: imported when used
-
     return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
                   form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  actions(loaded, viewer), training.still_needed(db, loaded.id, terms.policy.training))
+                  actions(loaded, viewer), requirements.still_needed(db, loaded.id, terms.policy))
 
 
 def actions(loaded: Loaded, viewer: User) -> list[str]:

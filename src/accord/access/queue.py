@@ -2,8 +2,8 @@
 
 A queue page costs a fixed number of statements whatever the queue's size: one count, one page of rows (joined
 with the dataset and the applicant), one for the page's terms (their response times), and, only when a row's
-terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone), and, only
-when a row's terms ask for a training certificate, one for the page's certificates.
+terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone), and one per
+requirement the page's terms ask for (`requirements.stages`; a training certificate's, say).
 """
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from accord.access import workflow
+from accord.access import requirements, workflow
 from accord.access.models import Application, ApplicationEvent
 from accord.catalog.models import Dataset
 from accord.db import utcnow
 from accord.errors import AccordError, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.policy.models import PolicyVersion
-from accord.policy.schema import Review, Training
-from accord.training import service as training
-from accord.training.models import TrainingCertificate
+from accord.policy.schema import Policy, Review
 
 REVIEWING = {"reviewer", "curator"}
 SORTS = {"oldest": (Application.submitted_at.asc(), Application.id.asc()),
@@ -51,9 +49,9 @@ class QueueRow:
     escalated: bool = False  # every reviewer was told it is overdue (access.escalation)
     approvals_needed: int = 1  # more than one: the terms ask for a quorum of reviewers
     approved_by: list[str] = field(default_factory=list)  # who approved so far (only read for a quorum)
-    # Where the training certificate stands, when the terms ask for one: none, waiting, accepted, ran out,
-    # not accepted (as the application's "what is still needed" says); None: these terms ask for none.
-    certificate: str | None = None
+    # Where each requirement the terms ask for stands, by its name: {"certificate": "waiting"} (none, waiting,
+    # accepted, ran out, not accepted, as the application's "what is still needed" says).
+    stages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,14 +124,10 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
               if _needed(reviews, r.Application) > 1 and r.Application.status != workflow.Status.draft.value}
     approvers = approved_by(db, quorum)
     now = utcnow()
-    trainings = {}  # application id → the certificate its terms ask for
-    for r in rows:
-        _, needs = terms.get((r.Application.dataset_id, r.Application.policy_version), (None, None))
-        if needs is not None:
-            trainings[r.Application.id] = needs
-    certificates = certificate_stages(db, [r.Application for r in rows if r.Application.id in trainings],
-                                      trainings, now.date())
-    out = [_row(r, reviews, approvers, certificates, now) for r in rows]
+    policies = {r.Application.id: terms[key][1] for r in rows
+                if (key := (r.Application.dataset_id, r.Application.policy_version)) in terms}
+    stages = requirements.stages(db, [r.Application for r in rows], policies, now.date())
+    out = [_row(r, reviews, approvers, stages, now) for r in rows]
     return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
 
 
@@ -161,16 +155,19 @@ def _reviews_slug(db: Session, scope: set[int] | None, slug: str) -> bool:
     return dataset_id is not None and (scope is None or dataset_id in scope)
 
 
-def _terms(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[Review, Training | None]]:
+def _terms(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[Review, Policy]]:
     """Each (dataset, terms version) on the page: how it is reviewed (days to answer, approvals needed) and the
-    training certificate it asks for, if any."""
+    terms themselves (for what their requirements need)."""
     if not keys:
         return {}
     found = db.execute(select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document)
                        .where(PolicyVersion.dataset_id.in_({k[0] for k in keys}))).all()
-    return {(d, v): (Review.model_validate(doc.get("review") or {}),
-                     Training.model_validate(doc["training"]) if doc.get("training") else None)
-            for d, v, doc in found if (d, v) in keys}
+    out = {}
+    for d, v, doc in found:
+        if (d, v) in keys:
+            policy = Policy.model_validate(doc)
+            out[(d, v)] = (policy.review, policy)
+    return out
 
 
 def _reviews(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], Review]:
@@ -204,27 +201,7 @@ def approved_by(db: Session, app_ids: set[int]) -> dict[int, list[str]]:
     return out
 
 
-def certificate_stages(db: Session, apps: list[Application], trainings: dict[int, Training],
-                       today) -> dict[int, str]:
-    """Where each application's training certificate stands (see `training.stage`), in one statement: the
-    certificates uploaded with these applications and the accepted ones of their applicants, from which each
-    application's is picked as `training.for_application` picks it."""
-    if not apps:
-        return {}
-    certs = list(db.scalars(select(TrainingCertificate).where(or_(
-        TrainingCertificate.application_id.in_(sorted(a.id for a in apps)),
-        and_(TrainingCertificate.user_id.in_(sorted({a.applicant_id for a in apps})),
-             TrainingCertificate.status == "accepted"))).order_by(TrainingCertificate.id.desc())))
-    out = {}
-    for app in apps:
-        attached = next((c for c in certs if c.application_id == app.id), None)
-        accepted = [c for c in certs if c.user_id == app.applicant_id and c.status == "accepted"]
-        cert = training.pick(attached, accepted, trainings[app.id], today)
-        out[app.id] = training.stage(cert, trainings[app.id], today)
-    return out
-
-
-def _row(r, reviews: dict, approvers: dict[int, list[str]], certificates: dict[int, str],
+def _row(r, reviews: dict, approvers: dict[int, list[str]], stages: dict[int, dict[str, str]],
          now: datetime) -> QueueRow:
     app = r.Application
     since = app.submitted_at or app.created_at
@@ -234,7 +211,7 @@ def _row(r, reviews: dict, approvers: dict[int, list[str]], certificates: dict[i
     return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
                     (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue,
                     app.escalated_at is not None, _needed(reviews, app), approvers.get(app.id, []),
-                    certificates.get(app.id))
+                    stages.get(app.id, {}))
 
 
 def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:

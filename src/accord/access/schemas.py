@@ -92,7 +92,7 @@ class ApplicationOut(BaseModel):
             status=state.status.value, policy_version=state.policy_version, applicant_email=record.applicant_email,
             answers=state.answers, signatory=state.signatory, signed=bool(sig), signed_by=sig.get("full_name"),
             document_sha256=sig.get("document_sha256"), email_verified=state.email_verified,
-            missing=missing + ([record.training] if record.training else []) + state.missing,
+            missing=missing + [need.words for need in record.needed] + state.missing,
             actions=record.actions,
             checks=[CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
                     for name, c in state.checks.items()],

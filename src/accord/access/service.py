@@ -10,11 +10,13 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.access import checks, digest, form, signatory, workflow
+from accord.access import checks, digest, form, requirements, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
                                   seal_and_store, terms_of, visible)
 from accord.access.common import is_reviewer  # noqa: F401  (re-exported: the web asks access.is_reviewer)
+from accord.access.facts import (MAX_SCAN_BYTES, TERMINAL, Facts, Status, datasets_applied_for,  # noqa: F401
+                                 facts, reviewers_of, sniff)
 from accord.access.events import Loaded, append, load
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
@@ -27,7 +29,6 @@ from accord.identity import service as identity
 from accord.identity.models import User
 from accord.policy import service as policies
 from accord.policy.schema import ReviewMode, Signatory
-from accord.training import service as training
 
 OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 
@@ -131,7 +132,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
-        training.require_for_submit(db, app_id, policy.training)
+        requirements.before_submit(db, app_id, policy)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
@@ -143,7 +144,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
                      data={"failed_checks": loaded.state.failed_checks})
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and training.satisfied(db, app_id, policy.training):
+                and requirements.met(db, app_id, policy):
             _approve_automatically(db, loaded, now)
         else:
             mail(db, "application-submitted", loaded, status=loaded.state.status.value,
@@ -181,7 +182,7 @@ def confirm_email(db: Session, user: User) -> list[int]:
                                                           at=now))
             policy = terms_of(db, loaded).policy
             if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                    and training.satisfied(db, app_id, policy.training):
+                    and requirements.met(db, app_id, policy):
                 _approve_automatically(db, loaded, now)
             changed.append(app_id)
         if changed:
@@ -190,9 +191,9 @@ def confirm_email(db: Session, user: User) -> list[int]:
     return changed
 
 
-def training_accepted(db: Session, user_id: int, *, at) -> list[int]:
-    """In the caller's unit of work (a reviewer just accepted a training certificate): approve the user's
-    click-through applications that were waiting only for it."""
+def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
+    """In the caller's unit of work (a domain that provides a requirement saw it met for this user, e.g. a
+    reviewer accepted their training certificate): approve the click-through applications waiting only for it."""
     done = []
     for app_id in db.scalars(select(Application.id).where(Application.applicant_id == user_id,
                                                           Application.status == workflow.Status.submitted.value)
@@ -200,7 +201,7 @@ def training_accepted(db: Session, user_id: int, *, at) -> list[int]:
         loaded = load(db, app_id)
         policy = terms_of(db, loaded).policy
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and training.satisfied(db, app_id, policy.training):
+                and requirements.met(db, app_id, policy):
             _approve_automatically(db, loaded, at)
             done.append(app_id)
     return done
@@ -252,7 +253,7 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
         reviewer_only(loaded, actor)
         now = utcnow()
         event = workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip())
-        training.require_for_approval(db, app_id, terms_of(db, loaded).policy.training)
+        requirements.before_approval(db, app_id, terms_of(db, loaded).policy)
         append(db, loaded, event)
         audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})

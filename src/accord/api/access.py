@@ -19,10 +19,10 @@ from accord.access.schemas import (
     ReturnIn,
     SignIn,
 )
-from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.http import upload
+from accord.http.deps import CurrentUser, Db, Rt
 from accord.api.problems import file_answer
-from accord.web.params import Id
+from accord.http.params import Id
 
 router = APIRouter(tags=["applications"])
 SCAN_TYPES = tuple(scan.SUFFIXES)  # what an upload may be, by its content

@@ -13,8 +13,8 @@ from accord.catalog.schemas import DatasetCard, DatasetIn, DatasetOut, ItemOut, 
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
 from accord.identity.models import User
-from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
-from accord.web.params import Offset
+from accord.http.deps import CurrentUser, Db, OptionalUser, Rt
+from accord.http.params import Offset
 
 router = APIRouter(tags=["catalog"])
 MANIFEST_TYPE = "application/jsonl"

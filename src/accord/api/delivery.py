@@ -17,8 +17,8 @@ from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse,
 from accord.delivery import ranges
 from accord.delivery import service as delivery
 from accord.delivery.links import Refused
-from accord.web.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
-from accord.web.params import Offset
+from accord.http.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
+from accord.http.params import Offset
 
 router = APIRouter(tags=["downloads"])
 SMALL_BODY = 256 * 1024

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.entitlements.schemas import EntitlementOut, ReacceptIn, RevokeIn
-from accord.web.deps import CurrentUser, Db
-from accord.web.params import Id
+from accord.http.deps import CurrentUser, Db
+from accord.http.params import Id
 
 router = APIRouter(tags=["entitlements"])
 

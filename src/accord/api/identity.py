@@ -11,8 +11,8 @@ from accord.access import digest
 from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
-from accord.web.deps import CurrentUser, Db, Rt, client_address
-from accord.web.params import Id
+from accord.http.deps import CurrentUser, Db, Rt, client_address
+from accord.http.params import Id
 
 router = APIRouter(tags=["identity"])
 

@@ -2,8 +2,8 @@ from fastapi import APIRouter
 
 from accord.jobs import service as jobs
 from accord.jobs.schemas import JobOut
-from accord.web.deps import CurrentUser, Db
-from accord.web.params import Id
+from accord.http.deps import CurrentUser, Db
+from accord.http.params import Id
 
 router = APIRouter(tags=["jobs"])
 

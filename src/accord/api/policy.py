@@ -11,8 +11,8 @@ from accord.errors import TooLarge
 from accord.policy import service as policies
 from accord.policy.io import parse
 from accord.policy.schemas import ClauseChangeOut, ClauseOut, TermsOut
-from accord.web.deps import CurrentUser, Db, OptionalUser, Rt
-from accord.web.params import MAX_INT
+from accord.http.deps import CurrentUser, Db, OptionalUser, Rt
+from accord.http.params import MAX_INT
 
 router = APIRouter(tags=["policy"])
 MAX_POLICY_BYTES = 256 * 1024

@@ -12,10 +12,10 @@ from accord.errors import PermissionDenied
 from accord.identity.models import User
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
-from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.http import upload
+from accord.http.deps import CurrentUser, Db, Rt
 from accord.api.problems import file_answer
-from accord.web.params import MAX_INT, Id
+from accord.http.params import MAX_INT, Id
 
 router = APIRouter(tags=["training"])
 # A form field is absent or has a value; it cannot be null, so the document does not offer null.

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from accord import plugins
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.catalog.models import DatasetVersion
@@ -19,7 +20,6 @@ from accord.notify import service as notify
 from accord.policy import service as policies
 
 WARN_BEFORE = timedelta(days=14)
-PAUSED = "your access is paused: "  # a training certificate is missing, waiting for review or ran out
 
 
 @dataclass(frozen=True)
@@ -162,35 +162,17 @@ def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime
         return ("terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
                                   "accept the new terms to resume downloading")), None
     until = ent.expires_at
-    if current is not None and current.policy.training is not None:  # the grant's terms (checked just above)
-        why, ends = _training_refusal(db, ent, current.policy.training, at)
-        if why is not None:
-            return ("training", why), None
-        until = min(until, ends) if until is not None else ends
+    if current is not None:  # the grant's terms (checked just above): other domains may pause it
+        for pause in plugins.provided("entitlements.pauses"):
+            why, ends = pause(db, ent, current.policy, at)
+            if why is not None:
+                return why, None
+            if ends is not None:
+                until = min(until, ends) if until is not None else ends
     if ent.networks and not _from(address, ent.networks):
         return ("network", ("this licence allows downloads only from the site named in the application"
                             + (f", not from {address}" if address else ""))), None
     return None, until
-
-
-def _training_refusal(db: Session, ent: Entitlement, required, at: datetime) -> tuple[str | None, datetime | None]:
-    """Access pauses (it is not revoked) while the holder has no accepted certificate valid on `at`'s day, and
-    resumes by itself once a reviewer accepts a new one. (None, when the certificate stops counting) if it counts."""
-    from accord.training import service as training
-
-    held = training.standing(db, ent.user_id, required, at.date())
-    if held.ok:  # it counts through the day before `until` (UTC), as `standing` reads days
-        return None, datetime.combine(held.until, time.min, tzinfo=UTC)
-    page = f"/datasets/{catalog.dataset_by_id(db, ent.dataset_id).slug}/download"
-    paused, upload = PAUSED, f"upload a new one on the download page, {page}"
-    if held.state == "pending":
-        return paused + "your training certificate is awaiting review; downloads resume once it is accepted", None
-    if held.state == "expired":
-        return paused + f"your training certificate expired on {held.until}; {upload}", None
-    if held.state == "rejected":
-        return paused + f"your training certificate was not accepted ({held.reason}); {upload}", None
-    return (paused + f"these terms need a valid certificate of {required.name}; "
-            f"{upload.replace('a new one', 'it')}"), None
 
 
 def terms_in_force(db: Session) -> dict[int, int]:
@@ -303,6 +285,21 @@ def ended_by_lapse(db: Session, ent: Entitlement) -> bool:
 
 def held_by(db: Session, user: User) -> list[Entitlement]:
     return list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)))
+
+
+def ever_held(db: Session, user_id: int, dataset_id: int) -> bool:
+    """Whether the user holds, or once held, access to the dataset (in force or not)."""
+    return db.scalar(select(Entitlement.id).where(Entitlement.user_id == user_id,
+                                                  Entitlement.dataset_id == dataset_id).limit(1)) is not None
+
+
+def live(db: Session, now: datetime, *, user_id: int | None = None) -> list[Entitlement]:
+    """Grants neither revoked nor expired at `now` (of one user, or everyone's), oldest first."""
+    query = select(Entitlement).where(Entitlement.revoked_at.is_(None),
+                                      or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now))
+    if user_id is not None:
+        query = query.where(Entitlement.user_id == user_id)
+    return list(db.scalars(query.order_by(Entitlement.id)))
 
 
 def for_dataset(db: Session, dataset_id: int, *, actor: User | str) -> list[Entitlement]:

@@ -53,7 +53,9 @@ def set_current_runtime(rt: Runtime) -> None:
 
 def make_huey(rt: Runtime):
     """Build the queue for this runtime and register every task on it, bound to the runtime."""
-    from accord.jobs import tasks  # noqa: F401  (registers the built-in tasks)
+    from accord import plugins
+
+    plugins.provided("jobs")  # each domain's jobs module registers its tasks when imported
 
     settings = rt.settings
     if settings.redis_url:

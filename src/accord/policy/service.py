@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accord import plugins
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work
@@ -73,9 +74,8 @@ def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | st
         audit.record(db, actor=actor, action="policy.set", object=("dataset", dataset_id),
                      data={"version": row.version, "note": row.note})
         if current is not None:
-            from accord.entitlements import service as entitlements  # it reads the terms: imported here
-
-            entitlements.terms_changed(db, dataset_id, version=row.version, note=row.note, base_url=base_url)
+            for tell in plugins.provided("policy.terms_changed"):  # entitlements pauses its grants and says so
+                tell(db, dataset_id, version=row.version, note=row.note, base_url=base_url)
     return _terms(db, row)
 
 

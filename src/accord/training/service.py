@@ -1,195 +1,37 @@
-"""Training certificates: upload (with an application, or later as a renewal), review, and whether a person
-holds one valid today.
+"""Training certificates: upload (with an application, or later as a renewal), review, and the daily warning
+and end of grants whose certificate ran out. Whether a certificate counts is `validity`'s; what applications
+and grants need of it is `requirement`'s (both re-exported here: this module is training's door).
 
-A certificate belongs to a person, not to one dataset: once a reviewer accepted it, it counts for every grant
-whose terms ask for training until it runs out. It runs out on its own expiry date, or earlier when the terms
-say how many days after completion a course still counts (`Training.valid_days`). Every upload is a new row,
-so what was shown and decided stays on record.
+Every upload is a new row, so what was shown and decided stays on record.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accord.access import scan, workflow
-from accord.access.common import is_reviewer
-from accord.access.events import load
+from accord.access import service as access
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
 from accord.db import unit_of_work, utcnow
-from accord.entitlements.models import Entitlement
+from accord.entitlements import service as entitlements
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied, TooLarge
 from accord.identity.models import User
 from accord.notify import service as notify
-from accord.policy import service as policies
 from accord.policy.schema import Training
 from accord.training.models import TrainingCertificate
+from accord.training.requirement import certificate, paused  # noqa: F401  (the door's)
+from accord.training.validity import (STAGES, Standing, counts, for_application, parse_date,  # noqa: F401
+                                      pick, stage, standing, terms_training, valid_until)
 
-MAX_BYTES = scan.MAX_SCAN_BYTES  # the same limit as a signed scan: a certificate is a page or two
+MAX_BYTES = access.MAX_SCAN_BYTES  # the same limit as a signed scan: a certificate is a page or two
 STATUSES = ("pending", "accepted", "rejected")
 WARN_BEFORE = timedelta(days=14)
 # Reviewers are told about an upload unless it sits on an application they have not been sent yet.
-NOT_YET_SENT = {workflow.Status.draft.value, workflow.Status.returned.value,
-                workflow.Status.awaiting_signatory.value}
-
-
-# --- dates and validity ----------------------------------------------------------------------------------
-
-def parse_date(value, field: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        raise InvalidInput("give the date (YYYY-MM-DD)", field=field)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"not a date: {text!r}; write it as YYYY-MM-DD", field=field) from None
-
-
-def valid_until(cert: TrainingCertificate, training: Training | None = None) -> date:
-    """The first day the certificate no longer counts: its expiry, or sooner when the terms limit how long a
-    course counts after it was completed."""
-    end = cert.expires_on
-    if training is not None:
-        end = min(end, cert.completed_on + timedelta(days=training.valid_days))
-    return end
-
-
-def counts(cert: TrainingCertificate, training: Training | None, today: date) -> bool:
-    return cert.status == "accepted" and today < valid_until(cert, training)
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a person stands for terms that ask for training, on one day."""
-
-    ok: bool
-    state: str  # "valid" | "pending" | "expired" | "rejected" | "missing"
-    until: date | None = None  # valid: until when; expired: since when
-    reason: str = ""  # the last rejection's reason
-
-
-def standing(db: Session, user_id: int, training: Training, today: date) -> Standing:
-    """One query: the person's certificates, best first."""
-    certs = list(db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == user_id)
-                            .order_by(TrainingCertificate.id.desc())))
-    valid = [c for c in certs if counts(c, training, today)]
-    if valid:
-        return Standing(True, "valid", max(valid_until(c, training) for c in valid))
-    if any(c.status == "pending" and today < valid_until(c, training) for c in certs):
-        return Standing(False, "pending")
-    accepted = [valid_until(c, training) for c in certs if c.status == "accepted"]
-    if accepted:
-        return Standing(False, "expired", max(accepted))
-    if certs and certs[0].status == "rejected":
-        return Standing(False, "rejected", reason=certs[0].reject_reason or "")
-    return Standing(False, "missing")
-
-
-def terms_training(db: Session, dataset_id: int, version: int | None = None) -> Training | None:
-    terms = policies.current(db, dataset_id) if version is None else policies.get(db, dataset_id, version)
-    return terms.policy.training if terms is not None else None
-
-
-# --- which certificate an application shows ----------------------------------------------------------------
-
-def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
-    """The latest certificate uploaded with the application; without one (or when it was rejected), the applicant's
-    latest accepted certificate that still counts today (a person trained once need not upload it for every
-    dataset)."""
-    from accord.access.models import Application
-
-    app = db.get(Application, app_id)
-    if app is None:
-        return None
-    attached = db.scalar(select(TrainingCertificate).where(TrainingCertificate.application_id == app_id)
-                         .order_by(TrainingCertificate.id.desc()).limit(1))
-    if attached is not None and attached.status != "rejected":
-        return attached
-    accepted = db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == app.applicant_id,
-                                                            TrainingCertificate.status == "accepted")
-                          .order_by(TrainingCertificate.id.desc()))
-    return pick(attached, accepted, terms_training(db, app.dataset_id, app.policy_version), utcnow().date())
-
-
-def pick(attached: TrainingCertificate | None, accepted, training: Training | None,
-         today: date) -> TrainingCertificate | None:
-    """`for_application`'s choice, given the latest certificate uploaded with the application and the applicant's
-    accepted ones (newest first): the review queue makes it for a whole page from one query."""
-    if attached is not None and attached.status != "rejected":
-        return attached
-    for cert in accepted:
-        if counts(cert, training, today):
-            return cert
-    return attached  # a rejected one: the applicant is told why
-
-
-STAGES = {"none": "none uploaded yet", "waiting": "waiting for a reviewer", "ran out": "it ran out",
-          "not accepted": "the last one was not accepted"}
-
-
-def stage(cert: TrainingCertificate | None, training: Training | None, today: date) -> str:
-    """Where an application's certificate stands, in a word or two: none, waiting, accepted, ran out, not
-    accepted."""
-    if cert is None:
-        return "none"
-    if counts(cert, training, today):
-        return "accepted"
-    return {"pending": "waiting", "accepted": "ran out", "rejected": "not accepted"}[cert.status]
-
-
-def still_needed(db: Session, app_id: int, training: Training | None) -> str | None:
-    """For an application's "what is still needed": the certificate and where it stands, or None."""
-    if training is None:
-        return None
-    where = stage(for_application(db, app_id), training, utcnow().date())
-    return None if where == "accepted" else f"an accepted training certificate ({STAGES[where]})"
-
-
-def require_for_submit(db: Session, app_id: int, training: Training | None) -> None:
-    """An application whose terms ask for training is sent with a certificate that can still be accepted."""
-    if training is None:
-        return
-    cert = for_application(db, app_id)
-    today = utcnow().date()
-    if cert is None:
-        raise InvalidInput(f"upload your certificate of {training.name} (with its dates) before submitting",
-                           field="certificate")
-    if cert.status == "rejected":
-        raise InvalidInput(f"your training certificate was not accepted ({cert.reject_reason}); upload another "
-                           "one before submitting", field="certificate")
-    if today >= valid_until(cert, training):
-        raise InvalidInput(f"your training certificate counts only until {valid_until(cert, training)}; upload a "
-                           "current one before submitting", field="certificate")
-
-
-def satisfied(db: Session, app_id: int, training: Training | None) -> bool:
-    if training is None:
-        return True
-    cert = for_application(db, app_id)
-    return cert is not None and counts(cert, training, utcnow().date())
-
-
-def require_for_approval(db: Session, app_id: int, training: Training | None) -> None:
-    if training is None or satisfied(db, app_id, training):
-        return
-    cert = for_application(db, app_id)
-    if cert is None:
-        raise IllegalTransition("cannot approve: these terms need a training certificate and the applicant has "
-                                "not uploaded one")
-    if cert.status == "accepted":
-        raise IllegalTransition(f"cannot approve: the applicant's training certificate ran out on "
-                                f"{valid_until(cert, training)}")
-    raise IllegalTransition(f"cannot approve until the applicant's training certificate is accepted (it is "
-                            f"{cert.status}); accept it on this page first")
+NOT_YET_SENT = {access.Status.draft.value, access.Status.returned.value, access.Status.awaiting_signatory.value}
 
 
 # --- uploading -----------------------------------------------------------------------------------------------
@@ -197,11 +39,9 @@ def require_for_approval(db: Session, app_id: int, training: Training | None) ->
 def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None):
     """(dataset id, application id, application status, Training) of an upload, checking the uploader's right."""
     if application_id is not None:
-        from accord.access.common import applicant_only
-
-        loaded = load(db, application_id)
-        applicant_only(loaded, actor, "add a certificate to")
-        if loaded.state.status in workflow.TERMINAL:
+        loaded = access.load(db, application_id)
+        access.applicant_only(loaded, actor, "add a certificate to")
+        if loaded.state.status in access.TERMINAL:
             raise IllegalTransition(f"this application is {loaded.state.status.value}; upload a renewed "
                                     "certificate from the dataset's download page")
         training = terms_training(db, loaded.row.dataset_id, loaded.row.policy_version)
@@ -220,9 +60,7 @@ def _context(db: Session, actor: User, application_id: int | None, dataset_slug:
 def may_renew(db: Session, dataset_slug: str, *, actor: User) -> Dataset:
     """Only a licensee of the dataset uploads a renewal for it (checked before an upload is read)."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
-    holds = db.scalar(select(Entitlement.id).where(Entitlement.user_id == actor.id,
-                                                   Entitlement.dataset_id == dataset.id).limit(1))
-    if holds is None:
+    if not entitlements.ever_held(db, actor.id, dataset.id):
         raise PermissionDenied("you hold no access to this dataset; add your certificate to your application")
     return dataset
 
@@ -237,7 +75,7 @@ def upload(rt, db: Session, *, actor: User, data: bytes, course: str, completed_
     if not data:
         raise InvalidInput("choose the certificate file to upload", field="certificate")
     try:
-        kind = scan.sniff(data)
+        kind = access.sniff(data)
     except InvalidInput as exc:  # the scan's words are about a signed agreement
         raise InvalidInput(exc.message.replace("the signed agreement", "the certificate"),
                            field="certificate") from None
@@ -280,10 +118,8 @@ def _filename(name: str) -> str:
 
 
 def _tell_reviewers(db: Session, cert: TrainingCertificate, holder: User, *, base_url: str) -> None:
-    from accord.access.escalation import reviewers_of
-
-    ds = db.get(Dataset, cert.dataset_id)
-    for reviewer in reviewers_of(db, cert.dataset_id):
+    ds = catalog.dataset_by_id(db, cert.dataset_id)
+    for reviewer in access.reviewers_of(db, cert.dataset_id):
         if reviewer.id != holder.id:
             notify.enqueue(db, "training-to-review", to=reviewer.email, name=reviewer.name, dataset=ds.title,
                            holder=holder.name or holder.email, base_url=base_url.rstrip("/"),
@@ -297,7 +133,7 @@ def _review_path(cert: TrainingCertificate) -> str:
 # --- reading -------------------------------------------------------------------------------------------------
 
 def _reviews(user: User, cert: TrainingCertificate) -> bool:
-    return cert.dataset_id is not None and is_reviewer(user, cert.dataset_id)
+    return cert.dataset_id is not None and access.is_reviewer(user, cert.dataset_id)
 
 
 def _sees(db: Session, viewer: User, cert: TrainingCertificate) -> bool:
@@ -305,10 +141,8 @@ def _sees(db: Session, viewer: User, cert: TrainingCertificate) -> bool:
     holder's applications for other datasets, whose reviewers must be able to open it)."""
     if cert.user_id == viewer.id or _reviews(viewer, cert):
         return True
-    from accord.access.models import Application
-
-    applied = db.scalars(select(Application.dataset_id).where(Application.applicant_id == cert.user_id).distinct())
-    return any(is_reviewer(viewer, dataset_id) for dataset_id in applied)
+    applied = access.datasets_applied_for(db, cert.user_id)
+    return any(access.is_reviewer(viewer, dataset_id) for dataset_id in applied)
 
 
 def get(db: Session, cert_id: int, *, viewer: User) -> TrainingCertificate:
@@ -375,9 +209,7 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
         holder = db.get(User, cert.user_id)
         notify.enqueue(db, "training-accepted", to=holder.email, name=holder.name, course=cert.course,
                        expires=str(cert.expires_on))
-        from accord.access import service as access
-
-        access.training_accepted(db, cert.user_id, at=now)
+        access.requirement_met(db, cert.user_id, at=now)
     return cert
 
 
@@ -437,13 +269,10 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
 def _trainings_held(db: Session, user_id: int, now: datetime) -> list[tuple[Dataset, Training]]:
     """(dataset, training) for each live grant of the user whose terms ask for training."""
     out = []
-    grants = db.scalars(select(Entitlement).where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None)))
-    for ent in grants:
-        if ent.expires_at is not None and ent.expires_at <= now:
-            continue
+    for ent in entitlements.live(db, now, user_id=user_id):
         training = terms_training(db, ent.dataset_id, ent.policy_version)
         if training is not None:
-            out.append((db.get(Dataset, ent.dataset_id), training))
+            out.append((catalog.dataset_by_id(db, ent.dataset_id), training))
     return out
 
 
@@ -451,16 +280,11 @@ def end_lapsed(db: Session, *, now: datetime | None = None) -> list[int]:
     """Daily: where the terms say access ends with the certificate (`on_expiry: end`), revoke the grants of holders
     whose accepted certificate ran out with no other one counting (until then `entitlements.check` pauses them).
     Each revocation is its own transaction, audited, and told to the licensee. Returns the grant ids."""
-    from accord.entitlements import service as entitlements
-
     now = now or utcnow()
     today = now.date()
     terms: dict[tuple[int, int], Training | None] = {}
     ended = []
-    live = list(db.scalars(select(Entitlement).where(Entitlement.revoked_at.is_(None)).order_by(Entitlement.id)))
-    for ent in live:
-        if ent.expires_at is not None and ent.expires_at <= now:
-            continue
+    for ent in entitlements.live(db, now):
         key = (ent.dataset_id, ent.policy_version)
         if key not in terms:
             terms[key] = terms_training(db, *key)

@@ -14,7 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.web.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, expected_csrf
+from accord.http.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, expected_csrf
 
 MAX_FORM_SCAN = 64 * 1024  # the token is looked for in the first part of a multipart body
 # Trading a password for an API token sets no cookie and answers only to the caller, so a forged cross-site

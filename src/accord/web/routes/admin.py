@@ -15,9 +15,9 @@ from accord.catalog import service as catalog
 from accord.errors import AccordError, Conflict, InvalidInput, PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
-from accord.jobs.ingest import check_ingest, start_ingest
-from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Rt
+from accord.catalog.jobs import check_ingest, start_ingest
+from accord.http import upload
+from accord.http.deps import CurrentUser, Db, Rt
 from accord.web.routes import downloads
 from accord.web.templating import render
 

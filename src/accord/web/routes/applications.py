@@ -13,9 +13,9 @@ from accord.catalog import service as catalog
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.policy import service as policies
 from accord.policy.schema import FIELD_LABELS, Signatory
-from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Form, Rt
-from accord.web.params import Id
+from accord.http import upload
+from accord.http.deps import CurrentUser, Db, Form, Rt
+from accord.http.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -9,8 +9,8 @@ from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.policy import service as policies
 from accord.errors import NotFound
-from accord.web.deps import Db, OptionalUser, Rt, client_address
-from accord.web.params import Id
+from accord.http.deps import Db, OptionalUser, Rt, client_address
+from accord.http.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

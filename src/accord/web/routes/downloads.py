@@ -18,8 +18,8 @@ from accord.errors import NotFound
 from accord.identity.models import User
 from accord.policy import service as policies
 from accord.web import error_pages
-from accord.web.deps import CurrentUser, Db, Rt, client_address
-from accord.web.params import MAX_INT, Id, Offset
+from accord.http.deps import CurrentUser, Db, Rt, client_address
+from accord.http.params import MAX_INT, Id, Offset
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
 

@@ -14,8 +14,8 @@ from accord.access.queue import reviews_any
 from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.notify import service as notify
-from accord.web.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
-from accord.web.params import Id
+from accord.http.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
+from accord.http.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

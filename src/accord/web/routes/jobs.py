@@ -2,8 +2,8 @@
 from fastapi import APIRouter, Request
 
 from accord.jobs import service as jobs
-from accord.web.deps import CurrentUser, Db
-from accord.web.params import Id
+from accord.http.deps import CurrentUser, Db
+from accord.http.params import Id
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

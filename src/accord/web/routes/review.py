@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse
 from accord.access import queue
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
-from accord.web.deps import CurrentUser, Db
-from accord.web.params import MAX_INT, Id
+from accord.http.deps import CurrentUser, Db
+from accord.http.params import MAX_INT, Id
 from accord.web.routes.applications import STATUS_WORDS, Form, application_context
 from accord.web.templating import render
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 
 from accord.access import signatory
 from accord.errors import AccordError, lookup, HTTP_STATUS
-from accord.web.deps import Db, Rt
+from accord.http.deps import Db, Rt
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

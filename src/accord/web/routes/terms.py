@@ -24,7 +24,7 @@ from accord.policy.schema import (
     ReviewMode,
     Signatory,
 )
-from accord.web.deps import CurrentUser, Db, Form, Rt
+from accord.http.deps import CurrentUser, Db, Form, Rt
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

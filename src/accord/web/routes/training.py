@@ -19,9 +19,9 @@ from accord.identity.models import User
 from accord.policy.schema import Training
 from accord.training import service as training
 from accord.training.models import TrainingCertificate
-from accord.web import upload
-from accord.web.deps import CurrentUser, Db, Rt
-from accord.web.params import Id
+from accord.http import upload
+from accord.http.deps import CurrentUser, Db, Rt
+from accord.http.params import Id
 from accord.web.routes.applications import Form
 from accord.web.templating import render
 

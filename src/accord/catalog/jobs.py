@@ -7,6 +7,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from accord.catalog import service as catalog
 from accord.errors import AccordError, IllegalTransition, InvalidInput
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -46,8 +47,6 @@ def check_ingest(rt: Runtime, slug: str, label: str, *, actor, uploaded: bool) -
     `uploaded`: an archive the actor sends us (curators may); otherwise a path on the server (admins only,
     since it reads whatever the server can read).
     """
-    from accord.catalog import service as catalog
-
     with rt.session() as db:
         version = catalog.get_version(db, slug, label)
         version_id, dataset_id, status, files = version.id, version.dataset_id, version.status, version.file_count
@@ -89,8 +88,6 @@ def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor, upl
 
 @queue.task("ingest")
 def run_ingest(rt: Runtime, job_id: int) -> None:
-    from accord.catalog import service as catalog
-
     with rt.session() as db:
         job = service.get(db, job_id)
         if job.status != "queued":

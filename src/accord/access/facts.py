@@ -1,0 +1,31 @@
+"""What other domains may read of applications (through `access.service`, never the tables themselves)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.access.escalation import reviewers_of  # noqa: F401  (the door's)
+from accord.access.models import Application
+from accord.access.scan import MAX_SCAN_BYTES, sniff  # noqa: F401  (the door's)
+from accord.access.workflow import TERMINAL, Status  # noqa: F401  (the door's)
+
+
+@dataclass(frozen=True)
+class Facts:
+    id: int
+    applicant_id: int
+    dataset_id: int
+    policy_version: int
+    status: str
+
+
+def facts(db: Session, app_id: int) -> Facts | None:
+    row = db.get(Application, app_id)
+    return None if row is None else Facts(row.id, row.applicant_id, row.dataset_id, row.policy_version, row.status)
+
+
+def datasets_applied_for(db: Session, user_id: int) -> list[int]:
+    """The datasets a person ever applied for (drafts included), by id."""
+    return list(db.scalars(select(Application.dataset_id).where(Application.applicant_id == user_id).distinct()))

@@ -1,0 +1,42 @@
+"""The code's structure holds: the import-linter contracts in pyproject.toml, and the hooks that let later domains
+plug into earlier ones (accord.plugins) all resolve."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accord import plugins
+from accord.access import requirements
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_import_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize("hook", sorted(plugins.HOOKS))
+def test_every_hook_target_resolves(hook):
+    found = plugins.provided(hook)
+    assert len(found) == len(plugins.HOOKS[hook])
+
+
+def test_requirements_follow_the_protocol():
+    for requirement in requirements.registered():
+        for method in ("applies", "still_needed", "before_submit", "met", "before_approval", "stages"):
+            assert callable(getattr(requirement, method)), (requirement, method)
+        assert requirement.name.isidentifier()
+
+
+def test_every_domain_job_is_on_the_queue(rt):
+    """Each domain registers its own jobs (accord.plugins "jobs"); the queue knows none of them by name."""
+    names = {name.rsplit(".", 1)[-1] for name in rt.huey._registry._registry}
+    assert names == {"ingest", "send_mail", "access_expiry", "training_expiry", "review_escalation",
+                     "review_digest"}
