@@ -122,4 +122,4 @@ def test_the_queue_page_and_the_api_show_the_certificate_badge(client, rt, tmp_p
     assert re.search(rf'id="certificate-{waiting}"[^>]*>certificate: waiting<', page)
     assert f'id="certificate-{other}"' not in page
     rows = client.get("/api/v1/review-queue", headers={"Authorization": f"Bearer {api_token(rt, rev.email)}"})
-    assert {r["id"]: r["certificate"] for r in rows.json()["rows"]} == {waiting: "waiting", other: None}
+    assert {r["id"]: r["stages"].get("certificate") for r in rows.json()["rows"]} == {waiting: "waiting", other: None}
