@@ -17,7 +17,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-from accord.policy.clauses import Clause
+from accord.policy.service import Clause
 
 CJK_FONT = "STSong-Light"  # a standard CID font: viewers supply the glyphs, nothing to embed or ship
 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))

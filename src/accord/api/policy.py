@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from accord.catalog import service as catalog
 from accord.errors import TooLarge
 from accord.policy import service as policies
-from accord.policy.io import parse
+from accord.policy.service import parse
 from accord.policy.schemas import ClauseChangeOut, ClauseOut, TermsOut
 from accord.http.deps import CurrentUser, Db, OptionalUser, Rt
 from accord.http.params import MAX_INT

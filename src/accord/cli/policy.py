@@ -11,7 +11,7 @@ from accord.catalog import service as catalog
 from accord.cli.main import AS, actor, out, runtime
 from accord.errors import InvalidInput
 from accord.policy import service as policies
-from accord.policy.io import dump_yaml, parse
+from accord.policy.service import dump_yaml, parse
 
 app = typer.Typer(help="Licence terms of datasets, as data.", no_args_is_help=True)
 FORMATS = ("yaml", "json", "clauses", "duo", "odrl")

@@ -22,7 +22,7 @@ from accord.demo.images import FULL, DemoScale
 from accord.errors import InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.policy import service as policies
-from accord.policy.io import seed as seed_policy
+from accord.policy.service import seed as seed_policy
 
 VERSION = "1.0"
 # slug, done, total (None while unknown), message

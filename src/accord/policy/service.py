@@ -13,8 +13,9 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.errors import NotFound
 from accord.identity.models import User
-from accord.policy.clauses import ClauseChange, clauses, diff
+from accord.policy.clauses import Clause, ClauseChange, clauses, diff, review_words  # noqa: F401  (the door's)
 from accord.policy.export import to_duo, to_odrl
+from accord.policy.io import dump_yaml, parse, seed  # noqa: F401  (the door's)
 from accord.policy.models import PolicyVersion
 from accord.policy.schema import Policy
 

@@ -11,8 +11,7 @@ from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, NotFound, lookup
 from accord.policy import service as policies
-from accord.policy.clauses import clauses, diff, review_words
-from accord.policy.io import dump_yaml, parse
+from accord.policy.service import clauses, diff, dump_yaml, parse, review_words
 from accord.policy.schema import (
     FIELD_LABELS,
     ApplicantField,
