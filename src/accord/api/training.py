@@ -4,12 +4,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import WithJsonSchema
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from accord.access import queue, scan
 from accord.errors import PermissionDenied
-from accord.identity.models import User
+from accord.identity import service as identity
 from accord.training import service as training
 from accord.training.schemas import CertificateOut, CertificateRejectIn
 from accord.http import upload
@@ -25,9 +24,8 @@ FORM_TEXT = WithJsonSchema({"type": "string"})
 
 def _out(db, certs) -> list[CertificateOut]:
     """With each holder's e-mail address, so a reviewer's list says whose certificate it is (one query)."""
-    ids = {c.user_id for c in certs}
-    emails = dict(db.execute(select(User.id, User.email).where(User.id.in_(ids))).all()) if ids else {}
-    return [CertificateOut.model_validate(c).model_copy(update={"holder_email": emails.get(c.user_id)})
+    holders = identity.users_by_id(db, {c.user_id for c in certs})
+    return [CertificateOut.model_validate(c).model_copy(update={"holder_email": holders[c.user_id].email})
             for c in certs]
 
 

@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from accord.access import queue
 from accord.catalog import service as catalog
 from accord.db import utcnow
-from accord.entitlements.models import Entitlement
+from accord.entitlements import service as entitlements
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, NotFound, PermissionDenied, lookup
-from accord.identity.models import User
+from accord.identity import service as identity
 from accord.policy.schema import Training
 from accord.training import service as training
 from accord.training.models import TrainingCertificate
@@ -114,9 +114,8 @@ def _licensee_page(request, db, me, slug: str, *, errors=None, values=None, noti
     ds = catalog.visible_dataset(db, slug, me)
     required = training.terms_training(db, ds.id)
     held = training.standing(db, me.id, required, utcnow().date()) if required else None
-    holds = db.query(Entitlement.id).filter(Entitlement.user_id == me.id, Entitlement.dataset_id == ds.id).first()
     return render(request, "training/licensee.html", status_code=status_code, ds=ds, required=required, held=held,
-                  certs=training.mine(db, me), holds=holds is not None, errors=errors or {}, values=values or {},
+                  certs=training.mine(db, me), holds=entitlements.ever_held(db, me.id, ds.id), errors=errors or {}, values=values or {},
                   notice=notice, words=STATE_WORDS, limit_mb=training.MAX_BYTES // (1024 * 1024),
                   until=lambda c: training.valid_until(c, required))
 
@@ -169,7 +168,7 @@ def _to_review(request, db, me, *, errors=None, values=None, notice=None, status
     if not queue.reviews_any(me):
         raise PermissionDenied("this page is for reviewers")
     certs = training.to_review(db, me)
-    holders = {u.id: u for u in db.query(User).filter(User.id.in_({c.user_id for c in certs}))} if certs else {}
+    holders = identity.users_by_id(db, {c.user_id for c in certs})
     datasets = {c.dataset_id: catalog.dataset_by_id(db, c.dataset_id) for c in certs}
     return render(request, "training/review.html", status_code=status_code, certs=certs, holders=holders,
                   datasets=datasets, errors=errors or {}, values=values or {}, notice=notice)
