@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from accord.access import workflow
 from accord.access.models import Application
-from accord.access.queue import REVIEWING, _response_days
+from accord.access.queue import REVIEWING, response_days
 from accord.audit import service as audit
 from accord.catalog.models import Dataset
 from accord.db import unit_of_work, utcnow
@@ -32,7 +32,7 @@ def overdue(db: Session, now: datetime) -> list[Application]:
                               .where(Application.status == workflow.Status.submitted.value,
                                      Application.submitted_at.is_not(None), Application.escalated_at.is_(None))
                               .order_by(Application.submitted_at, Application.id)))
-    days = _response_days(db, {(a.dataset_id, a.policy_version) for a in waiting})
+    days = response_days(db, {(a.dataset_id, a.policy_version) for a in waiting})
     return [a for a in waiting if (a.dataset_id, a.policy_version) in days
             and now - a.submitted_at > timedelta(days=days[(a.dataset_id, a.policy_version)])]
 

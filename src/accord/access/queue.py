@@ -175,7 +175,7 @@ def _reviews(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], R
     return {k: review for k, (review, _) in _terms(db, keys).items()}
 
 
-def _response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+def response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Each (dataset, terms version): how many days its reviewers have to answer."""
     return {k: review.response_days for k, review in _reviews(db, keys).items()}
 
