@@ -13,7 +13,8 @@ from sqlalchemy import inspect
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import errors
-from accord.identity.models import User
+from accord.errors import NotFound
+from accord.identity import service as identity
 from accord.runtime import Runtime, build
 from accord.web import error_pages
 from accord.web.csrf import CSRFMiddleware, ResponseHeaders
@@ -67,9 +68,11 @@ def _signed_in(request: Request):
     if not state.expired_attributes and "roles" in state.dict:
         return user
     with request.app.state.rt.session() as db:
-        fresh = db.get(User, state.identity[0])  # roles load with it (lazy="selectin")
-        if fresh is not None:
-            db.expunge(fresh)
+        try:
+            fresh = identity.get_user(db, state.identity[0])  # roles load with it (lazy="selectin")
+        except NotFound:
+            return None
+        db.expunge(fresh)
         return fresh
 
 
