@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from accord.delivery.files import Target
 from accord.delivery.issuing import MAX_PAGE, FileLink, Listing, ShardLink, listing, safe_name
-from accord.delivery.serving import record, resolve
+from accord.delivery.serving import record, resolve, stopped_by
 from accord.delivery.signatures import SigningKey, manifest_signature, signing_key
 from accord.delivery.state import State, VersionFiles, state
 
 __all__ = ["MAX_PAGE", "FileLink", "Listing", "ShardLink", "SigningKey", "State", "Target", "VersionFiles",
-           "listing", "manifest_signature", "record", "resolve", "safe_name", "signing_key", "state"]
+           "listing", "manifest_signature", "record", "resolve", "safe_name", "signing_key", "state",
+           "stopped_by"]

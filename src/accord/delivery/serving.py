@@ -69,7 +69,26 @@ def _target(rt, link: links.Link, name: str | None, now: float | None) -> Target
     raise LinkInvalid("this download link names nothing that can be downloaded")
 
 
-def record(rt, target: Target, offset: int, nbytes: int) -> None:
-    """Log bytes sent for a link (batched; see log.py)."""
+def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused | None:
+    """For an answer on its way: the refusal to stop it with if its grant no longer counts (revoked, ended, paused
+    for new terms), else None. As cheap as checking the link: the process's revocation cache (one request looks
+    again every few seconds); only a cached refusal asks the database, to confirm it and find the reason."""
+    st = state(rt)
+    at = now if now is not None else time.time()
+    try:
+        links.standing(target.link, now=at, revoked=st.revocations.revoked, terms_now=st.revocations.terms_version)
+    except links.Refused as cached:
+        try:
+            recheck(rt, cached, address=target.address, now=now, db=None)
+        except links.LinkExpired:
+            return None  # the grant counts again (renewed): only the next request needs a fresh link
+        except links.Refused as confirmed:
+            return confirmed
+    return None
+
+
+def record(rt, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
+    """Log bytes sent for a link (batched; see log.py); `stopped` is the refusal that cut the answer short."""
     state(rt).log.add(user_id=target.link.user_id, entitlement_id=target.link.grant_id,
-                      version_id=target.version_id, object=target.link.object, offset=offset, nbytes=nbytes)
+                      version_id=target.version_id, object=target.link.object, offset=offset, nbytes=nbytes,
+                      stopped=stopped)
