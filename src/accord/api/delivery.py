@@ -140,7 +140,9 @@ class _Counted:
                 raise
             # Returning without the response's end makes the server drop the connection: the client's transfer
             # breaks (Content-Length unmet), which a plain early end of the body would not say.
-            log.warning("stopped sending a download after %d bytes: %s", count, stopped.message)
+            link = stopped.link
+            log.warning("stopped sending %s (grant %s, user %s) after %d bytes: %s", link and link.object,
+                        link and link.grant_id, link and link.user_id, count, stopped.message)
         finally:
             if self.source is not None:
                 self.source.close()  # no thread is inside it: a cancelled read waits for its thread to return
