@@ -1,8 +1,11 @@
 """Everything built from Settings once: engine, sessions, blob store, job queue. Nothing is built at import."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
 from accord.storage import BlobStore, open_store
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -19,9 +24,19 @@ class Runtime:
     sessions: sessionmaker[Session]
     store: BlobStore
     _extras: dict = field(default_factory=dict)
+    _extras_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def session(self) -> Session:
         return self.sessions()
+
+    def kept(self, name: str, make: Callable[[], T] | None = None) -> T | None:
+        """What a package keeps for this runtime in this process (caches, batched writers) under `name`: built by
+        `make` on first use, once even when requests race; without `make`, None until it is built."""
+        with self._extras_lock:
+            found = self._extras.get(name)
+            if found is None and make is not None:
+                found = self._extras[name] = make()
+            return found
 
     @cached_property
     def huey(self):

@@ -5,6 +5,8 @@ session or an API token, it must be the account the link was issued to.
 """
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Generator
 from dataclasses import asdict
 from functools import partial
@@ -22,6 +24,11 @@ from accord.http.params import Offset
 
 router = APIRouter(tags=["downloads"])
 SMALL_BODY = 256 * 1024
+# A long answer asks again whether its grant still counts every few MiB or seconds, whichever comes first: a
+# revocation then stops a transfer already on its way, not only the next request.
+RECHECK_BYTES = 4 * 1024 * 1024
+RECHECK_SECONDS = 2.0
+log = logging.getLogger("accord.delivery")
 links = APIRouter(tags=["downloads"], include_in_schema=False)
 
 
@@ -76,6 +83,7 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
                                  filename=target.filename, ignore_range=spans is None)
         if not head:
             response.sent = partial(_log_sent, rt, target, [(start, end, b"")], False)
+            response.recheck = partial(delivery.stopped_by, rt, target)
         return response
     return _ranged(rt, request, target, headers, head)
 
@@ -89,32 +97,59 @@ def _refusal(request: Request, exc: Refused) -> Response:
     return PlainTextResponse(f"{exc.message}\n", status_code=403, headers={"X-Accord-Refusal": exc.details["code"]})
 
 
+class _Stop(Exception):
+    """The grant stopped counting while its bytes were on their way (see `_Counted.recheck`)."""
+
+
 class _Counted:
     """For answers that carry a link's bytes: when the answer ends, however it ends, hand `sent` the number of
-    body bytes that went to the server, and close `source` (the generator reading the file) at once. A client
-    that drops the connection is so logged for what it got (give or take what the server had buffered), and the
-    blob it was reading is released without waiting for the garbage collector."""
+    body bytes that went to the server (and the refusal code if it was stopped), and close `source` (the generator
+    reading the file) at once. A client that drops the connection is so logged for what it got (give or take what
+    the server had buffered), and the blob it was reading is released without waiting for the garbage collector.
 
-    sent: Callable[[int], None] | None = None
+    `recheck`, asked every RECHECK_BYTES or RECHECK_SECONDS, says whether the link's grant still counts; when it
+    returns a refusal the answer ends there, without its last bytes and without completing the HTTP response, so
+    that the client sees a broken transfer (its next request is refused with the reason), never a short file that
+    looks whole."""
+
+    sent: Callable[..., None] | None = None
     source: Generator | None = None
+    recheck: Callable[[], Refused | None] | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        count = 0
+        count, stopped = 0, None
+        checked, checked_at = 0, time.monotonic()
 
         async def counting(message) -> None:
-            nonlocal count
+            nonlocal count, stopped, checked, checked_at
+            body = message["type"] == "http.response.body" and message.get("body")
+            if body and self.recheck is not None and (count - checked >= RECHECK_BYTES
+                                                      or time.monotonic() - checked_at >= RECHECK_SECONDS):
+                stopped = await anyio.to_thread.run_sync(self.recheck)  # may refresh the cache: not on the loop
+                checked, checked_at = count, time.monotonic()
+                if stopped is not None:
+                    raise _Stop(stopped.message)
             await send(message)
-            if message["type"] == "http.response.body":
-                count += len(message.get("body", b""))
+            if body:
+                count += len(body)
 
         try:
             await super().__call__(scope, receive, counting)
+        except Exception:
+            if stopped is None:
+                raise
+            # Returning without the response's end makes the server drop the connection: the client's transfer
+            # breaks (Content-Length unmet), which a plain early end of the body would not say.
+            link = stopped.link
+            log.warning("stopped sending %s (grant %s, user %s) after %d bytes: %s", link and link.object,
+                        link and link.grant_id, link and link.user_id, count, stopped.message)
         finally:
             if self.source is not None:
                 self.source.close()  # no thread is inside it: a cancelled read waits for its thread to return
             if self.sent is not None:
+                code = stopped.details["code"] if stopped is not None else None
                 with anyio.CancelScope(shield=True):  # logged even when the answer itself was cancelled
-                    await anyio.to_thread.run_sync(self.sent, count)  # it may write a batch: not on the loop
+                    await anyio.to_thread.run_sync(self.sent, count, code)  # it may write a batch: not on the loop
 
 
 class _Bytes(_Counted, Response):
@@ -144,16 +179,22 @@ class _FileResponse(_Counted, FileResponse):
         await super().__call__(scope, receive, send)
 
 
-def _log_sent(rt, target: delivery.Target, parts, multipart: bool, sent: int) -> None:
+def _log_sent(rt, target: delivery.Target, parts, multipart: bool, sent: int, stopped: str | None = None) -> None:
     """Log, per range, its bytes among the first `sent` body bytes (the layout is known: each part's preamble,
-    its bytes, and a CRLF after it in a multipart answer); a range the answer never reached is not logged."""
+    its bytes, and a CRLF after it in a multipart answer); a range the answer never reached is not logged. An
+    answer the server `stopped` (a refusal code) says so on its last row (a row of no bytes if none went out)."""
+    rows = []
     for start, end, preamble in parts:
         sent -= len(preamble)
         if end > start:
             if sent < 0:
-                return
-            delivery.record(rt, target, start, min(sent, end - start))
+                break
+            rows.append((start, min(sent, end - start)))
             sent -= end - start + (2 if multipart else 0)
+    if stopped and not rows:
+        rows = [(parts[0][0], 0)]
+    for i, (start, nbytes) in enumerate(rows):
+        delivery.record(rt, target, start, nbytes, stopped=stopped if i == len(rows) - 1 else None)
 
 
 def _range_header(request: Request, headers: dict) -> str | None:
@@ -207,7 +248,7 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     else:
         source = _body(target, parts, multipart)
         response = _Streamed(source, status_code=status, headers=headers, media_type=media)
-        response.source = source
+        response.source, response.recheck = source, partial(delivery.stopped_by, rt, target)
     response.sent = partial(_log_sent, rt, target, parts, multipart)
     return response
 

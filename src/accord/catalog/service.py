@@ -352,6 +352,13 @@ def list_items(db: Session, version_id: int, *, offset: int = 0, limit: int = 10
     return list(db.scalars(query.order_by(Item.path).offset(max(offset, 0)).limit(min(max(limit, 1), 10_000))))
 
 
+def version_files(db: Session, version_id: int) -> tuple[DatasetVersion, list[tuple[str, int, str]]]:
+    """A version and (path, size, sha256) of each of its files in path order, without loading whole items."""
+    version = _version(db, version_id)
+    return version, [tuple(r) for r in db.execute(select(Item.path, Item.size, Item.sha256)
+                                                  .where(Item.version_id == version_id).order_by(Item.path))]
+
+
 def item_by_id(db: Session, item_id: int) -> Item:
     item = db.get(Item, item_id)
     if item is None:

@@ -52,9 +52,19 @@ def download(dataset: str,
         raise typer.Exit(7)  # not one of the shared codes (5 is a conflict): nothing here can be trusted
     except AccessEnded as exc:
         err.print(f"[bold red]access refused:[/] {exc}")
+        _unfinished(to)
         raise typer.Exit(4)
     except ClientError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1)
     source = f"the certificate in {signing_cert}" if signing_cert else "the server's published certificate"
     out.print(f"[green]{len(files)} files verified[/] in {to}; the manifest's signature checked with {source}")
+
+
+def _unfinished(to: Path) -> None:
+    """Files cut off by the refusal (a revocation can stop one on its way) stay as .part: say they count for
+    nothing, so that no one takes the folder for a whole download."""
+    parts = sorted(to.rglob("*.part")) if to.is_dir() else []
+    if parts:
+        err.print(f"{len(parts)} unfinished file(s) in {to} (*.part, e.g. {parts[0].relative_to(to)}) are incomplete "
+                  "and not verified; no SHA256SUMS was written")

@@ -106,16 +106,23 @@ def check(secret: str, token: str, *, object: str, now: float | None = None, use
         raise LinkExpired("this download link has expired; open the dataset page for a fresh one", link=link)
     if user_id is not None and user_id != user:
         raise LinkForeign("this download link was issued to another account")
-    if revoked(grant):
-        raise GrantRevoked("your access to this dataset was revoked or has ended", link=link)
-    if until is not None and now >= until:
-        raise GrantEnded("your access to this dataset has ended or is paused; the dataset page says why", link=link)
-    current = terms_now(dataset) if dataset is not None else None
-    if terms is not None and current is not None and current > terms:
-        raise TermsChanged("the terms of this dataset changed; accept them to resume downloading", link=link)
+    standing(link, now=now, revoked=revoked, terms_now=terms_now)
     if link.networks and not _inside(address, link.networks):
         raise OutsideNetwork("this licence allows downloads only from the site named in the application", link=link)
     return link
+
+
+def standing(link: Link, *, now: float, revoked: Callable[[int], bool],
+             terms_now: Callable[[int], int | None]) -> None:
+    """Raise the refusal if the link's grant no longer counts: revoked, past its end, or paused for new terms. Asked
+    again while a long answer is on its way (the link's own expiry only limits when an answer may start)."""
+    if revoked(link.grant_id):
+        raise GrantRevoked("your access to this dataset was revoked or has ended", link=link)
+    if link.until is not None and now >= link.until:
+        raise GrantEnded("your access to this dataset has ended or is paused; the dataset page says why", link=link)
+    current = terms_now(link.dataset_id) if link.dataset_id is not None else None
+    if link.terms is not None and current is not None and current > link.terms:
+        raise TermsChanged("the terms of this dataset changed; accept them to resume downloading", link=link)
 
 
 def _inside(address: str | None, networks: tuple[str, ...]) -> bool:

@@ -32,10 +32,11 @@ class DownloadLogWriter:
         self._watcher: threading.Thread | None = None
 
     def add(self, *, user_id: int, entitlement_id: int, version_id: int, object: str, offset: int,
-            nbytes: int, at: datetime | None = None) -> None:
+            nbytes: int, at: datetime | None = None, stopped: str | None = None) -> None:
         with self._lock:
             self._rows.append({"user_id": user_id, "entitlement_id": entitlement_id, "version_id": version_id,
-                               "object": object, "offset": offset, "bytes": nbytes, "at": at or utcnow()})
+                               "object": object, "offset": offset, "bytes": nbytes, "at": at or utcnow(),
+                               "stopped": stopped})
             if self._oldest is None:
                 self._oldest = self.clock()
             due = len(self._rows) >= self.batch or self.clock() - self._oldest >= self.every

@@ -24,3 +24,6 @@ class DownloadLog(Base):
     offset: Mapped[int] = mapped_column(BigInteger, default=0)  # first byte sent
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # how many bytes were sent from there
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why the server cut the answer short (a refusal code: revoked, ended, terms_changed); None: it ran to its
+    # end, or the client left.
+    stopped: Mapped[str | None] = mapped_column(String(40))

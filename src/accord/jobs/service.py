@@ -126,7 +126,7 @@ def mark_failed(rt: Runtime, job_id: int, *, error: str) -> Job:
 
 def _report_times(rt: Runtime) -> dict[int, float]:
     # Kept per runtime: job ids restart in every database, so one process-wide table would mix them up.
-    return rt._extras.setdefault("job_report_times", {})
+    return rt.kept("job_report_times", dict)
 
 
 def _forget(rt: Runtime, job_id: int) -> None:

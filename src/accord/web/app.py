@@ -100,7 +100,7 @@ async def _method_refused(scope, receive, send, status: int, allowed: set[str]):
 async def _lifespan(app: FastAPI):
     yield
     # Download-log rows still held in memory are written before the process ends.
-    delivery = app.state.rt._extras.get("delivery")
+    delivery = app.state.rt.kept("delivery")
     if delivery is not None:
         delivery.log.flush()
 
