@@ -40,3 +40,23 @@ def test_every_domain_job_is_on_the_queue(rt):
     names = {name.rsplit(".", 1)[-1] for name in rt.huey._registry._registry}
     assert names == {"ingest", "send_mail", "access_expiry", "training_expiry", "review_escalation",
                      "review_digest"}
+
+
+DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy",
+           "training"]
+PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}
+
+
+def test_each_domain_door_contract_lists_every_private_module():
+    """A module added to a domain is private unless it is the door, the tables, the value types or the jobs: the
+    domain's `protected` contract must list it (`tools/door_contracts.py` writes the lists)."""
+    import tomllib
+
+    contracts = {c["id"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+                 ["contracts"]}
+    for domain in DOMAINS:
+        public = PUBLIC | ({"queue"} if domain == "jobs" else set())
+        private = sorted(f"accord.{domain}.{p.stem}" for p in (ROOT / "src/accord" / domain).glob("*.py")
+                         if p.stem not in public)
+        listed = sorted(contracts[f"{domain}-door"]["protected_modules"]) if f"{domain}-door" in contracts else []
+        assert listed == private, (domain, set(private) ^ set(listed))

@@ -123,5 +123,5 @@ def test_errors_are_problem_json_with_404_409_and_422(client, rt, published):
     schema = client.post("/api/v1/datasets", json={"slug": "x"}, headers=admin)
     assert schema.status_code == 422 and schema.headers["content-type"] == "application/problem+json"
     with rt.session() as db:
-        assert catalog.get_version(db, "llvip", "2.0").status == "draft"
+        assert catalog.version_by_label(db, "llvip", "2.0").status == "draft"
     assert _count(rt, Dataset) == 2

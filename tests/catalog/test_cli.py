@@ -50,7 +50,7 @@ def test_create_ingest_publish_list_and_show(run, rt, tmp_path):
     code, text = run("dataset", "withdraw", "llvip", "1.0", "--reason", "removal request")
     assert code == 0 and "withdrawn llvip 1.0" in text
     with rt.session() as db:
-        assert catalog.get_version(db, "llvip", "1.0").withdrawn_reason == "removal request"
+        assert catalog.version_by_label(db, "llvip", "1.0").withdrawn_reason == "removal request"
 
 
 def test_a_duplicate_slug_exits_5_with_the_message(run, rt):
@@ -81,7 +81,7 @@ def test_an_archive_escaping_its_root_exits_2_naming_the_entry(run, rt, tmp_path
 def test_publishing_an_empty_version_exits_2_and_an_unknown_dataset_exits_3(run, rt):
     run("dataset", "create", "shhq", "--title", "SHHQ", "--custodian", "A")
     with rt.session() as db:
-        catalog.create_version(db, catalog.get_dataset(db, "shhq").id, label="1.0", actor="cli")
+        catalog.create_version(db, catalog.dataset_by_slug(db, "shhq").id, label="1.0", actor="cli")
     code, text = run("dataset", "publish", "shhq", "1.0")
     assert code == 2 and "has no files yet" in text
     code, text = run("dataset", "show", "nope")
@@ -112,7 +112,7 @@ def test_create_takes_the_custodians_short_name_and_contact(run, rt):
                   "--custodian-short", "HUST", "--contact", "creators@hust.example.org")
     assert code == 0
     with rt.session() as db:
-        ds = catalog.get_dataset(db, "cion-al")
+        ds = catalog.dataset_by_slug(db, "cion-al")
         assert (ds.custodian_short, ds.custodian_contact) == ("HUST", "creators@hust.example.org")
     code, text = run("dataset", "create", "other", "--title", "O", "--custodian", "C", "--contact", "not an address")
     assert code == 2 and "not an e-mail address or http(s) page" in text

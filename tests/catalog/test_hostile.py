@@ -141,8 +141,8 @@ def test_a_refused_archive_leaves_no_draft_the_ingest_opened(rt, tmp_path):
     with pytest.raises(InvalidInput):
         catalog.ingest_version(rt, "llvip", "2.0", source, actor="cli")
     with rt.session() as db, pytest.raises(NotFound):
-        catalog.get_version(db, "llvip", "2.0")
-        assert catalog.get_version(db, "llvip", "1.0")  # the existing draft stays
+        catalog.version_by_label(db, "llvip", "2.0")
+        assert catalog.version_by_label(db, "llvip", "1.0")  # the existing draft stays
 
 
 @pytest.fixture(params=["file", "s3"])

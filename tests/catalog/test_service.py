@@ -27,7 +27,7 @@ def test_creating_a_dataset_stores_it_and_writes_one_audit_event(db):
     before = _count(db, AuditEvent)
     ds = catalog.create_dataset(db, slug="cion-al", title="CION-AL", custodian="Lab", modalities=["Infrared", "visible"],
                                 image_count=3_900_000, actor="cli")
-    assert catalog.get_dataset(db, "cion-al").id == ds.id
+    assert catalog.dataset_by_slug(db, "cion-al").id == ds.id
     assert ds.modalities == ["infrared", "visible"]
     assert _count(db, AuditEvent) == before + 1
 
@@ -58,19 +58,19 @@ def test_a_duplicate_slug_is_a_conflict_and_changes_nothing(db):
         catalog.create_dataset(db, slug="shhq", title="Other", custodian="B", actor="cli")
     assert exc.value.field == "slug" and "shhq" in exc.value.message
     assert _count(db, Dataset) == 1 and _count(db, AuditEvent) == events
-    assert catalog.get_dataset(db, "shhq").title == "SHHQ"
+    assert catalog.dataset_by_slug(db, "shhq").title == "SHHQ"
 
 
 def test_a_missing_dataset_is_not_found(db):
     with pytest.raises(NotFound):
-        catalog.get_dataset(db, "nope")
+        catalog.dataset_by_slug(db, "nope")
 
 
 def test_updating_a_dataset_changes_only_the_given_fields(db):
     ds = catalog.create_dataset(db, slug="llvip", title="LLVIP", custodian="BUPT", summary="old", actor="cli")
     catalog.update_dataset(db, ds.id, actor="cli", summary="new", homepage="https://bupt-ai-cz.github.io/LLVIP/")
     db.expire_all()
-    ds = catalog.get_dataset(db, "llvip")
+    ds = catalog.dataset_by_slug(db, "llvip")
     assert (ds.title, ds.summary, ds.homepage) == ("LLVIP", "new", "https://bupt-ai-cz.github.io/LLVIP/")
 
 

@@ -34,7 +34,7 @@ def world(rt, tmp_path):
         grant = entitlements.get(db, world.grant_id)
         policies.set_policy(db, grant.dataset_id, seed("llvip").model_copy(update={"training": TRAINING}),
                             actor="cli")
-        entitlements.reaccept(db, world.grant_id, actor=identity.get_user(db, world.licensee_id), version=2)
+        entitlements.reaccept(db, world.grant_id, actor=identity.user_by_id(db, world.licensee_id), version=2)
         grant = entitlements.get(db, world.grant_id)
         grant.starts_at = utcnow() - timedelta(days=2)
         db.commit()
@@ -45,7 +45,7 @@ def world(rt, tmp_path):
 def certified(rt, world, *, expires_in: int) -> TrainingCertificate:
     """The licensee uploads a certificate running out in `expires_in` days and the reviewer accepts it."""
     with rt.session() as db:
-        licensee = identity.get_user(db, world.licensee_id)
+        licensee = identity.user_by_id(db, world.licensee_id)
         cert = upload(rt, db, licensee, dataset_slug=world.slug, expires_in=expires_in)
         return training.accept(db, cert.id, actor=identity.user_by_email(db, "rev@faces.example"))
 
@@ -53,7 +53,7 @@ def certified(rt, world, *, expires_in: int) -> TrainingCertificate:
 def small_link(rt, world, *, now: datetime) -> str:
     """The token of the small file's link, from the licensee's listing at `now`."""
     with rt.session() as db:
-        listed = delivery.listing(rt, db, identity.get_user(db, world.licensee_id), world.slug, world.label, now=now)
+        listed = delivery.listing(rt, db, identity.user_by_id(db, world.licensee_id), world.slug, world.label, now=now)
     url = next(f.url for f in listed.files if f.path == "a/small.txt")
     return url.split("/")[2]
 
@@ -84,7 +84,7 @@ def test_a_link_issued_just_before_the_certificate_runs_out_stops_with_it_and_sa
         assert refused.value.message == (f"your access is paused: your training certificate expired on {days(1)}; "
                                          f"upload a new one on the download page, /datasets/{world.slug}/download")
     with rt.session() as db:  # the same words the listing gives from that moment
-        listed = entitlements.check(db, identity.get_user(db, world.licensee_id), link.dataset_id, at=end)
+        listed = entitlements.check(db, identity.user_by_id(db, world.licensee_id), link.dataset_id, at=end)
     assert not listed.allowed and listed.reason == refused.value.message
 
 

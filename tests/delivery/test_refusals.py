@@ -98,7 +98,7 @@ def test_new_terms_pause_a_live_link_until_accepted_and_the_refusal_links_to_the
     assert listing.status_code == 403 and listing.json()["terms_url"] == body["terms_url"]
 
     with rt.session() as db:
-        entitlements.reaccept(db, world.grant_id, actor=identity.get_user(db, world.licensee_id), version=2)
+        entitlements.reaccept(db, world.grant_id, actor=identity.user_by_id(db, world.licensee_id), version=2)
     assert client.get(url).content == SMALL  # the older link: the refusal path finds the grant accepted, serves
     assert client.get(_small(_listing(client, world))).content == SMALL
 

@@ -124,7 +124,7 @@ def test_a_draft_or_withdrawn_version_lists_nothing(client, rt, tmp_path):
     world = make_world(rt, tmp_path)
     headers = {"Authorization": f"Bearer {world.token}"}
     with rt.session() as db:
-        version = catalog.get_version(db, world.slug, "1.0")
+        version = catalog.version_by_label(db, world.slug, "1.0")
         catalog.withdraw(db, version.id, actor="cli", reason="a participant withdrew consent")
         draft = catalog.create_version(db, version.dataset_id, label="2.0", actor="cli")
     response = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers=headers)

@@ -69,11 +69,11 @@ def test_accord_demo_reset_starts_from_an_empty_catalogue(settings, use, capsys)
     rt = use(build(settings))
     assert _run(capsys, "demo", "--small")[0] == 0
     with rt.session() as db:
-        ds = catalog.get_dataset(db, "llvip")
+        ds = catalog.dataset_by_slug(db, "llvip")
         catalog.withdraw(db, catalog.latest_published(db, ds.id).id, actor="test", reason="testing reset")
     code, output = _run(capsys, "demo", "--small", "--reset")
     assert code == 0, output
     assert "removed" in output
     with cli.runtime().session() as db:
-        ds = catalog.get_dataset(db, "llvip")
+        ds = catalog.dataset_by_slug(db, "llvip")
         assert catalog.latest_published(db, ds.id) is not None

@@ -29,7 +29,7 @@ def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items
         cards = catalog.search_datasets(db)
         assert sorted(c.slug for c in cards) == sorted(f.slug for f in facts.ALL)
         for f in facts.ALL:
-            ds = catalog.get_dataset(db, f.slug)
+            ds = catalog.dataset_by_slug(db, f.slug)
             for field, value in f.as_fields().items():
                 assert getattr(ds, field) == value, (f.slug, field)
             version = catalog.latest_published(db, ds.id)
@@ -37,13 +37,13 @@ def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items
             items = catalog.list_items(db, version.id, limit=10_000)
             assert len(items) == version.file_count > 0
             assert all(i.media_type == "image/jpeg" for i in items)
-        llvip = catalog.list_items(db, catalog.get_version(db, "llvip", "1.0").id, limit=10_000)
+        llvip = catalog.list_items(db, catalog.version_by_label(db, "llvip", "1.0").id, limit=10_000)
         assert Counter(i.attributes["modality"] for i in llvip) == {"visible": SMALL.llvip_pairs,
                                                                     "infrared": SMALL.llvip_pairs}
-        cion = catalog.list_items(db, catalog.get_version(db, "cion-al", "1.0").id, limit=10_000)
+        cion = catalog.list_items(db, catalog.version_by_label(db, "cion-al", "1.0").id, limit=10_000)
         assert all(i.subject == i.path.split("/")[0] for i in cion)
         assert len({i.subject for i in cion}) == SMALL.cion_identities
-        shhq = catalog.get_dataset(db, "shhq")
+        shhq = catalog.dataset_by_slug(db, "shhq")
         assert len(catalog.preview_items(db, shhq.id)) == SMALL.shhq_preview
     assert not (db_rt.settings.data_dir / "demo").exists()  # the generated source folders are cleaned up
 
@@ -91,13 +91,13 @@ def test_a_run_interrupted_after_ingest_is_finished_by_the_next_run(rt):
     shhq = next(d for d in report.datasets if d.slug == "shhq")
     assert shhq.changed and shhq.status == "published" and shhq.file_count == SMALL.shhq_images
     with rt.session() as db:
-        assert [v.label for v in catalog.get_dataset(db, "shhq").versions] == ["1.0"]
+        assert [v.label for v in catalog.dataset_by_slug(db, "shhq").versions] == ["1.0"]
 
 
 def test_a_dataset_whose_version_was_withdrawn_is_left_alone(rt):
     load.run(rt, scale=SMALL)
     with rt.session() as db:
-        version = catalog.get_version(db, "llvip", "1.0")
+        version = catalog.version_by_label(db, "llvip", "1.0")
         catalog.withdraw(db, version.id, actor="demo", reason="removal request")
     before = _counts(rt)
     report = load.run(rt, scale=SMALL)
@@ -163,7 +163,7 @@ def test_every_demo_dataset_gets_the_terms_of_its_seed_document(rt):
     load.run(rt, scale=SMALL)
     with rt.session() as db:
         for slug in ("llvip", "cion-al", "at-ustc", "shhq"):
-            ds = catalog.get_dataset(db, slug)
+            ds = catalog.dataset_by_slug(db, slug)
             assert policies.get(db, ds.id).policy == seed(slug)
 
 
@@ -171,10 +171,10 @@ def test_a_demo_made_before_custodians_had_short_names_gets_them_on_the_next_run
     load.run(rt, scale=SMALL)
     with rt.session() as db:
         for f in facts.ALL:
-            catalog.update_dataset(db, catalog.get_dataset(db, f.slug).id, actor="cli", custodian_short="",
+            catalog.update_dataset(db, catalog.dataset_by_slug(db, f.slug).id, actor="cli", custodian_short="",
                                    custodian_contact="")
     again = load.run(rt, scale=SMALL)
     assert all(d.changed for d in again.datasets)
     with rt.session() as db:
-        assert [(catalog.get_dataset(db, f.slug).custodian_short, catalog.get_dataset(db, f.slug).custodian_contact)
+        assert [(catalog.dataset_by_slug(db, f.slug).custodian_short, catalog.dataset_by_slug(db, f.slug).custodian_contact)
                 for f in facts.ALL] == [(f.custodian_short, f.custodian_contact) for f in facts.ALL]

@@ -25,7 +25,7 @@ def log_in(page, email: str) -> None:
 
 def test_an_applicant_applies_signs_and_submits_and_a_reviewer_approves_from_the_queue(page, browser, live):
     with live.rt.session() as db:
-        dataset_id = catalog.get_dataset(db, "at-ustc").id
+        dataset_id = catalog.dataset_by_slug(db, "at-ustc").id
         identity.create_user(db, email="ana@mit.edu", name="Ana Lima", password=PASSWORD, verified=True)
         reviewer = identity.create_user(db, email="rev@ustc.edu.cn", name="Rui Reviewer", password=PASSWORD,
                                         verified=True)

@@ -46,7 +46,7 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     with live.rt.session() as db:
         reviewer = identity.create_user(db, email="reviewer@hust.edu.cn", name="Hui Reviewer", password=PASSWORD,
                                         verified=True)
-        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.get_dataset(db, "cion-al").id)
+        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "cion-al").id)
 
     # Register, then confirm the address from the e-mailed link.
     page.goto("/register")

@@ -25,7 +25,7 @@ REASON = "the site's ethics approval lapsed"
 
 def test_a_licensee_downloads_a_verified_file_and_after_a_curator_revokes_is_told_why(page, browser, live):
     with live.rt.session() as db:
-        ds = catalog.get_dataset(db, "llvip")
+        ds = catalog.dataset_by_slug(db, "llvip")
         version = catalog.latest_published(db, ds.id)
         items = {i.path: i.sha256 for i in catalog.list_items(db, version.id, offset=0, limit=1000)}
         licensee = identity.create_user(db, email="lena@uni.example", name="Lena Licensee", password=PASSWORD)

@@ -28,7 +28,7 @@ def test_an_applicant_signs_by_uploading_a_scan_and_the_reviewer_sees_it(page, b
         identity.create_user(db, email="ines@ucl.ac.uk", name="Ines Costa", password=PASSWORD, verified=True)
         reviewer = identity.create_user(db, email="scan-rev@ustc.edu.cn", name="Sun Reviewer", password=PASSWORD,
                                         verified=True)
-        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.get_dataset(db, "at-ustc").id)
+        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "at-ustc").id)
 
     log_in(page, "ines@ucl.ac.uk")
     page.goto("/datasets/at-ustc/apply")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_the_preview_follows_the_form_and_a_licensee_reaccepts_the_saved_change(page, browser, live):
     with live.rt.session() as db:
-        dataset_id = catalog.get_dataset(db, "llvip").id
+        dataset_id = catalog.dataset_by_slug(db, "llvip").id
         curator = identity.create_user(db, email="cur@llvip.example", name="Cy Curator", password=PASSWORD,
                                        verified=True)
         identity.grant_role(db, curator, "curator", dataset_id=dataset_id)

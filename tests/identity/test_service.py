@@ -253,7 +253,7 @@ def _dataset(db, slug="llvip"):
 def test_a_curator_of_one_dataset_is_not_curator_of_another_and_admins_are_everything(db):
     a, b = _dataset(db, "llvip"), _dataset(db, "shhq")
     user = _register(db)
-    identity.grant_role(db, user, "curator", dataset_id=catalog.get_dataset(db, "llvip").id)
+    identity.grant_role(db, user, "curator", dataset_id=catalog.dataset_by_slug(db, "llvip").id)
     assert identity.has_role(user, "curator", dataset_id=a.id)
     assert not identity.has_role(user, "curator", dataset_id=b.id)
     assert not identity.has_role(user, "curator")
@@ -276,7 +276,7 @@ def test_bad_role_grants_are_refused_and_change_nothing(db):
     with pytest.raises(NotFound):
         identity.grant_role(db, user, "curator", dataset_id=999)
     with pytest.raises(NotFound):
-        catalog.get_dataset(db, "no-such-dataset").id
+        catalog.dataset_by_slug(db, "no-such-dataset").id
     with pytest.raises(NotFound):
         identity.revoke_role(db, user, "curator")
     db.refresh(user)

@@ -28,7 +28,7 @@ def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt,
 
     with rt.session() as db:
         job = jobs.get(db, job.id)
-        version = catalog.get_version(db, slug, label)
+        version = catalog.version_by_label(db, slug, label)
         actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
                                   .order_by(AuditEvent.id)))
     assert job.status == "done", job.error
@@ -60,7 +60,7 @@ def test_a_failing_ingest_job_ends_failed_with_the_message_and_adds_nothing(rt, 
 
     with rt.session() as db:
         job = jobs.get(db, job.id)
-        version = catalog.get_version(db, slug, label)
+        version = catalog.version_by_label(db, slug, label)
     assert job.status == "failed"
     assert "escape.jpg" in job.error and job.finished_at is not None
     assert version.file_count == 0 and catalog.list_items(db, version.id) == []
@@ -80,7 +80,7 @@ def test_an_io_failure_fails_the_job_and_logs_the_traceback(rt, draft, tmp_path,
 
     with rt.session() as db:
         job = jobs.get(db, job.id)
-        assert catalog.get_version(db, slug, label).file_count == 0
+        assert catalog.version_by_label(db, slug, label).file_count == 0
     assert job.status == "failed" and job.error.startswith("ingest failed: ")
     assert any(r.exc_info and r.name == "accord.jobs" for r in caplog.records)
 
@@ -93,7 +93,7 @@ def test_a_job_is_not_run_twice(rt, draft, tmp_path):
     run_ingest(rt, job.id)  # a duplicate delivery from the queue
     with rt.session() as db:
         assert jobs.get(db, job.id).status == "done"
-        assert catalog.get_version(db, slug, label).file_count == 2
+        assert catalog.version_by_label(db, slug, label).file_count == 2
 
 
 def test_progress_is_written_at_most_twice_a_second_but_the_last_report_always(rt, draft):

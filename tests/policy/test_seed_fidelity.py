@@ -203,7 +203,7 @@ def seeds(tmp_path_factory):
     out = {}
     with rt.session() as db:
         for slug in SLUGS:
-            ds = catalog.get_dataset(db, slug)
+            ds = catalog.dataset_by_slug(db, slug)
             terms = policies.current(db, ds.id)
             signatory = SIGNATORY if terms.policy.signatory is Signatory.legal_authority else None
             doc = build_agreement(terms, slug=slug, title=ds.title, answers=answers(slug, "ana@mit.edu"),

@@ -90,7 +90,7 @@ def test_creating_a_dataset_redirects_to_its_management_page(client, rt):
         follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/admin/datasets/llvip?note=created"
     with rt.session() as db:
-        ds = catalog.get_dataset(db, "llvip")
+        ds = catalog.dataset_by_slug(db, "llvip")
         assert (ds.modalities, ds.image_count, ds.subject_count) == (["visible", "infrared"], 30976, None)
     page = client.get(response.headers["location"])
     assert "Dataset created" in page.text and "No versions yet" in page.text
@@ -133,20 +133,20 @@ def test_versions_are_created_published_and_withdrawn_from_the_dataset_page(clie
     assert client.post("/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"}).status_code == 409
 
     with rt.session() as db:
-        version = catalog.get_version(db, "faces", "1.0")
+        version = catalog.version_by_label(db, "faces", "1.0")
     catalog.ingest(rt, version.id, image_zip(tmp_path / "a.zip", count=2), actor="cli")
     assert 'action="/admin/datasets/faces/versions/1.0/publish"' in client.get("/admin/datasets/faces").text
     response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)},
                            follow_redirects=False)
     assert response.status_code == 303
     with rt.session() as db:
-        assert catalog.get_version(db, "faces", "1.0").status == "published"
+        assert catalog.version_by_label(db, "faces", "1.0").status == "published"
 
     assert client.post("/admin/datasets/faces/versions/1.0/withdraw",
                        data={"csrf_token": session_csrf(client), "reason": ""}).status_code == 422  # a reason is required
     client.post("/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": session_csrf(client), "reason": "consent"})
     with rt.session() as db:
-        version = catalog.get_version(db, "faces", "1.0")
+        version = catalog.version_by_label(db, "faces", "1.0")
     assert (version.status, version.withdrawn_reason) == ("withdrawn", "consent")
 
 
@@ -155,7 +155,7 @@ def test_publishing_an_empty_draft_is_refused(client, rt, draft):
     response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)})
     assert response.status_code == 422 and "has no files yet" in response.text
     with rt.session() as db:
-        assert catalog.get_version(db, "faces", "1.0").status == "draft"
+        assert catalog.version_by_label(db, "faces", "1.0").status == "draft"
 
 
 # --- uploads ---------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_an_uploaded_zip_is_ingested_by_a_job_and_the_upload_is_removed(client, 
     assert 'hx-trigger="every 1s"' not in page and 'http-equiv="refresh"' not in page  # nothing left to poll
     assert "Ingested 5 files" in page and 'href="/datasets/faces"' in page
     with rt.session() as db:
-        assert catalog.get_version(db, "faces", "1.0").file_count == 5
+        assert catalog.version_by_label(db, "faces", "1.0").file_count == 5
     assert uploads(rt) == []
 
 
@@ -184,7 +184,7 @@ def test_an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing(client,
     assert response.status_code == 413 and "larger than the limit" in response.text
     assert count(rt, Job) == 0 and uploads(rt) == []
     with rt.session() as db:
-        assert catalog.get_version(db, "faces", "1.0").file_count == 0
+        assert catalog.version_by_label(db, "faces", "1.0").file_count == 0
 
 
 def test_a_streamed_upload_without_a_length_is_cut_off_at_the_limit(client, rt, draft, tmp_path):
@@ -243,7 +243,7 @@ def test_a_curator_cannot_ingest_a_server_path_but_an_admin_can(client, rt, draf
                            data={"csrf_token": session_csrf(client), "path": str(folder)}, follow_redirects=False)
     assert response.status_code == 303
     with rt.session() as db:
-        assert catalog.get_version(db, "faces", "1.0").file_count == 3
+        assert catalog.version_by_label(db, "faces", "1.0").file_count == 3
     assert folder.exists()
 
 

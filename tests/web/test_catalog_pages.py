@@ -78,7 +78,7 @@ def test_the_dataset_page_shows_versions_terms_preview_and_citation(client, shel
     assert "Terms in brief" in html and "No redistribution." in html
     assert re.search(r'<th scope="row">1.0</th>\s*<td><span class="badge published">published</span>', html)
     with rt.session() as db:
-        version = catalog.get_version(db, "llvip", "1.0")
+        version = catalog.version_by_label(db, "llvip", "1.0")
         previews = list(db.scalars(select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True))))
     assert f"<code title=\"{version.root_hash}\">{version.root_hash[:12]}</code>" in html
     gallery = re.findall(r'<img src="/datasets/llvip/preview/(\d+)" loading="\w+"\s+alt="Preview image', html)
@@ -99,7 +99,7 @@ def test_a_draft_only_dataset_is_hidden_from_visitors_as_in_the_api(client, shel
 
 def test_preview_images_are_served_for_preview_items(client, shelf, rt):
     with rt.session() as db:
-        item = catalog.preview_items(db, catalog.get_dataset(db, "llvip").id)[0]
+        item = catalog.preview_items(db, catalog.dataset_by_slug(db, "llvip").id)[0]
     response = client.get(f"/datasets/llvip/preview/{item.id}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/jpeg" and response.content[:3] == b"\xff\xd8\xff"
@@ -107,8 +107,8 @@ def test_preview_images_are_served_for_preview_items(client, shelf, rt):
 
 def test_the_preview_route_refuses_every_item_outside_the_published_preview(client, shelf, rt):
     with rt.session() as db:
-        llvip = catalog.get_version(db, "llvip", "1.0")
-        secret = catalog.get_version(db, "secret", "1.0")
+        llvip = catalog.version_by_label(db, "llvip", "1.0")
+        secret = catalog.version_by_label(db, "secret", "1.0")
         not_preview = db.scalar(select(Item.id).where(Item.version_id == llvip.id, Item.preview.is_(False)))
         draft_preview = db.scalar(select(Item.id).where(Item.version_id == secret.id, Item.preview.is_(True)))
         llvip_preview = db.scalar(select(Item.id).where(Item.version_id == llvip.id, Item.preview.is_(True)))
@@ -121,7 +121,7 @@ def test_the_preview_route_refuses_every_item_outside_the_published_preview(clie
 
 def test_a_withdrawn_versions_preview_is_no_longer_served(client, shelf, rt):
     with rt.session() as db:
-        version = catalog.get_version(db, "llvip", "1.0")
+        version = catalog.version_by_label(db, "llvip", "1.0")
         item_id = catalog.preview_items(db, version.dataset_id)[0].id
         catalog.withdraw(db, version.id, actor="cli", reason="a subject asked to be removed")
     assert client.get(f"/datasets/llvip/preview/{item_id}").status_code == 404

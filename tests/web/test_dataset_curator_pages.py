@@ -38,7 +38,7 @@ def world(client, rt, tmp_path):
     with rt.session() as db:
         cara = identity.create_user(db, email="cara@lab.example", name="Cara", password="a long passphrase!",
                                     actor="cli")
-        identity.grant_role(db, cara, "curator", dataset_id=catalog.get_dataset(db, "mine").id)
+        identity.grant_role(db, cara, "curator", dataset_id=catalog.dataset_by_slug(db, "mine").id)
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, cara, ttl=timedelta(hours=1)))
     return grants
 
@@ -49,7 +49,7 @@ def _post(client, path, **data):
 
 def _versions(rt, slug) -> dict[str, str]:
     with rt.session() as db:
-        return {v.label: v.status for v in catalog.get_dataset(db, slug).versions}
+        return {v.label: v.status for v in catalog.dataset_by_slug(db, slug).versions}
 
 
 def test_the_admin_home_lists_only_the_curated_dataset_and_no_create_form(client, world):
@@ -110,7 +110,7 @@ def test_someone_curating_nothing_is_refused_the_admin_home(client, rt, world):
     with rt.session() as db:
         reviewer = identity.create_user(db, email="rev@lab.example", name="Rev", password="a long passphrase!",
                                         actor="cli")
-        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.get_dataset(db, "mine").id)
+        identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "mine").id)
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, reviewer, ttl=timedelta(hours=1)))
     assert client.get("/admin").status_code == 403
     assert client.get("/admin/datasets/mine").status_code == 403

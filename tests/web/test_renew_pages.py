@@ -46,7 +46,7 @@ def _ends(rt, grant_id: int, delta: timedelta) -> None:
 
 def _drop_purpose_ask_telephone(rt) -> None:
     with rt.session() as db:
-        ds_id = catalog.get_dataset(db, "shhq").id
+        ds_id = catalog.dataset_by_slug(db, "shhq").id
         asked = [f for f in YEAR.applicant_fields if f is not ApplicantField.purpose_statement]
         policies.set_policy(db, ds_id, YEAR.model_copy(update={"applicant_fields": [*asked, ApplicantField.telephone]}),
                             actor="cli")

@@ -20,7 +20,7 @@ from accord.policy import service as policies
 
 
 @dataclass(frozen=True)
-class Record:
+class ApplicationView:
     """An application as its viewer sees it: the replayed state, its events, and what its form still lacks."""
 
     id: int
@@ -63,11 +63,11 @@ def reviewer_only(loaded: Loaded, user: User) -> None:
         raise PermissionDenied("applicants cannot decide on their own application")
 
 
-def record(db: Session, loaded: Loaded, viewer: User) -> Record:
+def view_of(db: Session, loaded: Loaded, viewer: User) -> ApplicationView:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     terms = policies.get(db, ds.id, loaded.row.policy_version)
-    applicant = identity.get_user(db, loaded.row.applicant_id)
-    return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
+    applicant = identity.user_by_id(db, loaded.row.applicant_id)
+    return ApplicationView(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
                   form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
                   actions(loaded, viewer), requirements.still_needed(db, loaded.id, terms.policy))
 
@@ -101,7 +101,7 @@ def terms_of(db: Session, loaded: Loaded) -> policies.Terms:
 
 
 def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
-    applicant = identity.get_user(db, loaded.row.applicant_id)
+    applicant = identity.user_by_id(db, loaded.row.applicant_id)
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
                    application_id=loaded.id, **context)
@@ -109,7 +109,7 @@ def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
 
 def agreement_of(db: Session, loaded: Loaded) -> Agreement:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    applicant = identity.get_user(db, loaded.row.applicant_id)
+    applicant = identity.user_by_id(db, loaded.row.applicant_id)
     return form.build_agreement(terms_of(db, loaded), slug=ds.slug, title=ds.title, answers=loaded.state.answers,
                                 applicant_email=applicant.email, signatory=loaded.state.signatory)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.access import form
-from accord.access.common import Record
+from accord.access.common import ApplicationView
 from accord.access.events import load
 from accord.access.models import Application
 from accord.access.workflow import Status
@@ -96,7 +96,7 @@ def require_renewable(db: Session, user: User, dataset_id: int) -> Entitlement:
     return ent
 
 
-def renew(db: Session, dataset_slug: str, *, actor: User) -> Record:
+def renew(db: Session, dataset_slug: str, *, actor: User) -> ApplicationView:
     """Start the renewal application (a draft under the current terms, prefilled); it goes on as any other."""
     from accord.access import service as access
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from accord.access import form, workflow
-from accord.access.common import agreement_of, applicant_only, record, terms_of, visible
+from accord.access.common import agreement_of, applicant_only, view_of, terms_of, visible
 from accord.access.events import append, load
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
@@ -53,7 +53,7 @@ def may_upload(db: Session, app_id: int, *, actor: User) -> None:
 
 
 def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool):
-    """Record a hand-signed scan as the applicant's signature."""
+    """ApplicationView a hand-signed scan as the applicant's signature."""
 
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -72,7 +72,7 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
         append(db, loaded, replace(event, data={**event.data, "scan_sha256": scan_sha, "scan_type": kind}))
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"})
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 def stored(rt, db: Session, app_id: int, *, viewer: User) -> tuple[bytes, str]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from accord.access import checks, digest, form, requirements, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
-from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
+from accord.access.common import (ApplicationView, agreement_of, applicant_only, mail, view_of, reviewer_only,
                                   seal_and_store, terms_of, visible)
 from accord.access.common import is_reviewer  # noqa: F401  (re-exported: the web asks access.is_reviewer)
 from accord.access.facts import (MAX_SCAN_BYTES, TERMINAL, Facts, Status, datasets_applied_for,  # noqa: F401
@@ -36,7 +36,7 @@ OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 # --- the applicant ---------------------------------------------------------------------------------------
 
 def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None = None,
-          signatory: dict | None = None, renews: int | None = None, prefilled_from: int | None = None) -> Record:
+          signatory: dict | None = None, renews: int | None = None, prefilled_from: int | None = None) -> ApplicationView:
     """Open a draft application under the dataset's current terms, optionally with its first answers.
     A renewal (access.renewal) names the grant it renews and the application its answers came from."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
@@ -69,10 +69,10 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
         renewal = {"renews": renews, "prefilled_from": prefilled_from} if renews is not None else {}
         audit.record(db, actor=actor, action="application.started", object=("application", row.id),
                      data={"dataset": dataset.slug, "policy_version": terms.version, **renewal})
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
-def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> Record:
+def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> ApplicationView:
     """Save (part of) the form; changing anything asks for a new signature."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -84,7 +84,7 @@ def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dic
                                                 signatory=who))
         audit.record(db, actor=actor, action="application.saved", object=("application", app_id),
                      data={"fields": sorted(clean), "signatory": who is not None})
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 def agreement(db: Session, app_id: int) -> Agreement:
@@ -92,7 +92,7 @@ def agreement(db: Session, app_id: int) -> Agreement:
     return agreement_of(db, load(db, app_id))
 
 
-def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> Record:
+def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> ApplicationView:
     """Sign the agreement with a typed name; the PDF is sealed by the platform and stored by its hash."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -107,7 +107,7 @@ def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: 
         append(db, loaded, replace(event, data={**event.data, "pdf_sha256": pdf_sha}))
         audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
                      data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha})
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
@@ -121,7 +121,7 @@ def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
     return render_pdf(agreement_of(db, loaded))
 
 
-def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Record:
+def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> ApplicationView:
     """Submit (or resubmit) a signed application, run the checks, and approve it if the terms say so."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -151,7 +151,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
                   failed=loaded.state.failed_checks)
             if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
                 digest.tell_reviewers(db, loaded.row, base_url=base_url)
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 def verify_email(db: Session, secret: str, token: str) -> User:
@@ -233,19 +233,19 @@ def _rejections(db: Session, loaded: Loaded) -> int:
                                                 Application.status == workflow.Status.rejected.value)) or 0
 
 
-def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
+def withdraw(db: Session, app_id: int, *, actor: User) -> ApplicationView:
     """The applicant takes the application back; nothing more happens to it."""
     with unit_of_work(db):
         loaded = load(db, app_id)
         applicant_only(loaded, actor, "withdraw")
         append(db, loaded, workflow.decide_withdraw(loaded.state, actor=actor.id, at=utcnow()))
         audit.record(db, actor=actor, action="application.withdrawn", object=("application", app_id))
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 # --- reviewers -------------------------------------------------------------------------------------------
 
-def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
+def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> ApplicationView:
     """Approve a submitted application (with a quorum, once enough reviewers have); the final approval
     grants the dataset to the applicant in the same transaction."""
     with unit_of_work(db):
@@ -260,10 +260,10 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
         if loaded.state.status is workflow.Status.approved:
             _grant(db, loaded, actor=actor, at=now)
             mail(db, "application-approved", loaded, note=note.strip())
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
-def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
+def reject(db: Session, app_id: int, *, actor: User, reason: str) -> ApplicationView:
     """Reject with a reason the applicant is told."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -272,10 +272,10 @@ def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Record:
         audit.record(db, actor=actor, action="application.rejected", object=("application", app_id),
                      data={"reason": loaded.state.reason})
         mail(db, "application-rejected", loaded, reason=loaded.state.reason)
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
-def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -> Record:
+def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -> ApplicationView:
     """Send the application back to the applicant with what to change."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -284,16 +284,16 @@ def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -
         audit.record(db, actor=actor, action="application.returned", object=("application", app_id),
                      data={"comment": loaded.state.reason})
         mail(db, "application-returned", loaded, comment=loaded.state.reason)
-    return record(db, loaded, actor)
+    return view_of(db, loaded, actor)
 
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def get(db: Session, app_id: int, *, viewer: User) -> Record:
+def get(db: Session, app_id: int, *, viewer: User) -> ApplicationView:
     """One application with its timeline, for its applicant or a reviewer of its dataset."""
     loaded = load(db, app_id)
     visible(loaded, viewer)
-    return record(db, loaded, viewer)
+    return view_of(db, loaded, viewer)
 
 
 def history(db: Session, app_id: int) -> list[workflow.Event]:
@@ -308,3 +308,20 @@ def mine(db: Session, user: User) -> list[ApplicationRow]:
     rows = db.execute(select(Application, Dataset.slug).join(Dataset, Dataset.id == Application.dataset_id)
                       .where(Application.applicant_id == user.id).order_by(Application.id.desc())).all()
     return [ApplicationRow.of(app, slug) for app, slug in rows]
+
+
+# The door: what the adapters and other domains use of access's own modules.
+from accord.access.digest import set_review_mail  # noqa: E402, F401
+from accord.access.form import SIGNATORY_FIELDS  # noqa: E402, F401
+from accord.access.queue import (MAX_DAYS, MAX_PAGE, MAX_PER_PAGE, STATUSES, QueuePage, QueueRow,  # noqa: E402, F401
+                                 bulk_decide, current_application, open_application, people, review_queue,
+                                 reviewed_choices, reviews_any, typical_decision_time)
+from accord.access.renewal import renew, renewable, require_renewable  # noqa: E402, F401
+from accord.access.scan import SUFFIXES as SCAN_SUFFIXES  # noqa: E402, F401
+from accord.access.scan import file_name as scan_file_name  # noqa: E402, F401
+from accord.access.scan import may_upload as may_upload_scan  # noqa: E402, F401
+from accord.access.scan import stored as stored_scan  # noqa: E402, F401
+from accord.access.scan import upload as upload_scan  # noqa: E402, F401
+from accord.access.sealing import require_pdf, verify as verify_seal  # noqa: E402, F401
+from accord.access.signatory import decide as signatory_decide  # noqa: E402, F401
+from accord.access.signatory import view as signatory_invitation  # noqa: E402, F401

@@ -8,7 +8,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from accord.access import queue, renewal, scan
 from accord.access import service as access
 from accord.access.schemas import (
     AnswersIn,
@@ -25,11 +24,11 @@ from accord.api.problems import file_answer
 from accord.http.params import Id
 
 router = APIRouter(tags=["applications"])
-SCAN_TYPES = tuple(scan.SUFFIXES)  # what an upload may be, by its content
+SCAN_TYPES = tuple(access.SCAN_SUFFIXES)  # what an upload may be, by its content
 
 
 class QueuePageOut(BaseModel):
-    rows: list[queue.QueueRow]  # the service's dataclass: one definition of a queue row
+    rows: list[access.QueueRow]  # the service's dataclass: one definition of a queue row
     total: int
     page: int
     pages: int
@@ -39,10 +38,10 @@ class QueuePageOut(BaseModel):
             summary="Applications on the datasets I review: filtered, sorted, one page")
 def review_queue(db: Db, user: CurrentUser, dataset: str | None = None, status: str = "submitted",
                  organisation: str | None = None, failed_checks: str | None = None,
-                 older_than_days: int | None = Query(None, ge=0, le=queue.MAX_DAYS), sort: str = "oldest",
-                 page: int = Query(1, ge=1, le=queue.MAX_PAGE),
-                 per_page: int = Query(50, ge=1, le=queue.MAX_PER_PAGE)) -> QueuePageOut:
-    found = queue.review_queue(db, user, dataset=dataset, status=status, organisation=organisation,
+                 older_than_days: int | None = Query(None, ge=0, le=access.MAX_DAYS), sort: str = "oldest",
+                 page: int = Query(1, ge=1, le=access.MAX_PAGE),
+                 per_page: int = Query(50, ge=1, le=access.MAX_PER_PAGE)) -> QueuePageOut:
+    found = access.review_queue(db, user, dataset=dataset, status=status, organisation=organisation,
                                failed_checks=failed_checks, older_than_days=older_than_days, sort=sort,
                                page=page, per_page=per_page)
     return QueuePageOut.model_validate(found, from_attributes=True)
@@ -60,7 +59,7 @@ def start(slug: str, db: Db, user: CurrentUser, body: AnswersIn | None = None) -
              summary="Renew expiring or expired access: a new application under the current terms, with the "
                      "answers of your last approved one filled in (new questions left for you)")
 def renew(slug: str, db: Db, user: CurrentUser) -> ApplicationOut:
-    return ApplicationOut.of(renewal.renew(db, slug, actor=user))
+    return ApplicationOut.of(access.renew(db, slug, actor=user))
 
 
 @router.get("/applications", response_model=list[ApplicationRow], summary="My applications")
@@ -90,10 +89,10 @@ def agreement_pdf(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
 @router.get("/applications/{app_id}/scan", response_class=Response,
             responses=file_answer("The file as uploaded", *SCAN_TYPES), summary="The uploaded hand-signed agreement (applicant and the dataset's reviewers)")
 def scan_file(app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
-    data, kind = scan.stored(rt, db, app_id, viewer=user)
+    data, kind = access.stored_scan(rt, db, app_id, viewer=user)
     # An uploaded file: saved, never shown by the browser from our origin, and taken for the type we sniffed.
     return Response(data, media_type=kind, headers={
-        "Content-Disposition": f'attachment; filename="{scan.file_name(app_id, kind)}"',
+        "Content-Disposition": f'attachment; filename="{access.scan_file_name(app_id, kind)}"',
         "X-Content-Type-Options": "nosniff"})
 
 
@@ -110,9 +109,9 @@ def sign(app_id: Id, body: SignIn, db: Db, rt: Rt, user: CurrentUser) -> Applica
                                                consent="true: you agree to be bound by the signed agreement"))
 async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, user: CurrentUser) -> ApplicationOut:
     # Streamed and cut off at the limit (a declared length over it is refused unread); strangers first.
-    await run_in_threadpool(scan.may_upload, db, app_id, actor=user)
+    await run_in_threadpool(access.may_upload_scan, db, app_id, actor=user)
     received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
-                                    limit=scan.MAX_SCAN_BYTES, file_field="file", required=False)
+                                    limit=access.MAX_SCAN_BYTES, file_field="file", required=False)
     try:
         return await run_in_threadpool(_scan, rt, db, app_id, user, received)
     finally:
@@ -120,7 +119,7 @@ async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, user: Curren
 
 
 def _scan(rt, db, app_id: Id, user, received: upload.Upload) -> ApplicationOut:
-    return ApplicationOut.of(scan.upload(rt, db, app_id, actor=user, data=received.data(),
+    return ApplicationOut.of(access.upload_scan(rt, db, app_id, actor=user, data=received.data(),
                                          full_name=received.fields.get("full_name", ""),
                                          consent=received.flag("consent")))
 

@@ -30,7 +30,7 @@ _visible_dataset = catalog.visible_dataset
 
 
 def _visible_version(db, slug: str, label: str, user: User | None) -> DatasetVersion:
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     if version.status == "draft" and not catalog.can_curate(user, version.dataset_id):
         raise NotFound(f"{slug} has no version {label!r}")
     return version
@@ -60,7 +60,7 @@ def show_version(slug: str, label: str, db: Db, user: OptionalUser) -> VersionOu
 
 def _file_list(db, slug: str, label: str, user: User | None) -> DatasetVersion:
     """The version, if `user` may read its file list (entitlements.require_file_list says who may)."""
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     entitlements.require_file_list(db, user, version)
     return version
 
@@ -97,18 +97,18 @@ def create_dataset(body: DatasetIn, db: Db, user: CurrentUser) -> DatasetOut:
 
 @router.post("/datasets/{slug}/versions", response_model=VersionOut, status_code=201)
 def create_version(slug: str, body: VersionIn, db: Db, user: CurrentUser) -> VersionOut:
-    dataset = catalog.get_dataset(db, slug)
+    dataset = catalog.dataset_by_slug(db, slug)
     return VersionOut.model_validate(catalog.create_version(db, dataset.id, label=body.label, notes=body.notes,
                                                             actor=user))
 
 
 @router.post("/datasets/{slug}/versions/{label}/publish", response_model=VersionOut)
 def publish(slug: str, label: str, db: Db, user: CurrentUser) -> VersionOut:
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     return VersionOut.model_validate(catalog.publish(db, version.id, actor=user))
 
 
 @router.post("/datasets/{slug}/versions/{label}/withdraw", response_model=VersionOut)
 def withdraw(slug: str, label: str, body: WithdrawIn, db: Db, user: CurrentUser) -> VersionOut:
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     return VersionOut.model_validate(catalog.withdraw(db, version.id, actor=user, reason=body.reason))

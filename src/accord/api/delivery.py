@@ -16,9 +16,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
-from accord.delivery import ranges
 from accord.delivery import service as delivery
-from accord.delivery.links import Refused
 from accord.http.deps import SESSION_COOKIE, CurrentUser, Db, Rt, bearer_token, client_address, optional_user
 from accord.http.params import Offset
 
@@ -57,12 +55,12 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
             caller = user.id if user else None
     try:
         target = delivery.resolve(rt, link, name=name, user_id=caller, address=client_address(request))
-    except Refused as exc:
+    except delivery.Refused as exc:
         return _refusal(request, exc)
     head = request.method == "HEAD"
     if target.redirect:
         if not head:
-            delivery.record(rt, target, 0, 0)  # handed to the object store, which sends the bytes
+            delivery.log_transfer(rt, target, 0, 0)  # handed to the object store, which sends the bytes
         return RedirectResponse(target.redirect, status_code=303)
     headers = {"ETag": f'"{target.etag}"', "Accept-Ranges": "bytes",
                "Content-Disposition": _disposition(target.filename), "Cache-Control": "private, no-store"}
@@ -73,8 +71,8 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
                         media_type=target.media_type)
     if target.path is not None:
         try:
-            spans = ranges.parse(_range_header(request, headers), target.size)
-        except ranges.RangeNotSatisfiable:
+            spans = delivery.parse_ranges(_range_header(request, headers), target.size)
+        except delivery.RangeNotSatisfiable:
             return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{target.size}"})
         if spans is not None and (len(spans) > 1 or sum(end - start for start, end in spans) <= SMALL_BODY):
             return _ranged(rt, request, target, headers, head)  # multipart, or cheaper than FileResponse's hops
@@ -88,7 +86,7 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
     return _ranged(rt, request, target, headers, head)
 
 
-def _refusal(request: Request, exc: Refused) -> Response:
+def _refusal(request: Request, exc: delivery.Refused) -> Response:
     """Why a link is refused, in the client's terms: problem JSON for programs, a page for browsers, and plain
     text for curl and wget (which show the body with --content-on-error / without -f)."""
     accept = request.headers.get("accept", "")
@@ -114,7 +112,7 @@ class _Counted:
 
     sent: Callable[..., None] | None = None
     source: Generator | None = None
-    recheck: Callable[[], Refused | None] | None = None
+    recheck: Callable[[], delivery.Refused | None] | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         count, stopped = 0, None
@@ -194,7 +192,7 @@ def _log_sent(rt, target: delivery.Target, parts, multipart: bool, sent: int, st
     if stopped and not rows:
         rows = [(parts[0][0], 0)]
     for i, (start, nbytes) in enumerate(rows):
-        delivery.record(rt, target, start, nbytes, stopped=stopped if i == len(rows) - 1 else None)
+        delivery.log_transfer(rt, target, start, nbytes, stopped=stopped if i == len(rows) - 1 else None)
 
 
 def _range_header(request: Request, headers: dict) -> str | None:
@@ -211,19 +209,19 @@ def _log_intent(rt, request: Request, target: delivery.Target, head: bool) -> No
     if head:
         return
     try:
-        spans = ranges.parse(request.headers.get("range"), target.size) or [(0, target.size)]
-    except ranges.RangeNotSatisfiable:
+        spans = delivery.parse_ranges(request.headers.get("range"), target.size) or [(0, target.size)]
+    except delivery.RangeNotSatisfiable:
         return
     for start, end in spans:
-        delivery.record(rt, target, start, end - start)
+        delivery.log_transfer(rt, target, start, end - start)
 
 
 def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: bool) -> Response:
     """Range/206/416 for bytes we produce (packed blobs, shards, SHA256SUMS). Several ranges: multipart."""
     size = target.size
     try:
-        spans = ranges.parse(_range_header(request, headers), size)
-    except ranges.RangeNotSatisfiable:
+        spans = delivery.parse_ranges(_range_header(request, headers), size)
+    except delivery.RangeNotSatisfiable:
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if spans is None:
         status, parts, media = 200, [(0, size, b"")], target.media_type

@@ -27,7 +27,7 @@ def my_newest(slug: str, db: Db, user: CurrentUser) -> EntitlementOut:
 @router.get("/datasets/{slug}/entitlements", response_model=list[EntitlementOut],
             summary="Everyone who holds access to a dataset (its curators)")
 def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
-    dataset = catalog.get_dataset(db, slug)
+    dataset = catalog.dataset_by_slug(db, slug)
     return [EntitlementOut.model_validate(e) for e in entitlements.for_dataset(db, dataset.id, actor=user)]
 
 

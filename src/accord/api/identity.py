@@ -6,8 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-
-from accord.access import digest
+from accord.access import service as access
 from accord.db import utcnow
 from accord.identity import service as identity
 from accord.identity.models import ApiToken, User
@@ -82,7 +81,7 @@ def me(user: CurrentUser):
 @router.put("/users/me/review-mail", response_model=UserOut,
             summary="How I hear of applications to review: each one, or a daily digest")
 def set_review_mail(body: ReviewMailIn, db: Db, user: CurrentUser):
-    return UserOut.of(digest.set_review_mail(db, user, body.review_mail))
+    return UserOut.of(access.set_review_mail(db, user, body.review_mail))
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -37,7 +37,7 @@ async def put(slug: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
     body = await request.body()
     if len(body) > MAX_POLICY_BYTES:
         raise TooLarge("a policy document is at most 256 KB")
-    dataset = catalog.get_dataset(db, slug)
+    dataset = catalog.dataset_by_slug(db, slug)
     terms = policies.set_policy(db, dataset.id, parse(body.decode("utf-8", errors="replace")), actor=user,
                                 note=note, base_url=rt.settings.base_url)
     return _out(slug, terms)

@@ -6,7 +6,7 @@ from fastapi.responses import Response
 from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from accord.access import queue, scan
+from accord.access import service as access
 from accord.errors import PermissionDenied
 from accord.identity import service as identity
 from accord.training import service as training
@@ -62,7 +62,7 @@ def mine(db: Db, user: CurrentUser) -> list[CertificateOut]:
 @router.get("/review-queue/training", response_model=list[CertificateOut],
             summary="Training certificates waiting in the datasets I review")
 def to_review(db: Db, user: CurrentUser) -> list[CertificateOut]:
-    if not queue.reviews_any(user):
+    if not access.reviews_any(user):
         raise PermissionDenied("only reviewers have training certificates to review")
     return _out(db, training.to_review(db, user))
 
@@ -74,7 +74,7 @@ def show(cert_id: Id, db: Db, user: CurrentUser) -> CertificateOut:
 
 
 @router.get("/training/{cert_id}/file", response_class=Response,
-            responses=file_answer("The file as uploaded", *scan.SUFFIXES), summary="The certificate's file (its holder and the dataset's reviewers)")
+            responses=file_answer("The file as uploaded", *access.SCAN_SUFFIXES), summary="The certificate's file (its holder and the dataset's reviewers)")
 def certificate_file(cert_id: Id, db: Db, rt: Rt, user: CurrentUser) -> Response:
     data, cert = training.file(rt, db, cert_id, viewer=user)
     return Response(data, media_type=cert.media_type, headers={"Content-Security-Policy": "sandbox",

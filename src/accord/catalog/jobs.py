@@ -48,7 +48,7 @@ def check_ingest(rt: Runtime, slug: str, label: str, *, actor, uploaded: bool) -
     since it reads whatever the server can read).
     """
     with rt.session() as db:
-        version = catalog.get_version(db, slug, label)
+        version = catalog.version_by_label(db, slug, label)
         version_id, dataset_id, status, files = version.id, version.dataset_id, version.status, version.file_count
     if actor is None or isinstance(actor, User):  # string actors ("cli") are the server's own shell
         if uploaded:
@@ -94,7 +94,7 @@ def run_ingest(rt: Runtime, job_id: int) -> None:
             log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
             return
         params = dict(job.params)
-        actor = identity.get_user(db, job.created_by_id) if job.created_by_id else "jobs"
+        actor = identity.user_by_id(db, job.created_by_id) if job.created_by_id else "jobs"
     service.mark_running(rt, job_id)
     source = Path(params["source"])
     try:

@@ -161,13 +161,13 @@ def dataset_by_id(db: Session, dataset_id: int) -> Dataset:
 
 def visible_dataset(db: Session, slug: str, user: User | None) -> Dataset:
     """A dataset as `user` may see it: one with nothing published yet exists only for its curators."""
-    dataset = get_dataset(db, slug)
+    dataset = dataset_by_slug(db, slug)
     if not visible_versions(dataset, user) and not can_curate(user, dataset.id):
         raise NotFound(f"no dataset called {slug!r}")
     return dataset
 
 
-def get_dataset(db: Session, slug: str) -> Dataset:
+def dataset_by_slug(db: Session, slug: str) -> Dataset:
     ds = db.scalar(select(Dataset).where(Dataset.slug == slug))
     if ds is None:
         raise NotFound(f"no dataset called {slug!r}")
@@ -230,8 +230,8 @@ def _version(db: Session, version_id: int) -> DatasetVersion:
     return version
 
 
-def get_version(db: Session, dataset_slug: str, label: str) -> DatasetVersion:
-    ds = get_dataset(db, dataset_slug)
+def version_by_label(db: Session, dataset_slug: str, label: str) -> DatasetVersion:
+    ds = dataset_by_slug(db, dataset_slug)
     version = db.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id,
                                                      DatasetVersion.label == label))
     if version is None:
@@ -386,9 +386,9 @@ def ingest_version(rt, slug: str, label: str, source: Path, *, actor, notes: str
     archive leaves no empty version behind."""
     with rt.session() as db:
         try:
-            version_id, created = get_version(db, slug, label).id, False
+            version_id, created = version_by_label(db, slug, label).id, False
         except NotFound:
-            version_id = create_version(db, get_dataset(db, slug).id, label=label, notes=notes, actor=actor).id
+            version_id = create_version(db, dataset_by_slug(db, slug).id, label=label, notes=notes, actor=actor).id
             created = True
     try:
         return ingest(rt, version_id, source, actor=actor, progress=progress), created

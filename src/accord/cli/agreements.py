@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from accord.access import service as access
 from accord.cli.main import err, out, runtime
 from accord.cli.files import read_limited
 from accord.errors import InvalidInput
@@ -20,17 +21,16 @@ def verify(pdf: Path = typer.Argument(..., help="the signed agreement PDF"),
                                                                  "server's own, from its data dir")) -> None:
     """Exit 0 if the PDF carries this platform's seal, intact and covering the whole file; else exit 1 and say
     what is wrong (edited, content appended, sealed by someone else, no seal)."""
-    from accord.access import sealing
 
     from accord import signing
 
     data = read_limited(pdf, limit=MAX_PDF_BYTES, what="agreement")
-    sealing.require_pdf(data)
+    access.require_pdf(data)
     if cert is None:
         cert = signing.installed_cert(runtime().settings.data_dir, hint="pass the server's with --cert")
     elif not cert.is_file():
         raise InvalidInput(f"cannot read the certificate {cert}")
-    check = sealing.verify(data, cert)
+    check = access.verify_seal(data, cert)
     if not check.ok:
         err.print(f"[bold red]not valid[/]: {check.reason}")
         raise typer.Exit(1)

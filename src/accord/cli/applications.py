@@ -12,7 +12,6 @@ import typer
 import yaml
 from rich.table import Table
 
-from accord.access import renewal, scan
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut, ApplicationRow
 from accord.cli import remote
@@ -110,7 +109,7 @@ def renew(dataset: str, as_: str | None = AS, server: str | None = remote.SERVER
     """Renew your expiring or expired access to DATASET: a new application under the current terms, with your
     last approved answers filled in. Review it with `accord applications show`, then sign and submit."""
     _status(_either(server, token, as_, lambda client: client.renew(dataset),
-                    lambda rt, db, user: renewal.renew(db, dataset, actor=user)), missing=True)
+                    lambda rt, db, user: access.renew(db, dataset, actor=user)), missing=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -151,7 +150,7 @@ def show(app_id: int, as_: str | None = AS,
         with rt.session() as db:
             user = remote.acting(db, as_)
             body = ApplicationOut.of(access.get(db, app_id, viewer=user))
-            signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
+            signed = access.stored_scan(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
               f"[bold]{body.status}[/]", highlight=False)
     if body.reason:
@@ -165,7 +164,7 @@ def show(app_id: int, as_: str | None = AS,
         out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.kind}", highlight=False)
     if signed is not None:
         data, kind = signed
-        to = _save(data, scan_to, scan.file_name(app_id, kind))
+        to = _save(data, scan_to, access.scan_file_name(app_id, kind))
         out.print(f"  signed scan ({kind}, {len(data)} bytes) saved to {to}", highlight=False, soft_wrap=True)
 
 
@@ -211,10 +210,9 @@ def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this 
         with remote.connect(server, token) as client:
             found = client.review_queue(dataset=dataset, status=status, page=page)
     else:
-        from accord.access import queue as review
 
         with runtime().session() as db:
-            found = asdict(review.review_queue(db, remote.acting(db, as_), dataset=dataset, status=status, page=page))
+            found = asdict(access.review_queue(db, remote.acting(db, as_), dataset=dataset, status=status, page=page))
     # One line per application (a table squeezes e-mail addresses in a narrow terminal).
     for r in found["rows"]:
         failed = f"; failed checks: {', '.join(r['failed_checks'])}" if r["failed_checks"] else ""
@@ -235,11 +233,11 @@ def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree
          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Sign the agreement of a draft or returned application with your full name (typed, or on a scan)."""
     if scan_file is not None:
-        data = read_capped(scan_file, limit=scan.MAX_SCAN_BYTES, field="scan")
+        data = read_capped(scan_file, limit=access.MAX_SCAN_BYTES, field="scan")
         _status(_either(server, token, as_,
                         lambda client: client.upload_scan(app_id, data, filename=scan_file.name,
                                                           full_name=full_name, consent=agree),
-                        lambda rt, db, user: scan.upload(rt, db, app_id, actor=user, data=data,
+                        lambda rt, db, user: access.upload_scan(rt, db, app_id, actor=user, data=data,
                                                          full_name=full_name, consent=agree)))
         return
     _status(_either(server, token, as_, lambda client: client.sign(app_id, full_name, consent=agree),

@@ -85,7 +85,7 @@ def ingest(slug: str, label: str,
 def publish(slug: str, label: str, as_: str | None = AS) -> None:
     """Publish a draft; it never changes afterwards."""
     with runtime().session() as db:
-        version = catalog.publish(db, catalog.get_version(db, slug, label).id, actor=actor(db, as_))
+        version = catalog.publish(db, catalog.version_by_label(db, slug, label).id, actor=actor(db, as_))
         out.print(f"[green]published[/] {slug} {version.label}: {version.file_count:,} files, "
                   f"root hash {version.root_hash}")
 
@@ -95,7 +95,7 @@ def withdraw(slug: str, label: str, reason: str = typer.Option(..., "--reason", 
              as_: str | None = AS) -> None:
     """Withdraw a published version."""
     with runtime().session() as db:
-        version = catalog.withdraw(db, catalog.get_version(db, slug, label).id, actor=actor(db, as_),
+        version = catalog.withdraw(db, catalog.version_by_label(db, slug, label).id, actor=actor(db, as_),
                                    reason=reason)
         out.print(f"[yellow]withdrawn[/] {slug} {version.label}")
 
@@ -119,7 +119,7 @@ def list_datasets(q: str | None = typer.Option(None, "--q", help="search words")
 def show(slug: str) -> None:
     """Show a dataset and all its versions."""
     with runtime().session() as db:
-        ds = catalog.get_dataset(db, slug)
+        ds = catalog.dataset_by_slug(db, slug)
         out.print(f"[bold]{ds.title}[/] ({ds.slug})  custodian: {ds.custodian}")
         if ds.summary:
             out.print(ds.summary)

@@ -14,12 +14,12 @@ app = typer.Typer(help="Access grants (entitlements) to datasets.", no_args_is_h
 def list_(dataset: str, as_: str | None = AS) -> None:
     """Everyone who holds (or held) access to DATASET."""
     with runtime().session() as db:
-        ds = catalog.get_dataset(db, dataset)
+        ds = catalog.dataset_by_slug(db, dataset)
         rows = entitlements.for_dataset(db, ds.id, actor=actor(db, as_))
         table = Table("id", "licensee", "unit", "from", "until", "state")
         for e in rows:
             state = f"revoked: {e.revoke_reason}" if e.revoked_at else "active"
-            table.add_row(str(e.id), identity.get_user(db, e.user_id).email, e.unit, f"{e.starts_at:%Y-%m-%d}",
+            table.add_row(str(e.id), identity.user_by_id(db, e.user_id).email, e.unit, f"{e.starts_at:%Y-%m-%d}",
                           f"{e.expires_at:%Y-%m-%d}" if e.expires_at else "–", state)
     out.print(table)
 

@@ -25,7 +25,7 @@ def show(dataset: str, version: int | None = typer.Option(None, help="a past ver
         raise InvalidInput(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
     rt = runtime()
     with rt.session() as db:
-        terms = policies.get(db, catalog.get_dataset(db, dataset).id, version)
+        terms = policies.get(db, catalog.dataset_by_slug(db, dataset).id, version)
         if format == "yaml":
             out.print(f"# {dataset} terms, version {terms.version}", highlight=False)
             print(dump_yaml(terms.policy), end="")
@@ -52,7 +52,7 @@ def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON pol
     policy = parse(text)
     rt = runtime()
     with rt.session() as db:
-        ds = catalog.get_dataset(db, dataset)
+        ds = catalog.dataset_by_slug(db, dataset)
         before = policies.current(db, ds.id)
         terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note,
                                     base_url=rt.settings.base_url)
@@ -66,7 +66,7 @@ def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON pol
 def history(dataset: str) -> None:
     """List the versions of the terms."""
     with runtime().session() as db:
-        rows = policies.versions(db, catalog.get_dataset(db, dataset).id)
+        rows = policies.versions(db, catalog.dataset_by_slug(db, dataset).id)
     table = Table("version", "set at", "note")
     for row in rows:
         table.add_row(str(row.version), row.created_at.strftime("%Y-%m-%d %H:%M"), row.note)
@@ -77,7 +77,7 @@ def history(dataset: str) -> None:
 def diff(dataset: str, old: int, new: int) -> None:
     """What changed between two versions, clause by clause."""
     with runtime().session() as db:
-        changes = policies.compare(db, catalog.get_dataset(db, dataset).id, old, new)
+        changes = policies.compare(db, catalog.dataset_by_slug(db, dataset).id, old, new)
     if not changes:
         out.print("no clause changed")
     for c in changes:

@@ -65,7 +65,7 @@ def list_(to_review: bool = typer.Option(False, "--to-review", help="those waiti
             user = remote.acting(db, as_)
             found = training.to_review(db, user) if to_review else training.mine(db, user)
             rows = [CertificateOut.model_validate(c).model_copy(
-                        update={"holder_email": identity.get_user(db, c.user_id).email}) for c in found]
+                        update={"holder_email": identity.user_by_id(db, c.user_id).email}) for c in found]
     table = Table("id", "holder", "course", "expires", "status")
     for c in rows:
         status = f"rejected: {c.reject_reason}" if c.status == "rejected" else c.status

@@ -27,7 +27,7 @@ def _password(password: str | None, password_stdin: bool) -> str:
 
 
 def _dataset_id(db, slug: str | None) -> int | None:
-    return catalog.get_dataset(db, slug).id if slug else None
+    return catalog.dataset_by_slug(db, slug).id if slug else None
 
 
 @app.command()

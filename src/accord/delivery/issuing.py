@@ -75,7 +75,7 @@ def safe_name(name: str) -> str:
 def listing(rt, db: Session, user: User | None, slug: str, label: str, *, address: str | None = None,
             offset: int = 0, limit: int = 1000, now: datetime | None = None) -> Listing:
     """The licensee's files of one version with fresh signed links (one page), plus manifest, sums, shards."""
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     if version.status == "draft":
         raise NotFound(f"{slug} has no version {label!r}")
     if version.status == "withdrawn":

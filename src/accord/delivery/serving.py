@@ -87,7 +87,7 @@ def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused
     return None
 
 
-def record(rt, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
+def log_transfer(rt, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
     """Log bytes sent for a link (batched; see log.py); `stopped` is the refusal that cut the answer short."""
     state(rt).log.add(user_id=target.link.user_id, entitlement_id=target.link.grant_id,
                       version_id=target.version_id, object=target.link.object, offset=offset, nbytes=nbytes,

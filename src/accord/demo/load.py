@@ -110,7 +110,7 @@ def _actor(db: Session):
 
 def _version_or_none(db: Session, slug: str):
     try:
-        return catalog.get_version(db, slug, VERSION)
+        return catalog.version_by_label(db, slug, VERSION)
     except NotFound:
         return None
 
@@ -120,7 +120,7 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
     """Bring one dataset to a published version 1.0, doing only the steps still missing."""
     changed = False
     try:
-        dataset = catalog.get_dataset(db, facts.slug)
+        dataset = catalog.dataset_by_slug(db, facts.slug)
     except NotFound:
         dataset = catalog.create_dataset(db, **facts.as_fields(), actor=actor)
         changed = True

@@ -106,7 +106,7 @@ def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.id)))
 
 
-def get_user(db: Session, user_id: int) -> User:
+def user_by_id(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("no such user")

@@ -69,7 +69,7 @@ def _signed_in(request: Request):
         return user
     with request.app.state.rt.session() as db:
         try:
-            fresh = identity.get_user(db, state.identity[0])  # roles load with it (lazy="selectin")
+            fresh = identity.user_by_id(db, state.identity[0])  # roles load with it (lazy="selectin")
         except NotFound:
             return None
         db.expunge(fresh)

@@ -6,21 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accord import errors
-from accord.access import queue
+from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
-from accord.delivery import links
+from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
 
 HEADINGS: dict[type[errors.AccordError], str] = {
-    links.LinkExpired: "This download link has expired",
-    links.LinkInvalid: "This download link is not valid",
-    links.LinkForeign: "This download link belongs to another account",
-    links.GrantRevoked: "Your access was ended",
-    links.GrantEnded: "Your access has ended or is paused",
-    links.TermsChanged: "The terms have changed",
-    links.OutsideNetwork: "Downloads are limited to the licensed site",
-    links.Refused: "Download refused",
+    delivery.LinkExpired: "This download link has expired",
+    delivery.LinkInvalid: "This download link is not valid",
+    delivery.LinkForeign: "This download link belongs to another account",
+    delivery.GrantRevoked: "Your access was ended",
+    delivery.GrantEnded: "Your access has ended or is paused",
+    delivery.TermsChanged: "The terms have changed",
+    delivery.OutsideNetwork: "Downloads are limited to the licensed site",
+    delivery.Refused: "Download refused",
     errors.NotAuthenticated: "Please log in",
     errors.NotFound: "Not found",
     errors.PermissionDenied: "You are not allowed to do this",
@@ -81,7 +81,7 @@ def download_steps(db, user, ds: Dataset, code: str) -> list[tuple[str, str]]:
     """Next steps for a refused download, by the refusal's code."""
     steps: list[tuple[str, str]] = []
     if code in ("revoked", "ended", "expired", "no_grant"):
-        open_id = queue.open_application(db, user, ds.id) if user is not None else None
+        open_id = access.open_application(db, user, ds.id) if user is not None else None
         if open_id is not None:
             steps.append(("Go on with your application", f"/applications/{open_id}"))
         elif may_apply_again(db, user, ds.id):
@@ -97,7 +97,7 @@ def download_steps(db, user, ds: Dataset, code: str) -> list[tuple[str, str]]:
 
 def describe(db, user, exc: errors.AccordError, *, path: str = "/") -> ErrorPage:
     page = ErrorPage(heading(exc), exc.message)
-    if isinstance(exc, links.Refused):
+    if isinstance(exc, delivery.Refused):
         ds = _refused_dataset(db, exc)
         if ds is not None:
             return _refused(db, user, exc, ds, page)
@@ -119,7 +119,7 @@ def describe(db, user, exc: errors.AccordError, *, path: str = "/") -> ErrorPage
     return page
 
 
-def _refused_dataset(db, exc: links.Refused) -> Dataset | None:
+def _refused_dataset(db, exc: delivery.Refused) -> Dataset | None:
     if exc.link is None or exc.link.dataset_id is None:
         return None
     try:
@@ -128,16 +128,16 @@ def _refused_dataset(db, exc: links.Refused) -> Dataset | None:
         return None
 
 
-def _refused(db, user, exc: links.Refused, ds: Dataset, page: ErrorPage) -> ErrorPage:
+def _refused(db, user, exc: delivery.Refused, ds: Dataset, page: ErrorPage) -> ErrorPage:
     name = ds.title.split(":")[0]
-    if isinstance(exc, links.GrantRevoked):
+    if isinstance(exc, delivery.GrantRevoked):
         page.heading = f"Your access to {name} was ended"
         try:
             ended = access_ended(db, user, ds, entitlements.get(db, exc.link.grant_id))
         except errors.NotFound:
             ended = ""
         page.detail = ended or page.detail
-    elif isinstance(exc, links.GrantEnded):
+    elif isinstance(exc, delivery.GrantEnded):
         page.heading = f"Your access to {name} has ended or is paused"
     else:
         page.heading = f"{page.heading} ({name})"

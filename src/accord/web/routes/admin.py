@@ -36,7 +36,7 @@ def curator_user(user: CurrentUser) -> User:
 
 def _curated(db, slug: str, me: User):
     """The dataset, if `me` curates it; a curator of other datasets only is refused."""
-    ds = catalog.get_dataset(db, slug)
+    ds = catalog.dataset_by_slug(db, slug)
     catalog.require_curator(me, ds.id)
     return ds
 
@@ -53,7 +53,7 @@ def _admin_home(request: Request, db, me: User, *, form: dict | None = None, err
     cards = catalog.search_datasets(db, include_drafts=True)
     creates = identity.has_role(me, "curator")  # global curators and administrators
     if not creates:  # a curator of some datasets: only those
-        cards = [c for c in cards if catalog.can_curate(me, catalog.get_dataset(db, c.slug).id)]
+        cards = [c for c in cards if catalog.can_curate(me, catalog.dataset_by_slug(db, c.slug).id)]
     return render(request, "admin/index.html", status_code=status_code, cards=cards, form=form or {},
                   errors=errors or {}, creates=creates)
 
@@ -132,7 +132,7 @@ def ingest_path(slug: str, label: str, rt: Rt, me: Curator, path: Annotated[str,
 @router.post("/admin/datasets/{slug}/versions/{label}/publish")
 def publish(slug: str, label: str, db: Db, me: Curator):
     _curated(db, slug, me)
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     catalog.publish(db, version.id, actor=me)
     return _back(slug, "published")
 
@@ -140,6 +140,6 @@ def publish(slug: str, label: str, db: Db, me: Curator):
 @router.post("/admin/datasets/{slug}/versions/{label}/withdraw")
 def withdraw(slug: str, label: str, db: Db, me: Curator, reason: Annotated[str, Form()] = ""):
     _curated(db, slug, me)
-    version = catalog.get_version(db, slug, label)
+    version = catalog.version_by_label(db, slug, label)
     catalog.withdraw(db, version.id, actor=me, reason=reason)
     return _back(slug, "withdrawn")

@@ -6,9 +6,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from accord.access import queue, scan
 from accord.access import service as access
-from accord.access.form import SIGNATORY_FIELDS
+from accord.access.service import SIGNATORY_FIELDS
 from accord.catalog import service as catalog
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.policy import service as policies
@@ -70,7 +69,7 @@ def _errors(exc: AccordError) -> dict[str, str]:
 @router.get("/datasets/{slug}/apply")
 def apply_form(request: Request, slug: str, db: Db, me: CurrentUser):
     ds = catalog.visible_dataset(db, slug, me)
-    existing = queue.open_application(db, me, ds.id)
+    existing = access.open_application(db, me, ds.id)
     if existing is not None:
         return RedirectResponse(f"/applications/{existing}", status_code=303)
     terms = policies.get(db, ds.id)
@@ -101,7 +100,7 @@ def apply(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
 @router.get("/applications")
 def my_applications(request: Request, db: Db, me: CurrentUser):
     return render(request, "access/mine.html", rows=access.mine(db, me), words=STATUS_WORDS,
-                  reviews=queue.reviews_any(me))
+                  reviews=access.reviews_any(me))
 
 
 def application_context(db, record) -> dict:
@@ -110,12 +109,12 @@ def application_context(db, record) -> dict:
     terms = policies.get(db, record.state.dataset_id, record.state.policy_version)
     return {"record": record, "state": record.state, "terms": terms, "clauses": terms.clauses(),
                 "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
-                "event_words": EVENT_WORDS, "actors": queue.people(db, [e.actor for e in record.events]),
-                "typical": queue.typical_decision_time(db, record.state.dataset_id),
-                "scan_limit_mb": scan.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
+                "event_words": EVENT_WORDS, "actors": access.people(db, [e.actor for e in record.events]),
+                "typical": access.typical_decision_time(db, record.state.dataset_id),
+                "scan_limit_mb": access.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
 
 
-def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
+def application_page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
     record = access.get(db, app_id, viewer=me)
     ctx = application_context(db, record)
     if values is None:
@@ -126,7 +125,7 @@ def _page(request, db, me, app_id: int, *, status_code=200, errors=None, values=
 
 @router.get("/applications/{app_id}")
 def application_page(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
-    return _page(request, db, me, app_id, notice=NOTICES.get(notice))
+    return application_page(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.get("/applications/{app_id}/agreement.pdf")
@@ -138,10 +137,10 @@ def agreement_pdf(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
 
 @router.get("/applications/{app_id}/scan")
 def scan_file(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
-    data, kind = scan.stored(rt, db, app_id, viewer=me)
+    data, kind = access.stored_scan(rt, db, app_id, viewer=me)
     # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
     return Response(data, media_type=kind, headers={
-        "Content-Disposition": f'inline; filename="{scan.file_name(app_id, kind)}"',
+        "Content-Disposition": f'inline; filename="{access.scan_file_name(app_id, kind)}"',
         "Content-Security-Policy": "sandbox"})
 
 
@@ -155,7 +154,7 @@ def save_answers(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Fo
     try:
         access.save(db, app_id, actor=me, answers=answers, signatory=who)
     except AccordError as exc:
-        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
                      values=dict(form))
     return RedirectResponse(f"/applications/{app_id}?notice=saved", status_code=303)
 
@@ -174,7 +173,7 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
             raise InvalidInput(f"tick every clause to agree to it; not ticked: {', '.join(unticked)}", field="ack")
         access.sign(rt, db, app_id, actor=me, full_name=full_name, consent=not unticked)
     except AccordError as exc:
-        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
                      values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)})
     return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
 
@@ -185,14 +184,14 @@ SCAN_FIELDS = {"scan": "scan", "full_name": "scan_name", "consent": "scan_consen
 @router.post("/applications/{app_id}/scan")
 async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     """Sign by uploading the hand-signed agreement: streamed to disk, refused once it passes the size limit."""
-    await run_in_threadpool(scan.may_upload, db, app_id, actor=me)  # strangers and reviewers: before the body
+    await run_in_threadpool(access.may_upload_scan, db, app_id, actor=me)  # strangers and reviewers: before the body
     received = None
     try:
         received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
-                                        limit=scan.MAX_SCAN_BYTES, file_field="scan", required=False)
+                                        limit=access.MAX_SCAN_BYTES, file_field="scan", required=False)
         if received.path is None:
             raise InvalidInput("choose the file with your signed agreement", field="scan")
-        await run_in_threadpool(scan.upload, rt, db, app_id, actor=me, data=received.path.read_bytes(),
+        await run_in_threadpool(access.upload_scan, rt, db, app_id, actor=me, data=received.path.read_bytes(),
                                 full_name=received.fields.get("full_name", ""),
                                 consent=received.fields.get("consent") == "yes")
     except AccordError as exc:
@@ -210,7 +209,7 @@ def _scan_refused(request, db, me, app_id: int, exc: AccordError, full_name: str
     field = exc.field or "form"
     values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()},
               "scan_name": full_name}
-    return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
+    return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
                  errors={SCAN_FIELDS.get(field, field): exc.message}, values=values)
 
 
@@ -219,7 +218,7 @@ def submit(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     try:
         access.submit(db, app_id, actor=me, base_url=rt.settings.base_url)
     except AccordError as exc:
-        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
     return RedirectResponse(f"/applications/{app_id}?notice=submitted", status_code=303)
 
 
@@ -228,5 +227,5 @@ def withdraw(request: Request, app_id: Id, db: Db, me: CurrentUser):
     try:
         access.withdraw(db, app_id, actor=me)
     except AccordError as exc:
-        return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
     return RedirectResponse(f"/applications/{app_id}?notice=withdrawn", status_code=303)

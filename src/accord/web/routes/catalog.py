@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from accord.access import queue, renewal
+from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.policy import service as policies
@@ -21,7 +21,7 @@ GALLERY = 100  # preview images on a dataset page (SHHQ publishes exactly 100)
 
 def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
     cards = catalog.search_datasets(db, q=q or None, modality=modality or None, custodian=custodian or None)
-    strips = {c.slug: [i.id for i in catalog.preview_items(db, catalog.get_dataset(db, c.slug).id, limit=STRIP)]
+    strips = {c.slug: [i.id for i in catalog.preview_items(db, catalog.dataset_by_slug(db, c.slug).id, limit=STRIP)]
               for c in cards if c.has_preview}
     ctx = dict(cards=cards, strips=strips, q=q, modality=modality, custodian=custodian)
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
@@ -51,15 +51,15 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
                   file_list_public=entitlements.file_list_is_public(db, ds.id), file_list_url=file_list_url,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
-                  my_application=queue.current_application(db, user, ds.id),
+                  my_application=access.current_application(db, user, ds.id),
                   can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
-                  can_renew=renewal.renewable(db, user, ds.id) is not None)
+                  can_renew=access.renewable(db, user, ds.id) is not None)
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")
 def preview_image(slug: str, item_id: Id, db: Db, rt: Rt):
     """Only items flagged preview in the dataset's newest published version are public."""
-    ds = catalog.get_dataset(db, slug)
+    ds = catalog.dataset_by_slug(db, slug)
     published = catalog.latest_published(db, ds.id)
     try:
         item = catalog.item_by_id(db, item_id)

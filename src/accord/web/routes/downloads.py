@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from accord.access import queue, renewal
+from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.delivery import service as delivery
@@ -69,27 +69,27 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
 def _renewal(db, user, dataset_id: int) -> dict | None:
     """The Renew offer, when the newest grant expires within two weeks, has expired, or the system ended it (not
     when a curator revoked it)."""
-    ent = renewal.renewable(db, user, dataset_id)
+    ent = access.renewable(db, user, dataset_id)
     if ent is None:
         return None
     end = ent.revoked_at or ent.expires_at  # revoked here only by the system, when something it needs ran out
-    return {"ends": f"{end:%Y-%m-%d}", "ended": end <= utcnow(), "open": queue.open_application(db, user, dataset_id)}
+    return {"ends": f"{end:%Y-%m-%d}", "ended": end <= utcnow(), "open": access.open_application(db, user, dataset_id)}
 
 
 @router.post("/datasets/{slug}/renew")
 def renew(slug: str, db: Db, user: CurrentUser):
     """Start the renewal application (or go on with the open one) and show it."""
     ds = catalog.visible_dataset(db, slug, user)
-    renewal.require_renewable(db, user, ds.id)
-    open_id = queue.open_application(db, user, ds.id)
+    access.require_renewable(db, user, ds.id)
+    open_id = access.open_application(db, user, ds.id)
     if open_id is None:
-        open_id = renewal.renew(db, ds.slug, actor=user).id
+        open_id = access.renew(db, ds.slug, actor=user).id
     return RedirectResponse(f"/applications/{open_id}?notice=renewal", status_code=303)
 
 
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
 def revoke(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
-    ds = catalog.get_dataset(db, slug)
+    ds = catalog.dataset_by_slug(db, slug)
     grant = entitlements.get(db, entitlement_id)
     if grant.dataset_id != ds.id:
         raise NotFound("no such access grant for this dataset")

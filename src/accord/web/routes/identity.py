@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
-from accord.access import digest
 from accord.access import service as access
-from accord.access.queue import reviews_any
+from accord.access.service import reviews_any
 from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.notify import service as notify
@@ -142,7 +141,7 @@ def create_token(request: Request, db: Db, me: CurrentUser, name: Annotated[str,
 @router.post("/account/review-mail")
 def set_review_mail(request: Request, db: Db, me: CurrentUser, review_mail: Annotated[str, Form()] = ""):
     try:
-        digest.set_review_mail(db, me, review_mail)
+        access.set_review_mail(db, me, review_mail)
     except AccordError as exc:
         return _account(request, db, me, status_code=exc_status(exc), errors={"review_mail": exc.message})
     return RedirectResponse("/account?notice=review-mail", status_code=303)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-
-from accord.access import queue
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
 from accord.http.deps import CurrentUser, Db
@@ -39,9 +37,9 @@ def review_queue(request: Request, db: Db, me: CurrentUser, dataset: str = "", s
 
 
 def _queue(request, db, me, filters: dict, *, bulk=None, errors=None, status_code=200):
-    choices = queue.reviewed_choices(db, me) if queue.reviews_any(me) else []
+    choices = access.reviewed_choices(db, me) if access.reviews_any(me) else []
     try:
-        result = queue.review_queue(db, me, dataset=filters["dataset"] or None, status=filters["status"],
+        result = access.review_queue(db, me, dataset=filters["dataset"] or None, status=filters["status"],
                                     organisation=filters["organisation"] or None,
                                     failed_checks=filters["failed"] or None,
                                     older_than_days=_int(filters["older_than"]) if filters["older_than"] else None,
@@ -54,7 +52,7 @@ def _queue(request, db, me, filters: dict, *, bulk=None, errors=None, status_cod
             raise
         result, errors, status_code = None, {exc.field or "form": exc.message}, lookup(HTTP_STATUS, exc)
     return render(request, "access/queue.html", status_code=status_code, result=result, filters=filters,
-                  choices=choices, statuses=queue.STATUSES, words=STATUS_WORDS, sorts=SORT_WORDS, bulk=bulk,
+                  choices=choices, statuses=access.STATUSES, words=STATUS_WORDS, sorts=SORT_WORDS, bulk=bulk,
                   errors=errors or {})
 
 
@@ -65,7 +63,7 @@ def _reviewable(db, me, app_id: int):
     return record
 
 
-def _item(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
+def review_page(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
     record = _reviewable(db, me, app_id)
     return render(request, "access/review_item.html", status_code=status_code, errors=errors or {},
                   notice=notice, values=values or {}, **application_context(db, record))
@@ -73,7 +71,7 @@ def _item(request, db, me, app_id: int, *, errors=None, status_code=200, notice=
 
 @router.get("/review/{app_id}")
 def review_item(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
-    return _item(request, db, me, app_id, notice=NOTICES.get(notice))
+    return review_page(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.post("/review/{app_id}/approve")
@@ -102,7 +100,7 @@ def _decide(request, db, me, app_id: int, decision: str, form):
         else:
             access.return_for_changes(db, app_id, actor=me, comment=text)
     except AccordError as exc:
-        return _item(request, db, me, app_id, errors={decision: exc.message}, status_code=lookup(HTTP_STATUS, exc),
+        return review_page(request, db, me, app_id, errors={decision: exc.message}, status_code=lookup(HTTP_STATUS, exc),
                      values={decision: text})
     return RedirectResponse(f"/review/{app_id}?notice={decision}", status_code=303)
 
@@ -115,7 +113,7 @@ def bulk(request: Request, db: Db, me: CurrentUser, form: Form):
                                                    ("page", "1"), ("per_page", "50"))}
     ids = [i for i in (_int(str(v)) for v in form.getlist("id")) if i is not None]
     try:
-        results = queue.bulk_decide(db, ids, actor=me, action=str(form.get("action", "")),
+        results = access.bulk_decide(db, ids, actor=me, action=str(form.get("action", "")),
                                     reason=str(form.get("reason", "")))
     except AccordError as exc:
         return _queue(request, db, me, filters, errors={exc.field or "form": exc.message},

@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-
-from accord.access import signatory
+from accord.access import service as access
 from accord.errors import AccordError, lookup, HTTP_STATUS
 from accord.http.deps import Db, Rt
 from accord.web.templating import render
@@ -16,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/signatory/{token}")
 def page(request: Request, token: str, db: Db):
     try:
-        invitation = signatory.view(db, token)
+        invitation = access.signatory_invitation(db, token)
     except AccordError as exc:
         return render(request, "access/signatory.html", status_code=lookup(HTTP_STATUS, exc), error=exc.message)
     return render(request, "access/signatory.html", invitation=invitation, token=token, errors={})
@@ -27,11 +26,11 @@ def decide(request: Request, token: str, db: Db, rt: Rt, decision: Annotated[str
            full_name: Annotated[str, Form()] = "", consent: Annotated[bool, Form()] = False,
            reason: Annotated[str, Form()] = ""):
     try:
-        state = signatory.decide(rt, db, token, sign=decision == "sign", full_name=full_name, consent=consent,
+        state = access.signatory_decide(rt, db, token, sign=decision == "sign", full_name=full_name, consent=consent,
                                  reason=reason)
     except AccordError as exc:
         try:
-            invitation = signatory.view(db, token)
+            invitation = access.signatory_invitation(db, token)
         except AccordError:
             return render(request, "access/signatory.html", status_code=lookup(HTTP_STATUS, exc), error=exc.message)
         return render(request, "access/signatory.html", status_code=lookup(HTTP_STATUS, exc), invitation=invitation,

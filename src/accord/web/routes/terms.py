@@ -131,7 +131,7 @@ def _build(form: FormData, keep) -> tuple[Policy | None, dict]:
 # --- the curator's editor ------------------------------------------------------------------------------------
 
 def _curated(db, slug: str, me):
-    ds = catalog.get_dataset(db, slug)
+    ds = catalog.dataset_by_slug(db, slug)
     catalog.require_curator(me, ds.id)
     return ds
 

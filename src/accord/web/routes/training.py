@@ -9,8 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-
-from accord.access import queue
+from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
@@ -83,9 +82,8 @@ def _values(received: upload.Upload | None) -> dict:
 
 @router.post("/applications/{app_id}/training")
 async def upload_with_application(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
-    from accord.access import scan
 
-    await run_in_threadpool(scan.may_upload, db, app_id, actor=me)  # strangers and reviewers: before the body
+    await run_in_threadpool(access.may_upload_scan, db, app_id, actor=me)  # strangers and reviewers: before the body
     received = None
     try:
         received = await _receive(request, rt)
@@ -100,11 +98,11 @@ async def upload_with_application(request: Request, app_id: Id, db: Db, rt: Rt, 
 
 def _application_refused(request, db, me, app_id: int, exc: AccordError, values: dict):
     from accord.access import service as access
-    from accord.web.routes.applications import _page
+    from accord.web.routes.applications import application_page
 
     state = access.get(db, app_id, viewer=me).state
     values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()}, **values}
-    return _page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
+    return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
                  errors={exc.field or "certificate": exc.message}, values=values)
 
 
@@ -165,7 +163,7 @@ def to_review(request: Request, db: Db, me: CurrentUser, notice: str = ""):
 
 
 def _to_review(request, db, me, *, errors=None, values=None, notice=None, status_code=200):
-    if not queue.reviews_any(me):
+    if not access.reviews_any(me):
         raise PermissionDenied("this page is for reviewers")
     certs = training.to_review(db, me)
     holders = identity.users_by_id(db, {c.user_id for c in certs})
@@ -197,10 +195,10 @@ def _decide(request, db, me, cert_id: int, decision: str, reason: str):
         if code in (403, 404):
             raise
         if app_id is not None:
-            from accord.web.routes.review import _item
+            from accord.web.routes.review import review_page
 
             try:  # a draft's review page is the applicant's alone: then the certificates page says it
-                return _item(request, db, me, app_id, errors={f"training_{decision}": exc.message},
+                return review_page(request, db, me, app_id, errors={f"training_{decision}": exc.message},
                              status_code=code, values={"training_reject": reason})
             except NotFound:
                 pass
