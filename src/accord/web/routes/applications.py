@@ -114,7 +114,7 @@ def application_context(db, record) -> dict:
                 "scan_limit_mb": access.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
 
 
-def application_page(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
+def render_application(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
     record = access.get(db, app_id, viewer=me)
     ctx = application_context(db, record)
     if values is None:
@@ -125,7 +125,7 @@ def application_page(request, db, me, app_id: int, *, status_code=200, errors=No
 
 @router.get("/applications/{app_id}")
 def application_page(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
-    return application_page(request, db, me, app_id, notice=NOTICES.get(notice))
+    return render_application(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.get("/applications/{app_id}/agreement.pdf")
@@ -154,7 +154,7 @@ def save_answers(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Fo
     try:
         access.save(db, app_id, actor=me, answers=answers, signatory=who)
     except AccordError as exc:
-        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
                      values=dict(form))
     return RedirectResponse(f"/applications/{app_id}?notice=saved", status_code=303)
 
@@ -173,7 +173,7 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
             raise InvalidInput(f"tick every clause to agree to it; not ticked: {', '.join(unticked)}", field="ack")
         access.sign(rt, db, app_id, actor=me, full_name=full_name, consent=not unticked)
     except AccordError as exc:
-        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
+        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
                      values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)})
     return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
 
@@ -209,7 +209,7 @@ def _scan_refused(request, db, me, app_id: int, exc: AccordError, full_name: str
     field = exc.field or "form"
     values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()},
               "scan_name": full_name}
-    return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
+    return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
                  errors={SCAN_FIELDS.get(field, field): exc.message}, values=values)
 
 
@@ -218,7 +218,7 @@ def submit(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     try:
         access.submit(db, app_id, actor=me, base_url=rt.settings.base_url)
     except AccordError as exc:
-        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
     return RedirectResponse(f"/applications/{app_id}?notice=submitted", status_code=303)
 
 
@@ -227,5 +227,5 @@ def withdraw(request: Request, app_id: Id, db: Db, me: CurrentUser):
     try:
         access.withdraw(db, app_id, actor=me)
     except AccordError as exc:
-        return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
+        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc))
     return RedirectResponse(f"/applications/{app_id}?notice=withdrawn", status_code=303)

@@ -63,7 +63,7 @@ def _reviewable(db, me, app_id: int):
     return record
 
 
-def review_page(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
+def render_review(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
     record = _reviewable(db, me, app_id)
     return render(request, "access/review_item.html", status_code=status_code, errors=errors or {},
                   notice=notice, values=values or {}, **application_context(db, record))
@@ -71,7 +71,7 @@ def review_page(request, db, me, app_id: int, *, errors=None, status_code=200, n
 
 @router.get("/review/{app_id}")
 def review_item(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: str = ""):
-    return review_page(request, db, me, app_id, notice=NOTICES.get(notice))
+    return render_review(request, db, me, app_id, notice=NOTICES.get(notice))
 
 
 @router.post("/review/{app_id}/approve")
@@ -100,7 +100,7 @@ def _decide(request, db, me, app_id: int, decision: str, form):
         else:
             access.return_for_changes(db, app_id, actor=me, comment=text)
     except AccordError as exc:
-        return review_page(request, db, me, app_id, errors={decision: exc.message}, status_code=lookup(HTTP_STATUS, exc),
+        return render_review(request, db, me, app_id, errors={decision: exc.message}, status_code=lookup(HTTP_STATUS, exc),
                      values={decision: text})
     return RedirectResponse(f"/review/{app_id}?notice={decision}", status_code=303)
 

@@ -98,11 +98,11 @@ async def upload_with_application(request: Request, app_id: Id, db: Db, rt: Rt, 
 
 def _application_refused(request, db, me, app_id: int, exc: AccordError, values: dict):
     from accord.access import service as access
-    from accord.web.routes.applications import application_page
+    from accord.web.routes.applications import render_application
 
     state = access.get(db, app_id, viewer=me).state
     values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()}, **values}
-    return application_page(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
+    return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
                  errors={exc.field or "certificate": exc.message}, values=values)
 
 
@@ -195,10 +195,10 @@ def _decide(request, db, me, cert_id: int, decision: str, reason: str):
         if code in (403, 404):
             raise
         if app_id is not None:
-            from accord.web.routes.review import review_page
+            from accord.web.routes.review import render_review
 
             try:  # a draft's review page is the applicant's alone: then the certificates page says it
-                return review_page(request, db, me, app_id, errors={f"training_{decision}": exc.message},
+                return render_review(request, db, me, app_id, errors={f"training_{decision}": exc.message},
                              status_code=code, values={"training_reject": reason})
             except NotFound:
                 pass
