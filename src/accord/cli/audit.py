@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import typer
 
+from accord.audit import checkpoints
 from accord.audit import service as audit
 from accord.cli.main import err, out, runtime
 
@@ -7,15 +10,48 @@ app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
 @app.command()
-def verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first altered event if anything was edited."""
-    with runtime().session() as db:
-        result = audit.verify(db)
-    if result.ok:
-        out.print(f"[green]audit log intact[/]: {result.checked} events verified")
+def verify(
+    checkpoint: list[Path] = typer.Option(
+        [], "--checkpoint", exists=True, dir_okay=False,
+        help="also check against this checkpoint document (saved from the daily mail); repeatable"),
+    write: bool = typer.Option(True, help="sign and store a new checkpoint when everything verifies"),
+) -> None:
+    """Recompute the hash chain and check it against every signed checkpoint; exit 1 and name the first
+    altered event or failing checkpoint."""
+    rt = runtime()
+    with rt.session() as db:
+        report = checkpoints.verify(rt, db, extra=[(str(p), p.read_bytes()) for p in checkpoint],
+                                    write_checkpoint=write)
+    if report.ok:
+        out.print(f"[green]audit log intact[/]: {report.chain.checked} events verified, "
+                  f"{report.checked} checkpoint{'s' if report.checked != 1 else ''} match")
+        if report.written:
+            out.print(f"checkpoint {report.written.name} written")
         return
-    err.print(f"[bold red]audit log altered[/] at event {result.bad_event_id}: {result.reason}")
+    if not report.chain.ok:
+        err.print(f"[bold red]audit log altered[/] at event {report.chain.bad_event_id}: {report.chain.reason}")
+    if report.failures:
+        first = report.failures[0]
+        more = len(report.failures) - 1
+        err.print(f"[bold red]audit log altered[/]: checkpoint {first.name} no longer matches: {first.reason}"
+                  + (f" ({more} later checkpoint{'s' if more != 1 else ''} fail too)" if more else ""))
     raise typer.Exit(1)
+
+
+@app.command("checkpoints")
+def list_checkpoints(limit: int = typer.Option(30, help="how many of the newest")) -> None:
+    """The stored checkpoints, newest first, each with its signature checked (not yet against the chain)."""
+    from rich.table import Table
+
+    found = checkpoints.stored(runtime())
+    table = Table("checkpoint", "events", "last hash", "signed at", "signature")
+    for s in reversed(found[-limit:] if limit > 0 else found):
+        cp = s.checkpoint
+        table.add_row(s.name, str(cp.count) if cp else "?", cp.hash[:16] if cp else "?",
+                      cp.at.strftime("%Y-%m-%d %H:%M:%S") if cp else "?", "[red]" + s.problem if s.problem else "ok")
+    out.print(table)
+    if not found:
+        out.print("no checkpoints yet: `accord audit verify` writes one")
 
 
 @app.command("list")

@@ -6,10 +6,14 @@ import logging
 
 from huey import crontab
 
+from accord.audit import jobs as audit_jobs
+from accord.identity import service as identity
 from accord.jobs import ingest, queue  # noqa: F401  (ingest registers its task on import)
+from accord.notify import service as notify
 
 log = logging.getLogger("accord.jobs")
 DAILY_AT_SIX = crontab(minute="0", hour="6")
+queue.PERIODIC.update(audit_jobs.periodic(audit_jobs.Post(identity.admin_emails, notify.queued, notify.enqueue)))
 
 
 @queue.periodic("send_mail", queue.EVERY_MINUTE)
