@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from accord.audit import checkpoints
 from accord.audit import service as audit
@@ -24,7 +25,7 @@ def verify(
                                     write_checkpoint=write)
     if report.ok:
         out.print(f"[green]audit log intact[/]: {report.chain.checked} events verified, "
-                  f"{report.checked} checkpoint{'s' if report.checked != 1 else ''} match")
+                  f"{report.checked} checkpoint{' matches' if report.checked == 1 else 's match'}")
         if report.written:
             out.print(f"checkpoint {report.written.name} written")
         return
@@ -33,25 +34,23 @@ def verify(
     if report.failures:
         first = report.failures[0]
         more = len(report.failures) - 1
-        err.print(f"[bold red]audit log altered[/]: checkpoint {first.name} no longer matches: {first.reason}"
-                  + (f" ({more} later checkpoint{'s' if more != 1 else ''} fail too)" if more else ""))
+        err.print(f"[bold red]audit log altered[/]: checkpoint {escape(first.name)} no longer matches: "
+                  f"{escape(first.reason)}"
+                  + (f" ({more} later checkpoint{' fails' if more == 1 else 's fail'} too)" if more else ""))
     raise typer.Exit(1)
 
 
 @app.command("checkpoints")
 def list_checkpoints(limit: int = typer.Option(30, help="how many of the newest")) -> None:
     """The stored checkpoints, newest first, each with its signature checked (not yet against the chain)."""
-    from rich.table import Table
-
     found = checkpoints.stored(runtime())
-    table = Table("checkpoint", "events", "last hash", "signed at", "signature")
-    for s in reversed(found[-limit:] if limit > 0 else found):
-        cp = s.checkpoint
-        table.add_row(s.name, str(cp.count) if cp else "?", cp.hash[:16] if cp else "?",
-                      cp.at.strftime("%Y-%m-%d %H:%M:%S") if cp else "?", "[red]" + s.problem if s.problem else "ok")
-    out.print(table)
     if not found:
         out.print("no checkpoints yet: `accord audit verify` writes one")
+    for s in reversed(found[-limit:] if limit > 0 else found):
+        cp = s.checkpoint
+        where = f"{cp.count} events, last {cp.hash[:16]}, signed {cp.at:%Y-%m-%d %H:%M:%S}" if cp else "?"
+        out.print(f"{escape(s.name)}  {where}  " + (f"[red]{escape(s.problem)}[/]" if s.problem else "[green]signature ok[/]"),
+                  highlight=False)
 
 
 @app.command("list")
