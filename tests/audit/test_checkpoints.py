@@ -130,7 +130,7 @@ def test_an_empty_log_writes_no_checkpoint_and_a_damaged_chain_none_either(db_rt
     assert checkpoints.stored(db_rt) == []
 
 
-def test_checkpoints_live_in_an_s3_bucket_and_are_not_garbage(tmp_path, s3_endpoint, s3_bucket):
+def test_checkpoints_live_in_an_s3_bucket_and_are_not_garbage(tmp_path, s3_endpoint, s3_bucket):  # noqa: F811
     import boto3
 
     from accord import dbmigrate, storage_gc

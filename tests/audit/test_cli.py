@@ -37,7 +37,8 @@ def test_verify_passes_an_untouched_log_and_writes_a_checkpoint(shell, capsys):
     assert run("audit", "verify") == 0
     out, _ = said(capsys)
     [cp] = checkpoints.stored(shell)
-    assert "audit log intact: 5 events verified, 0 checkpoints match" in out and f"checkpoint {cp.name} written" in out
+    assert "audit log intact: 5 events verified, 0 checkpoints match" in out
+    assert f"checkpoint {cp.name} written" in out
     assert run("audit", "verify", "--no-write") == 0
     out, _ = said(capsys)
     assert "5 events verified, 1 checkpoint matches" in out and "written" not in out

@@ -59,7 +59,8 @@ def test_the_checkpoint_job_runs_hourly_and_stores_a_signed_checkpoint(mail_rt):
 def test_the_daily_mail_carries_the_signed_checkpoint_to_admins_and_witnesses(mail_rt, smtp_server):
     run_periodic(mail_rt, "audit_checkpoint_mail", datetime(2026, 12, 7, 5, 30))
     assert notify.send_due(mail_rt).sent == 2
-    assert sorted(to for _, [to] in smtp_server.inbox.envelopes) == ["ada@lab.example", "records@archive.example"]
+    assert sorted(to for _, [to] in smtp_server.inbox.envelopes) == ["ada@lab.example",
+                                                                      "records@archive.example"]
     [mail] = smtp_server.inbox.to("ada@lab.example")
     assert "Audit log checkpoint" in mail["Subject"] and "events verified" in mail["Subject"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
@@ -74,7 +75,8 @@ def test_the_daily_mail_carries_the_signed_checkpoint_to_admins_and_witnesses(ma
         # The copy from the mail still catches a cut after the stored checkpoints are gone.
         for name in checkpoints.shelf(mail_rt.store).names():
             (mail_rt.store.root / checkpoints.PREFIX / name).unlink()
-        newest = db.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(4)).all()  # into the checkpointed part
+        # Four: the three written since (mailed, sent twice) and one the checkpoint covers.
+        newest = db.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(4)).all()
         with unit_of_work(db):
             db.execute(delete(AuditEvent).where(AuditEvent.id.in_(newest)))
         report = checkpoints.verify(mail_rt, db, extra=[("mailed.json", kept)])

@@ -18,7 +18,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -32,6 +32,10 @@ from accord.errors import InvalidInput
 from accord.storage import LocalBlobStore, S3BlobStore
 
 PREFIX = "audit-checkpoints"
+
+
+def events(n: int) -> str:
+    return f"{n} event" if n == 1 else f"{n} events"
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Checkpoint:
     @property
     def name(self) -> str:
         """Sorts by count, then time: the listing order is the chain's order."""
-        return f"{self.count:012d}-{self.at.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}Z.json"
+        return f"{self.count:012d}-{self.at.astimezone(UTC):%Y%m%dT%H%M%S%f}Z.json"
 
 
 @dataclass
@@ -170,7 +174,7 @@ def write(rt, count: int, last_hash: str, *, at: datetime | None = None) -> Stor
     """Sign (count, last_hash, now) with the platform key and store it."""
     keys = signing.platform_keys(rt.settings.data_dir)
     cert = signing.load_cert(keys.cert.read_bytes())
-    cp = Checkpoint(count, last_hash, (at or utcnow()).astimezone(timezone.utc), signing.fingerprint(cert))
+    cp = Checkpoint(count, last_hash, (at or utcnow()).astimezone(UTC), signing.fingerprint(cert))
     raw = document(cp, signing.sign(cp.payload(), keys))
     shelf(rt.store).put(cp.name, raw)
     return Stored(cp.name, cp, raw)
@@ -194,7 +198,7 @@ def compare(db: Session, checkpoints: list[Stored]) -> tuple[int, str, list[Mism
         if count == 0 and n == 0:
             continue  # a checkpoint of the empty log
         for s in cut:
-            failures[s.name] = Mismatch(s.name, f"cut: the checkpoint counted {count} events, the log now has "
+            failures[s.name] = Mismatch(s.name, f"cut: the checkpoint counted {events(count)}, the log now has "
                                                 f"{n} (events were deleted from the end)")
     return n, last, [failures[k] for k in sorted(failures)]
 

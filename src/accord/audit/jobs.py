@@ -51,7 +51,7 @@ def mail_checkpoint(db: Session, report: checkpoints.Report, post: Post, *, extr
     if report.ok and report.written is None:
         return []  # an empty log: nothing to vouch for
     template = "audit-checkpoint" if report.ok else "audit-altered"
-    context = dict(site=site, date=day.date().isoformat())
+    context = {"site": site, "date": day.date().isoformat()}
     data: dict = {"ok": report.ok}
     if report.ok:
         cp = report.written.checkpoint

@@ -10,11 +10,13 @@ from accord.cli.main import err, out, runtime
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
+KEPT = typer.Option([], "--checkpoint", exists=True, dir_okay=False,
+                    help="also check against this checkpoint document (saved from the daily mail); repeatable")
+
+
 @app.command()
 def verify(
-    checkpoint: list[Path] = typer.Option(
-        [], "--checkpoint", exists=True, dir_okay=False,
-        help="also check against this checkpoint document (saved from the daily mail); repeatable"),
+    checkpoint: list[Path] = KEPT,
     write: bool = typer.Option(True, help="sign and store a new checkpoint when everything verifies"),
 ) -> None:
     """Recompute the hash chain and check it against every signed checkpoint; exit 1 and name the first
@@ -24,7 +26,7 @@ def verify(
         report = checkpoints.verify(rt, db, extra=[(str(p), p.read_bytes()) for p in checkpoint],
                                     write_checkpoint=write)
     if report.ok:
-        out.print(f"[green]audit log intact[/]: {report.chain.checked} events verified, "
+        out.print(f"[green]audit log intact[/]: {checkpoints.events(report.chain.checked)} verified, "
                   f"{report.checked} checkpoint{' matches' if report.checked == 1 else 's match'}")
         if report.written:
             out.print(f"checkpoint {report.written.name} written")
@@ -48,9 +50,10 @@ def list_checkpoints(limit: int = typer.Option(30, help="how many of the newest"
         out.print("no checkpoints yet: `accord audit verify` writes one")
     for s in reversed(found[-limit:] if limit > 0 else found):
         cp = s.checkpoint
-        where = f"{cp.count} events, last {cp.hash[:16]}, signed {cp.at:%Y-%m-%d %H:%M:%S}" if cp else "?"
-        out.print(f"{escape(s.name)}  {where}  " + (f"[red]{escape(s.problem)}[/]" if s.problem else "[green]signature ok[/]"),
-                  highlight=False)
+        where = (f"{checkpoints.events(cp.count)}, last {cp.hash[:16]}, signed {cp.at:%Y-%m-%d %H:%M:%S}"
+                 if cp else "?")
+        status = f"[red]{escape(s.problem)}[/]" if s.problem else "[green]signature ok[/]"
+        out.print(f"{escape(s.name)}  {where}  {status}", highlight=False)
 
 
 @app.command("list")
