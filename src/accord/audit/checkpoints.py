@@ -164,10 +164,11 @@ def _cert(rt):
     return signing.load_cert(signing.platform_keys(rt.settings.data_dir).cert.read_bytes())
 
 
-def stored(rt) -> list[Stored]:
-    """Every checkpoint in the blob store, oldest position first, each with its signature checked."""
+def stored(rt, extra: list[tuple[str, bytes]] = ()) -> list[Stored]:
+    """Every checkpoint in the blob store, oldest position first, then `extra` (name, document) pairs, each
+    with its signature checked."""
     place, cert = shelf(rt.store), _cert(rt)
-    return [parse(name, place.get(name), cert) for name in place.names()]
+    return [parse(name, raw, cert) for name, raw in [*((n, place.get(n)) for n in place.names()), *extra]]
 
 
 def write(rt, count: int, last_hash: str, *, at: datetime | None = None) -> Stored:
@@ -207,10 +208,7 @@ def verify(rt, db: Session, *, extra: list[tuple[str, bytes]] = (), write_checkp
     """The chain, then every stored checkpoint (and `extra` documents, e.g. one kept from a mail). A new
     checkpoint is written only when all of it verifies: signing a damaged log would vouch for it."""
     report = Report(audit.verify(db))
-    checkpoints = stored(rt)
-    if extra:
-        cert = _cert(rt)
-        checkpoints += [parse(name, raw, cert) for name, raw in extra]
+    checkpoints = stored(rt, extra)
     n, last, report.failures = compare(db, checkpoints)
     report.checked = len(checkpoints)
     if write_checkpoint and report.ok and n:
