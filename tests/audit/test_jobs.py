@@ -1,10 +1,13 @@
 """The scheduled checkpoints: hourly into storage, daily by mail to the admins (through the outbox, real SMTP)."""
+import json
+import shutil
+import subprocess
 from datetime import datetime
 
 import pytest
 from sqlalchemy import delete, select
 
-from accord import dbmigrate
+from accord import dbmigrate, signing
 from accord.audit import checkpoints
 from accord.audit.models import AuditEvent
 from accord.config import Smtp
@@ -105,3 +108,24 @@ def test_an_altered_log_is_mailed_as_such_and_gets_no_new_checkpoint(mail_rt, sm
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert f"Checkpoint {cp.name}: cut:" in body
     assert [s.name for s in checkpoints.stored(mail_rt)] == [cp.name]
+
+
+@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("jq")), reason="needs openssl and jq")
+def test_the_mailed_recipe_checks_the_signature_without_accord(mail_rt, smtp_server, tmp_path):
+    run_periodic(mail_rt, "audit_checkpoint_mail", datetime(2026, 12, 7, 5, 30))
+    notify.send_due(mail_rt)
+    [mail] = smtp_server.inbox.to("ada@lab.example")
+    body = mail.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    recipe = [line.strip() for line in body.splitlines() if line.startswith("    jq ") or
+              line.startswith("    openssl ")]
+    assert len(recipe) == 2 and "/api/v1/signing-key" in body
+    pem = signing.platform_keys(mail_rt.settings.data_dir).cert.read_bytes()
+    (tmp_path / "accord-signing.pem").write_bytes(pem + signing.public_pem(signing.load_cert(pem)))  # as served
+    (tmp_path / "FILE").write_bytes(document_in(body))
+    check = lambda: subprocess.run(" && ".join(recipe), shell=True, cwd=tmp_path, capture_output=True, text=True)
+    done = check()
+    assert done.returncode == 0 and "Verified OK" in done.stdout, done.stderr
+    doc = json.loads(document_in(body))
+    doc["checkpoint"]["count"] -= 1
+    (tmp_path / "FILE").write_text(json.dumps(doc))
+    assert check().returncode != 0
