@@ -10,6 +10,10 @@ verify means the checkpoint itself was forged or altered.
 
 The signed bytes are the checkpoint object as canonical JSON (sorted keys, no spaces), so a copy kept from the
 daily mail can be checked without Accord as well.
+
+Whoever can write both the database and the store can cut the log and delete the newer checkpoints with it;
+the mailed copies (`accord audit verify --checkpoint FILE`) are the answer to that. A replaced platform key
+makes the older checkpoints read as forged, naming their key: move them out of PREFIX once checked.
 """
 from __future__ import annotations
 
