@@ -39,7 +39,7 @@ def test_every_domain_job_is_on_the_queue(rt):
     """Each domain registers its own jobs (accord.plugins "jobs"); the queue knows none of them by name."""
     names = {name.rsplit(".", 1)[-1] for name in rt.huey._registry._registry}
     assert names == {"ingest", "send_mail", "access_expiry", "training_expiry", "review_escalation",
-                     "review_digest"}
+                     "review_digest", "audit_checkpoint", "audit_checkpoint_mail"}
 
 
 DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy",

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     # smtp://user:pass@host:587?starttls=1&sender=... overrides `smtp`; console:// prints mail instead of
     # sending it. Unset in demo mode means console://, so a demo needs no mail server.
     smtp_url: str | None = None
+    audit_mail_to: list[str] = []  # witnesses beyond the admins for the daily audit checkpoint mail
     session_ttl: timedelta = timedelta(days=14)
     link_ttl: timedelta = timedelta(minutes=15)
     # Behind nginx: loose blob files are answered with X-Accel-Redirect: <prefix>/<ab>/<sha256>, an internal

@@ -20,7 +20,7 @@ HOOKS: dict[str, tuple[str, ...]] = {
     "entitlements.pauses": ("accord.training.requirement:paused",),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
     "jobs": ("accord.notify.jobs", "accord.catalog.jobs", "accord.entitlements.jobs", "accord.access.jobs",
-             "accord.training.jobs"),
+             "accord.training.jobs", "accord.identity.jobs"),
 }
 
 

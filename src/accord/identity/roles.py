@@ -3,6 +3,7 @@
 Datasets are named here by id only; catalog turns slugs into ids and ids into labels (`catalog.role_labels`)."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,3 +62,10 @@ def revoke_role(db: Session, user: User, role: str, *, dataset_id: int | None = 
         user.roles.remove(grant)
         audit.record(db, actor=actor or "cli", action="role.revoked", object=("user", user.id),
                      data={"role": role, "dataset_id": dataset_id})
+
+
+def admin_emails(db: Session) -> list[str]:
+    """The addresses of every enabled admin (platform-wide notices, such as the audit checkpoint mail)."""
+    return list(db.scalars(select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
+                           .where(RoleGrant.role == "admin", User.disabled_at.is_(None))
+                           .distinct().order_by(User.email)))

@@ -20,6 +20,7 @@ from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
 from accord.identity.throttle import LoginLimits  # noqa: F401  (callers build it from settings)
 from accord.identity.roles import (  # noqa: F401  (roles are part of this service's surface)
+    admin_emails,
     grant_role,
     has_role,
     require_role,
