@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +12,9 @@ from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
 from accord.storage import BlobStore, open_store
 
+if TYPE_CHECKING:
+    from huey import Huey
+
 
 @dataclass
 class Runtime:
@@ -18,13 +22,13 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     store: BlobStore
-    _extras: dict = field(default_factory=dict)
+    _extras: dict[str, Any] = field(default_factory=dict)
 
     def session(self) -> Session:
         return self.sessions()
 
     @cached_property
-    def huey(self):
+    def huey(self) -> Huey:
         from accord.jobs.queue import make_huey
 
         return make_huey(self)

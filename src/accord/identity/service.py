@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,13 +19,10 @@ from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
-from accord.identity.throttle import LoginLimits  # noqa: F401  (callers build it from settings)
-from accord.identity.roles import (  # noqa: F401  (roles are part of this service's surface)
-    grant_role,
-    has_role,
-    require_role,
-    revoke_role,
-)
+# Re-exported (`X as X`): callers build LoginLimits from settings; roles are part of this service's surface.
+from accord.identity.throttle import LoginLimits as LoginLimits
+from accord.identity.roles import grant_role as grant_role, has_role as has_role
+from accord.identity.roles import require_role as require_role, revoke_role as revoke_role
 from accord.notify import service as notify
 
 _hasher = PasswordHasher()
@@ -57,7 +55,7 @@ def check_password_strength(password: str, email: str = "") -> None:
 # --- accounts -------------------------------------------------------------------------------------------
 
 def register(db: Session, *, email: str, name: str, password: str, secret: str, base_url: str,
-             actor=None) -> User:
+             actor: User | str | None = None) -> User:
     """Create an applicant account and send the verification link; unverified until it is followed."""
     email = normalize_email(email)
     name = name.strip()
@@ -79,8 +77,8 @@ def register(db: Session, *, email: str, name: str, password: str, secret: str, 
     return user
 
 
-def create_user(db: Session, *, email: str, name: str, password: str, roles: list[str] = (),
-                verified: bool = True, actor=None) -> User:
+def create_user(db: Session, *, email: str, name: str, password: str, roles: Sequence[str] = (),
+                verified: bool = True, actor: User | str | None = None) -> User:
     """Administrative creation (CLI, demo): global roles and a verified address."""
     email = normalize_email(email)
     check_password_strength(password, email)
@@ -140,15 +138,15 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "",
     else:
         _hasher.hash(password)  # same work either way: response time does not reveal accounts
     with unit_of_work(db):
-        if not ok:
-            throttle.failed(db, keys, now, limits)
-            audit.record(db, actor=email or "anonymous", action="login.failed",
-                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
-        else:
+        if ok and user and user.password_hash:
             throttle.succeeded(db, keys)
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-    if not ok:
+        else:
+            throttle.failed(db, keys, now, limits)
+            audit.record(db, actor=email or "anonymous", action="login.failed",
+                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
+    if not ok or user is None:
         raise NotAuthenticated("wrong e-mail address or password")
     return user
 
@@ -221,7 +219,7 @@ class NewToken:
 
 
 def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime | None = None,
-                     actor=None) -> NewToken:
+                     actor: User | str | None = None) -> NewToken:
     """A new personal token; its secret is in the result only, never stored in clear."""
     name = name.strip()
     if not name:

@@ -16,7 +16,7 @@ from accord.access import service as access
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
-from accord.db import unit_of_work, utcnow
+from accord.db import rows_matched, unit_of_work, utcnow
 from accord.entitlements import service as entitlements
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied, TooLarge
 from accord.identity.models import User
@@ -186,12 +186,12 @@ def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
     return cert
 
 
-def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason=None) -> None:
+def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason: str | None = None) -> None:
     """Only a pending certificate is decided, once: of two reviewers deciding at the same moment one is told."""
-    done = db.execute(update(TrainingCertificate)
+    done = rows_matched(db, update(TrainingCertificate)
                       .where(TrainingCertificate.id == cert.id, TrainingCertificate.status == "pending")
                       .values(status=status, reviewed_by_id=actor.id, reviewed_at=at, reject_reason=reason)
-                      .execution_options(synchronize_session=False)).rowcount
+                      .execution_options(synchronize_session=False))
     if done != 1:
         raise Conflict("another reviewer decided on this certificate a moment ago")
     db.refresh(cert)
@@ -206,7 +206,7 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
         _decide(db, cert, "accepted", actor, now)
         audit.record(db, actor=actor, action="training.accepted", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)})
-        holder = db.get(User, cert.user_id)
+        holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-accepted", to=holder.email, name=holder.name, course=cert.course,
                        expires=str(cert.expires_on))
         access.requirement_met(db, cert.user_id, at=now)
@@ -225,7 +225,7 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
         _decide(db, cert, "rejected", actor, utcnow(), reason=reason)
         audit.record(db, actor=actor, action="training.rejected", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "reason": reason})
-        holder = db.get(User, cert.user_id)
+        holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course,
                        reason=reason)
     return cert
@@ -254,7 +254,7 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
                 continue
             if standing(db, cert.user_id, needs[0][1], ends).ok:  # a later certificate carries on
                 continue
-            holder = db.get(User, cert.user_id)
+            holder = db.get_one(User, cert.user_id)
             names = sorted({ds.title for ds, _ in needs})
             notify.enqueue(db, "training-expiring", to=holder.email, name=holder.name, course=cert.course,
                            expires=str(ends), datasets=names, base_url=base_url.rstrip("/"),
