@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -273,7 +274,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> ApiToken:
 class _ClockSigner(TimestampSigner):
     """A TimestampSigner whose clock can be set, so link expiry is testable without waiting."""
 
-    def __init__(self, *args, at: datetime | None = None, **kwargs):
+    def __init__(self, *args: Any, at: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.at = at
 

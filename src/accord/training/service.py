@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,9 +24,15 @@ from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy.schema import Training
 from accord.training.models import TrainingCertificate
-from accord.training.requirement import certificate, paused  # noqa: F401  (the door's)
-from accord.training.validity import (STAGES, Standing, counts, for_application, parse_date,  # noqa: F401
-                                      pick, stage, standing, terms_training, valid_until)
+# The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
+from accord.training.requirement import certificate as certificate, paused as paused
+from accord.training.validity import STAGES as STAGES, Standing as Standing, counts as counts
+from accord.training.validity import for_application as for_application, parse_date as parse_date
+from accord.training.validity import pick as pick, stage as stage, standing as standing
+from accord.training.validity import terms_training as terms_training, valid_until as valid_until
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 MAX_BYTES = access.MAX_SCAN_BYTES  # the same limit as a signed scan: a certificate is a page or two
 STATUSES = ("pending", "accepted", "rejected")
@@ -36,16 +43,19 @@ NOT_YET_SENT = {access.Status.draft.value, access.Status.returned.value, access.
 
 # --- uploading -----------------------------------------------------------------------------------------------
 
-def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None):
+def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None
+             ) -> tuple[int, int | None, str | None, Training]:
     """(dataset id, application id, application status, Training) of an upload, checking the uploader's right."""
     if application_id is not None:
         loaded = access.load(db, application_id)
         access.applicant_only(loaded, actor, "add a certificate to")
-        if loaded.state.status in access.TERMINAL:
-            raise IllegalTransition(f"this application is {loaded.state.status.value}; upload a renewed "
+        current = loaded.state.status
+        assert current is not None, "a stored application has a status"
+        if current in access.TERMINAL:
+            raise IllegalTransition(f"this application is {current.value}; upload a renewed "
                                     "certificate from the dataset's download page")
         training = terms_training(db, loaded.row.dataset_id, loaded.row.policy_version)
-        dataset_id, status = loaded.row.dataset_id, loaded.state.status.value
+        dataset_id, status = loaded.row.dataset_id, current.value
     elif dataset_slug:
         dataset = may_renew(db, dataset_slug, actor=actor)
         training = terms_training(db, dataset.id)
@@ -65,7 +75,8 @@ def may_renew(db: Session, dataset_slug: str, *, actor: User) -> Dataset:
     return dataset
 
 
-def upload(rt, db: Session, *, actor: User, data: bytes, course: str, completed_on, expires_on,
+def upload(rt: Runtime, db: Session, *, actor: User, data: bytes, course: str, completed_on: object,
+           expires_on: object,
            filename: str = "", application_id: int | None = None, dataset_slug: str | None = None,
            base_url: str = "") -> TrainingCertificate:
     """Store a certificate (PDF, PNG or JPEG, checked by its bytes) as pending until a reviewer decides."""
@@ -118,6 +129,8 @@ def _filename(name: str) -> str:
 
 
 def _tell_reviewers(db: Session, cert: TrainingCertificate, holder: User, *, base_url: str) -> None:
+    if cert.dataset_id is None:  # its dataset was deleted a moment ago: nobody reviews it
+        return
     ds = catalog.dataset_by_id(db, cert.dataset_id)
     for reviewer in access.reviewers_of(db, cert.dataset_id):
         if reviewer.id != holder.id:
@@ -154,7 +167,7 @@ def get(db: Session, cert_id: int, *, viewer: User) -> TrainingCertificate:
     return cert
 
 
-def file(rt, db: Session, cert_id: int, *, viewer: User) -> tuple[bytes, TrainingCertificate]:
+def file(rt: Runtime, db: Session, cert_id: int, *, viewer: User) -> tuple[bytes, TrainingCertificate]:
     cert = get(db, cert_id, viewer=viewer)
     with rt.store.open(cert.sha256) as fh:
         return fh.read(), cert
