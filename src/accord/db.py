@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import CursorResult, Engine
@@ -53,7 +54,8 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
+    # JSON documents: `dict[str, Any]` is how the strictly typed packages spell `dict`.
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), dict[str, Any]: JSON(), list: JSON()}
 
 
 def utcnow() -> datetime:
