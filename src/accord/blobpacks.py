@@ -97,7 +97,7 @@ class PackWriter:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.name = None
+        self.name = ""  # the open pack's file name (none open while fd < 0)
         self.fd = -1
         self.offset = 0
         self.pending: list[tuple[str, str, int, int]] = []

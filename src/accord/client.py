@@ -295,6 +295,7 @@ class Client(AccessCalls):
                 if attempt == self.retries:
                     raise ClientError(f"{remote.path}: giving up after {self.retries} retries ({exc})") from None
                 time.sleep(self.backoff * 2 ** attempt)
+        assert digest is not None  # each attempt hashes what is there before anything can fail
         if digest.hexdigest() != remote.sha256:
             part.unlink()  # a corrupt copy is never resumed from
             raise ClientError(f"{remote.path}: the downloaded bytes do not match the manifest's sha256")

@@ -11,11 +11,18 @@ accord.client.ClientError with the server's reason and HTTP status.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class AccessCalls:
     """Mixed into accord.client.Client, which provides `_request`."""
+
+    if TYPE_CHECKING:  # what the mixin needs of Client, told to the type checker only
+        def _request(self, method: str, url: str, *, repeatable: bool = True,
+                     **kwargs: Any) -> httpx.Response: ...
 
     def _json(self, method: str, url: str, **kwargs) -> Any:
         return self._request(method, url, repeatable=method == "GET", **kwargs).json()

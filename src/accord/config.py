@@ -29,7 +29,7 @@ def parse_smtp_url(url: str, default_sender: str) -> Smtp:
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return Smtp(host=parts.hostname, port=parts.port or 25,
                 username=unquote(parts.username) if parts.username else None,
-                password=unquote(parts.password) if parts.password else None,
+                password=SecretStr(unquote(parts.password)) if parts.password else None,
                 starttls=parts.scheme == "smtp+starttls" or query.get("starttls") in ("1", "true", "yes"),
                 sender=query.get("sender", default_sender))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 from accord.errors import Conflict
@@ -52,7 +54,8 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
+    # JSON documents: `dict[str, Any]` is how the strictly typed packages spell `dict`.
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), dict[str, Any]: JSON(), list: JSON()}
 
 
 def utcnow() -> datetime:
@@ -94,3 +97,12 @@ def unit_of_work(db: Session) -> Iterator[Session]:
     except BaseException:
         db.rollback()
         raise
+
+
+def rows_matched(db: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it matched: the check of a conditional update. (The
+    session's `execute` is typed as giving any Result; for these statements it is a CursorResult.)"""
+    result = db.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"expected an UPDATE or DELETE, got {type(statement).__name__}")
+    return result.rowcount

@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,9 @@ from accord.storage import BlobStore, open_store
 
 T = TypeVar("T")
 
+if TYPE_CHECKING:
+    from huey import Huey
+
 
 @dataclass
 class Runtime:
@@ -23,7 +26,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     store: BlobStore
-    _extras: dict = field(default_factory=dict)
+    _extras: dict[str, Any] = field(default_factory=dict)
     _extras_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def session(self) -> Session:
@@ -39,7 +42,7 @@ class Runtime:
             return found
 
     @cached_property
-    def huey(self):
+    def huey(self) -> Huey:
         from accord.jobs.queue import make_huey
 
         return make_huey(self)

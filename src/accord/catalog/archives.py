@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from accord.blobpacks import PACK_MAX_BLOB
 from accord.catalog.sources import SIDECAR, link_escapes, media_type, member_path, read_labels
@@ -85,7 +85,7 @@ class _Staging:
                                f"{self.limits.max_ratio}:1 its size or past ACCORD_INGEST_MAX_TOTAL_BYTES; "
                                "the archive was refused")
 
-    def add(self, path: str, stream: BinaryIO, total: int | None, size_hint: int | None = None) -> None:
+    def add(self, path: str, stream: IO[bytes], total: int | None, size_hint: int | None = None) -> None:
         if size_hint is not None and size_hint <= SMALL_MEMBER:
             return self._add_small(path, stream, total, size_hint)
         require_space(self.store, size_hint or 0, self.limits)
@@ -111,7 +111,7 @@ class _Staging:
         self.temps.append((tmp, sha))
         self.rows.append((path, size, sha, media_type(path, head)))
 
-    def _add_small(self, path: str, stream: BinaryIO, total: int | None, declared: int) -> None:
+    def _add_small(self, path: str, stream: IO[bytes], total: int | None, declared: int) -> None:
         """Held in memory (bounded by SMALL_MEMBER) and put straight into the store: no temp file to create.
         If the archive is refused later, the stored blob is simply never referenced."""
         data = stream.read(SMALL_MEMBER + 1)
@@ -210,6 +210,8 @@ def stage_tar(source: Path, store, report, limits: Limits = Limits()) -> _Stagin
                 staging.claim(path, member.name)
                 staging.grow(path, 0, None, member.size)  # the declared size, before reading it
                 stream = archive.extractfile(member)
+                if stream is None:  # no file's content (_check_tar_member lets only files through)
+                    continue
                 if path == SIDECAR:
                     staging.labels = read_labels(stream)
                 else:

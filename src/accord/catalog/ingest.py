@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 
 from accord.audit import service as audit
 from accord.catalog import archives, checks, folders, manifest
@@ -29,7 +29,7 @@ from accord.errors import IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
 
-Progress = Callable[[int, "int | None", str], None]
+Progress = Callable[[int, "int | None", str], object]  # (done, total, message); what it returns is unused
 
 ROWS_PER_INSERT = 5000
 LOOKUP_ROWS = 5000  # hashes per IN (...) query
@@ -145,7 +145,7 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list
 def _labelled(rows: list[tuple], labels: dict) -> list[tuple]:
     """Sorted (path, size, sha256, media_type, subject, attributes, preview); every label must match a file."""
     rows.sort()
-    unlabelled = (None, {}, False)  # shared: nothing mutates it
+    unlabelled: tuple[str | None, dict, bool] = (None, {}, False)  # shared: nothing mutates it
     items = [(*row, *labels.pop(row[0], unlabelled)) for row in rows] if labels else \
         [(*row, *unlabelled) for row in rows]
     if labels:
@@ -252,6 +252,8 @@ def _insert_items(db, version_id: int, items: list[tuple]) -> None:
                  int(preview))
                 for path, size, sha, kind, subject, attributes, preview in items[i:i + ROWS_PER_INSERT]])
         return
+    table = Item.__table__
+    assert isinstance(table, Table)  # a declarative class's table (typed as any FromClause)
     for i in range(0, len(items), ROWS_PER_INSERT):
-        db.execute(insert(Item.__table__), [dict(zip(ITEM_COLUMNS, (version_id, *row)))
+        db.execute(insert(table), [dict(zip(ITEM_COLUMNS, (version_id, *row)))
                                             for row in items[i:i + ROWS_PER_INSERT]])

@@ -25,10 +25,10 @@ _string = json.encoder.encode_basestring  # what _encode uses for strings (the C
 def line(path: str, size: int, sha256: str, media_type: str, subject: str | None, attributes: dict) -> bytes:
     """One canonical line. Spelled out with the keys in sorted order: three times faster than encoding a dict
     (millions of lines for CION-AL); tests check it against json.dumps(sort_keys=True)."""
-    subject = "null" if subject is None else _string(str(subject))
-    attributes = _encode(attributes) if attributes else "{}"
-    return (f'{{"attributes":{attributes},"media_type":{_string(media_type)},"path":{_string(path)},'
-            f'"sha256":{_string(sha256)},"size":{int(size)},"subject":{subject}}}\n').encode()
+    subject_json = "null" if subject is None else _string(str(subject))
+    attributes_json = _encode(attributes) if attributes else "{}"
+    return (f'{{"attributes":{attributes_json},"media_type":{_string(media_type)},"path":{_string(path)},'
+            f'"sha256":{_string(sha256)},"size":{int(size)},"subject":{subject_json}}}\n').encode()
 
 
 def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:

@@ -36,8 +36,8 @@ def media_type(path: str, head: bytes) -> str:
         for magic, kind in _IMAGE_MAGIC:
             if head.startswith(magic):
                 return kind
-        if kind := _pillow_type(head[:16]):
-            return kind
+        if pillow_kind := _pillow_type(head[:16]):
+            return pillow_kind
         if claimed is not None:
             return "application/octet-stream"  # flagged by checks.content_problem
     return claimed or "application/octet-stream"

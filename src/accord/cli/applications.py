@@ -162,7 +162,7 @@ def show(app_id: int, as_: str | None = AS,
         out.print(f"  check {c.name}: {mark} {c.detail}", highlight=False)
     for e in body.timeline:
         out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.kind}", highlight=False)
-    if signed is not None:
+    if signed is not None and scan_to is not None:  # asked for with --scan only
         data, kind = signed
         to = _save(data, scan_to, access.scan_file_name(app_id, kind))
         out.print(f"  signed scan ({kind}, {len(data)} bytes) saved to {to}", highlight=False, soft_wrap=True)

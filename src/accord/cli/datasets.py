@@ -12,7 +12,7 @@ from accord.cli.main import AS, actor, out, runtime
 
 app = typer.Typer(help="Datasets and their versions.", no_args_is_help=True)
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"

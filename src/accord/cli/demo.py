@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accord import dbmigrate
@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000 or unit == "GB":
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
@@ -27,7 +27,7 @@ def _size(n: int) -> str:
 def _load_with_progress(rt, scale) -> load.DemoReport:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=cli.out, transient=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(slug: str, done: int, total: int | None, message: str) -> None:
             if slug not in tasks:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ err = Console(stderr=True, emoji=False)  # ":ab:" in a fingerprint or a hash mus
 out = Console(emoji=False)
 
 _runtime: Runtime | None = None
+_registered: weakref.WeakSet[typer.Typer] = weakref.WeakSet()  # apps _register has added the groups to
 # Commands that run on a licensee's machine import only what they need: `accord download` starts in a fraction of
 # the time the full command set (database, web framework) takes to import.
 LIGHT = {"download": "accord.cli.download"}
@@ -54,9 +56,9 @@ def use_runtime(rt: Runtime | None) -> None:
 
 def _register(target: typer.Typer) -> typer.Typer:
     """Every command group, added once to `target` on first use."""
-    if getattr(target, "_accord_registered", False):
+    if target in _registered:
         return target
-    target._accord_registered = True
+    _registered.add(target)
     from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest, policy,
                             serve, storage, terms, training, users)
 
@@ -107,8 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # usage errors: missing arguments, bad option values
         # Typer now ships its own copy of click, so match click's base class by name in either copy.
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
-            exc.show()
-            sys.exit(exc.exit_code)
+            click_exc: Any = exc  # a ClickException of one of the two copies: either has show and exit_code
+            click_exc.show()
+            sys.exit(click_exc.exit_code)
         raise
 
 

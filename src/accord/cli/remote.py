@@ -50,9 +50,11 @@ def error(exc) -> errors.AccordError:
 
 
 @contextmanager
-def connect(server: str | None, token: str) -> Iterator:
+def connect(server: str | None, token: str | None) -> Iterator:
     from accord.client import Client, ClientError
 
+    if not token:  # callers ask `wanted` first; this says so to the type checker too
+        raise errors.InvalidInput("talking to a server needs your API token: --token or ACCORD_TOKEN")
     try:
         with Client(server or DEFAULT_SERVER, token, retries=3) as client:
             yield client

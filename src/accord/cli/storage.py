@@ -11,7 +11,7 @@ from accord.cli.main import out, runtime
 app = typer.Typer(help="The blob store.", no_args_is_help=True)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"

@@ -33,7 +33,7 @@ def require_role(user: User | None, role: str, *, dataset_id: int | None = None)
     return user
 
 
-def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor=None) -> RoleGrant:
+def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None) -> RoleGrant:
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose from {', '.join(ROLES)}", field="role")
     if role in ("admin", "applicant") and dataset_id is not None:
@@ -54,7 +54,7 @@ def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = N
     return grant
 
 
-def revoke_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor=None) -> None:
+def revoke_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None) -> None:
     with unit_of_work(db):
         grant = next((g for g in user.roles if g.role == role and g.dataset_id == dataset_id), None)
         if grant is None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,14 +20,10 @@ from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
-from accord.identity.throttle import LoginLimits  # noqa: F401  (callers build it from settings)
-from accord.identity.roles import (  # noqa: F401  (roles are part of this service's surface)
-    admin_emails,
-    grant_role,
-    has_role,
-    require_role,
-    revoke_role,
-)
+# Re-exported (`X as X`): callers build LoginLimits from settings; roles are part of this service's surface.
+from accord.identity.throttle import LoginLimits as LoginLimits
+from accord.identity.roles import admin_emails as admin_emails, grant_role as grant_role, has_role as has_role
+from accord.identity.roles import require_role as require_role, revoke_role as revoke_role
 from accord.notify import service as notify
 
 _hasher = PasswordHasher()
@@ -58,7 +56,7 @@ def check_password_strength(password: str, email: str = "") -> None:
 # --- accounts -------------------------------------------------------------------------------------------
 
 def register(db: Session, *, email: str, name: str, password: str, secret: str, base_url: str,
-             actor=None) -> User:
+             actor: User | str | None = None) -> User:
     """Create an applicant account and send the verification link; unverified until it is followed."""
     email = normalize_email(email)
     name = name.strip()
@@ -80,8 +78,8 @@ def register(db: Session, *, email: str, name: str, password: str, secret: str, 
     return user
 
 
-def create_user(db: Session, *, email: str, name: str, password: str, roles: list[str] = (),
-                verified: bool = True, actor=None) -> User:
+def create_user(db: Session, *, email: str, name: str, password: str, roles: Sequence[str] = (),
+                verified: bool = True, actor: User | str | None = None) -> User:
     """Administrative creation (CLI, demo): global roles and a verified address."""
     email = normalize_email(email)
     check_password_strength(password, email)
@@ -147,15 +145,15 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "",
     else:
         _hasher.hash(password)  # same work either way: response time does not reveal accounts
     with unit_of_work(db):
-        if not ok:
-            throttle.failed(db, keys, now, limits)
-            audit.record(db, actor=email or "anonymous", action="login.failed",
-                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
-        else:
+        if ok and user and user.password_hash:
             throttle.succeeded(db, keys)
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-    if not ok:
+        else:
+            throttle.failed(db, keys, now, limits)
+            audit.record(db, actor=email or "anonymous", action="login.failed",
+                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
+    if not ok or user is None:
         raise NotAuthenticated("wrong e-mail address or password")
     return user
 
@@ -228,7 +226,7 @@ class NewToken:
 
 
 def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime | None = None,
-                     actor=None) -> NewToken:
+                     actor: User | str | None = None) -> NewToken:
     """A new personal token; its secret is in the result only, never stored in clear."""
     name = name.strip()
     if not name:
@@ -282,7 +280,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> ApiToken:
 class _ClockSigner(TimestampSigner):
     """A TimestampSigner whose clock can be set, so link expiry is testable without waiting."""
 
-    def __init__(self, *args, at: datetime | None = None, **kwargs):
+    def __init__(self, *args: Any, at: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.at = at
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from accord.errors import RateLimited
 from accord.identity.models import LoginThrottle
+
+if TYPE_CHECKING:
+    from accord.config import Settings
 
 THROTTLE_WINDOW = timedelta(minutes=15)  # the pair's failures are forgotten after this long without one
 FORGIVE_EVERY = timedelta(minutes=1)  # the looser counters drop one failure per this much time
@@ -34,7 +38,7 @@ class LoginLimits:
     address: int = 30
 
     @classmethod
-    def of(cls, settings) -> "LoginLimits":
+    def of(cls, settings: Settings) -> LoginLimits:
         return cls(settings.login_max_failures, settings.login_account_failures, settings.login_address_failures)
 
 

@@ -8,32 +8,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.api import Result
 
 if TYPE_CHECKING:
     from accord.runtime import Runtime
 
 log = logging.getLogger("accord.jobs")
 
-TASKS: dict[str, Callable] = {}  # name -> fn(rt, *args)
-PERIODIC: dict[str, tuple[Callable, Callable]] = {}  # name -> (fn(rt), schedule)
+Task = Callable[..., Any]  # fn(rt, *args)
+Schedule = Callable[[datetime], bool]  # a huey crontab: does it run at this minute?
+T = TypeVar("T", bound=Task)
+
+TASKS: dict[str, Task] = {}  # name -> fn(rt, *args)
+PERIODIC: dict[str, tuple[Task, Schedule]] = {}  # name -> (fn(rt), schedule)
 
 _current: Runtime | None = None
 
 
-def task(name: str):
+def task(name: str) -> Callable[[T], T]:
     """Register `fn(rt, *args)` as a queue task called `name`."""
-    def decorator(fn):
+    def decorator(fn: T) -> T:
         TASKS[name] = fn
         return fn
     return decorator
 
 
-def periodic(name: str, schedule):
+def periodic(name: str, schedule: Schedule) -> Callable[[T], T]:
     """Register `fn(rt)` to run on a huey crontab schedule (only where a consumer runs)."""
-    def decorator(fn):
+    def decorator(fn: T) -> T:
         PERIODIC[name] = (fn, schedule)
         return fn
     return decorator
@@ -51,7 +57,7 @@ def set_current_runtime(rt: Runtime) -> None:
     _current = rt
 
 
-def make_huey(rt: Runtime):
+def make_huey(rt: Runtime) -> Huey:
     """Build the queue for this runtime and register every task on it, bound to the runtime."""
     from accord import plugins
 
@@ -73,16 +79,16 @@ def make_huey(rt: Runtime):
     return huey
 
 
-def _bind(rt: Runtime, fn: Callable) -> Callable:
-    def run(*args, **kwargs):
+def _bind(rt: Runtime, fn: Task) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
         return fn(rt, *args, **kwargs)
     run.__name__ = fn.__name__
     return run
 
 
-def enqueue(rt: Runtime, name: str, *args):
+def enqueue(rt: Runtime, name: str, *args: Any) -> Result:
     """Put one call of task `name` on the queue (in immediate mode it runs before this returns)."""
     return rt.huey.accord_tasks[name](*args)
 
 
-EVERY_MINUTE = crontab(minute="*")
+EVERY_MINUTE: Schedule = crontab(minute="*")

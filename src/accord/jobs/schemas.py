@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,7 +16,7 @@ class JobOut(BaseModel):
     total: int | None
     message: str
     error: str | None
-    result: dict
+    result: dict[str, Any]
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

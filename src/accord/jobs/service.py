@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,8 +26,18 @@ FINISHED = ("done", "failed")
 _report_lock = threading.Lock()
 
 
-def create(db: Session, kind: str, params: dict, *, actor) -> Job:
-    """ApplicationView a queued job (not yet on the queue; see `submit`)."""
+class Viewer(Protocol):
+    """Who asks to see a job (an account; jobs knows no domain, so only what it reads of one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def is_admin(self) -> bool: ...
+
+
+def create(db: Session, kind: str, params: dict[str, Any], *, actor: object) -> Job:
+    """Record a queued job (not yet on the queue; see `submit`)."""
     if kind not in queue.TASKS:
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
     with unit_of_work(db):
@@ -39,7 +49,7 @@ def create(db: Session, kind: str, params: dict, *, actor) -> Job:
     return job
 
 
-def submit(rt: Runtime, kind: str, params: dict, *, actor) -> Job:
+def submit(rt: Runtime, kind: str, params: dict[str, Any], *, actor: object) -> Job:
     """Create the job row, then put it on the queue. The row is committed first, so a worker always finds it."""
     with rt.session() as db:
         job = create(db, kind, params, actor=actor)
@@ -60,7 +70,7 @@ def get(db: Session, job_id: int) -> Job:
     return job
 
 
-def get_for(db: Session, job_id: int, *, user) -> Job:
+def get_for(db: Session, job_id: int, *, user: Viewer | None) -> Job:
     """A job as its creator or an administrator may see it; to anyone else it does not exist."""
     job = get(db, job_id)
     if user is None or not (user.is_admin or job.created_by_id == user.id):
@@ -103,7 +113,7 @@ def mark_running(rt: Runtime, job_id: int) -> Job:
     return job
 
 
-def mark_done(rt: Runtime, job_id: int, *, result: dict, message: str = "done") -> Job:
+def mark_done(rt: Runtime, job_id: int, *, result: dict[str, Any], message: str = "done") -> Job:
     with rt.session() as db, unit_of_work(db):
         job = get(db, job_id)
         job.status, job.finished_at, job.result, job.message = "done", utcnow(), result, message

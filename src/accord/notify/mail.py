@@ -6,7 +6,7 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
@@ -18,7 +18,7 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUnde
                    keep_trailing_newline=True)
 
 
-def render(template: str, **context) -> tuple[str, str, str | None]:
+def render(template: str, **context: Any) -> tuple[str, str, str | None]:
     """(subject, text, html) for `template`. The text file's first line is `Subject: ...`."""
     head, _, text = _env.get_template(f"{template}.txt").render(**context).partition("\n")
     if not head.startswith("Subject:"):

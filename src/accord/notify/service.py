@@ -5,14 +5,18 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
-from accord.db import unit_of_work, utcnow
+from accord.db import rows_matched, unit_of_work, utcnow
 from accord.notify import mail
 from accord.notify.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 log = logging.getLogger("accord.notify")
 
@@ -23,7 +27,7 @@ MAX_BACKOFF = timedelta(hours=6)
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
-def enqueue(db: Session, template: str, *, to: str, **context) -> OutboxMessage:
+def enqueue(db: Session, template: str, *, to: str, **context: Any) -> OutboxMessage:
     """Render `template` and add it to the outbox in the caller's transaction (never commits)."""
     subject, text, html = mail.render(template, **context)
     msg = OutboxMessage(to=to, subject=subject, template=template, text_body=text, html_body=html,
@@ -63,12 +67,12 @@ def _due(db: Session, now: datetime, limit: int) -> list[int]:
 def _claim(db: Session, msg_id: int, now: datetime) -> OutboxMessage | None:
     """Take the message for this sender only (a conditional update: same on SQLite and PostgreSQL)."""
     with unit_of_work(db):
-        claimed = db.execute(
+        claimed = rows_matched(db,
             update(OutboxMessage)
             .where(OutboxMessage.id == msg_id, OutboxMessage.sent_at.is_(None),
                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
             .values(next_attempt_at=now + CLAIM_LEASE)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))
     return db.get(OutboxMessage, msg_id, populate_existing=True) if claimed == 1 else None
 
 
@@ -91,7 +95,7 @@ def _mark_failed(db: Session, msg: OutboxMessage, now: datetime, error: str) -> 
                      data={"to": msg.to, "attempts": msg.attempts, "error": msg.last_error[:200]})
 
 
-def send_due(rt, now: datetime | None = None, limit: int = 100) -> SendReport:
+def send_due(rt: Runtime, now: datetime | None = None, limit: int = 100) -> SendReport:
     """Send what is due (the job system calls this periodically). Failures stay in the outbox for later."""
     now = now or utcnow()
     report = SendReport()

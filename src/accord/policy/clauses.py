@@ -7,6 +7,7 @@ that takes it, once one exists (`FEATURE_PAGES`), else the custodian's own conta
 place is also a `ClauseLink`, which pages turn into a link; the PDF and the CLI print the plain text."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from accord.policy.schema import (Commercial, Modification, Policy, Purpose, Redistribution, ReviewMode,
@@ -95,7 +96,7 @@ def clauses(p: Policy, *, custodian: str = "the custodian", dataset: str = "the 
     out: list[Clause] = []
     names = _Names(dataset, custodian, custodian_short, contact, slug)
 
-    def add(key: str, title: str, text: str, links=()) -> None:
+    def add(key: str, title: str, text: str, links: Iterable[ClauseLink] = ()) -> None:
         out.append(Clause(key, title, text, tuple(links)))
 
     def approval(feature: str = "request_approval") -> tuple[str, list[ClauseLink]]:
@@ -217,7 +218,7 @@ class ClauseChange:
     new: str | None
 
 
-def diff(old: Policy, new: Policy, **names) -> list[ClauseChange]:
+def diff(old: Policy, new: Policy, **names: str) -> list[ClauseChange]:
     """What a licensee of the old version must re-read before accepting the new one."""
     before = {c.key: c for c in clauses(old, **names)}
     after = {c.key: c for c in clauses(new, **names)}
@@ -228,6 +229,6 @@ def diff(old: Policy, new: Policy, **names) -> list[ClauseChange]:
             changes.append(ClauseChange(key, "removed", a.title, a.text, None))
         elif b and not a:
             changes.append(ClauseChange(key, "added", b.title, None, b.text))
-        elif a.text != b.text:
+        elif a and b and a.text != b.text:
             changes.append(ClauseChange(key, "changed", b.title, a.text, b.text))
     return changes

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from accord.policy.schema import Commercial, Modification, Policy, Redistribution
 
@@ -21,7 +22,7 @@ TS = DuoTerm("DUO:0000025", "TS", "time limit on use")
 RTN = DuoTerm("DUO:0000029", "RTN", "return to database or resource")
 
 
-def to_duo(p: Policy) -> dict:
+def to_duo(p: Policy) -> dict[str, Any]:
     """DUO codes plus the rules DUO has no term for, so nothing is silently dropped."""
     terms = [GRU, US]  # every Accord dataset is for approved users only
     if p.commercial_use is Commercial.forbidden:
@@ -32,7 +33,7 @@ def to_duo(p: Policy) -> dict:
         terms.append(TS)
     if p.derivatives.must_declare:
         terms.append(RTN)
-    unmapped = []
+    unmapped: list[str] = []
     if p.citations:
         unmapped.append("citation required")
     if p.modification is Modification.on_approval:
@@ -46,13 +47,13 @@ def to_duo(p: Policy) -> dict:
     return {"codes": [asdict(t) for t in terms], "unmapped": unmapped}
 
 
-def _constraint(left: str, op: str, right) -> dict:
+def _constraint(left: str, op: str, right: object) -> dict[str, Any]:
     return {"leftOperand": left, "operator": op, "rightOperand": right}
 
 
-def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict:
+def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict[str, Any]:
     """An ODRL 2.2 Offer: what a licensee may do, must do, and must not do."""
-    duties = []
+    duties: list[dict[str, Any]] = []
     if p.citations:
         duties.append({"action": "attribute",
                        "refinement": [_constraint("media", "eq", "publication")],
@@ -61,12 +62,11 @@ def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict:
         duties.append({"action": "inform", "accord:about": "derivatives and new annotations"})
     if p.privacy.removal_requests:
         duties.append({"action": "delete", "accord:when": "a data subject's removal is notified"})
-    permission = {"target": target, "action": "use",
-                  "constraint": [_constraint("purpose", "isAnyOf", [x.value for x in p.purposes])],
-                  "duty": duties}
+    constraints = [_constraint("purpose", "isAnyOf", [x.value for x in p.purposes])]
+    permission: dict[str, Any] = {"target": target, "action": "use", "constraint": constraints, "duty": duties}
     if p.access_days:
-        permission["constraint"].append(_constraint("elapsedTime", "lteq", f"P{p.access_days}D"))
-    prohibitions = []
+        constraints.append(_constraint("elapsedTime", "lteq", f"P{p.access_days}D"))
+    prohibitions: list[dict[str, Any]] = []
     if p.commercial_use is Commercial.forbidden:
         prohibitions.append({"target": target, "action": "commercialize"})
     if p.redistribution is not Redistribution.single_site_internal:

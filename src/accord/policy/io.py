@@ -30,7 +30,8 @@ def parse(text: str) -> Policy:
 
 
 def dump_yaml(p: Policy) -> str:
-    return yaml.safe_dump(json.loads(p.model_dump_json()), sort_keys=False, allow_unicode=True)
+    text: str = yaml.safe_dump(json.loads(p.model_dump_json()), sort_keys=False, allow_unicode=True)
+    return text
 
 
 def seed(slug: str) -> Policy:

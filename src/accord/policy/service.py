@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,11 +14,16 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.errors import NotFound
 from accord.identity.models import User
-from accord.policy.clauses import Clause, ClauseChange, clauses, diff, review_words  # noqa: F401  (the door's)
+# The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
+from accord.policy.clauses import Clause as Clause, ClauseChange as ClauseChange, clauses as clauses
+from accord.policy.clauses import diff as diff, review_words as review_words
 from accord.policy.export import to_duo, to_odrl
-from accord.policy.io import dump_yaml, parse, seed  # noqa: F401  (the door's)
+from accord.policy.io import dump_yaml as dump_yaml, parse as parse, seed as seed
 from accord.policy.models import PolicyVersion
 from accord.policy.schema import Policy
+
+if TYPE_CHECKING:
+    from accord.catalog.models import Dataset
 
 
 @dataclass(frozen=True)
@@ -34,16 +40,16 @@ class Terms:
     slug: str = ""
 
     @property
-    def names(self) -> dict:
+    def names(self) -> dict[str, str]:
         """What `clauses` and `diff` write the clauses with."""
         return dict(custodian=self.custodian, dataset=self.dataset, custodian_short=self.custodian_short,
                     contact=self.contact, slug=self.slug)
 
-    def clauses(self):
+    def clauses(self) -> list[Clause]:
         return clauses(self.policy, **self.names)
 
 
-def clause_names(ds) -> dict:
+def clause_names(ds: Dataset) -> dict[str, str]:
     """How a dataset's clauses name it and its custodian. The dataset by its short name: "LLVIP" from "LLVIP:
     visible-infrared paired images ..."."""
     return dict(custodian=ds.custodian, dataset=ds.title.split(":")[0], custodian_short=ds.custodian_short or "",
@@ -125,10 +131,10 @@ def compare(db: Session, dataset_id: int, old: int, new: int) -> list[ClauseChan
     return diff(a.policy, b.policy, **b.names)
 
 
-def duo(terms: Terms) -> dict:
+def duo(terms: Terms) -> dict[str, Any]:
     return to_duo(terms.policy)
 
 
-def odrl(terms: Terms, *, base_url: str, slug: str) -> dict:
+def odrl(terms: Terms, *, base_url: str, slug: str) -> dict[str, Any]:
     return to_odrl(terms.policy, uid=f"{base_url}/api/v1/datasets/{slug}/policy?version={terms.version}",
                    target=f"{base_url}/datasets/{slug}", assigner=terms.custodian)

@@ -2,7 +2,9 @@
 needs before it is sent and approved, and the pause of a grant whose holder's certificate ran out."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +15,10 @@ from accord.errors import IllegalTransition, InvalidInput
 from accord.policy.schema import Policy, Training
 from accord.training.models import TrainingCertificate
 from accord.training.validity import STAGES, counts, for_application, pick, stage, standing, valid_until
+
+if TYPE_CHECKING:
+    from accord.access.models import Application
+    from accord.entitlements.models import Entitlement
 
 PAUSED = "your access is paused: "  # the grant stands; downloads resume once a certificate counts
 
@@ -32,6 +38,8 @@ class Certificate:
     def before_submit(self, db: Session, app_id: int, policy: Policy) -> None:
         """Sent with a certificate that can still be accepted."""
         training, cert, today = policy.training, for_application(db, app_id), utcnow().date()
+        if training is None:  # terms without training ask for no certificate (`applies`)
+            return
         if cert is None:
             raise InvalidInput(f"upload your certificate of {training.name} (with its dates) before submitting",
                                field="certificate")
@@ -59,14 +67,14 @@ class Certificate:
         raise IllegalTransition(f"cannot approve until the applicant's training certificate is accepted (it is "
                                 f"{cert.status}); accept it on this page first")
 
-    def stages(self, db: Session, apps: list, policies: dict[int, Policy], today: date) -> dict[int, str]:
+    def stages(self, db: Session, apps: Sequence[Application], policies: dict[int, Policy], today: date) -> dict[int, str]:
         """In one statement: the certificates uploaded with these applications and the accepted ones of their
         applicants, from which each application's is picked as `for_application` picks it."""
         certs = list(db.scalars(select(TrainingCertificate).where(or_(
             TrainingCertificate.application_id.in_(sorted(a.id for a in apps)),
             and_(TrainingCertificate.user_id.in_(sorted({a.applicant_id for a in apps})),
                  TrainingCertificate.status == "accepted"))).order_by(TrainingCertificate.id.desc())))
-        out = {}
+        out: dict[int, str] = {}
         for app in apps:
             training = policies[app.id].training
             attached = next((c for c in certs if c.application_id == app.id), None)
@@ -78,7 +86,7 @@ class Certificate:
 certificate = Certificate()
 
 
-def paused(db: Session, ent, policy: Policy, at: datetime) -> tuple[tuple[str, str] | None, datetime | None]:
+def paused(db: Session, ent: Entitlement, policy: Policy, at: datetime) -> tuple[tuple[str, str] | None, datetime | None]:
     """Access pauses (it is not revoked) while the holder has no accepted certificate valid on `at`'s day, and
     resumes by itself once a reviewer accepts a new one. (None, when the certificate stops counting) if it
     counts; (None, None) for terms without training."""
@@ -87,6 +95,7 @@ def paused(db: Session, ent, policy: Policy, at: datetime) -> tuple[tuple[str, s
         return None, None
     held = standing(db, ent.user_id, required, at.date())
     if held.ok:  # it counts through the day before `until` (UTC), as `standing` reads days
+        assert held.until is not None, "a valid standing says until when"
         return None, datetime.combine(held.until, time.min, tzinfo=UTC)
     page = f"/datasets/{catalog.dataset_by_id(db, ent.dataset_id).slug}/download"
     upload = f"upload a new one on the download page, {page}"

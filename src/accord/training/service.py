@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,16 +17,22 @@ from accord.access import service as access
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
-from accord.db import unit_of_work, utcnow
+from accord.db import rows_matched, unit_of_work, utcnow
 from accord.entitlements import service as entitlements
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied, TooLarge
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy.schema import Training
 from accord.training.models import TrainingCertificate
-from accord.training.requirement import certificate, paused  # noqa: F401  (the door's)
-from accord.training.validity import (STAGES, Standing, counts, for_application, parse_date,  # noqa: F401
-                                      pick, stage, standing, terms_training, valid_until)
+# The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
+from accord.training.requirement import certificate as certificate, paused as paused
+from accord.training.validity import STAGES as STAGES, Standing as Standing, counts as counts
+from accord.training.validity import for_application as for_application, parse_date as parse_date
+from accord.training.validity import pick as pick, stage as stage, standing as standing
+from accord.training.validity import terms_training as terms_training, valid_until as valid_until
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 MAX_BYTES = access.MAX_SCAN_BYTES  # the same limit as a signed scan: a certificate is a page or two
 STATUSES = ("pending", "accepted", "rejected")
@@ -36,16 +43,19 @@ NOT_YET_SENT = {access.Status.draft.value, access.Status.returned.value, access.
 
 # --- uploading -----------------------------------------------------------------------------------------------
 
-def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None):
+def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None
+             ) -> tuple[int, int | None, str | None, Training]:
     """(dataset id, application id, application status, Training) of an upload, checking the uploader's right."""
     if application_id is not None:
         loaded = access.load(db, application_id)
         access.applicant_only(loaded, actor, "add a certificate to")
-        if loaded.state.status in access.TERMINAL:
-            raise IllegalTransition(f"this application is {loaded.state.status.value}; upload a renewed "
+        current = loaded.state.status
+        assert current is not None, "a stored application has a status"
+        if current in access.TERMINAL:
+            raise IllegalTransition(f"this application is {current.value}; upload a renewed "
                                     "certificate from the dataset's download page")
         training = terms_training(db, loaded.row.dataset_id, loaded.row.policy_version)
-        dataset_id, status = loaded.row.dataset_id, loaded.state.status.value
+        dataset_id, status = loaded.row.dataset_id, current.value
     elif dataset_slug:
         dataset = may_renew(db, dataset_slug, actor=actor)
         training = terms_training(db, dataset.id)
@@ -65,7 +75,8 @@ def may_renew(db: Session, dataset_slug: str, *, actor: User) -> Dataset:
     return dataset
 
 
-def upload(rt, db: Session, *, actor: User, data: bytes, course: str, completed_on, expires_on,
+def upload(rt: Runtime, db: Session, *, actor: User, data: bytes, course: str, completed_on: object,
+           expires_on: object,
            filename: str = "", application_id: int | None = None, dataset_slug: str | None = None,
            base_url: str = "") -> TrainingCertificate:
     """Store a certificate (PDF, PNG or JPEG, checked by its bytes) as pending until a reviewer decides."""
@@ -118,6 +129,8 @@ def _filename(name: str) -> str:
 
 
 def _tell_reviewers(db: Session, cert: TrainingCertificate, holder: User, *, base_url: str) -> None:
+    if cert.dataset_id is None:  # its dataset was deleted a moment ago: nobody reviews it
+        return
     ds = catalog.dataset_by_id(db, cert.dataset_id)
     for reviewer in access.reviewers_of(db, cert.dataset_id):
         if reviewer.id != holder.id:
@@ -154,7 +167,7 @@ def get(db: Session, cert_id: int, *, viewer: User) -> TrainingCertificate:
     return cert
 
 
-def file(rt, db: Session, cert_id: int, *, viewer: User) -> tuple[bytes, TrainingCertificate]:
+def file(rt: Runtime, db: Session, cert_id: int, *, viewer: User) -> tuple[bytes, TrainingCertificate]:
     cert = get(db, cert_id, viewer=viewer)
     with rt.store.open(cert.sha256) as fh:
         return fh.read(), cert
@@ -186,12 +199,12 @@ def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
     return cert
 
 
-def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason=None) -> None:
+def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason: str | None = None) -> None:
     """Only a pending certificate is decided, once: of two reviewers deciding at the same moment one is told."""
-    done = db.execute(update(TrainingCertificate)
+    done = rows_matched(db, update(TrainingCertificate)
                       .where(TrainingCertificate.id == cert.id, TrainingCertificate.status == "pending")
                       .values(status=status, reviewed_by_id=actor.id, reviewed_at=at, reject_reason=reason)
-                      .execution_options(synchronize_session=False)).rowcount
+                      .execution_options(synchronize_session=False))
     if done != 1:
         raise Conflict("another reviewer decided on this certificate a moment ago")
     db.refresh(cert)
@@ -206,7 +219,7 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
         _decide(db, cert, "accepted", actor, now)
         audit.record(db, actor=actor, action="training.accepted", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)})
-        holder = db.get(User, cert.user_id)
+        holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-accepted", to=holder.email, name=holder.name, course=cert.course,
                        expires=str(cert.expires_on))
         access.requirement_met(db, cert.user_id, at=now)
@@ -225,7 +238,7 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
         _decide(db, cert, "rejected", actor, utcnow(), reason=reason)
         audit.record(db, actor=actor, action="training.rejected", object=("training_certificate", cert.id),
                      data={"user_id": cert.user_id, "reason": reason})
-        holder = db.get(User, cert.user_id)
+        holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course,
                        reason=reason)
     return cert
@@ -254,7 +267,7 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
                 continue
             if standing(db, cert.user_id, needs[0][1], ends).ok:  # a later certificate carries on
                 continue
-            holder = db.get(User, cert.user_id)
+            holder = db.get_one(User, cert.user_id)
             names = sorted({ds.title for ds, _ in needs})
             notify.enqueue(db, "training-expiring", to=holder.email, name=holder.name, course=cert.course,
                            expires=str(ends), datasets=names, base_url=base_url.rstrip("/"),

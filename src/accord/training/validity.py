@@ -6,6 +6,7 @@ days after completion a course still counts (`Training.valid_days`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,7 +21,7 @@ from accord.policy.schema import Training
 from accord.training.models import TrainingCertificate
 
 
-def parse_date(value, field: str) -> date:
+def parse_date(value: object, field: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -98,7 +99,7 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
     return pick(attached, accepted, terms_training(db, app.dataset_id, app.policy_version), utcnow().date())
 
 
-def pick(attached: TrainingCertificate | None, accepted, training: Training | None,
+def pick(attached: TrainingCertificate | None, accepted: Iterable[TrainingCertificate], training: Training | None,
          today: date) -> TrainingCertificate | None:
     """`for_application`'s choice, given the latest certificate uploaded with the application and the applicant's
     accepted ones (newest first): the review queue makes it for a whole page from one query."""
