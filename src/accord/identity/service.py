@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,10 +112,10 @@ def user_by_id(db: Session, user_id: int) -> User:
     return user
 
 
-def users_by_id(db: Session, ids) -> dict[int, User]:
+def users_by_id(db: Session, ids: Iterable[int]) -> dict[int, User]:
     """The accounts with these ids, in one query (for lists that name each row's person)."""
-    ids = set(ids)
-    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    wanted = set(ids)
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
 
 
 def user_by_email(db: Session, email: str) -> User:

@@ -136,7 +136,9 @@ def mark_failed(rt: Runtime, job_id: int, *, error: str) -> Job:
 
 def _report_times(rt: Runtime) -> dict[int, float]:
     # Kept per runtime: job ids restart in every database, so one process-wide table would mix them up.
-    return rt.kept("job_report_times", dict)
+    times: dict[int, float] | None = rt.kept("job_report_times", dict)
+    assert times is not None  # built by `make` on first use
+    return times
 
 
 def _forget(rt: Runtime, job_id: int) -> None:
