@@ -12,6 +12,8 @@ from accord.access.agreement import Agreement
 from accord.access.events import Loaded
 from accord.catalog import service as catalog
 from accord.db import utcnow
+from accord.entitlements import states as grant_states
+from accord.entitlements.states import GrantState
 from accord.errors import AccordError, NotFound, PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -32,6 +34,7 @@ class Record:
     applicant_email: str
     actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
     training: str | None = None  # the training certificate still needed, in words (terms that ask for one)
+    grant: GrantState | None = None  # what became of the access an approval granted (revoked, expired ...)
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
@@ -70,7 +73,8 @@ def record(db: Session, loaded: Loaded, viewer: User) -> Record:
 
     return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
                   form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  actions(loaded, viewer), training.still_needed(db, loaded.id, terms.policy.training))
+                  actions(loaded, viewer), training.still_needed(db, loaded.id, terms.policy.training),
+                  grant_states.for_application(db, loaded.id))
 
 
 def actions(loaded: Loaded, viewer: User) -> list[str]:

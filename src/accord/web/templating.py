@@ -54,6 +54,9 @@ def _linkify(text: str | None) -> Markup:
 
 
 templates.env.filters["linkify"] = _linkify
+# The badge colour of a grant's state (entitlements.states), wherever an application's state is shown.
+templates.env.globals["grant_badges"] = {"active": "ok", "not_started": "warn", "paused": "warn",
+                                         "expired": "bad", "revoked": "bad"}
 templates.env.filters["thousands"] = lambda n: "–" if n is None else f"{n:,}"
 
 
