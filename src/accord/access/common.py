@@ -109,7 +109,8 @@ def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
     applicant = identity.get_user(db, loaded.row.applicant_id)
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
-                   application_id=loaded.id, **context)
+                   application_id=loaded.id, custodian=ds.custodian_short or ds.custodian,
+                   custodian_contact=ds.custodian_contact, **context)
 
 
 def agreement_of(db: Session, loaded: Loaded) -> Agreement:

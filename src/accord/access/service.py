@@ -24,6 +24,7 @@ from accord.entitlements import states as grant_states
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict
+from accord.identity import organisations
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.policy import service as policies
@@ -137,6 +138,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         if loaded.state.status is workflow.Status.awaiting_signatory:
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
+                                 organisation_domains=organisations.domains(db),
                                  previous_rejections=_rejections(db, loaded),
                                  revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))
         append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
@@ -148,7 +150,8 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             _approve_automatically(db, loaded, now, base_url=base_url)
         else:
             mail(db, "application-submitted", loaded, status=loaded.state.status.value,
-                  failed=loaded.state.failed_checks)
+                 failed=loaded.state.failed_checks, base_url=base_url.rstrip("/"),
+                 signatory=loaded.state.signatory or {})
             if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
                 digest.tell_reviewers(db, loaded.row, base_url=base_url)
     return record(db, loaded, actor)
