@@ -51,7 +51,8 @@ def _read_answers(path: Path) -> tuple[dict, dict | None]:
 
 
 def _status(body: ApplicationOut, *, missing: bool = False) -> None:
-    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]", highlight=False)
+    grant = f" ({body.grant.words.lower()})" if body.grant else ""
+    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]{grant}", highlight=False)
     for line in body.missing if missing else ():
         out.print(f"  still needed: {line}", highlight=False)
 
@@ -129,7 +130,8 @@ def list_(as_: str | None = AS, server: str | None = remote.SERVER, token: str |
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
     day = lambda t: t.strftime("%Y-%m-%d") if t else ""
     for r in rows:
-        table.add_row(str(r.id), r.dataset, r.status, f"v{r.policy_version}", day(r.created_at),
+        status = f"{r.status}, {r.grant.words.lower()}" if r.grant else r.status
+        table.add_row(str(r.id), r.dataset, status, f"v{r.policy_version}", day(r.created_at),
                       day(r.submitted_at), day(r.decided_at))
     out.print(table if rows else "no applications yet")
 
@@ -153,6 +155,9 @@ def show(app_id: int, as_: str | None = AS,
             signed = access.stored_scan(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
               f"[bold]{body.status}[/]", highlight=False)
+    if body.grant:
+        out.print(f"  {body.grant.words.lower()}" + (f": {body.grant.reason}" if body.grant.reason else ""),
+                  highlight=False)
     if body.reason:
         out.print(f"  reviewer: {body.reason}", highlight=False)
     for line in body.missing:
@@ -266,7 +271,8 @@ def approve(app_id: int, note: str = typer.Option("", "--note"), as_: str | None
             server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Approve an application (reviewers of its dataset)."""
     _status(_either(server, token, as_, lambda client: client.approve(app_id, note),
-                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note)))
+                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note,
+                                                       base_url=rt.settings.base_url)))
 
 
 @app.command()

@@ -59,8 +59,8 @@ def _register(target: typer.Typer) -> typer.Typer:
     if target in _registered:
         return target
     _registered.add(target)
-    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest, policy,
-                            serve, storage, terms, training, users)
+    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest,
+                            organisations, policy, serve, storage, terms, training, users)
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")
@@ -74,6 +74,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(agreements.app, name="agreement")
     target.add_typer(manifest.app, name="manifest")
     target.add_typer(storage.app, name="storage")
+    target.add_typer(organisations.app, name="organisations")
     applications.register(target)
     serve.register(target)
     demo.register(target)

@@ -369,3 +369,9 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
             audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
             told += 1
     return told
+
+
+# The door: what grants became, for the pages and answers that show an application's state.
+from accord.entitlements.states import GrantState  # noqa: E402, F401
+from accord.entitlements.states import for_application as grant_state_of  # noqa: E402, F401
+from accord.entitlements.states import for_applications as grant_states_of  # noqa: E402, F401

@@ -340,3 +340,12 @@ def verify_email(db: Session, secret: str, token: str, *, max_age: timedelta = V
             user.email_verified_at = now or utcnow()
             audit.record(db, actor=user, action="user.email_verified", object=("user", user.id))
     return user
+
+
+# The door: organisations whose mail domain counts as institutional (the access checks read them).
+from accord.identity.organisations import by_domain as organisation_by_domain  # noqa: E402
+from accord.identity.organisations import domains as organisation_domains  # noqa: E402
+from accord.identity.organisations import listed as organisations  # noqa: E402
+from accord.identity.organisations import register as register_organisation  # noqa: E402
+
+__all__ = ["organisation_by_domain", "organisation_domains", "organisations", "register_organisation"]

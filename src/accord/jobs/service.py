@@ -37,7 +37,7 @@ class Viewer(Protocol):
 
 
 def create(db: Session, kind: str, params: dict[str, Any], *, actor: object) -> Job:
-    """Record a queued job (not yet on the queue; see `submit`)."""
+    """ApplicationView a queued job (not yet on the queue; see `submit`)."""
     if kind not in queue.TASKS:
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
     with unit_of_work(db):
