@@ -18,11 +18,14 @@ from accord.entitlements.models import Entitlement
 from accord.policy import service as policies
 
 
+State = Literal["active", "not_started", "expired", "revoked", "paused"]
+
+
 class GrantState(BaseModel):
     """The grant of one application, as its applicant and the dataset's reviewers see it."""
 
     entitlement_id: int
-    state: Literal["active", "not_started", "expired", "revoked", "paused"]
+    state: State
     since: datetime | None  # revoked, expired: when; not started: when it starts
     expires_at: datetime | None
     reason: str  # why it was revoked, or why it is paused; empty otherwise
@@ -44,7 +47,9 @@ class GrantState(BaseModel):
 def _state_of(ent: Entitlement, current_terms: int | None, at: datetime) -> GrantState:
     # In the order entitlements.check refuses: a revocation outweighs an expiry, both outweigh new terms.
     # (A pause for a missing training certificate is told on the download page, which checks it in full.)
-    state, since, reason = "active", None, ""
+    state: State = "active"
+    since: datetime | None = None
+    reason = ""
     if ent.revoked_at is not None and ent.revoked_at <= at:
         state, since, reason = "revoked", ent.revoked_at, ent.revoke_reason or ""
     elif ent.starts_at > at:
@@ -67,7 +72,8 @@ def for_applications(db: Session, application_ids, *, at: datetime | None = None
         return {}
     current = policies.current_versions(db)
     at = at or utcnow()
-    return {g.application_id: _state_of(g, current.get(g.dataset_id), at) for g in grants}
+    return {g.application_id: _state_of(g, current.get(g.dataset_id), at) for g in grants
+            if g.application_id is not None}
 
 
 def for_application(db: Session, application_id: int, *, at: datetime | None = None) -> GrantState | None:

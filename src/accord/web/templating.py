@@ -44,12 +44,13 @@ URL = re.compile(r"https?://[^\s<>\"']+")
 def _linkify(text: str | None) -> Markup:
     """Plain text (an e-mail body) escaped, with its web addresses made clickable; a full stop or bracket
     right after an address ends the sentence, not the address."""
+    text = text or ""
     html, last = [], 0
-    for m in URL.finditer(text or ""):
+    for m in URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?)")
         html += [str(escape(text[last:m.start()])), f'<a href="{escape(url)}">{escape(url)}</a>']
         last = m.start() + len(url)
-    html.append(str(escape((text or "")[last:])))
+    html.append(str(escape(text[last:])))
     return Markup("".join(html))
 
 
