@@ -10,7 +10,7 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.access import checks, digest, form, signatory, workflow
+from accord.access import checks, digest, form, history as past, signatory, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
                                   seal_and_store, terms_of, visible)
@@ -39,6 +39,7 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
     """Open a draft application under the dataset's current terms, optionally with its first answers.
     A renewal (access.renewal) names the grant it renews and the application its answers came from."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
+    entitlements.require_may_apply(db, actor, dataset.id)  # a permanent revocation (entitlements.standing)
     terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
     given = form.clean_answers(terms.policy, answers or {}, account_email=actor.email)
     who = form.clean_signatory(terms.policy, signatory) if signatory is not None else None
@@ -137,7 +138,8 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
                                  previous_rejections=_rejections(db, loaded),
-                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))
+                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id),
+                                 held=past.held(db, loaded.row))
         append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
                                                   at=now))
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
@@ -223,7 +225,8 @@ def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
 
 
 def _may_approve(state: workflow.Application) -> bool:
-    return state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
+    return (state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
+            and not past.on_hold(state))
 
 
 def _rejections(db: Session, loaded: Loaded) -> int:
