@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.access import workflow
-from accord.access.common import reviewer_only
+from accord.access.common import is_reviewer, reviewer_only
 from accord.access.events import load
 from accord.access.models import Application
 from accord.entitlements import service as entitlements
@@ -53,3 +53,11 @@ def bulk_refusal(db: Session, app_id: int, actor: User) -> str | None:
         return None
     detail = loaded.state.checks.get("history", {}).get("detail", "a reviewer decides on this application")
     return f"not approved in bulk: {detail}; open /review/{app_id} to decide"
+
+
+def seen_by_reviewer(db: Session, state: workflow.Application, viewer: User) -> list:
+    """The applicant's revocations on this dataset (entitlements.standing.Revocation), for its reviewers'
+    eyes only: who revoked and the curators' later decisions are not the applicant's page's business."""
+    if viewer is None or viewer.id == state.applicant_id or not is_reviewer(viewer, state.dataset_id):
+        return []
+    return entitlements.revocations(db, state.applicant_id, state.dataset_id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from accord.entitlements.schemas import RevocationOut
 from accord.policy.schema import FIELD_LABELS, ApplicantField
 
 
@@ -81,6 +82,9 @@ class ApplicationOut(BaseModel):
     submitted_at: datetime | None
     decided_at: datetime | None
     timeline: list[EventOut]
+    earlier_revocations: list[RevocationOut] = Field(
+        default_factory=list, description="the applicant's revoked access to this dataset, newest first: "
+        "reviewers only (empty for the applicant)")
 
     @classmethod
     def of(cls, record) -> ApplicationOut:
