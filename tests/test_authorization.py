@@ -139,6 +139,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # my newest grant of it: the applicant and the curator hold one, the admin none
     ("GET", "/api/v1/datasets/{slug}/entitlement"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
+    # a revocation made permanent or lifted: the dataset's curators (409 until the spare grant is revoked)
+    ("POST", "/api/v1/entitlements/{entitlement_id}/permanent"): CURATORS,
+    ("POST", "/api/v1/entitlements/{entitlement_id}/lift"): CURATORS,
     # the matrix's spare grant is the curator's: only its licensee may accept terms for it
     ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {"anonymous": LOGIN, "applicant": FORBIDDEN,
                                                                  "curator": OK, "admin": FORBIDDEN},
@@ -183,6 +186,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # the download page (web): a refusal is a 403 page saying why; revoking is for the dataset's curators
     ("GET", "/datasets/{slug}/download"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/permanent"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/lift"): CURATORS,
     # renewal starts an application for whoever holds a grant (the matrix's never end: 409); the admin holds none
     ("POST", "/api/v1/datasets/{slug}/renewal"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     ("POST", "/datasets/{slug}/renew"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
@@ -234,6 +239,10 @@ BODIES = {
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): lambda role: {"json": {"version": 1}},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): lambda role: {"data": {"reason": "matrix"}},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/permanent"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/lift"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/permanent"): lambda role: {"data": {"reason": "matrix"}},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/lift"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
         "data": {"full_name": "Matrix", "consent": "true"}},
