@@ -41,7 +41,8 @@ class Revocation:
         return self.standing != LIFTED
 
     def sentence(self) -> str:
-        text = f"access was revoked on {self.revoked_at:%Y-%m-%d} by {self.revoked_by}: {self.reason}"
+        """For the history check, which the applicant reads too: what and when, not who (reviewers see that)."""
+        text = f"access was revoked on {self.revoked_at:%Y-%m-%d}: {self.reason}"
         if self.standing == PERMANENT:
             text += f" (made permanent on {self.standing_at:%Y-%m-%d}: {self.standing_reason})"
         elif self.standing == LIFTED:
