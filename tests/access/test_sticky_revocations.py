@@ -88,7 +88,12 @@ def test_bulk_approval_leaves_it_for_its_own_page_and_tells_strangers_nothing(db
 def test_a_permanent_revocation_refuses_applying_and_says_whom_to_write_to(db_rt, db, revoked):
     llvip, ana, cora, _rui, grant = revoked
     assert error_pages.may_apply_again(db, ana, llvip.id)
+    draft = access.start(db, "llvip", actor=ana, answers=answers("llvip", ana.email))
+    access.sign(db_rt, db, draft.id, actor=ana, full_name="Ana Lima", consent=True)
     entitlements.make_permanent(db, grant.id, actor=cora, reason="second breach")
+    with pytest.raises(PermissionDenied, match="may not apply for LLVIP again"):
+        access.submit(db, draft.id, actor=ana)  # a draft from before is not sent either
+    access.withdraw(db, draft.id, actor=ana)
     with pytest.raises(PermissionDenied) as refused:
         access.start(db, "llvip", actor=ana)
     message = refused.value.message
@@ -195,3 +200,23 @@ def test_a_lapse_ended_by_the_system_neither_holds_nor_can_be_made_permanent(db_
     with pytest.raises(Conflict, match="ended by itself"):
         entitlements.make_permanent(db, grant.id, actor="cli", reason="no")
     assert _apply(db_rt, db, ana).state.status is workflow.Status.approved
+
+
+def test_a_revocation_after_submitting_holds_the_approval_that_waited_for_the_email(db_rt, db, tmp_path):
+    from accord.db import unit_of_work
+
+    llvip = dataset_with_terms(db_rt, tmp_path, "llvip")
+    cora = person(db, "cora@lab.example", "curator")
+    ana = person(db, "ana@lab.example", verified=False)
+    with unit_of_work(db):
+        grant = entitlements.grant(db, dataset_id=llvip.id, user_id=ana.id, policy_version=1, actor="cli")
+    waiting = _apply(db_rt, db, ana)
+    assert waiting.state.status is workflow.Status.submitted  # the address is not confirmed yet
+    entitlements.revoke(db, grant.id, actor=cora, reason="shared the images")
+    ana.email_verified_at = utcnow()
+    db.commit()
+    assert access.confirm_email(db, ana) == [waiting.id]
+    state = access.get(db, waiting.id, viewer=ana).state
+    assert state.status is workflow.Status.submitted and state.checks["history"]["hold"]
+    assert "shared the images" in state.checks["history"]["detail"]
+    assert not entitlements.check(db, ana, llvip.id).allowed

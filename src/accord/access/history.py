@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.access import workflow
+from accord.access import checks, workflow
 from accord.access.common import is_reviewer, reviewer_only
-from accord.access.events import load
+from accord.access.events import Loaded, append, load
 from accord.access.models import Application
 from accord.entitlements import service as entitlements
 from accord.identity.models import User
@@ -42,6 +42,17 @@ def held(db: Session, row: Application) -> list[str]:
 def on_hold(state: workflow.Application) -> bool:
     """A check said a person must decide: no automatic approval, no approval in bulk."""
     return any(not c.get("passed") and c.get("hold") for c in state.checks.values())
+
+
+def held_since(db: Session, loaded: Loaded, at) -> bool:
+    """Just before an automatic approval that comes after the submission (the e-mail was confirmed, a
+    certificate accepted): a revocation since then holds it too. Recorded as a new history check."""
+    reasons = held(db, loaded.row)
+    if not reasons:
+        return False
+    result = checks.history(0, 0, reasons)
+    append(db, loaded, workflow.decide_checks(loaded.state, results={result.name: result.as_dict()}, at=at))
+    return True
 
 
 def bulk_refusal(db: Session, app_id: int, actor: User) -> str | None:

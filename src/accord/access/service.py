@@ -132,6 +132,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
+        entitlements.require_may_apply(db, actor, loaded.row.dataset_id)  # a draft from before a permanent one
         training.require_for_submit(db, app_id, policy.training)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
@@ -203,18 +204,21 @@ def training_accepted(db: Session, user_id: int, *, at) -> list[int]:
         policy = terms_of(db, loaded).policy
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
                 and training.satisfied(db, app_id, policy.training):
-            _approve_automatically(db, loaded, at)
-            done.append(app_id)
+            if _approve_automatically(db, loaded, at):
+                done.append(app_id)
     return done
 
 
-def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
+def _approve_automatically(db: Session, loaded: Loaded, now) -> bool:
+    if past.held_since(db, loaded, now):  # revoked after it was submitted: a person decides (access.history)
+        return False
     append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
                                                note="approved automatically: every check passed"))
     audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
                  data={"automatic": True})
     _grant(db, loaded, actor=None, at=now)
     mail(db, "application-approved", loaded, note="")
+    return True
 
 
 def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
