@@ -203,9 +203,8 @@ def training_accepted(db: Session, user_id: int, *, at) -> list[int]:
         loaded = load(db, app_id)
         policy = terms_of(db, loaded).policy
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and training.satisfied(db, app_id, policy.training):
-            if _approve_automatically(db, loaded, at):
-                done.append(app_id)
+                and training.satisfied(db, app_id, policy.training) and _approve_automatically(db, loaded, at):
+            done.append(app_id)
     return done
 
 
