@@ -103,6 +103,8 @@ def test_a_revocation_sticks_until_the_curator_lifts_it(page, browser, live):
     page.goto("/datasets/llvip/download")
     expect(page.get_by_role("alert")).to_contain_text(REASON)
     expect(page.get_by_role("link", name="Apply again")).to_have_count(0)
+    page.goto("/datasets/llvip")
+    expect(page.locator("p.barred")).to_contain_text("You may not apply for LLVIP again")
     answer = page.goto("/datasets/llvip/apply")
     assert answer.status == 403
     refusal = page.get_by_role("alert")

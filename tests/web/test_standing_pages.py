@@ -39,6 +39,8 @@ def test_the_curator_makes_a_revocation_permanent_and_apply_again_goes(client, r
     as_user(client, rt, contact.users["lee"])
     found = steps(client.get("/datasets/faces/download").text)
     assert "Apply again" not in found and "Contact FL (faces-custodian@example.org)" in found
+    dataset_page = client.get("/datasets/faces").text
+    assert 'class="flash error barred"' in dataset_page and "You may not apply for Faces again" in dataset_page
     refused = client.get("/datasets/faces/apply")
     assert refused.status_code == 403
     assert "you may not apply for Faces again" in refused.text and "faces-custodian@example.org" in refused.text
@@ -50,6 +52,7 @@ def test_the_curator_makes_a_revocation_permanent_and_apply_again_goes(client, r
     as_user(client, rt, contact.users["lee"])
     assert steps(client.get("/datasets/faces/download").text)["Apply again"] == "/datasets/faces/apply"
     assert client.get("/datasets/faces/apply").status_code == 200
+    assert "barred" not in client.get("/datasets/faces").text
 
 
 def test_a_grant_of_another_dataset_is_not_found_here(client, rt, world):  # noqa: F811

@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from accord.access import queue, renewal
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
+from accord.entitlements import standing
 from accord.policy import service as policies
 from accord.errors import NotFound
 from accord.web.deps import Db, OptionalUser, Rt, client_address
@@ -53,7 +54,13 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
                   my_application=queue.current_application(db, user, ds.id),
                   can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
-                  can_renew=renewal.renewable(db, user, ds.id) is not None)
+                  can_renew=renewal.renewable(db, user, ds.id) is not None, barred=_barred(db, user, ds.id))
+
+
+def _barred(db, user, dataset_id: int) -> str | None:
+    """Why this user may not apply (a permanent revocation), to say instead of offering to apply."""
+    barring = entitlements.barred(db, user.id, dataset_id) if user is not None else None
+    return standing.refusal(db, dataset_id, barring) if barring is not None else None
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")
