@@ -220,3 +220,22 @@ def test_a_revocation_after_submitting_holds_the_approval_that_waited_for_the_em
     assert state.status is workflow.Status.submitted and state.checks["history"]["hold"]
     assert "shared the images" in state.checks["history"]["detail"]
     assert not entitlements.check(db, ana, llvip.id).allowed
+
+
+def test_a_revocation_after_submitting_keeps_a_waiting_application_out_of_bulk_approval(db_rt, db, tmp_path):
+    from accord.db import unit_of_work
+
+    at_ustc = dataset_with_terms(db_rt, tmp_path, "at-ustc")  # reviewed by a person
+    cora = person(db, "cora@lab.example", "curator")
+    rui = person(db, "rui@lab.example", reviewer_of=at_ustc)
+    ana = person(db, "ana@mit.edu")
+    with unit_of_work(db):
+        grant = entitlements.grant(db, dataset_id=at_ustc.id, user_id=ana.id, policy_version=1, actor="cli")
+    record = access.start(db, "at-ustc", actor=ana, answers=answers("at-ustc", ana.email))
+    access.sign(db_rt, db, record.id, actor=ana, full_name="Ana Lima", consent=True)
+    waiting = access.submit(db, record.id, actor=ana)
+    assert waiting.state.status is workflow.Status.submitted and not waiting.state.checks["history"].get("hold")
+    entitlements.revoke(db, grant.id, actor=cora, reason="shared the images")
+    [result] = queue.bulk_decide(db, [waiting.id], actor=rui, action="approve")
+    assert not result.ok and "shared the images" in result.message
+    assert access.get(db, waiting.id, viewer=rui).state.status is workflow.Status.submitted

@@ -60,9 +60,10 @@ def bulk_refusal(db: Session, app_id: int, actor: User) -> str | None:
     decide on it hears what `approve` would tell them, and nothing of its history."""
     loaded = load(db, app_id)
     reviewer_only(loaded, actor)
-    if not on_hold(loaded.state):
+    reasons = held(db, loaded.row)  # now, not only when it was submitted: a revocation since then counts too
+    if not reasons and not on_hold(loaded.state):
         return None
-    detail = loaded.state.checks.get("history", {}).get("detail", "a reviewer decides on this application")
+    detail = "; ".join(reasons) or loaded.state.checks.get("history", {}).get("detail", "a person decides")
     return f"not approved in bulk: {detail}; open /review/{app_id} to decide"
 
 
