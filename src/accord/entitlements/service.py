@@ -371,6 +371,17 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
     return told
 
 
+# Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
+from accord.entitlements.standing import (  # noqa: F401
+    barred,
+    lift,
+    make_permanent,
+    may_apply,
+    refusal as bar_refusal,
+    require_may_apply,
+    revocations,
+)
+
 # The door: what grants became, for the pages and answers that show an application's state.
 from accord.entitlements.states import GrantState  # noqa: E402, F401
 from accord.entitlements.states import for_application as grant_state_of  # noqa: E402, F401

@@ -54,7 +54,13 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
                   my_application=mine, my_grant=entitlements.grant_state_of(db, mine[0]) if mine else None,
                   can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
-                  can_renew=access.renewable(db, user, ds.id) is not None)
+                  can_renew=access.renewable(db, user, ds.id) is not None, barred=_barred(db, user, ds.id))
+
+
+def _barred(db, user, dataset_id: int) -> str | None:
+    """Why this user may not apply (a permanent revocation), to say instead of offering to apply."""
+    barring = entitlements.barred(db, user.id, dataset_id) if user is not None else None
+    return entitlements.bar_refusal(db, dataset_id, barring) if barring is not None else None
 
 
 @router.get("/datasets/{slug}/preview/{item_id}")

@@ -66,7 +66,8 @@ def _reviewable(db, me, app_id: int):
 def render_review(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
     record = _reviewable(db, me, app_id)
     return render(request, "access/review_item.html", status_code=status_code, errors=errors or {},
-                  notice=notice, values=values or {}, **application_context(db, record))
+                  notice=notice, values=values or {}, revocations=access.earlier_revocations(db, record.state, me),
+                  **application_context(db, record))
 
 
 @router.get("/review/{app_id}")
