@@ -68,10 +68,11 @@ def grant(db: Session, *, dataset_id: int, user_id: int, policy_version: int, ac
     return ent
 
 
-def get(db: Session, entitlement_id: int) -> Entitlement:
+def get(db: Session, entitlement_id: int, *, dataset_id: int | None = None) -> Entitlement:
+    """The grant; with `dataset_id`, only if it is that dataset's (a page addressed by dataset asks so)."""
     ent = db.get(Entitlement, entitlement_id)
-    if ent is None:
-        raise NotFound("no such access grant")
+    if ent is None or (dataset_id is not None and ent.dataset_id != dataset_id):
+        raise NotFound("no such access grant" + (" for this dataset" if dataset_id is not None else ""))
     return ent
 
 
@@ -383,6 +384,6 @@ from accord.entitlements.standing import (  # noqa: F401
 )
 
 # The door: what grants became, for the pages and answers that show an application's state.
-from accord.entitlements.states import GrantState  # noqa: E402, F401
+from accord.entitlements.states import GrantState, Holder, holders  # noqa: E402, F401
 from accord.entitlements.states import for_application as grant_state_of  # noqa: E402, F401
 from accord.entitlements.states import for_applications as grant_states_of  # noqa: E402, F401

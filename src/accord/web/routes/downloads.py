@@ -16,11 +16,10 @@ from accord.db import utcnow
 from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
-from accord.identity.models import User
 from accord.policy import service as policies
 from accord.web import error_pages
 from accord.http.deps import CurrentUser, Db, Rt, client_address
-from accord.http.params import MAX_INT, Id, Offset
+from accord.http.params import MAX_INT, Id
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
@@ -91,9 +90,7 @@ def renew(slug: str, db: Db, user: CurrentUser):
 @router.post("/admin/datasets/{slug}/access/{entitlement_id}/revoke")
 def revoke(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
     ds = catalog.dataset_by_slug(db, slug)
-    grant = entitlements.get(db, entitlement_id)
-    if grant.dataset_id != ds.id:
-        raise NotFound("no such access grant for this dataset")
+    entitlements.get(db, entitlement_id, dataset_id=ds.id)  # NotFound: another dataset's grant
     entitlements.revoke(db, entitlement_id, actor=user, reason=reason)  # curators of the dataset only
     return RedirectResponse(f"/admin/datasets/{ds.slug}?note=revoked#access-h", status_code=303)
 
@@ -114,26 +111,9 @@ def lift(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annot
 
 def _grant_of(db, slug: str, entitlement_id: int):
     ds = catalog.dataset_by_slug(db, slug)
-    grant = entitlements.get(db, entitlement_id)
-    if grant.dataset_id != ds.id:
-        raise NotFound("no such access grant for this dataset")
-    return grant
+    return entitlements.get(db, entitlement_id, dataset_id=ds.id)
 
 
-def who_has_access(db, dataset_id: int, me) -> list[dict]:
+def who_has_access(db, dataset_id: int, me) -> list:
     """Rows for the admin dataset page's "Who has access" table (curators of the dataset)."""
-    now = utcnow()
-    rows = []
-    for g in reversed(entitlements.for_dataset(db, dataset_id, actor=me)):
-        if g.revoked_at is not None:
-            state = "revoked"
-        elif g.expires_at is not None and g.expires_at <= now:
-            state = "expired"
-        elif g.starts_at > now:
-            state = "pending"
-        else:
-            state = "active"
-        # a curator's revocation can be made permanent or lifted; a lapse (the system ended it) cannot
-        decidable = state == "revoked" and not entitlements.ended_by_lapse(db, g)
-        rows.append({"grant": g, "email": db.get(User, g.user_id).email, "state": state, "decidable": decidable})
-    return rows
+    return entitlements.holders(db, dataset_id, actor=me)
