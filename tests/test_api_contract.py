@@ -53,8 +53,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 
 
 class Snapshot:
-    """A SQLite database as it was when taken, put back by restore(). The backup API rather than a file copy: the
-    pages still in the WAL come along, and no file is copied under an open connection."""
+    """A SQLite database as it was when taken, put back by restore(). The backup API rather than a file copy:
+    the pages still in the WAL come along, and no file is copied under an open connection."""
 
     def __init__(self, engine, to: Path):
         self.engine, self.copy = engine, to
@@ -137,7 +137,8 @@ def test_every_operation_keeps_to_the_document(case, caller):
 
 def sequences(api_schema, caller):
     """The state machine, each of whose sequences starts from the world as built: links are drawn from the
-    responses, so a world that earlier sequences changed made Hypothesis see a different strategy on replay."""
+    responses, so a world that earlier sequences had changed showed Hypothesis a different strategy on replay
+    (FlakyStrategyDefinition)."""
 
     class Sequences(api_schema.as_state_machine()):
         def setup(self):
@@ -153,7 +154,8 @@ def sequences(api_schema, caller):
 
 
 def test_sequences_of_operations_keep_to_the_document(api_schema, caller):
-    run_state_machine_as_test(sequences(api_schema, caller), settings=settings(SETTINGS, stateful_step_count=STEPS))
+    run_state_machine_as_test(sequences(api_schema, caller),
+                              settings=settings(SETTINGS, stateful_step_count=STEPS))
 
 
 def dump(engine) -> list[str]:
