@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.config import SchemathesisConfig
 
 from accord.errors import NotFound
 from accord.identity import service as identity
@@ -103,8 +103,7 @@ def count_cases():
     yield
     if os.environ.get("SCHEMATHESIS_COUNT_TO"):
         with open(os.environ["SCHEMATHESIS_COUNT_TO"], "a") as out:
-            for (name, what), count in sorted(SENT.items()):
-                out.write(f"{name} {what} {count}\n")
+            out.writelines(f"{name} {what} {count}\n" for (name, what), count in sorted(SENT.items()))
 
 
 @pytest.fixture(params=CALLERS)
