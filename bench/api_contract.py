@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
     print(run.stdout[-20000:] if run.returncode else "")
     print(f"schemathesis: {examples} examples per operation, {seconds:.0f} s; pytest says: {tail}")
     for name in callers.split(","):
-        failed = len(re.findall(rf"^FAILED \S+\[{re.escape(name)}[\]-]", run.stdout, re.MULTILINE))
+        failed = len(re.findall(rf"^(?:SUB)?FAILED \S+\[{re.escape(name)}[\]-]", run.stdout, re.MULTILINE))
         counts = sent.get(name, {"requests": 0, "5xx": 0})
         print(f"  {name}: {counts['requests']} requests, {counts['5xx']} with 5xx, {failed} failed tests")
     return run.returncode
