@@ -29,3 +29,8 @@ def test_make_test_checks_the_browser_before_running_pytest():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_the_whole_suite_measures_coverage_and_a_chosen_subset_does_not():
+    assert "--cov" in make("-n", "test", f"CHROMIUM={sys.executable}").stdout
+    assert "--cov" not in make("-n", "test", f"CHROMIUM={sys.executable}", "PYTEST_ARGS=tests/x.py").stdout

@@ -66,6 +66,18 @@ def test_tokens_can_be_created_read_listed_and_revoked_with_a_bearer_token_and_n
     assert "token" not in client.get(f"/api/v1/tokens/{new['id']}", headers=headers).json()
 
 
+def test_a_token_lifetime_that_is_not_an_integer_is_refused(client, rt):
+    """As the document declares it (found by the long schemathesis run: `true` was read as one day)."""
+    make_user(rt, "ada@example.org")
+    headers = _bearer(api_token(rt, "ada@example.org"))
+    for days in (True, "30", 1.5):
+        refused = client.post("/api/v1/tokens", json={"name": "ci", "expires_in_days": days}, headers=headers)
+        assert refused.status_code == 422, (days, refused.text)
+        assert "expires_in_days" in refused.text
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["TokenIn"]
+    assert {"type": "integer", "minimum": 1, "maximum": 3650} in schema["properties"]["expires_in_days"]["anyOf"]
+
+
 def test_another_users_token_is_not_found(client, rt):
     make_user(rt, "ada@example.org")
     make_user(rt, "bob@example.org")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,3 +87,61 @@ def test_accord_worker_refuses_to_start_when_jobs_run_inline(tmp_path):
     proc = accord("worker", env=env)
     output = proc.communicate(timeout=60)[0]
     assert proc.returncode == 2 and "there is nothing to consume" in " ".join(output.split())
+
+
+def served_env(settings) -> dict:
+    return {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir),
+            "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(), "ACCORD_JOBS_IMMEDIATE": "false"}
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """SIGTERM, as a service manager stops it; the output, once it has exited."""
+    proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=30)[0]
+
+
+def test_accord_worker_alone_runs_queued_jobs_and_stops_on_sigterm(tmp_path):
+    settings = make_settings(tmp_path, jobs_immediate=False)
+    rt = build(settings)
+    dbmigrate.upgrade(rt.engine)
+    with rt.session() as db:
+        ds = catalog.create_dataset(db, slug="worked", title="Worked", custodian="Lab", actor="cli")
+        catalog.create_version(db, ds.id, label="1", actor="cli")
+    job = start_ingest(rt, "worked", "1", image_zip(tmp_path / "a.zip", count=2), actor="cli", uploaded=False)
+    proc = accord("worker", "--threads", "1", "--no-periodic", env=served_env(settings))
+    try:
+        def finished():
+            with rt.session() as db:
+                row = jobs.get(db, job.id)
+            return row if row.status in jobs.FINISHED else None
+
+        row = wait_for(finished, proc, f"job {job.id} finished")
+        assert row.status == "done" and row.result["file_count"] == 2, row.error
+    finally:
+        output = stop(proc)
+        rt.engine.dispose()
+    assert "job worker with 1 thread(s)" in output and str(settings.data_dir / "jobs.db") in output
+    assert proc.returncode == 0, output
+
+
+def test_accord_serve_reload_without_a_worker_answers_http_and_stops_on_sigterm(tmp_path):
+    """The development server (uvicorn, restarting on code changes), with jobs left to `accord worker`."""
+    settings = make_settings(tmp_path, jobs_immediate=False)
+    rt = build(settings)
+    dbmigrate.upgrade(rt.engine)
+    rt.engine.dispose()
+    port = free_port()
+    proc = accord("serve", "--reload", "--no-worker", "--port", str(port), env=served_env(settings))
+    try:
+        def health():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)
+            except httpx.TransportError:
+                return None
+
+        answer = wait_for(health, proc, "the development server answered")
+        assert answer.status_code == 200 and answer.json()["openapi"].startswith("3.")
+    finally:
+        output = stop(proc)
+    assert f"Accord is running at http://127.0.0.1:{port}" in output and "job worker" not in output
+    assert proc.returncode == 0, output

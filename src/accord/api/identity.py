@@ -56,7 +56,8 @@ class NewTokenOut(TokenOut):
 
 class TokenIn(BaseModel):
     name: str = Field(max_length=100, pattern=r"\S", description="not blank")
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    # strict: the document says integer, so `true` or "30" is refused rather than read as 1 or 30 days
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
 
 
 class LoginIn(BaseModel):
