@@ -3,7 +3,7 @@ from accord.access.models import Application, ApplicationEvent  # noqa: F401
 from accord.audit.models import AuditEvent  # noqa: F401
 from accord.catalog.models import Dataset, DatasetVersion, Item  # noqa: F401
 from accord.db import Base  # noqa: F401
-from accord.identity.models import ApiToken, LoginThrottle, RoleGrant, User, WebSession  # noqa: F401
+from accord.identity.models import ApiToken, LoginThrottle, Organisation, RoleGrant, User, WebSession  # noqa: F401
 from accord.jobs.models import Job  # noqa: F401
 from accord.notify.models import OutboxMessage  # noqa: F401
 from accord.policy.models import PolicyVersion  # noqa: F401

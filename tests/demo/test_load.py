@@ -76,7 +76,7 @@ def test_an_existing_demo_account_keeps_its_own_password(rt):
         identity.create_user(db, email="admin@example.org", name="Real Admin", password="a-private-password",
                              roles=["admin"])
     report = load.run(rt, scale=SMALL)
-    assert [u.created for u in report.users] == [False, True, True, True]
+    assert [u.created for u in report.users] == [False, True, True, True, True]
     with rt.session() as db:
         assert identity.authenticate(db, email="admin@example.org", password="a-private-password")
 
@@ -178,3 +178,55 @@ def test_a_demo_made_before_custodians_had_short_names_gets_them_on_the_next_run
     with rt.session() as db:
         assert [(catalog.get_dataset(db, f.slug).custodian_short, catalog.get_dataset(db, f.slug).custodian_contact)
                 for f in facts.ALL] == [(f.custodian_short, f.custodian_contact) for f in facts.ALL]
+
+
+def _demo_cion_application(rt, db, email):
+    """The demo account `email` applies for CION-AL, signs, and submits (its signatory is a demo address)."""
+    from accord.access import service as access
+    from tests.access.helpers import answers
+
+    user = identity.user_by_email(db, email)
+    record = access.start(db, "cion-al", actor=user, answers=answers("cion-al", email),
+                          signatory={"name": "Sam Signatory", "title": "Director", "email": "signatory@example.org"})
+    access.sign(rt, db, record.id, actor=user, full_name=user.name, consent=True)
+    return access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
+
+
+def test_the_demo_researcher_passes_cion_als_institutional_check_and_the_demo_reviewer_approves(rt):
+    from sqlalchemy import select as select_
+
+    from accord.access import service as access
+    from accord.access import signatory
+    from accord.identity import organisations
+    from accord.notify.models import OutboxMessage
+
+    report = load.run(rt, scale=SMALL)
+    assert report.organisation_created and not load.run(rt, scale=SMALL).organisation_created
+    with rt.session() as db:
+        assert organisations.by_domain(db, "example.org").name == load.DEMO_ORGANISATION[0]
+        submitted = _demo_cion_application(rt, db, "researcher@example.org")
+        assert submitted.state.checks["institutional_email"]["passed"] and not submitted.state.failed_checks
+        invite = db.scalars(select_(OutboxMessage).where(OutboxMessage.template == "signatory-invited")).one()
+        token = invite.text_body.split("/signatory/")[1].split()[0]
+        signatory.decide(rt, db, token, sign=True, full_name="Sam Signatory", consent=True)
+        reviewer = identity.user_by_email(db, "reviewer@example.org")
+        assert access.approve(db, submitted.id, actor=reviewer).state.status.value == "approved"
+
+
+def test_the_demo_free_mail_applicant_fails_the_institutional_check_and_is_told_what_to_do(rt):
+    from sqlalchemy import select as select_
+
+    from accord.notify.models import OutboxMessage
+
+    load.run(rt, scale=SMALL)
+    free = next(u for u in load.DEMO_USERS if "institutional e-mail check fails" in u.story)
+    with rt.session() as db:
+        submitted = _demo_cion_application(rt, db, free.email)
+        assert submitted.state.failed_checks == ["institutional_email"]
+        mail = db.scalars(select_(OutboxMessage).where(OutboxMessage.to == free.email,
+                                                       OutboxMessage.template == "application-submitted")).one()
+    assert f"{rt.settings.base_url}/register" in mail.text_body
+    assert "signatory@example.org" in mail.text_body and "cion-al-creators@example.org" in mail.text_body
+    assert f"{rt.settings.base_url}/applications/{submitted.id}" in mail.text_body
+    assert "accord applications" not in mail.text_body  # a link, not a command
+    assert 'href="mailto:cion-al-creators@example.org"' in mail.html_body

@@ -12,6 +12,8 @@ from accord.access.agreement import Agreement
 from accord.access.events import Loaded
 from accord.catalog import service as catalog
 from accord.db import utcnow
+from accord.entitlements import states as grant_states
+from accord.entitlements.states import GrantState
 from accord.errors import AccordError, NotFound, PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -33,6 +35,7 @@ class Record:
     actions: list[str]  # what the viewer may do next: the web shows these buttons, nothing else decides
     # What the requirements other domains provide still need (a training certificate, ...), in words.
     needed: list[requirements.Need] = field(default_factory=list)
+    grant: GrantState | None = None  # what became of the access an approval granted (revoked, expired ...)
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
@@ -69,7 +72,8 @@ def record(db: Session, loaded: Loaded, viewer: User) -> Record:
     applicant = identity.get_user(db, loaded.row.applicant_id)
     return Record(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
                   form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  actions(loaded, viewer), requirements.still_needed(db, loaded.id, terms.policy))
+                  actions(loaded, viewer), requirements.still_needed(db, loaded.id, terms.policy),
+                  grant_states.for_application(db, loaded.id))
 
 
 def actions(loaded: Loaded, viewer: User) -> list[str]:
@@ -104,7 +108,8 @@ def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
     applicant = identity.get_user(db, loaded.row.applicant_id)
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
-                   application_id=loaded.id, **context)
+                   application_id=loaded.id, custodian=ds.custodian_short or ds.custodian,
+                   custodian_contact=ds.custodian_contact, **context)
 
 
 def agreement_of(db: Session, loaded: Loaded) -> Agreement:

@@ -262,7 +262,8 @@ class BulkResult:
     message: str
 
 
-def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason: str = "") -> list[BulkResult]:
+def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason: str = "",
+                base_url: str = "") -> list[BulkResult]:
     """Approve or reject many applications, each through the service in its own unit of work: one refusal
     (a failing check, a decision someone else just took) is reported and leaves the others done."""
     from accord.access import service as access
@@ -277,7 +278,7 @@ def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason
     for app_id in dict.fromkeys(ids):  # a row ticked twice is decided once
         try:
             if action == "approve":
-                record = access.approve(db, app_id, actor=actor)
+                record = access.approve(db, app_id, actor=actor, base_url=base_url)
             else:
                 record = access.reject(db, app_id, actor=actor, reason=reason)
         except AccordError as exc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from accord.entitlements.states import GrantState
 from accord.policy.schema import FIELD_LABELS, ApplicantField
 
 
@@ -39,11 +40,12 @@ class ApplicationRow(BaseModel):
     created_at: datetime
     submitted_at: datetime | None
     decided_at: datetime | None
+    grant: GrantState | None = None  # once approved: whether the access it granted is active, revoked ...
 
     @classmethod
-    def of(cls, app, slug: str) -> ApplicationRow:
+    def of(cls, app, slug: str, grant: GrantState | None = None) -> ApplicationRow:
         return cls(id=app.id, dataset=slug, status=app.status, policy_version=app.policy_version,
-                   created_at=app.created_at, submitted_at=app.submitted_at, decided_at=app.decided_at)
+                   created_at=app.created_at, submitted_at=app.submitted_at, decided_at=app.decided_at, grant=grant)
 
 
 class EventOut(BaseModel):
@@ -80,6 +82,7 @@ class ApplicationOut(BaseModel):
     created_at: datetime
     submitted_at: datetime | None
     decided_at: datetime | None
+    grant: GrantState | None  # once approved: whether the access it granted is active, revoked, expired, paused
     timeline: list[EventOut]
 
     @classmethod
@@ -97,5 +100,5 @@ class ApplicationOut(BaseModel):
             checks=[CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
                     for name, c in state.checks.items()],
             reason=state.reason, created_at=state.created_at, submitted_at=state.submitted_at,
-            decided_at=state.decided_at,
+            decided_at=state.decided_at, grant=record.grant,
             timeline=[EventOut(kind=e.kind.value, actor_id=e.actor, at=e.at, data=e.data) for e in record.events])

@@ -22,9 +22,11 @@ from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
 from accord.entitlements import service as entitlements
+from accord.entitlements import states as grant_states
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict
+from accord.identity import organisations
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.policy import service as policies
@@ -137,6 +139,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         if loaded.state.status is workflow.Status.awaiting_signatory:
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
+                                 organisation_domains=organisations.domains(db),
                                  previous_rejections=_rejections(db, loaded),
                                  revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))
         append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
@@ -145,23 +148,24 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
                      data={"failed_checks": loaded.state.failed_checks})
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
                 and requirements.met(db, app_id, policy):
-            _approve_automatically(db, loaded, now)
+            _approve_automatically(db, loaded, now, base_url=base_url)
         else:
             mail(db, "application-submitted", loaded, status=loaded.state.status.value,
-                  failed=loaded.state.failed_checks)
+                 failed=loaded.state.failed_checks, base_url=base_url.rstrip("/"),
+                 signatory=loaded.state.signatory or {})
             if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
                 digest.tell_reviewers(db, loaded.row, base_url=base_url)
     return record(db, loaded, actor)
 
 
-def verify_email(db: Session, secret: str, token: str) -> User:
+def verify_email(db: Session, secret: str, token: str, *, base_url: str = "") -> User:
     """Follow an e-mail confirmation link: the account is confirmed, then its open applications learn it."""
     user = identity.verify_email(db, secret, token)
-    confirm_email(db, user)
+    confirm_email(db, user, base_url=base_url)
     return user
 
 
-def confirm_email(db: Session, user: User) -> list[int]:
+def confirm_email(db: Session, user: User, *, base_url: str = "") -> list[int]:
     """After the user proved their address (identity calls this once the link is followed): record it on
     their open applications, re-run the e-mail check, and approve the click-through ones now passing."""
     if user.email_verified_at is None:
@@ -183,7 +187,7 @@ def confirm_email(db: Session, user: User) -> list[int]:
             policy = terms_of(db, loaded).policy
             if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
                     and requirements.met(db, app_id, policy):
-                _approve_automatically(db, loaded, now)
+                _approve_automatically(db, loaded, now, base_url=base_url)
             changed.append(app_id)
         if changed:
             audit.record(db, actor=user, action="application.email_confirmed", object=("user", user.id),
@@ -207,13 +211,13 @@ def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
     return done
 
 
-def _approve_automatically(db: Session, loaded: Loaded, now) -> None:
+def _approve_automatically(db: Session, loaded: Loaded, now, *, base_url: str = "") -> None:
     append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
                                                note="approved automatically: every check passed"))
     audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
                  data={"automatic": True})
     _grant(db, loaded, actor=None, at=now)
-    mail(db, "application-approved", loaded, note="")
+    mail(db, "application-approved", loaded, note="", base_url=base_url.rstrip("/"))
 
 
 def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
@@ -245,7 +249,7 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> Record:
 
 # --- reviewers -------------------------------------------------------------------------------------------
 
-def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
+def approve(db: Session, app_id: int, *, actor: User, note: str = "", base_url: str = "") -> Record:
     """Approve a submitted application (with a quorum, once enough reviewers have); the final approval
     grants the dataset to the applicant in the same transaction."""
     with unit_of_work(db):
@@ -259,7 +263,7 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "") -> Record:
                      data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
         if loaded.state.status is workflow.Status.approved:
             _grant(db, loaded, actor=actor, at=now)
-            mail(db, "application-approved", loaded, note=note.strip())
+            mail(db, "application-approved", loaded, note=note.strip(), base_url=base_url.rstrip("/"))
     return record(db, loaded, actor)
 
 
@@ -302,9 +306,10 @@ def history(db: Session, app_id: int) -> list[workflow.Event]:
 
 
 def mine(db: Session, user: User) -> list[ApplicationRow]:
-    """The user's own applications, newest first."""
+    """The user's own applications, newest first, each with what became of the access it granted."""
     from accord.catalog.models import Dataset
 
     rows = db.execute(select(Application, Dataset.slug).join(Dataset, Dataset.id == Application.dataset_id)
                       .where(Application.applicant_id == user.id).order_by(Application.id.desc())).all()
-    return [ApplicationRow.of(app, slug) for app, slug in rows]
+    grants = grant_states.for_applications(db, [app.id for app, _ in rows])  # one query for all of them
+    return [ApplicationRow.of(app, slug, grants.get(app.id)) for app, slug in rows]

@@ -136,8 +136,9 @@ def withdraw(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
 
 
 @router.post("/applications/{app_id}/approve", response_model=ApplicationOut, summary="Approve (reviewers)")
-def approve(app_id: Id, db: Db, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
-    return ApplicationOut.of(access.approve(db, app_id, actor=user, note=body.note if body else ""))
+def approve(app_id: Id, db: Db, rt: Rt, user: CurrentUser, body: ApproveIn | None = None) -> ApplicationOut:
+    return ApplicationOut.of(access.approve(db, app_id, actor=user, note=body.note if body else "",
+                                            base_url=rt.settings.base_url))
 
 
 @router.post("/applications/{app_id}/reject", response_model=ApplicationOut,

@@ -268,7 +268,8 @@ def approve(app_id: int, note: str = typer.Option("", "--note"), as_: str | None
             server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
     """Approve an application (reviewers of its dataset)."""
     _status(_either(server, token, as_, lambda client: client.approve(app_id, note),
-                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note)))
+                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note,
+                                                       base_url=rt.settings.base_url)))
 
 
 @app.command()

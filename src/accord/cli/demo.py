@@ -51,6 +51,12 @@ def _print_report(report: load.DemoReport, url: str) -> None:
     for u in report.users:
         logins.add_row(u.user.email, u.user.password, u.user.role, "created" if u.created else "unchanged")
     cli.out.print(logins)
+    for u in report.users:
+        cli.out.print(f"  [bold]{u.user.email}[/]: {u.user.story}", highlight=False)
+    name, domain = load.DEMO_ORGANISATION
+    cli.out.print(f"Registered organisation: {name}, {domain} "
+                  f"({'registered' if report.organisation_created else 'unchanged'}). An application for CION-AL "
+                  "names a signatory: sign in as the admin and open their link from the mail outbox, /admin/outbox.")
     if not report.changed:
         cli.out.print("[green]Nothing to do:[/] the demo accounts and catalogue were already in place.")
     cli.out.print(f"Open [bold]{url}[/] and sign in with a login above "

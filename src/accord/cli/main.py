@@ -57,8 +57,8 @@ def _register(target: typer.Typer) -> typer.Typer:
     if getattr(target, "_accord_registered", False):
         return target
     target._accord_registered = True
-    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest, policy,
-                            serve, storage, terms, training, users)
+    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest,
+                            organisations, policy, serve, storage, terms, training, users)
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")
@@ -72,6 +72,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(agreements.app, name="agreement")
     target.add_typer(manifest.app, name="manifest")
     target.add_typer(storage.app, name="storage")
+    target.add_typer(organisations.app, name="organisations")
     applications.register(target)
     serve.register(target)
     demo.register(target)

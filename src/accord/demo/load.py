@@ -20,6 +20,7 @@ from accord.demo import images
 from accord.demo.facts import DatasetFacts
 from accord.demo.images import FULL, DemoScale
 from accord.errors import InvalidInput, NotFound
+from accord.identity import organisations
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.service import seed as seed_policy
@@ -35,14 +36,25 @@ class DemoUser:
     name: str
     password: str
     role: str
+    story: str = ""  # what the account shows in the demo, printed with the logins
 
 
-# example.org only: the seed documents' real addresses never appear in the demo.
+# The demo's organisation: registered, so its people pass the institutional e-mail check that CION-AL, AT-USTC
+# and SHHQ ask for (example.org is in no list of academic domains).
+DEMO_ORGANISATION = ("Example Research Institute (demo)", "example.org")
+
+# Reserved names only (example.org, and .example for the free-mail look-alike): the seed documents' real
+# addresses never appear in the demo, and no real person is ever mailed.
 DEMO_USERS = (
-    DemoUser("admin@example.org", "Ada Admin", "demo-admin-pass", "admin"),
-    DemoUser("curator@example.org", "Cory Curator", "demo-curator-pass", "curator"),
-    DemoUser("reviewer@example.org", "Rea Reviewer", "demo-reviewer-pass", "reviewer"),
-    DemoUser("researcher@example.org", "Remy Researcher", "demo-researcher-pass", "applicant"),
+    DemoUser("admin@example.org", "Ada Admin", "demo-admin-pass", "admin",
+             "everything: create datasets, ingest, publish, read the outbox (the demo's mail)"),
+    DemoUser("curator@example.org", "Cory Curator", "demo-curator-pass", "curator",
+             "publish and withdraw dataset versions, revoke access"),
+    DemoUser("reviewer@example.org", "Rea Reviewer", "demo-reviewer-pass", "reviewer", "review applications"),
+    DemoUser("researcher@example.org", "Remy Researcher", "demo-researcher-pass", "applicant",
+             "browse and apply; an institutional address (example.org is a registered organisation)"),
+    DemoUser("fran.freemail@gmail.example", "Fran Freemail", "demo-freemail-pass", "applicant",
+             "apply from a free-mail address: the institutional e-mail check fails, and says what to do"),
 )
 
 
@@ -69,10 +81,12 @@ class DatasetOutcome:
 class DemoReport:
     users: list[UserOutcome]
     datasets: list[DatasetOutcome]
+    organisation_created: bool = False
 
     @property
     def changed(self) -> bool:
-        return any(u.created for u in self.users) or any(d.changed for d in self.datasets)
+        return (self.organisation_created or any(u.created for u in self.users)
+                or any(d.changed for d in self.datasets))
 
 
 def require_demo_mode(settings: Settings) -> None:
@@ -96,6 +110,16 @@ def ensure_users(db: Session, settings: Settings) -> list[UserOutcome]:
                                  roles=roles, verified=True, actor="demo")
             outcomes.append(UserOutcome(demo_user, created=True))
     return outcomes
+
+
+def ensure_organisation(db: Session, settings: Settings) -> bool:
+    """Register the demo's organisation unless it is; True when this run registered it."""
+    require_demo_mode(settings)
+    name, domain = DEMO_ORGANISATION
+    if organisations.by_domain(db, domain) is not None:
+        return False
+    organisations.register(db, name=name, domain=domain, actor="demo")
+    return True
 
 
 def _actor(db: Session):
@@ -184,10 +208,13 @@ def load_datasets(rt, *, scale: DemoScale = FULL, progress: Progress | None = No
 
 
 def run(rt, *, scale: DemoScale = FULL, progress: Progress | None = None) -> DemoReport:
-    """The whole demo: accounts first (the admin curates the datasets), then the four datasets."""
+    """The whole demo: accounts and their organisation first (the admin curates the datasets), then the four
+    datasets."""
     with rt.session() as db:
         users = ensure_users(db, rt.settings)
-    return DemoReport(users=users, datasets=load_datasets(rt, scale=scale, progress=progress))
+        organisation_created = ensure_organisation(db, rt.settings)
+    return DemoReport(users=users, datasets=load_datasets(rt, scale=scale, progress=progress),
+                      organisation_created=organisation_created)
 
 
 def reset(settings: Settings) -> list[Path]:

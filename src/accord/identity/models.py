@@ -91,4 +91,16 @@ class LoginThrottle(Base):
     blocked_until: Mapped[datetime | None]
 
 
+class Organisation(Base):
+    """An organisation registered with this instance: addresses at its domain (or a subdomain) count as
+    institutional in the applicant checks, as academic domains do."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    domain: Mapped[str] = mapped_column(String(253), unique=True)  # stored lower-cased, no leading dot
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_role_grant_dataset", RoleGrant.dataset_id)

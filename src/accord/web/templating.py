@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import Request
@@ -36,6 +37,26 @@ def _clause_text(clause) -> Markup:
 
 
 templates.env.filters["clause_text"] = _clause_text
+
+URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _linkify(text: str | None) -> Markup:
+    """Plain text (an e-mail body) escaped, with its web addresses made clickable; a full stop or bracket
+    right after an address ends the sentence, not the address."""
+    html, last = [], 0
+    for m in URL.finditer(text or ""):
+        url = m.group(0).rstrip(".,;:!?)")
+        html += [str(escape(text[last:m.start()])), f'<a href="{escape(url)}">{escape(url)}</a>']
+        last = m.start() + len(url)
+    html.append(str(escape((text or "")[last:])))
+    return Markup("".join(html))
+
+
+templates.env.filters["linkify"] = _linkify
+# The badge colour of a grant's state (entitlements.states), wherever an application's state is shown.
+templates.env.globals["grant_badges"] = {"active": "ok", "not_started": "warn", "paused": "warn",
+                                         "expired": "bad", "revoked": "bad"}
 templates.env.filters["thousands"] = lambda n: "–" if n is None else f"{n:,}"
 
 

@@ -112,6 +112,7 @@ def application_context(db, record) -> dict:
                 "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
                 "event_words": EVENT_WORDS, "actors": queue.people(db, [e.actor for e in record.events]),
                 "typical": queue.typical_decision_time(db, record.state.dataset_id),
+                "dataset": catalog.dataset_by_id(db, record.state.dataset_id),
                 "scan_limit_mb": scan.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from accord.access import queue, renewal
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
+from accord.entitlements import states as grant_states
 from accord.policy import service as policies
 from accord.errors import NotFound
 from accord.http.deps import Db, OptionalUser, Rt, client_address
@@ -45,13 +46,14 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
     ds = catalog.visible_dataset(db, slug, user)
     versions = catalog.visible_versions(ds, user)
     published = catalog.latest_published(db, ds.id)
+    mine = queue.current_application(db, user, ds.id)
     file_list_url = (f"/api/v1/datasets/{ds.slug}/versions/{published.label}/manifest"
                      if published and entitlements.may_read_file_list(db, user, published) else None)
     return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
                   file_list_public=entitlements.file_list_is_public(db, ds.id), file_list_url=file_list_url,
                   preview=catalog.preview_items(db, ds.id, limit=GALLERY),
                   can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
-                  my_application=queue.current_application(db, user, ds.id),
+                  my_application=mine, my_grant=grant_states.for_application(db, mine[0]) if mine else None,
                   can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
                   can_renew=renewal.renewable(db, user, ds.id) is not None)
 

@@ -105,7 +105,7 @@ def logout(request: Request, db: Db):
 @router.get("/verify-email")
 def verify_email(request: Request, db: Db, rt: Rt, user: OptionalUser, token: str = ""):
     try:
-        verified = access.verify_email(db, rt.secret, token)
+        verified = access.verify_email(db, rt.secret, token, base_url=rt.settings.base_url)
     except AccordError as exc:
         return render(request, "identity/verified.html", status_code=exc_status(exc), error=exc.message)
     return render(request, "identity/verified.html", verified=verified, error=None)

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from accord.access import queue
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
-from accord.http.deps import CurrentUser, Db
+from accord.http.deps import CurrentUser, Db, Rt
 from accord.http.params import MAX_INT, Id
 from accord.web.routes.applications import STATUS_WORDS, Form, application_context
 from accord.web.templating import render
@@ -77,8 +77,8 @@ def review_item(request: Request, app_id: Id, db: Db, me: CurrentUser, notice: s
 
 
 @router.post("/review/{app_id}/approve")
-def approve(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
-    return _decide(request, db, me, app_id, "approve", form)
+def approve(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Form):
+    return _decide(request, db, me, app_id, "approve", form, base_url=rt.settings.base_url)
 
 
 @router.post("/review/{app_id}/reject")
@@ -91,12 +91,12 @@ def return_for_changes(request: Request, app_id: Id, db: Db, me: CurrentUser, fo
     return _decide(request, db, me, app_id, "return", form)
 
 
-def _decide(request, db, me, app_id: int, decision: str, form):
+def _decide(request, db, me, app_id: int, decision: str, form, *, base_url: str = ""):
     _reviewable(db, me, app_id)
     text = str(form.get("text", ""))
     try:
         if decision == "approve":
-            access.approve(db, app_id, actor=me, note=text)
+            access.approve(db, app_id, actor=me, note=text, base_url=base_url)
         elif decision == "reject":
             access.reject(db, app_id, actor=me, reason=text)
         else:
@@ -108,7 +108,7 @@ def _decide(request, db, me, app_id: int, decision: str, form):
 
 
 @router.post("/review")
-def bulk(request: Request, db: Db, me: CurrentUser, form: Form):
+def bulk(request: Request, db: Db, rt: Rt, me: CurrentUser, form: Form):
     """Decide on the ticked rows; the queue is shown again with one line per row saying what happened."""
     filters = {k: str(form.get(k, d)) for k, d in (("dataset", ""), ("status", "submitted"), ("organisation", ""),
                                                    ("failed", ""), ("older_than", ""), ("sort", "oldest"),
@@ -116,7 +116,7 @@ def bulk(request: Request, db: Db, me: CurrentUser, form: Form):
     ids = [i for i in (_int(str(v)) for v in form.getlist("id")) if i is not None]
     try:
         results = queue.bulk_decide(db, ids, actor=me, action=str(form.get("action", "")),
-                                    reason=str(form.get("reason", "")))
+                                    reason=str(form.get("reason", "")), base_url=rt.settings.base_url)
     except AccordError as exc:
         return _queue(request, db, me, filters, errors={exc.field or "form": exc.message},
                       status_code=lookup(HTTP_STATUS, exc))
