@@ -139,6 +139,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # my newest grant of it: the applicant and the curator hold one, the admin none
     ("GET", "/api/v1/datasets/{slug}/entitlement"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
+    # a revocation made permanent or lifted: the dataset's curators (a revoked grant of a user outside the matrix)
+    ("POST", "/api/v1/entitlements/{entitlement_id}/permanent"): CURATORS,
+    ("POST", "/api/v1/entitlements/{entitlement_id}/lift"): CURATORS,
     # the matrix's spare grant is the curator's: only its licensee may accept terms for it
     ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {"anonymous": LOGIN, "applicant": FORBIDDEN,
                                                                  "curator": OK, "admin": FORBIDDEN},
@@ -183,6 +186,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # the download page (web): a refusal is a 403 page saying why; revoking is for the dataset's curators
     ("GET", "/datasets/{slug}/download"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/permanent"): CURATORS,
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/lift"): CURATORS,
     # renewal starts an application for whoever holds a grant (the matrix's never end: 409); the admin holds none
     ("POST", "/api/v1/datasets/{slug}/renewal"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     ("POST", "/datasets/{slug}/renew"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
@@ -234,6 +239,10 @@ BODIES = {
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): lambda role: {"json": {"version": 1}},
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/revoke"): lambda role: {"data": {"reason": "matrix"}},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/permanent"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/lift"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/permanent"): lambda role: {"data": {"reason": "matrix"}},
+    ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/lift"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
         "data": {"full_name": "Matrix", "consent": "true"}},
@@ -307,6 +316,7 @@ def build_world(rt, tmp_path) -> dict:
         "other_licensee": make_user(rt, "other@example.org"),
     }
     dataset, version = published_dataset(rt, tmp_path, "demo-ds", title="Demo dataset", count=4, previews=2)
+    ended_user = make_user(rt, "ended@example.org")  # outside the matrix: holds the revoked grant
     with rt.session() as db:
         identity.grant_role(db, identity.user_by_email(db, "ds-curator@example.org"), "curator",
                             dataset_id=dataset.id)
@@ -322,6 +332,9 @@ def build_world(rt, tmp_path) -> dict:
                                        policy_version=1, actor="cli")
             spare = entitlements.grant(db, dataset_id=dataset.id, user_id=users["curator"].id,  # to revoke
                                        policy_version=1, actor="cli")
+            ended = entitlements.grant(db, dataset_id=dataset.id, user_id=ended_user.id, policy_version=1,
+                                       actor="cli")
+        entitlements.revoke(db, ended.id, actor="cli", reason="matrix")  # to make permanent and to lift
         newer = catalog.create_version(db, dataset.id, label="2.0", actor="cli")
     catalog.ingest(rt, newer.id, image_zip(tmp_path / "demo-ds-2.zip", count=2, previews=1), actor="cli")
     with rt.session() as db:
@@ -348,6 +361,7 @@ def build_world(rt, tmp_path) -> dict:
         "app_id": application.id,
         "dl_token": link,
         "entitlement_id": spare.id,
+        "revoked_id": ended.id,
         "cert_id": training_certificate(rt, tmp_path, users["applicant"]),
     }
 
@@ -381,7 +395,8 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "job_id": world["job_id"],
         "app_id": world["app_id"],
         "link": world["dl_token"],
-        "entitlement_id": world["entitlement_id"],
+        # deciding on a revocation needs a revoked grant (of a user outside the matrix: permanent bars them)
+        "entitlement_id": world["revoked_id"] if path.endswith(("/permanent", "/lift")) else world["entitlement_id"],
         "cert_id": world["cert_id"],
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),

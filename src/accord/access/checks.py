@@ -18,6 +18,7 @@ class CheckResult:
     passed: bool
     detail: str
     blocking: bool = True  # a failed blocking check prevents approval; others only inform the reviewer
+    hold: bool = False  # failed: a person must decide (no automatic or bulk approval), but may approve
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,7 +71,11 @@ def free_or_disposable(email: str) -> CheckResult:
     return CheckResult("free_or_disposable", True, "not a free or disposable provider")
 
 
-def history(previous_rejections: int, revoked_grants: int) -> CheckResult:
+def history(previous_rejections: int, revoked_grants: int, held: list[str] = ()) -> CheckResult:
+    """`held`: what in the applicant's past with this dataset asks for a person's decision (access.history)."""
+    if held:
+        return CheckResult("history", False, "; ".join(held) + "; a reviewer decides on this application",
+                           blocking=False, hold=True)
     if revoked_grants:
         return CheckResult("history", False, f"{revoked_grants} earlier access grant(s) were revoked",
                            blocking=False)
@@ -90,10 +95,10 @@ def blocklist(email: str, entries: set[str]) -> CheckResult:
 
 
 def run_all(policy: Policy, *, email: str, email_verified: bool, organisation_domains: set[str] = frozenset(),
-            previous_rejections: int = 0, revoked_grants: int = 0, blocked: set[str] = frozenset()
-            ) -> list[CheckResult]:
+            previous_rejections: int = 0, revoked_grants: int = 0, blocked: set[str] = frozenset(),
+            held: list[str] = ()) -> list[CheckResult]:
     results = [email_syntax(email), email_proven(email_verified), free_or_disposable(email),
-               history(previous_rejections, revoked_grants), blocklist(email, blocked)]
+               history(previous_rejections, revoked_grants, held), blocklist(email, blocked)]
     results.insert(2, institutional_email(email, organisation_domains=organisation_domains,
                                           required=policy.institutional_email))
     return results

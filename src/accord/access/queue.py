@@ -266,7 +266,7 @@ def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason
                 base_url: str = "") -> list[BulkResult]:
     """Approve or reject many applications, each through the service in its own unit of work: one refusal
     (a failing check, a decision someone else just took) is reported and leaves the others done."""
-    from accord.access import service as access
+    from accord.access import history, service as access
 
     if action not in ("approve", "reject"):
         raise InvalidInput("choose approve or reject for the selected applications", field="action")
@@ -277,6 +277,10 @@ def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason
     out = []
     for app_id in dict.fromkeys(ids):  # a row ticked twice is decided once
         try:
+            held = history.bulk_refusal(db, app_id, actor) if action == "approve" else None
+            if held is not None:  # a person's decision, on the application's own page
+                out.append(BulkResult(app_id, False, held))
+                continue
             if action == "approve":
                 record = access.approve(db, app_id, actor=actor, base_url=base_url)
             else:

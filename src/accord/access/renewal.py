@@ -2,7 +2,9 @@
 depends on ran out (a training certificate) applies again through the ordinary application flow, under the
 dataset's current terms, with the answers of their last approved application filled in. Answers the current
 terms no longer ask for are dropped; questions they added stay empty and show as missing, like any draft.
-A grant ended by a person (a curator's revocation) is not renewed: that needs a fresh application."""
+A grant ended by a person (a curator's revocation) is not renewed: that needs a fresh application. A renewal
+goes through review like any application: after a revocation that was not lifted, a person decides it
+(access.history); after one made permanent, there is no renewal at all."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +21,7 @@ from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
 from accord.entitlements.models import Entitlement
+from accord.entitlements.standing import refusal as standing_refusal
 from accord.errors import AccordError, Conflict
 from accord.identity.models import User
 from accord.policy import service as policies
@@ -28,6 +31,9 @@ from accord.policy.schema import Policy, Signatory
 def why_not(db: Session, ent: Entitlement, *, now: datetime | None = None) -> str | None:
     """None when the grant can be renewed now; otherwise why not, in the licensee's words."""
     now = now or utcnow()
+    barring = entitlements.barred(db, ent.user_id, ent.dataset_id)
+    if barring is not None:  # a curator made a revocation permanent: no renewal either
+        return standing_refusal(db, ent.dataset_id, barring)
     if entitlements.ended_by_lapse(db, ent):
         return None
     if ent.revoked_at is not None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from accord.entitlements.schemas import RevocationOut
 from accord.entitlements.states import GrantState
 from accord.policy.schema import FIELD_LABELS, ApplicantField
 
@@ -84,6 +85,9 @@ class ApplicationOut(BaseModel):
     decided_at: datetime | None
     grant: GrantState | None  # once approved: whether the access it granted is active, revoked, expired, paused
     timeline: list[EventOut]
+    earlier_revocations: list[RevocationOut] = Field(
+        default_factory=list, description="the applicant's revoked access to this dataset, newest first: "
+        "reviewers only (empty for the applicant)")
 
     @classmethod
     def of(cls, record) -> ApplicationOut:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.access import checks, digest, form, requirements, signatory, workflow
+from accord.access import history as past
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
                                   seal_and_store, terms_of, visible)
@@ -42,6 +43,7 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
     """Open a draft application under the dataset's current terms, optionally with its first answers.
     A renewal (access.renewal) names the grant it renews and the application its answers came from."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
+    entitlements.require_may_apply(db, actor, dataset.id)  # a permanent revocation (entitlements.standing)
     terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
     given = form.clean_answers(terms.policy, answers or {}, account_email=actor.email)
     who = form.clean_signatory(terms.policy, signatory) if signatory is not None else None
@@ -134,6 +136,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
+        entitlements.require_may_apply(db, actor, loaded.row.dataset_id)  # a draft from before a permanent one
         requirements.before_submit(db, app_id, policy)
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
@@ -141,7 +144,8 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Reco
         results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
                                  organisation_domains=organisations.domains(db),
                                  previous_rejections=_rejections(db, loaded),
-                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id))
+                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id),
+                                 held=past.held(db, loaded.row))
         append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
                                                   at=now))
         audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
@@ -206,18 +210,21 @@ def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
         policy = terms_of(db, loaded).policy
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
                 and requirements.met(db, app_id, policy):
-            _approve_automatically(db, loaded, at)
-            done.append(app_id)
+            if _approve_automatically(db, loaded, at):
+                done.append(app_id)
     return done
 
 
-def _approve_automatically(db: Session, loaded: Loaded, now, *, base_url: str = "") -> None:
+def _approve_automatically(db: Session, loaded: Loaded, now, *, base_url: str = "") -> bool:
+    if past.held_since(db, loaded, now):  # revoked after it was submitted: a person decides (access.history)
+        return False
     append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
                                                note="approved automatically: every check passed"))
     audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
                  data={"automatic": True})
     _grant(db, loaded, actor=None, at=now)
     mail(db, "application-approved", loaded, note="", base_url=base_url.rstrip("/"))
+    return True
 
 
 def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
@@ -228,7 +235,8 @@ def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
 
 
 def _may_approve(state: workflow.Application) -> bool:
-    return state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
+    return (state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
+            and not past.on_hold(state))
 
 
 def _rejections(db: Session, loaded: Loaded) -> int:

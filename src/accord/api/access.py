@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from accord.access import queue, renewal, scan
+from accord.access import history, queue, renewal, scan
 from accord.access import service as access
 from accord.access.schemas import (
     AnswersIn,
@@ -19,6 +19,7 @@ from accord.access.schemas import (
     ReturnIn,
     SignIn,
 )
+from accord.entitlements.schemas import RevocationOut
 from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
 from accord.api.problems import file_answer
@@ -71,7 +72,11 @@ def mine(db: Db, user: CurrentUser) -> list[ApplicationRow]:
 @router.get("/applications/{app_id}", response_model=ApplicationOut,
             summary="State, what is missing, check results and timeline")
 def show(app_id: Id, db: Db, user: CurrentUser) -> ApplicationOut:
-    return ApplicationOut.of(access.get(db, app_id, viewer=user))
+    record = access.get(db, app_id, viewer=user)
+    out = ApplicationOut.of(record)
+    out.earlier_revocations = [RevocationOut.model_validate(r)
+                               for r in history.seen_by_reviewer(db, record.state, user)]
+    return out
 
 
 @router.put("/applications/{app_id}/answers", response_model=ApplicationOut, summary="Save (part of) the form")

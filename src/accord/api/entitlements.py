@@ -1,11 +1,12 @@
-"""/api/v1 access grants: a licensee's own, a dataset's (curators), and revocation with a reason."""
+"""/api/v1 access grants: a licensee's own, a dataset's (curators), and revocation with a reason, made permanent
+or lifted afterwards."""
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
-from accord.entitlements.schemas import EntitlementOut, ReacceptIn, RevokeIn
+from accord.entitlements.schemas import EntitlementOut, ReacceptIn, RevokeIn, StandingIn
 from accord.http.deps import CurrentUser, Db
 from accord.http.params import Id
 
@@ -35,6 +36,19 @@ def of_dataset(slug: str, db: Db, user: CurrentUser) -> list[EntitlementOut]:
              summary="End a grant now, with a reason the licensee is told (curators)")
 def revoke(entitlement_id: Id, body: RevokeIn, db: Db, user: CurrentUser) -> EntitlementOut:
     return EntitlementOut.model_validate(entitlements.revoke(db, entitlement_id, actor=user, reason=body.reason))
+
+
+@router.post("/entitlements/{entitlement_id}/permanent", response_model=EntitlementOut,
+             summary="Make a revocation permanent: its holder may not apply for the dataset again, nor renew (curators)")
+def make_permanent(entitlement_id: Id, body: StandingIn, db: Db, user: CurrentUser) -> EntitlementOut:
+    return EntitlementOut.model_validate(entitlements.make_permanent(db, entitlement_id, actor=user,
+                                                                     reason=body.reason))
+
+
+@router.post("/entitlements/{entitlement_id}/lift", response_model=EntitlementOut,
+             summary="Lift a revocation: its holder may apply again, reviewed as anyone (curators)")
+def lift(entitlement_id: Id, body: StandingIn, db: Db, user: CurrentUser) -> EntitlementOut:
+    return EntitlementOut.model_validate(entitlements.lift(db, entitlement_id, actor=user, reason=body.reason))
 
 
 @router.post("/entitlements/{entitlement_id}/reaccept", response_model=EntitlementOut,

@@ -30,4 +30,11 @@ class Entitlement(Base):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # What a curator decided about a revocation afterwards (entitlements.standing): "permanent" (no new
+    # application) or "lifted" (applications may be approved automatically again); NULL: undecided, so
+    # a person reviews every new application.
+    standing: Mapped[str | None] = mapped_column(String(20))
+    standing_at: Mapped[datetime | None]
+    standing_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    standing_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

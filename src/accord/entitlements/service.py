@@ -369,3 +369,8 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
             audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
             told += 1
     return told
+
+
+# Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
+from accord.entitlements.standing import (barred, lift, make_permanent, may_apply, require_may_apply,  # noqa: E402,F401
+                                          revocations)

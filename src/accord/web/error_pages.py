@@ -51,9 +51,9 @@ def heading(exc: errors.AccordError) -> str:
 
 
 def may_apply_again(db, user, dataset_id: int) -> bool:
-    """Whether to offer "apply again" once access has ended. The hook for revocations that stick: today anyone
-    may apply again (the new application is reviewed); when a curator can bar an applicant, ask access here."""
-    return user is not None
+    """Whether to offer "apply again" once access has ended: not after a curator made a revocation permanent
+    (entitlements.standing); otherwise the new application is reviewed, by a person after a revocation."""
+    return entitlements.may_apply(db, user, dataset_id)
 
 
 def contact_steps(ds: Dataset) -> list[tuple[str, str]]:

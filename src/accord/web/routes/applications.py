@@ -10,6 +10,7 @@ from accord.access import queue, scan
 from accord.access import service as access
 from accord.access.form import SIGNATORY_FIELDS
 from accord.catalog import service as catalog
+from accord.entitlements import service as entitlements
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.policy import service as policies
 from accord.policy.schema import FIELD_LABELS, Signatory
@@ -73,6 +74,7 @@ def apply_form(request: Request, slug: str, db: Db, me: CurrentUser):
     existing = queue.open_application(db, me, ds.id)
     if existing is not None:
         return RedirectResponse(f"/applications/{existing}", status_code=303)
+    entitlements.require_may_apply(db, me, ds.id)  # after a permanent revocation: why not, and whom to ask
     terms = policies.get(db, ds.id)
     values = {"name": me.name, "email": me.email}
     return _apply_page(request, ds, terms, values, {})

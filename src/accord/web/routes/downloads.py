@@ -1,4 +1,5 @@
-"""The licensee's download page (files, shards, manifest, ready-to-paste commands) and the curators' revoke form.
+"""The licensee's download page (files, shards, manifest, ready-to-paste commands) and the curators' forms to
+revoke a grant and then make the revocation permanent or lift it.
 
 Whether a user may download is `entitlements.check`'s answer alone; a refusal is shown with its reason.
 """
@@ -97,6 +98,28 @@ def revoke(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Ann
     return RedirectResponse(f"/admin/datasets/{ds.slug}?note=revoked#access-h", status_code=303)
 
 
+@router.post("/admin/datasets/{slug}/access/{entitlement_id}/permanent")
+def make_permanent(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
+    _grant_of(db, slug, entitlement_id)
+    entitlements.make_permanent(db, entitlement_id, actor=user, reason=reason)  # curators of the dataset only
+    return RedirectResponse(f"/admin/datasets/{slug}?note=permanent#access-h", status_code=303)
+
+
+@router.post("/admin/datasets/{slug}/access/{entitlement_id}/lift")
+def lift(slug: str, entitlement_id: Id, db: Db, user: CurrentUser, reason: Annotated[str, Form()] = ""):
+    _grant_of(db, slug, entitlement_id)
+    entitlements.lift(db, entitlement_id, actor=user, reason=reason)
+    return RedirectResponse(f"/admin/datasets/{slug}?note=lifted#access-h", status_code=303)
+
+
+def _grant_of(db, slug: str, entitlement_id: int):
+    ds = catalog.get_dataset(db, slug)
+    grant = entitlements.get(db, entitlement_id)
+    if grant.dataset_id != ds.id:
+        raise NotFound("no such access grant for this dataset")
+    return grant
+
+
 def who_has_access(db, dataset_id: int, me) -> list[dict]:
     """Rows for the admin dataset page's "Who has access" table (curators of the dataset)."""
     now = utcnow()
@@ -110,5 +133,7 @@ def who_has_access(db, dataset_id: int, me) -> list[dict]:
             state = "pending"
         else:
             state = "active"
-        rows.append({"grant": g, "email": db.get(User, g.user_id).email, "state": state})
+        # a curator's revocation can be made permanent or lifted; a lapse (the system ended it) cannot
+        decidable = state == "revoked" and not entitlements.ended_by_lapse(db, g)
+        rows.append({"grant": g, "email": db.get(User, g.user_id).email, "state": state, "decidable": decidable})
     return rows

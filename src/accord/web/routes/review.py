@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from accord.access import queue
+from accord.access import history, queue
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
 from accord.http.deps import CurrentUser, Db, Rt
@@ -68,7 +68,8 @@ def _reviewable(db, me, app_id: int):
 def _item(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
     record = _reviewable(db, me, app_id)
     return render(request, "access/review_item.html", status_code=status_code, errors=errors or {},
-                  notice=notice, values=values or {}, **application_context(db, record))
+                  notice=notice, values=values or {}, revocations=history.seen_by_reviewer(db, record.state, me),
+                  **application_context(db, record))
 
 
 @router.get("/review/{app_id}")
