@@ -70,9 +70,12 @@ def world(tmp_path):
     rt.engine.dispose()
 
 
-def shot(page, seed: str, step: str) -> None:
+def shot(page, seed: str, step: str, focus=None) -> None:
+    """What the window shows (not the whole page: the README shows four journeys), `focus` scrolled into it."""
+    if focus is not None:
+        focus.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"journey-{seed}-{step}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"journey-{seed}-{step}.png"))
 
 
 def context(browser, world):
@@ -111,7 +114,7 @@ def read_as_visitor(page, seed: str) -> None:
     expect(page.get_by_role("heading", name="Terms in brief")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("^Licence terms"))).to_be_visible()
     expect(page.locator("ol.clauses li").first).to_be_visible()
-    shot(page, seed, "1-dataset")
+    shot(page, seed, "1-dataset", page.get_by_role("heading", name="Terms in brief"))
     page.get_by_role("link", name="Log in to apply for access").click()
     log_in(page, RESEARCHER)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(f"^Apply for access: {TITLES[seed]}"))
@@ -158,11 +161,11 @@ def countersign_from_the_outbox(browser, world, seed: str, *, screenshot: bool) 
         has_text="Please review and sign").first
     link = invitation.locator('a[href*="/signatory/"]')
     expect(link).to_have_count(1)
+    if screenshot:
+        shot(admin, seed, "2-outbox", invitation)
     link.click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(re.compile(f"^Data access agreement: {TITLES[seed]}"))
     expect(admin.locator("main")).to_contain_text("has signed this agreement as the applicant")
-    if screenshot:
-        shot(admin, seed, "2-countersign")
     admin.get_by_label("Your full name (typed as your signature as the institution's signatory)").fill(SIGNATORY[0])
     admin.get_by_label(re.compile("I have authority to sign")).check()
     admin.get_by_role("button", name="Countersign the agreement").click()
@@ -218,7 +221,7 @@ def download_and_verify(page, world, seed: str) -> tuple[str, Path, str]:
     with page.expect_download() as waiting:
         first.click()
     assert hashlib.sha256(waiting.value.path().read_bytes()).hexdigest() == listed[path]
-    shot(page, seed, "4-download")
+    shot(page, seed, "4-download", page.get_by_role("heading", level=1))
 
     account = page.context.new_page()
     account.goto("/account")
