@@ -1,4 +1,6 @@
 """accord apply and accord applications: the applicant's and the reviewer's paths, and exit codes on errors."""
+import re
+
 import pytest
 import yaml
 from sqlalchemy import select
@@ -167,3 +169,21 @@ def test_the_agreement_is_saved_to_print_and_a_hand_signed_scan_signs_it(rt, wor
     assert run("applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(scan), "--as", "ana@mit.edu") == 0
     assert run("applications", "submit", app_id, "--as", "ana@mit.edu") == 0
     assert "submitted" in capsys.readouterr().out
+
+
+def test_show_tells_the_grant_after_approval_and_after_a_revocation(rt, world, tmp_path, capsys):
+    from accord.entitlements import service as entitlements
+    from accord.entitlements.models import Entitlement
+
+    run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
+        "--as", "ana@mit.edu")
+    app_id = only_id(rt)
+    assert run("applications", "approve", str(app_id), "--as", "rev@ustc.edu.cn") == 0
+    capsys.readouterr()
+    assert run("applications", "show", str(app_id), "--as", "ana@mit.edu") == 0
+    assert "\n  access active\n" in capsys.readouterr().out
+    with rt.session() as db:
+        grant = db.scalar(select(Entitlement).where(Entitlement.application_id == app_id))
+        entitlements.revoke(db, grant.id, actor="cli", reason="misuse")
+    assert run("applications", "show", str(app_id), "--as", "ana@mit.edu") == 0
+    assert re.search(r"\n  access revoked on \d{4}-\d{2}-\d{2}: misuse\n", capsys.readouterr().out)

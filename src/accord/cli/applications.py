@@ -52,7 +52,8 @@ def _read_answers(path: Path) -> tuple[dict, dict | None]:
 
 
 def _status(body: ApplicationOut, *, missing: bool = False) -> None:
-    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]", highlight=False)
+    grant = f" ({body.grant.words.lower()})" if body.grant else ""
+    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]{grant}", highlight=False)
     for line in body.missing if missing else ():
         out.print(f"  still needed: {line}", highlight=False)
 
@@ -130,7 +131,8 @@ def list_(as_: str | None = AS, server: str | None = remote.SERVER, token: str |
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
     day = lambda t: t.strftime("%Y-%m-%d") if t else ""
     for r in rows:
-        table.add_row(str(r.id), r.dataset, r.status, f"v{r.policy_version}", day(r.created_at),
+        status = f"{r.status}, {r.grant.words.lower()}" if r.grant else r.status
+        table.add_row(str(r.id), r.dataset, status, f"v{r.policy_version}", day(r.created_at),
                       day(r.submitted_at), day(r.decided_at))
     out.print(table if rows else "no applications yet")
 
@@ -154,6 +156,9 @@ def show(app_id: int, as_: str | None = AS,
             signed = scan.stored(rt, db, app_id, viewer=user) if scan_to is not None else None
     out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
               f"[bold]{body.status}[/]", highlight=False)
+    if body.grant:
+        out.print(f"  {body.grant.words.lower()}" + (f": {body.grant.reason}" if body.grant.reason else ""),
+                  highlight=False)
     if body.reason:
         out.print(f"  reviewer: {body.reason}", highlight=False)
     for line in body.missing:
