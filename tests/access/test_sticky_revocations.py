@@ -53,7 +53,7 @@ def revoked(db_rt, db, tmp_path):
 
 
 def test_after_a_revocation_the_click_through_application_waits_for_a_person(db_rt, db, revoked):
-    llvip, ana, cora, rui, grant = revoked
+    llvip, ana, _cora, rui, grant = revoked
     again = _apply(db_rt, db, ana)
     assert again.state.status is workflow.Status.submitted  # not approved automatically
     check = again.state.checks["history"]

@@ -266,7 +266,8 @@ def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason
                 base_url: str = "") -> list[BulkResult]:
     """Approve or reject many applications, each through the service in its own unit of work: one refusal
     (a failing check, a decision someone else just took) is reported and leaves the others done."""
-    from accord.access import history, service as access
+    from accord.access import history
+    from accord.access import service as access
 
     if action not in ("approve", "reject"):
         raise InvalidInput("choose approve or reject for the selected applications", field="action")

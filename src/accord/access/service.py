@@ -13,19 +13,36 @@ from sqlalchemy.orm import Session
 from accord.access import checks, digest, form, requirements, signatory, workflow
 from accord.access import history as past
 from accord.access.agreement import Agreement, Signature, render_pdf
-from accord.access.common import (Record, agreement_of, applicant_only, mail, record, reviewer_only,
-                                  seal_and_store, terms_of, visible)
-from accord.access.common import is_reviewer  # noqa: F401  (re-exported: the web asks access.is_reviewer)
-from accord.access.facts import (MAX_SCAN_BYTES, TERMINAL, Facts, Status, datasets_applied_for,  # noqa: F401
-                                 facts, reviewers_of, sniff)
+from accord.access.common import (
+    Record,
+    agreement_of,
+    applicant_only,
+    is_reviewer,  # noqa: F401  (re-exported: the web asks access.is_reviewer)
+    mail,
+    record,
+    reviewer_only,
+    seal_and_store,
+    terms_of,
+    visible,
+)
 from accord.access.events import Loaded, append, load
+from accord.access.facts import (  # noqa: F401
+    MAX_SCAN_BYTES,
+    TERMINAL,
+    Facts,
+    Status,
+    datasets_applied_for,
+    facts,
+    reviewers_of,
+    sniff,
+)
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
-from accord.entitlements import service as entitlements
-from accord.entitlements import states as grant_states
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
+from accord.entitlements import service as entitlements
+from accord.entitlements import states as grant_states
 from accord.errors import Conflict
 from accord.identity import organisations
 from accord.identity import service as identity
@@ -209,9 +226,8 @@ def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
         loaded = load(db, app_id)
         policy = terms_of(db, loaded).policy
         if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and requirements.met(db, app_id, policy):
-            if _approve_automatically(db, loaded, at):
-                done.append(app_id)
+                and requirements.met(db, app_id, policy) and _approve_automatically(db, loaded, at):
+            done.append(app_id)
     return done
 
 

@@ -1,9 +1,7 @@
 """/api/v1 applications: apply, fill in, sign, submit, follow; reviewers approve, reject or return."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -19,10 +17,10 @@ from accord.access.schemas import (
     ReturnIn,
     SignIn,
 )
+from accord.api.problems import file_answer
 from accord.entitlements.schemas import RevocationOut
 from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
-from accord.api.problems import file_answer
 from accord.http.params import Id
 
 router = APIRouter(tags=["applications"])

@@ -372,5 +372,11 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
 
 
 # Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
-from accord.entitlements.standing import (barred, lift, make_permanent, may_apply, require_may_apply,  # noqa: E402,F401
-                                          revocations)
+from accord.entitlements.standing import (  # noqa: F401
+    barred,
+    lift,
+    make_permanent,
+    may_apply,
+    require_may_apply,
+    revocations,
+)
