@@ -6,6 +6,7 @@ answers with a 5xx status and the failures (every 5xx is also a failure: schemat
 
 ARGS go to pytest, e.g. `-- -k sequences` for the stateful phase alone. Figures of runs: bench/README.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,17 +21,38 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str]) -> int:
-    argv, extra = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    argv, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     numbers = [a for a in argv if a.isdigit()]
     examples = 50 if "--quick" in argv else int(numbers[0]) if numbers else 500
     callers = argv[argv.index("--callers") + 1] if "--callers" in argv else "anonymous,applicant"
     with tempfile.NamedTemporaryFile("r", suffix=".count") as counts:
-        env = {**os.environ, "SCHEMATHESIS_EXAMPLES": str(examples), "SCHEMATHESIS_STEPS": "10",
-               "SCHEMATHESIS_RANDOM": "1", "SCHEMATHESIS_CALLERS": callers, "SCHEMATHESIS_COUNT_TO": counts.name}
+        env = {
+            **os.environ,
+            "SCHEMATHESIS_EXAMPLES": str(examples),
+            "SCHEMATHESIS_STEPS": "10",
+            "SCHEMATHESIS_RANDOM": "1",
+            "SCHEMATHESIS_CALLERS": callers,
+            "SCHEMATHESIS_COUNT_TO": counts.name,
+        }
         started = time.monotonic()
-        run = subprocess.run([sys.executable, "-m", "pytest", "tests/test_api_contract.py", "-q", "-p",
-                              "no:cacheprovider", "-o", "timeout=0", *extra],
-                             cwd=ROOT, env=env, capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/test_api_contract.py",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "timeout=0",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.monotonic() - started
         sent: dict[str, dict[str, int]] = {}
         for line in counts.read().splitlines():

@@ -13,6 +13,7 @@ tar shard built on the fly; then a full `accord download` of the small files aga
 then 1 KiB Range requests per second at 1, 8 and 32 concurrent clients (what authorizing one request costs).
 Needs nginx (`apt-get install nginx`) and curl. Everything lives in a temp dir removed at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,10 +91,19 @@ def build_catalogue(data: Path, src: Path, gib: float, small: int) -> str:
 
 
 def start_accord(data: Path, port: int, secret: str, **env) -> subprocess.Popen:
-    environment = {**os.environ, "ACCORD_DATA_DIR": str(data), "ACCORD_SECRET_KEY": secret,
-                   "ACCORD_BASE_URL": f"http://127.0.0.1:{port}", **env}
-    proc = subprocess.Popen([ACCORD, "serve", "--port", str(port), "--no-worker"], env=environment,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(data),
+        "ACCORD_SECRET_KEY": secret,
+        "ACCORD_BASE_URL": f"http://127.0.0.1:{port}",
+        **env,
+    }
+    proc = subprocess.Popen(
+        [ACCORD, "serve", "--port", str(port), "--no-worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_until_up(f"http://127.0.0.1:{port}/api/v1/datasets")
     return proc
 
@@ -115,8 +125,9 @@ http {{
   }}
 }}
 """)
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["nginx", "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_until_up(f"http://127.0.0.1:{port}/blobs/")
     return proc
 
@@ -125,8 +136,12 @@ def curl_speed(url: str, runs: int = 3) -> float:
     """Best of `runs`: bytes per second as curl measures it (to /dev/null)."""
     speeds = []
     for _ in range(runs):
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download} %{http_code}", url],
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download} %{http_code}", url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         if out[1] not in ("200", "206"):
             raise SystemExit(f"{url} answered {out[1]}")
         speeds.append(float(out[0]))
@@ -193,42 +208,82 @@ def main() -> None:
         accel = curl_speed(f"http://127.0.0.1:{nginx_port}{large['url']}")
         shard = max(listing["shards"], key=lambda s: s["size"])
         shard_speed = curl_speed(f"http://127.0.0.1:{app_port}{shard['url']}")
-        for name, speed in (("nginx (baseline)", nginx), ("accord", ours), ("accord + X-Accel-Redirect", accel),
-                            (f"accord tar shard ({shard['size'] / 1e6:,.0f} MB)", shard_speed)):
+        for name, speed in (
+            ("nginx (baseline)", nginx),
+            ("accord", ours),
+            ("accord + X-Accel-Redirect", accel),
+            (f"accord tar shard ({shard['size'] / 1e6:,.0f} MB)", shard_speed),
+        ):
             print(f"  {name:34} {speed / 1e6:9,.0f} MB/s   ratio to nginx {speed / nginx:5.2f}")
-        print(f"  goals: accord/nginx >= 0.9 ({'met' if ours / nginx >= 0.9 else 'NOT met'}); "
-              f"X-Accel-Redirect ~ 1.0 ({accel / nginx:.2f})")
+        print(
+            f"  goals: accord/nginx >= 0.9 ({'met' if ours / nginx >= 0.9 else 'NOT met'}); "
+            f"X-Accel-Redirect ~ 1.0 ({accel / nginx:.2f})"
+        )
 
         small = [f for f in listing["files"] if f["path"] != "large.bin"]
         target = work / "download"
         began = time.perf_counter()
-        subprocess.run([ACCORD, "download", "bench", "--to", str(target), "--server", f"http://127.0.0.1:{app_port}",
-                        "--token", token, "--workers", "4"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                ACCORD,
+                "download",
+                "bench",
+                "--to",
+                str(target),
+                "--server",
+                f"http://127.0.0.1:{app_port}",
+                "--token",
+                token,
+                "--workers",
+                "4",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         ours_full = time.perf_counter() - began
         plain = work / "curl"
-        config = "".join(f'url = "http://127.0.0.1:{app_port}{f["url"]}"\noutput = "{plain / f["path"]}"\n'
-                         for f in listing["files"])
+        config = "".join(
+            f'url = "http://127.0.0.1:{app_port}{f["url"]}"\noutput = "{plain / f["path"]}"\n' for f in listing["files"]
+        )
         (work / "curl.conf").write_text(config)
         began = time.perf_counter()
-        subprocess.run(["curl", "-s", "--no-progress-meter", "--create-dirs", "--parallel", "--parallel-max", "4",
-                        "-K", str(work / "curl.conf")], check=True)
+        subprocess.run(
+            [
+                "curl",
+                "-s",
+                "--no-progress-meter",
+                "--create-dirs",
+                "--parallel",
+                "--parallel-max",
+                "4",
+                "-K",
+                str(work / "curl.conf"),
+            ],
+            check=True,
+        )
         curl_full = time.perf_counter() - began
         print(f"\nwhole version ({len(small)} small files + the large one), 4 at a time")
         print(f"  accord download (resume + sha256 check) {ours_full:6.2f} s")
-        print(f"  curl of the same links into files (no checks, no resume) {curl_full:6.2f} s   "
-              f"ratio curl/accord {curl_full / ours_full:.2f}")
+        print(
+            f"  curl of the same links into files (no checks, no resume) {curl_full:6.2f} s   "
+            f"ratio curl/accord {curl_full / ours_full:.2f}"
+        )
 
         link = f"http://127.0.0.1:{app_port}{large['url']}"
         static = f"http://127.0.0.1:{nginx_port}/blobs/{relative.as_posix()}"
-        print("\n1 KiB Range requests: accord on a signed link (authorization + 1 KiB of file) against nginx serving "
-              "the same file with no authorization (the client, in Python, and both servers share 2 cores)")
+        print(
+            "\n1 KiB Range requests: accord on a signed link (authorization + 1 KiB of file) against nginx serving "
+            "the same file with no authorization (the client, in Python, and both servers share 2 cores)"
+        )
         for clients in (1, 8, 32):
             per_client = max(args.requests // clients, 5)
             rate, median = range_rate(link, clients, per_client)
             base_rate, base_median = range_rate(static, clients, per_client)
-            print(f"  {clients:3} clients: accord {rate:7,.0f} req/s ({1000 / rate:5.2f} ms each, median latency "
-                  f"{median:6.2f} ms); nginx {base_rate:7,.0f} req/s ({1000 / base_rate:5.2f} ms, median "
-                  f"{base_median:6.2f} ms); accord's extra cost {1000 / rate - 1000 / base_rate:5.2f} ms per request")
+            print(
+                f"  {clients:3} clients: accord {rate:7,.0f} req/s ({1000 / rate:5.2f} ms each, median latency "
+                f"{median:6.2f} ms); nginx {base_rate:7,.0f} req/s ({1000 / base_rate:5.2f} ms, median "
+                f"{base_median:6.2f} ms); accord's extra cost {1000 / rate - 1000 / base_rate:5.2f} ms per request"
+            )
         print("  goal: <= 2 ms per request")
     finally:
         for proc in procs:

@@ -19,6 +19,7 @@ and prints MB/s, files/s and the ratio accord/openssl. The openssl pass runs fir
 warm files from the page cache, and dirty pages are synced before each timed step so one step's writeback
 does not slow the next. Everything lives in a temp dir that is deleted at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,9 @@ def build_small(root: Path, count: int, size: int) -> None:
         if i % 1000 == 0:
             folder.mkdir(parents=True)
         offset = (i * 7919) % (1024 * 1024)
-        (folder / f"{i:07d}.jpg").write_bytes(b"\xff\xd8\xff" + i.to_bytes(8, "big") + block[offset:offset + size - 11])
+        (folder / f"{i:07d}.jpg").write_bytes(
+            b"\xff\xd8\xff" + i.to_bytes(8, "big") + block[offset : offset + size - 11]
+        )
 
 
 def build_large(root: Path, gib: float) -> None:
@@ -83,17 +86,26 @@ def run_ingest(root: Path, data_dir: Path) -> list[tuple[float, dict]]:
 
         def progress(done, total, message):
             for phase in ("manifest", "saving"):
-                if phase in message and phase not in marks:
-                    marks[phase] = time.perf_counter()
+                if phase in message and phase not in marks:  # noqa: B023
+                    marks[phase] = time.perf_counter()  # noqa: B023
 
         os.sync()
         started = time.perf_counter()
         result = catalog.ingest(rt, version.id, root, actor="bench", progress=progress)
         elapsed = time.perf_counter() - started
-        runs.append((elapsed, {"hash+store": marks["manifest"] - started,
-                               "manifest": marks["saving"] - marks["manifest"],
-                               "rows": started + elapsed - marks["saving"], "files": result.file_count,
-                               "bytes": result.total_bytes, "new_blobs": result.new_blobs}))
+        runs.append(
+            (
+                elapsed,
+                {
+                    "hash+store": marks["manifest"] - started,
+                    "manifest": marks["saving"] - marks["manifest"],
+                    "rows": started + elapsed - marks["saving"],
+                    "files": result.file_count,
+                    "bytes": result.total_bytes,
+                    "new_blobs": result.new_blobs,
+                },
+            )
+        )
     rt.engine.dispose()
     return runs
 
@@ -106,13 +118,25 @@ def bench_tree(name: str, root: Path, work: Path) -> dict:
     shutil.rmtree(work / "copy")
     append = timed_shell(f"find {root} -type f -print0 | xargs -0 -P$(nproc) -n 500 cat > {work / 'all.bin'}")
     (work / "all.bin").unlink()
-    both = timed_shell(f"find {root} -type f -print0 | xargs -0 -P$(nproc) -n 500 openssl dgst -sha256 > /dev/null & "
-                       f"find {root} -type f -print0 | xargs -0 -P$(nproc) -n 500 cat > {work / 'all.bin'}; wait")
+    both = timed_shell(
+        f"find {root} -type f -print0 | xargs -0 -P$(nproc) -n 500 openssl dgst -sha256 > /dev/null & "
+        f"find {root} -type f -print0 | xargs -0 -P$(nproc) -n 500 cat > {work / 'all.bin'}; wait"
+    )
     (work / "all.bin").unlink()
     (ours, phases), (again, phases_again) = run_ingest(root, work / f"data-{name}")
     shutil.rmtree(work / f"data-{name}")
-    return {"name": name, "openssl": openssl, "sha256sum": sha256sum, "cp -r": copy, "cat": append, "both": both, "ours": ours,
-            "again": again, "phases_again": phases_again, **phases}
+    return {
+        "name": name,
+        "openssl": openssl,
+        "sha256sum": sha256sum,
+        "cp -r": copy,
+        "cat": append,
+        "both": both,
+        "ours": ours,
+        "again": again,
+        "phases_again": phases_again,
+        **phases,
+    }
 
 
 def report(rows: list[dict]) -> bool:
@@ -122,24 +146,41 @@ def report(rows: list[dict]) -> bool:
     ok = True
     for r in rows:
         mb = r["bytes"] / 1e6
-        for tool, label in (("openssl", "openssl"), ("sha256sum", "sha256sum"), ("cp -r", "cp -r"),
-                            ("cat", "cat > 1 file"), ("both", "openssl & cat"), ("ours", "accord"), ("again", "accord again")):
-            print(f"{r['name']:6} {r['files']:>8,} {mb:>8,.0f} | {label:13} {r[tool]:>8.2f} {mb / r[tool]:>8,.0f} "
-                  f"{r['files'] / r[tool]:>9,.0f}")
+        for tool, label in (
+            ("openssl", "openssl"),
+            ("sha256sum", "sha256sum"),
+            ("cp -r", "cp -r"),
+            ("cat", "cat > 1 file"),
+            ("both", "openssl & cat"),
+            ("ours", "accord"),
+            ("again", "accord again"),
+        ):
+            print(
+                f"{r['name']:6} {r['files']:>8,} {mb:>8,.0f} | {label:13} {r[tool]:>8.2f} {mb / r[tool]:>8,.0f} "
+                f"{r['files'] / r[tool]:>9,.0f}"
+            )
         ratio = r["openssl"] / r["ours"]
         goal = GOALS[r["name"]]
         ok &= ratio >= goal
-        print(f"{r['name']:6} accord/openssl = {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'NOT met'});"
-              f" again (blobs already stored) = {r['openssl'] / r['again']:.2f}")
-        print(f"{'':6} hashing and copying at C speed with no database (openssl & cat) would score "
-              f"{r['openssl'] / r['both']:.2f} on that ratio; accord runs at {r['both'] / r['ours']:.2f} of that floor")
-        print(f"{'':6} accord phases: hash+store {r['hash+store']:.2f} s, manifest {r['manifest']:.2f} s, "
-              f"database rows {r['rows']:.2f} s ({r['new_blobs']:,} new blobs); again: hash "
-              f"{r['phases_again']['hash+store']:.2f} s, rows {r['phases_again']['rows']:.2f} s")
+        print(
+            f"{r['name']:6} accord/openssl = {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'NOT met'});"
+            f" again (blobs already stored) = {r['openssl'] / r['again']:.2f}"
+        )
+        print(
+            f"{'':6} hashing and copying at C speed with no database (openssl & cat) would score "
+            f"{r['openssl'] / r['both']:.2f} on that ratio; accord runs at {r['both'] / r['ours']:.2f} of that floor"
+        )
+        print(
+            f"{'':6} accord phases: hash+store {r['hash+store']:.2f} s, manifest {r['manifest']:.2f} s, "
+            f"database rows {r['rows']:.2f} s ({r['new_blobs']:,} new blobs); again: hash "
+            f"{r['phases_again']['hash+store']:.2f} s, rows {r['phases_again']['rows']:.2f} s"
+        )
         # Where the time goes against the two floors measured above: hashing (openssl) and storing (cat).
-        print(f"{'':6} hash+store {r['hash+store']:.2f} s against openssl {r['openssl']:.2f} s + storing the bytes "
-              f"(cat > 1 file {r['cat']:.2f} s); database rows {r['rows']:.2f} s = "
-              f"{r['rows'] / r['ours']:.0%} of the ingest\n")
+        print(
+            f"{'':6} hash+store {r['hash+store']:.2f} s against openssl {r['openssl']:.2f} s + storing the bytes "
+            f"(cat > 1 file {r['cat']:.2f} s); database rows {r['rows']:.2f} s = "
+            f"{r['rows'] / r['ours']:.0%} of the ingest\n"
+        )
     return ok
 
 

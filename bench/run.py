@@ -3,6 +3,7 @@
 Each benchmark measures its own baseline in the same run and prints the ratio; arguments after `--` go to
 every benchmark (e.g. `make bench BENCH_ARGS="--quick"` where a benchmark supports it).
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Running `accord ...` in-process, the way a shell would: the exit code, never a SystemExit."""
+
 from __future__ import annotations
 
 from accord.cli import main as cli

@@ -1,4 +1,5 @@
 """Shared fixtures. Data-layer tests take `db`, which runs once on SQLite and once on PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from accord import dbmigrate
 from accord.config import Settings
-from accord.db import make_engine, make_sessionmaker
+from accord.db import make_engine
 from accord.runtime import Runtime, build
 from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server fixture for any test)
 
@@ -19,8 +20,13 @@ PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
-    values = dict(data_dir=tmp_path / "data", secret_key=secrets.token_urlsafe(32), jobs_immediate=True,
-                  base_url="http://testserver", hash_workers=2)
+    values = {
+        "data_dir": tmp_path / "data",
+        "secret_key": secrets.token_urlsafe(32),
+        "jobs_immediate": True,
+        "base_url": "http://testserver",
+        "hash_workers": 2,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -47,7 +53,7 @@ def pg_engine():
         admin = make_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {PG_URL}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")

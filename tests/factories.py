@@ -1,6 +1,7 @@
 """factory-boy factories for rows a test needs as a given, not as what it tests: a person, a dataset, a grant.
 Each writes straight to the session the test binds (`bind(db)`); the services under test are still the only way
 state changes in the test's own steps."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,5 +1,6 @@
 """The real app on a free loopback port (uvicorn, or granian as `accord serve` runs it, in a thread), for tests
 that need a live HTTP server."""
+
 from __future__ import annotations
 
 import asyncio

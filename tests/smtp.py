@@ -44,7 +44,7 @@ class SmtpServer:
         self.inbox = Inbox()
         self._controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
         self._controller.start()
         return self

@@ -6,6 +6,7 @@ Small by default (a few examples per operation, well under a minute on two cores
     SCHEMATHESIS_EXAMPLES=2000 make test PYTEST_ARGS="tests/test_api_contract.py -q"
 (`make bench BENCH_ARGS=api-contract` or `.venv/bin/python bench/api_contract.py 2000` does that and counts them.)
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,13 @@ from tests.test_authorization import build_world
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 STEPS = int(os.environ.get("SCHEMATHESIS_STEPS", "6"))
 CALLERS = os.environ.get("SCHEMATHESIS_CALLERS", "anonymous,applicant").split(",")
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not os.environ.get("SCHEMATHESIS_RANDOM"),
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("SCHEMATHESIS_RANDOM"),
+    suppress_health_check=list(HealthCheck),
+)
 SENT: Counter = Counter()  # (caller, "requests" or "5xx") -> how many, for the long run's summary
 # The one narrow exception. Answers, signatures, scans and certificates are judged against the dataset's own
 # terms (which questions it asks, who signs, whether training is needed) and the application's state (signing
@@ -45,11 +51,14 @@ TERMS_JUDGED = [
     "POST /api/v1/datasets/{slug}/applications",
     "POST /api/v1/training",
 ]
-CONFIG = "\n".join(f"""
+CONFIG = "\n".join(
+    f"""
 [[operations]]
 include-name = "{name}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
-""" for name in TERMS_JUDGED)
+"""
+    for name in TERMS_JUDGED
+)
 
 
 class Snapshot:
@@ -118,8 +127,9 @@ def caller(request, rt, tmp_path) -> Caller:
 
 @pytest.fixture
 def api_schema(caller):
-    return schemathesis.openapi.from_asgi("/api/v1/openapi.json", caller.app,
-                                          config=SchemathesisConfig.from_str(CONFIG))
+    return schemathesis.openapi.from_asgi(
+        "/api/v1/openapi.json", caller.app, config=SchemathesisConfig.from_str(CONFIG)
+    )
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -153,8 +163,7 @@ def sequences(api_schema, caller):
 
 
 def test_sequences_of_operations_keep_to_the_document(api_schema, caller):
-    run_state_machine_as_test(sequences(api_schema, caller),
-                              settings=settings(SETTINGS, stateful_step_count=STEPS))
+    run_state_machine_as_test(sequences(api_schema, caller), settings=settings(SETTINGS, stateful_step_count=STEPS))
 
 
 def dump(engine) -> list[str]:

@@ -17,11 +17,11 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.delivery import links
 from accord.entitlements import service as entitlements
+from accord.http.deps import session_csrf
 from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.http.deps import session_csrf
 from tests.access.helpers import answers
 from tests.identity.helpers import PASSWORD, make_user
 from tests.jobs.archives import image_zip
@@ -46,8 +46,14 @@ CREATOR_OR_ADMIN = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": HIDDEN, 
 
 # A version's file list (manifest, items: paths, sha256, subject labels) is for its licensees and the dataset's
 # curators; the version is listed publicly, so others are told to log in or apply (entitlements.require_file_list).
-FILE_LIST = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": FORBIDDEN,
-             "other_licensee": FORBIDDEN}
+FILE_LIST = {
+    "anonymous": LOGIN,
+    "applicant": OK,
+    "curator": OK,
+    "admin": OK,
+    "newcomer": FORBIDDEN,
+    "other_licensee": FORBIDDEN,
+}
 # The matrix's application is submitted; a stranger to it hears "no such application", whether reading or deciding.
 STRANGER_HIDDEN = {"newcomer": HIDDEN, "other_licensee": HIDDEN}
 
@@ -137,22 +143,30 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/entitlements"): USERS,
     ("GET", "/api/v1/datasets/{slug}/entitlements"): CURATORS,
     # my newest grant of it: the applicant and the curator hold one, the admin none
-    ("GET", "/api/v1/datasets/{slug}/entitlement"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
+    ("GET", "/api/v1/datasets/{slug}/entitlement"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": OK,
+        "admin": HIDDEN,
+    },
     ("POST", "/api/v1/entitlements/{entitlement_id}/revoke"): CURATORS,
     # a revocation made permanent or lifted: the dataset's curators (a revoked grant of a user outside the matrix)
     ("POST", "/api/v1/entitlements/{entitlement_id}/permanent"): CURATORS,
     ("POST", "/api/v1/entitlements/{entitlement_id}/lift"): CURATORS,
     # the matrix's spare grant is the curator's: only its licensee may accept terms for it
-    ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {"anonymous": LOGIN, "applicant": FORBIDDEN,
-                                                                 "curator": OK, "admin": FORBIDDEN},
+    ("POST", "/api/v1/entitlements/{entitlement_id}/reaccept"): {
+        "anonymous": LOGIN,
+        "applicant": FORBIDDEN,
+        "curator": OK,
+        "admin": FORBIDDEN,
+    },
     # licence terms (web): the curators' editor; re-acceptance for whoever holds a grant (the admin holds none)
     ("GET", "/admin/datasets/{slug}/terms"): CURATORS,
     ("POST", "/admin/datasets/{slug}/terms"): CURATORS,
     ("POST", "/admin/datasets/{slug}/terms/preview"): CURATORS,
     ("POST", "/admin/datasets/{slug}/terms/yaml"): CURATORS,
     ("GET", "/datasets/{slug}/terms/accept"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
-    ("POST", "/datasets/{slug}/terms/accept"): {"anonymous": LOGIN, "applicant": OK, "curator": OK,
-                                                "admin": HIDDEN},
+    ("POST", "/datasets/{slug}/terms/accept"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": HIDDEN},
     # the signatory with legal authority (web)
     ("GET", "/signatory/{token}"): LINK_ONLY,
     ("POST", "/signatory/{token}"): LINK_ONLY,
@@ -179,8 +193,12 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/applications/{app_id}/return"): CURATORS | STRANGER_HIDDEN,
     # downloads: the listing needs a grant (the applicant and the curator hold one, the admin none); a link is
     # its own credential, and refused when a different account is logged in
-    ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): {"anonymous": LOGIN, "applicant": OK, "curator": OK,
-                                                                "admin": FORBIDDEN},
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/files"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": OK,
+        "admin": FORBIDDEN,
+    },
     ("GET", "/dl/{link}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     ("GET", "/dl/{link}/{name}"): {"anonymous": OK, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN},
     # the download page (web): a refusal is a 403 page saying why; revoking is for the dataset's curators
@@ -220,7 +238,12 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/training/{cert_id}/accept"): CURATORS,
     ("POST", "/training/{cert_id}/reject"): CURATORS,
     ("GET", "/review/training"): CURATORS,
-    ("POST", "/api/v1/training"): {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": FORBIDDEN},  # renewal: holders
+    ("POST", "/api/v1/training"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": OK,
+        "admin": FORBIDDEN,
+    },  # renewal: holders
     ("GET", "/api/v1/training"): USERS,
     ("GET", "/api/v1/review-queue/training"): CURATORS,
     ("GET", "/api/v1/training/{cert_id}"): USERS,
@@ -245,21 +268,28 @@ BODIES = {
     ("POST", "/admin/datasets/{slug}/access/{entitlement_id}/lift"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/scan"): lambda role: {
         "files": {"file": ("scan.pdf", b"%PDF-1.7 not really", "application/pdf")},
-        "data": {"full_name": "Matrix", "consent": "true"}},
-    ("POST", "/api/v1/training"): lambda role: {"files": {"file": ("c.png", b"\x89PNG\r\n\x1a\n", "image/png")},
-                                                "data": {"dataset": "demo-ds", "course": "Matrix"}},
-    ("POST", "/applications/{app_id}/training"): lambda role: {"files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}},
-    ("POST", "/datasets/{slug}/training"): lambda role: {"files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}},
+        "data": {"full_name": "Matrix", "consent": "true"},
+    },
+    ("POST", "/api/v1/training"): lambda role: {
+        "files": {"file": ("c.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+        "data": {"dataset": "demo-ds", "course": "Matrix"},
+    },
+    ("POST", "/applications/{app_id}/training"): lambda role: {
+        "files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}
+    },
+    ("POST", "/datasets/{slug}/training"): lambda role: {
+        "files": {"certificate": ("c.pdf", b"%PDF-", "application/pdf")}
+    },
     ("POST", "/api/v1/training/{cert_id}/reject"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/training/{cert_id}/reject"): lambda role: {"data": {"reason": "matrix"}},
-    ("PUT", "/api/v1/datasets/{slug}/policy"): lambda role: {"content": "purposes: [research]\n",
-                                                            "headers": {"content-type": "application/yaml"}},
+    ("PUT", "/api/v1/datasets/{slug}/policy"): lambda role: {
+        "content": "purposes: [research]\n",
+        "headers": {"content-type": "application/yaml"},
+    },
     ("GET", "/api/v1/datasets/{slug}/policy/diff"): lambda role: {"params": {"from": 1, "to": 1}},
     ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): lambda role: {"data": {"path": "/nonexistent"}},
     ("POST", "/login"): lambda role: {"data": {"email": "applicant@example.org", "password": PASSWORD}},
-    ("POST", "/api/v1/auth/token"): lambda role: {
-        "json": {"email": "applicant@example.org", "password": PASSWORD}
-    },
+    ("POST", "/api/v1/auth/token"): lambda role: {"json": {"email": "applicant@example.org", "password": PASSWORD}},
     ("POST", "/api/v1/datasets"): lambda role: {
         "json": {"slug": f"matrix-{role}", "title": "Matrix", "custodian": "Example Lab"}
     },
@@ -269,9 +299,7 @@ BODIES = {
     ("POST", "/api/v1/applications/{app_id}/sign"): lambda role: {"json": {"full_name": "M X", "consent": True}},
     ("POST", "/api/v1/applications/{app_id}/reject"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/return"): lambda role: {"json": {"comment": "matrix"}},
-    ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {
-        "json": {"reason": "matrix"}
-    },
+    ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {"json": {"reason": "matrix"}},
 }
 
 
@@ -280,7 +308,7 @@ def app_routes(app) -> set[tuple[str, str]]:
     try:
         from fastapi.routing import iter_route_contexts  # FastAPI ≥ 0.16x includes routers lazily
 
-        routes = [ctx for ctx in iter_route_contexts(app.routes)]
+        routes = list(iter_route_contexts(app.routes))
     except ImportError:
         routes = app.routes
     found = set()
@@ -318,39 +346,42 @@ def build_world(rt, tmp_path) -> dict:
     dataset, version = published_dataset(rt, tmp_path, "demo-ds", title="Demo dataset", count=4, previews=2)
     ended_user = make_user(rt, "ended@example.org")  # outside the matrix: holds the revoked grant
     with rt.session() as db:
-        identity.grant_role(db, identity.user_by_email(db, "ds-curator@example.org"), "curator",
-                            dataset_id=dataset.id)
+        identity.grant_role(db, identity.user_by_email(db, "ds-curator@example.org"), "curator", dataset_id=dataset.id)
         policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
         # submitted, so that its reviewers see it (a draft is the applicant's alone)
-        application = access.start(db, dataset.slug, actor=users["applicant"],
-                                   answers=answers("shhq", "applicant@example.org"))
+        application = access.start(
+            db, dataset.slug, actor=users["applicant"], answers=answers("shhq", "applicant@example.org")
+        )
         access.sign(rt, db, application.id, actor=users["applicant"], full_name="Matrix", consent=True)
         access.submit(db, application.id, actor=users["applicant"])
         access.start(db, dataset.slug, actor=users["newcomer"])
         with unit_of_work(db):  # both cover version 1.0 only (the terms do not cover future versions)
-            grant = entitlements.grant(db, dataset_id=dataset.id, user_id=users["applicant"].id,
-                                       policy_version=1, actor="cli")
-            spare = entitlements.grant(db, dataset_id=dataset.id, user_id=users["curator"].id,  # to revoke
-                                       policy_version=1, actor="cli")
-            ended = entitlements.grant(db, dataset_id=dataset.id, user_id=ended_user.id, policy_version=1,
-                                       actor="cli")
+            grant = entitlements.grant(
+                db, dataset_id=dataset.id, user_id=users["applicant"].id, policy_version=1, actor="cli"
+            )
+            spare = entitlements.grant(
+                db,
+                dataset_id=dataset.id,
+                user_id=users["curator"].id,  # to revoke
+                policy_version=1,
+                actor="cli",
+            )
+            ended = entitlements.grant(db, dataset_id=dataset.id, user_id=ended_user.id, policy_version=1, actor="cli")
         entitlements.revoke(db, ended.id, actor="cli", reason="matrix")  # to make permanent and to lift
         newer = catalog.create_version(db, dataset.id, label="2.0", actor="cli")
     catalog.ingest(rt, newer.id, image_zip(tmp_path / "demo-ds-2.zip", count=2, previews=1), actor="cli")
     with rt.session() as db:
         catalog.publish(db, newer.id, actor="cli")
         with unit_of_work(db):
-            entitlements.grant(db, dataset_id=dataset.id, user_id=users["other_licensee"].id, policy_version=1,
-                               actor="cli")  # covers 2.0 only
+            entitlements.grant(
+                db, dataset_id=dataset.id, user_id=users["other_licensee"].id, policy_version=1, actor="cli"
+            )  # covers 2.0 only
         item = catalog.preview_items(db, dataset.id)[0]
-        tokens = {
-            role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()
-        }
-        link = links.sign(rt.secret, links.Link(users["applicant"].id, grant.id, f"manifest:{version.id}",
-                                                int(time.time()) + 3600))
-        job = jobs.create(
-            db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"]
+        tokens = {role: identity.create_api_token(db, user, name="matrix").token.id for role, user in users.items()}
+        link = links.sign(
+            rt.secret, links.Link(users["applicant"].id, grant.id, f"manifest:{version.id}", int(time.time()) + 3600)
         )
+        job = jobs.create(db, "ingest", {"version_id": version.id, "source": "/nonexistent"}, actor=users["admin"])
     return {
         "users": users,
         "tokens": tokens,
@@ -382,9 +413,16 @@ def training_certificate(rt, tmp_path, holder) -> int:
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"training": Training()}), actor="cli")
         app = access.start(db, dataset.slug, actor=holder)
         today = utcnow().date()
-        return training.upload(rt, db, actor=holder, data=png.getvalue(), course="Matrix course",
-                               completed_on=today, expires_on=today.replace(year=today.year + 1),
-                               application_id=app.id).id
+        return training.upload(
+            rt,
+            db,
+            actor=holder,
+            data=png.getvalue(),
+            course="Matrix course",
+            completed_on=today,
+            expires_on=today.replace(year=today.year + 1),
+            application_id=app.id,
+        ).id
 
 
 def fill_path(path: str, role: str, world: dict) -> str:
@@ -405,9 +443,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
     try:
         return path.format(**values)
     except KeyError as exc:
-        raise AssertionError(
-            f"no test value for path parameter {exc} of {path}: add one to fill_path()"
-        ) from None
+        raise AssertionError(f"no test value for path parameter {exc} of {path}: add one to fill_path()") from None
 
 
 def expected_for(method: str, path: str, role: str) -> str:
@@ -431,9 +467,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
     # Reads first, so that writes by the admin (publish, withdraw ...) cannot change what a read sees.
     routes = sorted(app_routes(app) & EXPECT.keys(), key=lambda mp: (mp[0] != "GET", mp[1], mp[0]))
     wrong = []
-    with TestClient(
-        app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False
-    ) as client:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False) as client:
         for method, path in routes:
             for role in ROLES:
                 if role in NAMED_ONLY and role not in EXPECT[(method, path)]:
@@ -443,9 +477,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, rt, tmp_path):
                 token = "matrix-csrf"
                 if role != "anonymous":
                     with rt.session() as db:  # a fresh session each time: /logout ends only its own
-                        session = identity.start_session(
-                            db, world["users"][role], ttl=rt.settings.session_ttl
-                        )
+                        session = identity.start_session(db, world["users"][role], ttl=rt.settings.session_ttl)
                     client.cookies.set("accord_session", session)
                     token = session_csrf(rt.secret, session)
                 extra = BODIES.get((method, path), lambda r: {})(role)

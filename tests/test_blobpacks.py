@@ -1,4 +1,5 @@
 """Small blobs live in packs: readable, seekable, deduplicated, really erased on delete, crash-safe."""
+
 import hashlib
 import io
 import os
@@ -108,10 +109,9 @@ def test_inside_a_batch_blobs_become_readable_together_at_its_end(store):
 def test_a_batch_that_fails_indexes_nothing(store, tmp_path):
     # Its bytes stay in the pack, unreferenced; a killed writer leaves the same: nothing points at them.
     store.put_bytes(sha(b"before"), b"before")
-    with pytest.raises(RuntimeError):
-        with store.batch():
-            store.put_bytes(sha(b"lost"), b"lost")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), store.batch():
+        store.put_bytes(sha(b"lost"), b"lost")
+        raise RuntimeError("crash")
     fresh = LocalBlobStore(tmp_path / "blobs")
     assert sorted(fresh.list_blobs()) == [sha(b"before")]
     store.put_bytes(sha(b"lost"), b"lost")  # a re-run stores it again
@@ -152,11 +152,11 @@ def test_many_threads_opening_a_new_index_at_once_all_succeed(tmp_path):
         start = threading.Barrier(8)
         errors = []
 
-        def put(n):
+        def put(n, store=store, start=start, errors=errors):
             start.wait()
             try:
                 store.put_bytes(sha(bytes([n])), bytes([n]))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=put, args=(n,)) for n in range(8)]

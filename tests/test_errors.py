@@ -1,4 +1,5 @@
 """Every AccordError maps to one HTTP status (problem+json or an HTML page) and one CLI exit code."""
+
 import pytest
 import typer
 from fastapi.testclient import TestClient
@@ -80,7 +81,7 @@ def test_an_unexpected_crash_is_a_500_with_a_request_id_and_no_traceback(app):
     assert "secret internals" not in response.text and response.json()["request_id"]
 
 
-@pytest.mark.parametrize(("cls", "_status", "code"), CASES + [(errors.RateLimited, 429, 6)])
+@pytest.mark.parametrize(("cls", "_status", "code"), [*CASES, (errors.RateLimited, 429, 6)])
 def test_cli_prints_the_message_and_exits_with_the_mapped_code(monkeypatch, capsys, cls, _status, code):
     probe = typer.Typer()
 
@@ -99,10 +100,9 @@ def test_cli_prints_the_message_and_exits_with_the_mapped_code(monkeypatch, caps
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["dataset", "show"], "Missing argument"),
-    (["dataset", "list", "--bogus"], "No such option"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"), [(["dataset", "show"], "Missing argument"), (["dataset", "list", "--bogus"], "No such option")]
+)
 def test_cli_usage_errors_print_usage_and_exit_2_without_a_traceback(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)

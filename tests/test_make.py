@@ -1,10 +1,12 @@
 """The README's `make test` brings the browser the e2e tests need, or stops with the line that installs it."""
+
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL_LINE = "sudo apt-get install -y chromium chromium-driver"
+
 
 def make(*args):
     return subprocess.run(["make", "-s", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=60)

@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

@@ -1,14 +1,21 @@
 """British spelling in everything a person reads: "licence" is the noun; the verb's forms are "licensed",
 "licensee", "licensing". The bare word "license" is left to the standards that spell it so (the SPDX `license`
 field of pyproject.toml, which is not prose and not scanned)."""
+
 import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["src/accord/**/*.py", "src/accord/**/*.html", "src/accord/**/*.txt", "src/accord/**/*.yaml",
-           "README.md", "docs/**/*.md"]
+SOURCES = [
+    "src/accord/**/*.py",
+    "src/accord/**/*.html",
+    "src/accord/**/*.txt",
+    "src/accord/**/*.yaml",
+    "README.md",
+    "docs/**/*.md",
+]
 # The noun spelt the American way, and verb forms spelt with a c.
 WRONG = re.compile(r"\b[Ll]icen(?:se(?:s|-gated)?|ced|cing|cee|cees)\b")
 
@@ -27,8 +34,11 @@ def test_the_texts_are_found():
 
 @pytest.mark.parametrize("path", files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_licence_is_spelt_the_british_way(path):
-    wrong = [(n, line.strip()) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if WRONG.search(line)]
+    wrong = [
+        (n, line.strip())
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if WRONG.search(line)
+    ]
     assert not wrong, f"write 'licence' (noun) or 'license' (verb): {wrong}"
 
 

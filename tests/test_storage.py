@@ -1,4 +1,5 @@
 """Blob storage: the local folder and S3 (moto's standalone server) pass the same tests."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,12 @@ def s3_endpoint():
 
 @pytest.fixture
 def s3_bucket(s3_endpoint, monkeypatch) -> str:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     bucket = f"accord-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=bucket)
@@ -45,8 +50,9 @@ def s3_bucket(s3_endpoint, monkeypatch) -> str:
 def store(request, tmp_path):
     if request.param == "local":
         return LocalBlobStore(tmp_path / "blobs")
-    return S3BlobStore(request.getfixturevalue("s3_bucket"), "blobs/",
-                       endpoint_url=request.getfixturevalue("s3_endpoint"))
+    return S3BlobStore(
+        request.getfixturevalue("s3_bucket"), "blobs/", endpoint_url=request.getfixturevalue("s3_endpoint")
+    )
 
 
 def _read(store, sha=SHA) -> bytes:
@@ -75,7 +81,7 @@ def test_put_many_stores_each_content_once_and_returns_only_the_new_hashes(store
     new = [b"first", b"second"]
     pairs = [(SHA, DATA)] + [(hashlib.sha256(d).hexdigest(), d) for d in new + new]
     assert store.put_many(pairs) == {hashlib.sha256(d).hexdigest() for d in new}
-    assert [_read(store, sha) for sha, _ in pairs] == [DATA] + new + new
+    assert [_read(store, sha) for sha, _ in pairs] == [DATA, *new, *new]
     assert store.put_many(pairs) == set()
 
 

@@ -1,5 +1,6 @@
 """The code's structure holds: the import-linter contracts in pyproject.toml, and the hooks that let later domains
 plug into earlier ones (accord.plugins) all resolve."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_import_contracts_are_kept():
     lint = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(lint), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
 
@@ -38,12 +44,19 @@ def test_requirements_follow_the_protocol():
 def test_every_domain_job_is_on_the_queue(rt):
     """Each domain registers its own jobs (accord.plugins "jobs"); the queue knows none of them by name."""
     names = {name.rsplit(".", 1)[-1] for name in rt.huey._registry._registry}
-    assert names == {"ingest", "send_mail", "access_expiry", "training_expiry", "review_escalation",
-                     "review_digest", "audit_checkpoint", "audit_checkpoint_mail"}
+    assert names == {
+        "ingest",
+        "send_mail",
+        "access_expiry",
+        "training_expiry",
+        "review_escalation",
+        "review_digest",
+        "audit_checkpoint",
+        "audit_checkpoint_mail",
+    }
 
 
-DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy",
-           "training"]
+DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy", "training"]
 PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}
 
 
@@ -52,11 +65,13 @@ def test_each_domain_door_contract_lists_every_private_module():
     domain's `protected` contract must list it (`tools/door_contracts.py` writes the lists)."""
     import tomllib
 
-    contracts = {c["id"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-                 ["contracts"]}
+    contracts = {
+        c["id"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    }
     for domain in DOMAINS:
         public = PUBLIC | ({"queue"} if domain == "jobs" else set())
-        private = sorted(f"accord.{domain}.{p.stem}" for p in (ROOT / "src/accord" / domain).glob("*.py")
-                         if p.stem not in public)
+        private = sorted(
+            f"accord.{domain}.{p.stem}" for p in (ROOT / "src/accord" / domain).glob("*.py") if p.stem not in public
+        )
         listed = sorted(contracts[f"{domain}-door"]["protected_modules"]) if f"{domain}-door" in contracts else []
         assert listed == private, (domain, set(private) ^ set(listed))

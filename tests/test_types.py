@@ -1,5 +1,6 @@
 """The code type-checks (issue 11 §6): mypy, configured in pyproject.toml and strict on the domain packages it
 names there, has no finding; and its list of modules not yet checked is exactly those that still have one."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ STRICT_PACKAGES = ("accord.policy", "accord.identity", "accord.notify", "accord.
 
 def _mypy(*args: str) -> subprocess.CompletedProcess[str]:
     # Incremental: .mypy_cache (git-ignored) keeps a warm run to seconds.
-    return subprocess.run([sys.executable, "-m", "mypy", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": "src"}, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": "src"},
+        timeout=600,
+        check=False,
+    )
 
 
 def _not_yet_checked() -> list[str]:
@@ -35,8 +43,15 @@ def test_mypy_finds_nothing():
 def test_the_domain_packages_are_checked_strictly():
     strict = next(o for o in CONFIG["overrides"] if o.get("disallow_untyped_defs"))
     assert sorted(strict["module"]) == sorted(f"{p}.*" for p in STRICT_PACKAGES)
-    for flag in ("disallow_any_generics", "disallow_untyped_calls", "disallow_incomplete_defs",
-                 "check_untyped_defs", "disallow_untyped_decorators", "warn_return_any", "strict_equality"):
+    for flag in (
+        "disallow_any_generics",
+        "disallow_untyped_calls",
+        "disallow_incomplete_defs",
+        "check_untyped_defs",
+        "disallow_untyped_decorators",
+        "warn_return_any",
+        "strict_equality",
+    ):
         assert strict[flag] is True, flag
     assert strict["implicit_reexport"] is False
     assert not [m for m in _not_yet_checked() if m.startswith(STRICT_PACKAGES)]

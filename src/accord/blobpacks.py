@@ -7,6 +7,7 @@ sha256 -> (pack, offset, size). Index rows are written only after their bytes, s
 unreferenced bytes at the end of a pack, never a reference to missing bytes. Deleting a packed blob overwrites
 its bytes with zeros (a data subject's removal must really erase the image) and drops its index row.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,9 +57,13 @@ class PackIndex:
         conn = self.conn()
         found: set[str] = set()
         for i in range(0, len(shas), LOOKUP_CHUNK):
-            chunk = shas[i:i + LOOKUP_CHUNK]
-            found.update(row[0] for row in conn.execute(
-                f"SELECT sha256 FROM blob WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk))
+            chunk = shas[i : i + LOOKUP_CHUNK]
+            found.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT sha256 FROM blob WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk
+                )
+            )
         return found
 
     def add(self, rows: list[tuple[str, str, int, int]]) -> None:
@@ -83,8 +88,10 @@ def _setup(conn: sqlite3.Connection) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS blob (sha256 TEXT PRIMARY KEY, pack TEXT NOT NULL, "
-                         "offset INTEGER NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS blob (sha256 TEXT PRIMARY KEY, pack TEXT NOT NULL, "
+                "offset INTEGER NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID"
+            )
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or attempt == 99:
@@ -150,8 +157,9 @@ class PackWriter:
             os.close(self.fd)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.name = f"{uuid.uuid4().hex}.pack"
-        self.fd = os.open(self.folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC,
-                          0o644)
+        self.fd = os.open(
+            self.folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644
+        )
         self.offset = 0
 
     def rollback(self) -> None:
@@ -211,7 +219,7 @@ class PackSlice(io.RawIOBase):
         if n <= 0:
             return 0
         data = os.pread(self._fd, n, self._start + self._pos)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         self._pos += len(data)
         return len(data)
 
@@ -236,7 +244,7 @@ def erase(path: Path, offset: int, size: int) -> None:
         zeros = bytes(min(size, 1 << 20))
         done = 0
         while done < size:
-            done += os.pwrite(fd, zeros[:size - done], offset + done)
+            done += os.pwrite(fd, zeros[: size - done], offset + done)
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -8,6 +8,7 @@ Usable from a notebook; `accord download` is this with a progress bar. The same 
 applications and decides them (accord.client_access), which is how `accord apply` and `accord applications`
 work from a laptop with a token.
 """
+
 from __future__ import annotations
 
 import errno
@@ -51,8 +52,10 @@ class SignatureInvalid(ClientError):
 PROOF_MANIFEST, PROOF_SIGNATURE = "manifest.jsonl", "manifest.sig"
 SUMS = "SHA256SUMS"
 
-TOKEN_REFUSED = ("the server did not accept your API token: it is wrong, expired or revoked "
-                 "(make a new one on your account page, or with `accord user token` on the server)")
+TOKEN_REFUSED = (
+    "the server did not accept your API token: it is wrong, expired or revoked "
+    "(make a new one on your account page, or with `accord user token` on the server)"
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,17 @@ def sha256_of(path: Path) -> str:
 
 
 class Client(AccessCalls):
-    def __init__(self, server: str, token: str, *, retries: int = 5, backoff: float = 0.5, timeout: float = 60,
-                 transport: httpx.BaseTransport | None = None, signing_cert: bytes | None = None):
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        retries: int = 5,
+        backoff: float = 0.5,
+        timeout: float = 60,
+        transport: httpx.BaseTransport | None = None,
+        signing_cert: bytes | None = None,
+    ):
         self.server = server.rstrip("/")
         # The platform certificate (PEM) that must have signed each manifest. Without one pinned, the one the
         # server publishes (GET /api/v1/signing-key) is used: that proves which files this server delivered, but
@@ -147,9 +159,13 @@ class Client(AccessCalls):
         self.signing_cert = signing_cert
         self.retries, self.backoff = retries, backoff
         # JSON refusals carry the whole reason and its code (plain text is for curl and wget)
-        self.http = httpx.Client(base_url=self.server, headers={"Authorization": f"Bearer {token}",
-                                                                "Accept": "application/json"},
-                                 timeout=timeout, follow_redirects=True, transport=transport)
+        self.http = httpx.Client(
+            base_url=self.server,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=timeout,
+            follow_redirects=True,
+            transport=transport,
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -176,8 +192,10 @@ class Client(AccessCalls):
             except httpx.TransportError as exc:
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if not (repeatable or unsent):
-                    raise ClientError(f"the connection to {self.server} broke before its answer came ({exc}); "
-                                      "it may have been done: look before trying again") from None
+                    raise ClientError(
+                        f"the connection to {self.server} broke before its answer came ({exc}); "
+                        "it may have been done: look before trying again"
+                    ) from None
                 if attempt == self.retries:
                     raise ClientError(f"cannot reach {self.server}: {exc}") from None
             else:
@@ -185,7 +203,7 @@ class Client(AccessCalls):
                     return response
                 if response.status_code < 500 or not repeatable or attempt == self.retries:
                     raise refusal(response)
-            time.sleep(self.backoff * 2 ** attempt)
+            time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
     def latest_version(self, dataset: str) -> str:
@@ -209,9 +227,16 @@ class Client(AccessCalls):
 
     # --- downloading --------------------------------------------------------------------------------------
 
-    def download(self, dataset: str, *, to: str | Path, version: str | None = None, workers: int = 4,
-                 progress: Callable[[int], None] | None = None, on_total: Callable[[int, int], None] | None = None
-                 ) -> list[Path]:
+    def download(
+        self,
+        dataset: str,
+        *,
+        to: str | Path,
+        version: str | None = None,
+        workers: int = 4,
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int, int], None] | None = None,
+    ) -> list[Path]:
         """Fetch every file of the version into `to`, resuming partial files and verifying each sha256."""
         root = Path(to)
         version = version or self.latest_version(dataset)
@@ -223,8 +248,9 @@ class Client(AccessCalls):
         self._keep_proof(root, wanted, manifest, signature)
         done: list[Path] = []
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [pool.submit(self._fetch, dataset, version, f, safe_target(root, f.path), progress)
-                       for f in wanted]
+            futures = [
+                pool.submit(self._fetch, dataset, version, f, safe_target(root, f.path), progress) for f in wanted
+            ]
             try:
                 for future in as_completed(futures):
                     done.append(future.result())
@@ -268,8 +294,9 @@ class Client(AccessCalls):
         (folder / PROOF_MANIFEST).write_bytes(manifest)
         (folder / PROOF_SIGNATURE).write_bytes(signature)
 
-    def _fetch(self, dataset: str, version: str, remote: RemoteFile, target: Path,
-               progress: Callable[[int], None] | None) -> Path:
+    def _fetch(
+        self, dataset: str, version: str, remote: RemoteFile, target: Path, progress: Callable[[int], None] | None
+    ) -> Path:
         if target.exists() and target.stat().st_size == remote.size and sha256_of(target) == remote.sha256:
             if progress:
                 progress(remote.size)
@@ -294,7 +321,7 @@ class Client(AccessCalls):
             except (httpx.TransportError, _ServerError) as exc:
                 if attempt == self.retries:
                     raise ClientError(f"{remote.path}: giving up after {self.retries} retries ({exc})") from None
-                time.sleep(self.backoff * 2 ** attempt)
+                time.sleep(self.backoff * 2**attempt)
         assert digest is not None  # each attempt hashes what is there before anything can fail
         if digest.hexdigest() != remote.sha256:
             part.unlink()  # a corrupt copy is never resumed from
@@ -354,7 +381,8 @@ def check_signature(manifest: bytes, signature: bytes, cert_pem: bytes) -> None:
         raise SignatureInvalid(
             "the manifest's signature does not verify with the platform certificate "
             f"(SHA-256 fingerprint {signing.fingerprint(cert)}): it was altered, or the certificate is not the "
-            "one that signed it; nothing was downloaded")
+            "one that signed it; nothing was downloaded"
+        )
 
 
 def _hash_prefix(part: Path, have: int):

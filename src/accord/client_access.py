@@ -9,6 +9,7 @@ reviewer does on the web pages, over /api/v1 with their own token.
 Each returns the server's JSON (an application: state, what is missing, checks and timeline). Refusals raise
 accord.client.ClientError with the server's reason and HTTP status.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,8 @@ class AccessCalls:
     """Mixed into accord.client.Client, which provides `_request`."""
 
     if TYPE_CHECKING:  # what the mixin needs of Client, told to the type checker only
-        def _request(self, method: str, url: str, *, repeatable: bool = True,
-                     **kwargs: Any) -> httpx.Response: ...
+
+        def _request(self, method: str, url: str, *, repeatable: bool = True, **kwargs: Any) -> httpx.Response: ...
 
     def _json(self, method: str, url: str, **kwargs) -> Any:
         return self._request(method, url, repeatable=method == "GET", **kwargs).json()
@@ -35,23 +36,31 @@ class AccessCalls:
     def apply(self, dataset: str, answers: dict | None = None, signatory: dict | None = None) -> dict:
         """Start an application under the dataset's current terms with its first answers (and the signatory
         with legal authority, where the terms ask for one); bad answers start nothing."""
-        return self._json("POST", f"/api/v1/datasets/{dataset}/applications",
-                          json={"answers": answers or {}, "signatory": signatory})
+        return self._json(
+            "POST", f"/api/v1/datasets/{dataset}/applications", json={"answers": answers or {}, "signatory": signatory}
+        )
 
     def save_answers(self, app_id: int, answers: dict, signatory: dict | None = None) -> dict:
-        return self._json("PUT", f"/api/v1/applications/{app_id}/answers",
-                          json={"answers": answers, "signatory": signatory})
+        return self._json(
+            "PUT", f"/api/v1/applications/{app_id}/answers", json={"answers": answers, "signatory": signatory}
+        )
 
     def sign(self, app_id: int, full_name: str, *, consent: bool) -> dict:
         """Sign the agreement with a typed full name; `consent` says you read and agree to every clause."""
-        return self._json("POST", f"/api/v1/applications/{app_id}/sign",
-                          json={"full_name": full_name, "consent": consent})
+        return self._json(
+            "POST", f"/api/v1/applications/{app_id}/sign", json={"full_name": full_name, "consent": consent}
+        )
 
-    def upload_scan(self, app_id: int, data: bytes, *, filename: str = "agreement.pdf", full_name: str = "",
-                    consent: bool = False) -> dict:
+    def upload_scan(
+        self, app_id: int, data: bytes, *, filename: str = "agreement.pdf", full_name: str = "", consent: bool = False
+    ) -> dict:
         """Sign by uploading the hand-signed agreement (PDF, PNG or JPEG)."""
-        return self._json("POST", f"/api/v1/applications/{app_id}/scan", files={"file": (filename, data)},
-                          data={"full_name": full_name, "consent": "true" if consent else "false"})
+        return self._json(
+            "POST",
+            f"/api/v1/applications/{app_id}/scan",
+            files={"file": (filename, data)},
+            data={"full_name": full_name, "consent": "true" if consent else "false"},
+        )
 
     def submit(self, app_id: int) -> dict:
         return self._json("POST", f"/api/v1/applications/{app_id}/submit")
@@ -86,8 +95,7 @@ class AccessCalls:
 
     def review_queue(self, **filters) -> dict:
         """One page of the applications on the datasets you review (dataset, status, sort, page, ...)."""
-        return self._json("GET", "/api/v1/review-queue",
-                          params={k: v for k, v in filters.items() if v is not None})
+        return self._json("GET", "/api/v1/review-queue", params={k: v for k, v in filters.items() if v is not None})
 
     def approve(self, app_id: int, note: str = "") -> dict:
         return self._json("POST", f"/api/v1/applications/{app_id}/approve", json={"note": note})
@@ -105,8 +113,7 @@ class AccessCalls:
         return self._json("GET", f"/api/v1/datasets/{dataset}/entitlement")
 
     def terms(self, dataset: str, version: int | None = None) -> dict:
-        return self._json("GET", f"/api/v1/datasets/{dataset}/policy",
-                          params={"version": version} if version else {})
+        return self._json("GET", f"/api/v1/datasets/{dataset}/policy", params={"version": version} if version else {})
 
     def terms_diff(self, dataset: str, old: int, new: int) -> list[dict]:
         """What changed between two terms versions, clause by clause."""
@@ -114,13 +121,23 @@ class AccessCalls:
 
     def accept_terms(self, entitlement_id: int, version: int, signed_as: str = "") -> dict:
         """Accept the current terms (the `version` you read) so a paused grant resumes."""
-        return self._json("POST", f"/api/v1/entitlements/{entitlement_id}/reaccept",
-                          json={"version": version, "signed_as": signed_as})
+        return self._json(
+            "POST", f"/api/v1/entitlements/{entitlement_id}/reaccept", json={"version": version, "signed_as": signed_as}
+        )
 
     # --- training certificates ----------------------------------------------------------------------------
 
-    def upload_training(self, data: bytes, *, filename: str, course: str, completed_on: str, expires_on: str,
-                        application_id: int | None = None, dataset: str | None = None) -> dict:
+    def upload_training(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        course: str,
+        completed_on: str,
+        expires_on: str,
+        application_id: int | None = None,
+        dataset: str | None = None,
+    ) -> dict:
         """Upload a certificate with an application, or for a dataset you hold (a renewal)."""
         form = {"course": course, "completed_on": completed_on, "expires_on": expires_on}
         if application_id is not None:

@@ -1,4 +1,5 @@
 """Settings: one object, built from ACCORD_* environment variables or passed in directly (tests)."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,11 +28,14 @@ def parse_smtp_url(url: str, default_sender: str) -> Smtp:
     if parts.scheme not in ("smtp", "smtp+starttls") or not parts.hostname:
         raise ValueError("ACCORD_SMTP_URL must look like smtp://user:pass@host:port or console://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    return Smtp(host=parts.hostname, port=parts.port or 25,
-                username=unquote(parts.username) if parts.username else None,
-                password=SecretStr(unquote(parts.password)) if parts.password else None,
-                starttls=parts.scheme == "smtp+starttls" or query.get("starttls") in ("1", "true", "yes"),
-                sender=query.get("sender", default_sender))
+    return Smtp(
+        host=parts.hostname,
+        port=parts.port or 25,
+        username=unquote(parts.username) if parts.username else None,
+        password=SecretStr(unquote(parts.password)) if parts.password else None,
+        starttls=parts.scheme == "smtp+starttls" or query.get("starttls") in ("1", "true", "yes"),
+        sender=query.get("sender", default_sender),
+    )
 
 
 class Settings(BaseSettings):
@@ -75,13 +79,13 @@ class Settings(BaseSettings):
     storage_min_free_bytes: int = 1024**3  # an ingest stops before it would leave less free in the blob store
 
     @model_validator(mode="after")
-    def _refuse_sample_secret(self) -> "Settings":
+    def _refuse_sample_secret(self) -> Settings:
         if self.secret_key and not self.demo and self.secret_key.get_secret_value() in SAMPLE_SECRETS:
             raise ValueError("ACCORD_SECRET_KEY is a sample value; set a random secret (or unset it)")
         return self
 
     @model_validator(mode="after")
-    def _apply_smtp_url(self) -> "Settings":
+    def _apply_smtp_url(self) -> Settings:
         if self.smtp_url is None and self.demo:
             self.smtp_url = "console://"
         if self.smtp_url and self.smtp_url != "console://":
@@ -98,7 +102,7 @@ class Settings(BaseSettings):
             url = self.database_url
             # Plain postgresql:// URLs mean psycopg 3, the driver we ship.
             if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.data_dir / 'accord.db').resolve()}"
 

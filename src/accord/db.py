@@ -1,9 +1,10 @@
 """Engine, sessions and the unit of work. SQLite by default, PostgreSQL at scale."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
@@ -41,25 +42,25 @@ class UTCDateTime(TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     # JSON documents: `dict[str, Any]` is how the strictly typed packages spell `dict`.
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), dict[str, Any]: JSON(), list: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), dict[str, Any]: JSON(), list: JSON()}  # noqa: RUF012 (SQLAlchemy reads it as a ClassVar)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -1,4 +1,5 @@
 """Alembic, driven from code so `accord db upgrade` works from an installed package."""
+
 from __future__ import annotations
 
 from pathlib import Path

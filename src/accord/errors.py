@@ -1,4 +1,5 @@
 """The error tree. Messages are safe to show to users; every surface maps these once."""
+
 from __future__ import annotations
 
 

@@ -10,6 +10,7 @@ adding its lines here, without editing the domain it extends (as Warehouse's `in
 - `policy.terms_changed`: `fn(db, dataset_id, *, version, note, base_url)` once new terms were stored.
 - `jobs`: modules whose import registers queue tasks and periodic jobs (`accord.jobs.queue.task/periodic`).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,14 @@ HOOKS: dict[str, tuple[str, ...]] = {
     "access.requirements": ("accord.training.requirement:certificate",),
     "entitlements.pauses": ("accord.training.requirement:paused",),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
-    "jobs": ("accord.notify.jobs", "accord.catalog.jobs", "accord.entitlements.jobs", "accord.access.jobs",
-             "accord.training.jobs", "accord.identity.jobs"),
+    "jobs": (
+        "accord.notify.jobs",
+        "accord.catalog.jobs",
+        "accord.entitlements.jobs",
+        "accord.access.jobs",
+        "accord.training.jobs",
+        "accord.identity.jobs",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """Everything built from Settings once: engine, sessions, blob store, job queue. Nothing is built at import."""
+
 from __future__ import annotations
 
 import threading
@@ -56,5 +57,4 @@ def build(settings: Settings | None = None, *, engine: Engine | None = None) -> 
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.sqlalchemy_url)
-    return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                   store=open_store(settings))
+    return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine), store=open_store(settings))

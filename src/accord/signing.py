@@ -6,12 +6,13 @@ the manifest's exact bytes, DER-encoded, which stock OpenSSL checks:
 
     openssl dgst -sha256 -verify accord-signing.pub.pem -signature manifest.sig manifest.jsonl
 """
+
 from __future__ import annotations
 
 import fcntl
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -63,22 +64,43 @@ def ensure_keys(key_dir: Path, *, organisation: str = "Accord") -> SealKeys:
 
 def _make(keys: SealKeys, organisation: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} agreement seal"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_cert_sign=True,
-                                         crl_sign=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False),
-                           critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .sign(key, hashes.SHA256()))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} agreement seal"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     tmp_key = keys.key.with_suffix(".tmp")
-    tmp_key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    tmp_key.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     tmp_key.chmod(0o600)
     keys.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     tmp_key.replace(keys.key)
@@ -100,8 +122,7 @@ def load_cert(pem: bytes) -> x509.Certificate:
 
 
 def public_pem(cert: x509.Certificate) -> bytes:
-    return cert.public_key().public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def fingerprint(cert: x509.Certificate) -> str:

@@ -1,4 +1,5 @@
 """Blob storage by content hash, behind one small interface: a local folder or an S3 bucket."""
+
 from __future__ import annotations
 
 import contextlib
@@ -9,8 +10,9 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterator, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import urlparse
 
 from accord.blobpacks import FLUSH_EVERY, PACK_MAX_BLOB, PackIndex, PackSlice, PackWriter, erase
@@ -150,7 +152,7 @@ class LocalBlobStore:
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
             self._commit(tmp, sha256)

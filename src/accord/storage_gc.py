@@ -7,6 +7,7 @@ Candidates, each older than a grace period so that an ingest running right now i
   whole (every text and JSON column), not only the catalogue, so a blob another domain refers to (a sealed
   agreement, a scan, a certificate) is kept without this module knowing that domain.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,12 @@ def referenced(engine) -> set[str]:
     found: set[str] = set()
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))
-                       and (not isinstance(c.type, String) or (c.type.length or 64) >= 64)]
+            columns = [
+                c
+                for c in table.columns
+                if isinstance(c.type, (String, Text, JSON))
+                and (not isinstance(c.type, String) or (c.type.length or 64) >= 64)
+            ]
             if not columns:
                 continue
             for row in conn.execute(select(*columns)).yield_per(10_000):
@@ -134,7 +139,7 @@ def _s3(store: S3BlobStore, keep: set[str]) -> list[Garbage]:
     found: list[Garbage] = []
     for page in store.client.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            name = obj["Key"][len(prefix):]
+            name = obj["Key"][len(prefix) :]
             if _HASH.fullmatch(name) and name not in keep:
                 found.append(Garbage("blob", name, obj["Size"], max(0.0, now - obj["LastModified"].timestamp())))
     return found

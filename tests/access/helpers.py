@@ -1,4 +1,5 @@
 """Datasets with their seed terms, people, and complete answers for each seed form."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,12 @@ from accord.policy.io import seed
 from tests.jobs.catalogue import published_dataset
 
 PASSWORD = "correct horse battery"
-TITLES = {"llvip": "LLVIP: visible-infrared paired images", "shhq": "SHHQ: full-body images",
-          "at-ustc": "AT-USTC: anytime person re-identification", "cion-al": "CION-AL: person images"}
+TITLES = {
+    "llvip": "LLVIP: visible-infrared paired images",
+    "shhq": "SHHQ: full-body images",
+    "at-ustc": "AT-USTC: anytime person re-identification",
+    "cion-al": "CION-AL: person images",
+}
 
 
 def dataset_with_terms(rt, tmp_path, slug: str):
@@ -24,8 +29,9 @@ def dataset_with_terms(rt, tmp_path, slug: str):
 
 
 def person(db, email: str, *roles: str, verified: bool = True, reviewer_of=None):
-    user = identity.create_user(db, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                                roles=list(roles), verified=verified)
+    user = identity.create_user(
+        db, email=email, name=email.split("@")[0].title(), password=PASSWORD, roles=list(roles), verified=verified
+    )
     if reviewer_of is not None:
         identity.grant_role(db, user, "reviewer", dataset_id=reviewer_of.id)
     return user
@@ -33,10 +39,19 @@ def person(db, email: str, *roles: str, verified: bool = True, reviewer_of=None)
 
 def answers(slug: str, email: str) -> dict:
     """Every field the seed form of `slug` asks for."""
-    every = {"name": "Ana Lima", "honorific": "Dr", "job_title": "Postdoctoral researcher", "nationality": "Portuguese",
-             "organisation": "Example University", "department": "Vision Lab", "address": "1 Campus Road, Lisbon",
-             "email": email, "telephone": "+351 21 000 0000",
-             "purpose_statement": "Benchmarking person re-identification models.", "unit": "Vision Lab, Lisbon"}
+    every = {
+        "name": "Ana Lima",
+        "honorific": "Dr",
+        "job_title": "Postdoctoral researcher",
+        "nationality": "Portuguese",
+        "organisation": "Example University",
+        "department": "Vision Lab",
+        "address": "1 Campus Road, Lisbon",
+        "email": email,
+        "telephone": "+351 21 000 0000",
+        "purpose_statement": "Benchmarking person re-identification models.",
+        "unit": "Vision Lab, Lisbon",
+    }
     return {f.value: every[f.value] for f in seed(slug).applicant_fields}
 
 

@@ -1,6 +1,6 @@
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,14 +9,20 @@ from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.policy.clauses import clauses
 from accord.policy.io import seed
 
-AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def agreement(**over):
-    values = dict(dataset_title="CION-AL", dataset_slug="cion-al", custodian="HUST", policy_version=1,
-                  clauses=clauses(seed("cion-al"), custodian="HUST", dataset="CION-AL"),
-                  answers=[("Full name", "Wei Zhang 张伟"), ("Organisation", "Example University")],
-                  applicant_email="wei@uni.example", signatory={"name": "R. Lee", "title": "Director"})
+    values = {
+        "dataset_title": "CION-AL",
+        "dataset_slug": "cion-al",
+        "custodian": "HUST",
+        "policy_version": 1,
+        "clauses": clauses(seed("cion-al"), custodian="HUST", dataset="CION-AL"),
+        "answers": [("Full name", "Wei Zhang 张伟"), ("Organisation", "Example University")],
+        "applicant_email": "wei@uni.example",
+        "signatory": {"name": "R. Lee", "title": "Director"},
+    }
     values.update(over)
     return Agreement(**values)
 
@@ -50,8 +56,22 @@ def test_a_sealed_agreement_verifies(keys):
 def test_pyhankos_own_validator_accepts_the_seal(keys, tmp_path):
     path = tmp_path / "signed.pdf"
     path.write_bytes(sealing.seal(render_pdf(agreement()), keys))
-    result = subprocess.run([sys.executable, "-m", "pyhanko", "sign", "validate", "--pretty-print", "--trust", str(keys.cert), "--trust-replace", str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyhanko",
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--trust",
+            str(keys.cert),
+            "--trust-replace",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "judged VALID" in result.stdout and "covers the entire file" in result.stdout
 
@@ -68,7 +88,7 @@ def test_editing_one_byte_breaks_the_seal(keys):
 def test_appending_an_update_after_sealing_is_detected(keys):
     from io import BytesIO
 
-    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.generic import TextStringObject
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     sealed = sealing.seal(render_pdf(agreement()), keys)

@@ -1,5 +1,6 @@
 """accord agreement verify: a signed application's sealed PDF verifies offline; an edited one, one sealed by
 someone else, or something that is not an agreement does not, each with its own exit code."""
+
 import os
 import subprocess
 import sys
@@ -78,8 +79,14 @@ def accord_command(*args: str, extra_env: dict | None = None, **kw) -> subproces
     """`accord ...` in a new process, so warnings printed while pyHanko is first imported show."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS" and not k.startswith("ACCORD_")}
     env.update(extra_env or {})
-    return subprocess.run([str(Path(sys.executable).with_name("accord")), *args], capture_output=True, text=True,
-                          env=env, timeout=120, **kw)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("accord")), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_verifying_an_agreement_in_a_new_process_prints_no_warning(rt, signed_pdf):
@@ -91,16 +98,17 @@ def test_verifying_an_agreement_in_a_new_process_prints_no_warning(rt, signed_pd
 
 
 def test_sealing_in_a_new_process_prints_no_warning_but_other_warnings_still_show(tmp_path):
-    script = ("import warnings\n"
-              "from accord.access import sealing\n"
-              "from pathlib import Path\n"
-              "from accord.access.agreement import Agreement, render_pdf\n"
-              f"keys = sealing.ensure_keys(Path({str(tmp_path)!r}))\n"
-              "doc = Agreement('T', 't', 'C', 1, [], [('E-mail', 'a@b.org')], 'a@b.org')\n"
-              "assert sealing.seal(render_pdf(doc), keys).startswith(b'%PDF-')\n"
-              "warnings.warn('still shown', DeprecationWarning)\n")
-    done = subprocess.run([sys.executable, "-W", "default", "-c", script], capture_output=True, text=True,
-                          timeout=120)
+    script = (
+        "import warnings\n"
+        "from accord.access import sealing\n"
+        "from pathlib import Path\n"
+        "from accord.access.agreement import Agreement, render_pdf\n"
+        f"keys = sealing.ensure_keys(Path({str(tmp_path)!r}))\n"
+        "doc = Agreement('T', 't', 'C', 1, [], [('E-mail', 'a@b.org')], 'a@b.org')\n"
+        "assert sealing.seal(render_pdf(doc), keys).startswith(b'%PDF-')\n"
+        "warnings.warn('still shown', DeprecationWarning)\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "default", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "CryptographyDeprecationWarning" not in done.stderr, done.stderr
     assert "still shown" in done.stderr  # only that one warning is filtered, not all of them
@@ -115,9 +123,23 @@ def test_applying_and_signing_from_a_new_process_prints_no_warning(rt, tmp_path)
         person(db, "ana@mit.edu")
     answers_path = tmp_path / "answers.yaml"
     answers_path.write_text(yaml.safe_dump(answers("at-ustc", "ana@mit.edu")))
-    env = {"ACCORD_DATA_DIR": str(rt.settings.data_dir), "ACCORD_SECRET_KEY": rt.settings.secret_key.get_secret_value(),
-           "ACCORD_JOBS_IMMEDIATE": "true", "ACCORD_BASE_URL": rt.settings.base_url}
-    done = accord_command("apply", "at-ustc", "--answers", str(answers_path), "--sign", "Ana Lima", "--agree",
-                          "--as", "ana@mit.edu", extra_env=env)
+    env = {
+        "ACCORD_DATA_DIR": str(rt.settings.data_dir),
+        "ACCORD_SECRET_KEY": rt.settings.secret_key.get_secret_value(),
+        "ACCORD_JOBS_IMMEDIATE": "true",
+        "ACCORD_BASE_URL": rt.settings.base_url,
+    }
+    done = accord_command(
+        "apply",
+        "at-ustc",
+        "--answers",
+        str(answers_path),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+        "--as",
+        "ana@mit.edu",
+        extra_env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and "deprecated" not in done.stderr.lower(), done.stderr

@@ -1,4 +1,5 @@
 """The applications API: the applicant's path, a reviewer's decision, and clear errors that change nothing."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,21 +15,28 @@ def world(rt, tmp_path):
     shhq = dataset_with_terms(rt, tmp_path, "shhq")
     dataset_with_terms(rt, tmp_path, "llvip")
     with rt.session() as db:
-        people = {"ana": person(db, "ana@mit.edu"), "rev": person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc),
-                  "other": person(db, "other@lab.example", reviewer_of=shhq)}
-        return {name: {"Authorization": f"Bearer {identity.create_api_token(db, u, name='t').secret}"}
-                for name, u in people.items()}
+        people = {
+            "ana": person(db, "ana@mit.edu"),
+            "rev": person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc),
+            "other": person(db, "other@lab.example", reviewer_of=shhq),
+        }
+        return {
+            name: {"Authorization": f"Bearer {identity.create_api_token(db, u, name='t').secret}"}
+            for name, u in people.items()
+        }
 
 
 def signed(client, who, slug):
     app = client.post(f"/api/v1/datasets/{slug}/applications", headers=who)
     assert app.status_code == 201, app.text
     app_id = app.json()["id"]
-    saved = client.put(f"/api/v1/applications/{app_id}/answers", headers=who,
-                       json={"answers": answers(slug, "ana@mit.edu")})
+    saved = client.put(
+        f"/api/v1/applications/{app_id}/answers", headers=who, json={"answers": answers(slug, "ana@mit.edu")}
+    )
     assert saved.status_code == 200 and saved.json()["missing"][0] == "your signature on the agreement"
-    response = client.post(f"/api/v1/applications/{app_id}/sign", headers=who,
-                           json={"full_name": "Ana Lima", "consent": True})
+    response = client.post(
+        f"/api/v1/applications/{app_id}/sign", headers=who, json={"full_name": "Ana Lima", "consent": True}
+    )
     assert response.status_code == 200 and response.json()["signed_by"] == "Ana Lima"
     return app_id
 
@@ -68,8 +76,9 @@ def test_a_reviewer_of_the_dataset_approves_and_others_are_refused(client, rt, w
     before = event_count(rt, app_id)
     for action, body in (("approve", {}), ("reject", {"reason": "x"}), ("return", {"comment": "x"})):
         # a reviewer of another dataset hears "no such application", as when reading it (no existence oracle)
-        assert client.post(f"/api/v1/applications/{app_id}/{action}", headers=world["other"],
-                           json=body).status_code == 404
+        assert (
+            client.post(f"/api/v1/applications/{app_id}/{action}", headers=world["other"], json=body).status_code == 404
+        )
     assert client.post(f"/api/v1/applications/{app_id}/approve", headers=world["ana"]).status_code == 403
     assert client.get(f"/api/v1/applications/{app_id}", headers=world["other"]).status_code == 404
     assert event_count(rt, app_id) == before
@@ -87,14 +96,17 @@ def test_reject_needs_a_reason_and_return_a_comment(client, rt, world):
     assert blank.status_code == 422 and blank.json()["field"] == "reason"
     assert client.post(f"/api/v1/applications/{app_id}/return", headers=world["rev"], json={}).status_code == 422
     assert event_count(rt, app_id) == before
-    returned = client.post(f"/api/v1/applications/{app_id}/return", headers=world["rev"],
-                           json={"comment": "Add your lab's site."}).json()
+    returned = client.post(
+        f"/api/v1/applications/{app_id}/return", headers=world["rev"], json={"comment": "Add your lab's site."}
+    ).json()
     assert returned["status"] == "returned" and returned["reason"] == "Add your lab's site."
-    client.post(f"/api/v1/applications/{app_id}/sign", headers=world["ana"],
-                json={"full_name": "Ana Lima", "consent": True})
+    client.post(
+        f"/api/v1/applications/{app_id}/sign", headers=world["ana"], json={"full_name": "Ana Lima", "consent": True}
+    )
     client.post(f"/api/v1/applications/{app_id}/submit", headers=world["ana"])
-    rejected = client.post(f"/api/v1/applications/{app_id}/reject", headers=world["rev"],
-                           json={"reason": "Commercial purpose."}).json()
+    rejected = client.post(
+        f"/api/v1/applications/{app_id}/reject", headers=world["rev"], json={"reason": "Commercial purpose."}
+    ).json()
     assert rejected["status"] == "rejected" and rejected["reason"] == "Commercial purpose."
 
 
@@ -104,8 +116,9 @@ def test_a_wrong_field_is_a_422_naming_it_and_saves_nothing(client, rt, world):
     before = event_count(rt, app_id)
     response = client.put(f"/api/v1/applications/{app_id}/answers", headers=ana, json={"answers": {"age": "33"}})
     assert response.status_code == 422 and response.json()["field"] == "age"
-    response = client.post(f"/api/v1/applications/{app_id}/sign", headers=ana,
-                           json={"full_name": "Ana Lima", "consent": True})
+    response = client.post(
+        f"/api/v1/applications/{app_id}/sign", headers=ana, json={"full_name": "Ana Lima", "consent": True}
+    )
     assert response.status_code == 422 and response.json()["field"] == "organisation"
     assert event_count(rt, app_id) == before
 
@@ -128,12 +141,16 @@ def test_unknown_applications_and_datasets_are_404_and_anonymous_callers_401(cli
 
 def test_an_application_starts_with_its_answers_and_bad_answers_start_nothing(client, rt, world):
     ana = world["ana"]
-    bad = client.post("/api/v1/datasets/shhq/applications", headers=ana,
-                      json={"answers": {**answers("shhq", "ana@mit.edu"), "age": "33"}})
+    bad = client.post(
+        "/api/v1/datasets/shhq/applications",
+        headers=ana,
+        json={"answers": {**answers("shhq", "ana@mit.edu"), "age": "33"}},
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "age"
     assert client.get("/api/v1/applications", headers=ana).json() == []
-    made = client.post("/api/v1/datasets/shhq/applications", headers=ana,
-                       json={"answers": answers("shhq", "ana@mit.edu")})
+    made = client.post(
+        "/api/v1/datasets/shhq/applications", headers=ana, json={"answers": answers("shhq", "ana@mit.edu")}
+    )
     assert made.status_code == 201, made.text
     body = made.json()
     assert body["answers"]["organisation"] == "Example University"

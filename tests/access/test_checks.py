@@ -4,10 +4,16 @@ from accord.access import checks
 from accord.policy.io import seed
 
 
-@pytest.mark.parametrize(("email", "passed"), [
-    ("ada@hust.edu.cn", True), ("ada@cs.mit.edu", True), ("ada@ox.ac.uk", True),
-    ("ada@gmail.com", False), ("ada@pjlab.org.cn", False),
-])
+@pytest.mark.parametrize(
+    ("email", "passed"),
+    [
+        ("ada@hust.edu.cn", True),
+        ("ada@cs.mit.edu", True),
+        ("ada@ox.ac.uk", True),
+        ("ada@gmail.com", False),
+        ("ada@pjlab.org.cn", False),
+    ],
+)
 def test_institutional_email_uses_the_academic_domain_list(email, passed):
     assert checks.institutional_email(email).passed is passed
 

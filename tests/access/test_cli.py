@@ -1,4 +1,5 @@
 """accord apply and accord applications: the applicant's and the reviewer's paths, and exit codes on errors."""
+
 import re
 
 import pytest
@@ -36,8 +37,17 @@ def only_id(rt):
 
 
 def test_apply_signs_and_submits_and_a_reviewer_approves_from_the_command_line(rt, world, tmp_path, capsys):
-    code = run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
-               "--as", "ana@mit.edu")
+    code = run(
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+        "--as",
+        "ana@mit.edu",
+    )
     assert code == 0
     app_id = only_id(rt)
     assert f"application {app_id} for at-ustc: submitted" in capsys.readouterr().out
@@ -64,8 +74,17 @@ def test_apply_without_sign_leaves_a_draft_that_is_signed_and_submitted_later(rt
 
 
 def test_reject_and_return_need_their_reason_and_other_reviewers_are_refused(rt, world, tmp_path, capsys):
-    run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
-        "--as", "ana@mit.edu")
+    run(
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+        "--as",
+        "ana@mit.edu",
+    )
     app_id = str(only_id(rt))
     assert run("applications", "approve", app_id, "--as", "other@lab.example") == 3  # as if absent
     assert run("applications", "show", app_id, "--as", "other@lab.example") == 3
@@ -77,11 +96,12 @@ def test_reject_and_return_need_their_reason_and_other_reviewers_are_refused(rt,
 
 
 def test_bad_answers_or_a_missing_consent_create_nothing(rt, world, tmp_path, capsys):
-    assert run("apply", "shhq", "--answers", answers_file(tmp_path, "shhq", shoe_size="42"),
-               "--as", "ana@mit.edu") == 2
+    assert run("apply", "shhq", "--answers", answers_file(tmp_path, "shhq", shoe_size="42"), "--as", "ana@mit.edu") == 2
     assert "shoe_size" in capsys.readouterr().err
-    assert run("apply", "shhq", "--answers", answers_file(tmp_path, "shhq"), "--sign", "Ana Lima",
-               "--as", "ana@mit.edu") == 2
+    assert (
+        run("apply", "shhq", "--answers", answers_file(tmp_path, "shhq"), "--sign", "Ana Lima", "--as", "ana@mit.edu")
+        == 2
+    )
     assert "--agree" in capsys.readouterr().err
     assert run("apply", "shhq", "--answers", str(tmp_path / "missing.yaml"), "--as", "ana@mit.edu") == 2
     assert run("apply", "shhq", "--answers", answers_file(tmp_path, "shhq")) == 2  # nobody named with --as
@@ -93,14 +113,14 @@ def test_a_cion_al_answers_file_names_the_signatory(rt, world, tmp_path, capsys)
     dataset_with_terms(rt, tmp_path, "cion-al")
     path = tmp_path / "cion.yaml"
     path.write_text(yaml.safe_dump({**answers("cion-al", "ana@mit.edu"), "signatory": SIGNATORY}))
-    assert run("apply", "cion-al", "--answers", str(path), "--sign", "Ana Lima", "--agree",
-               "--as", "ana@mit.edu") == 0
+    assert run("apply", "cion-al", "--answers", str(path), "--sign", "Ana Lima", "--agree", "--as", "ana@mit.edu") == 0
     out = capsys.readouterr().out
     assert "awaiting_signatory" in out and "signatory" in out
 
 
-def test_show_saves_the_signed_scan_for_the_applicant_and_reviewers_and_refuses_bad_targets(rt, world, tmp_path,
-                                                                                            capsys):
+def test_show_saves_the_signed_scan_for_the_applicant_and_reviewers_and_refuses_bad_targets(
+    rt, world, tmp_path, capsys
+):
     from accord.access import scan
     from accord.access import service as access
     from accord.identity import service as identity
@@ -131,18 +151,30 @@ def test_show_saves_the_signed_scan_for_the_applicant_and_reviewers_and_refuses_
     assert run("applications", "show", str(app_id), "--scan", str(nowhere), "--as", "ana@mit.edu") == 2
     assert "cannot write" in capsys.readouterr().err and not nowhere.parent.exists()
     # A reviewer of another dataset is a stranger to it: not found, nothing written.
-    assert run("applications", "show", str(app_id), "--scan", str(tmp_path / "x.png"),
-               "--as", "other@lab.example") == 3
+    assert run("applications", "show", str(app_id), "--scan", str(tmp_path / "x.png"), "--as", "other@lab.example") == 3
     assert not (tmp_path / "x.png").exists()
 
 
-def test_the_review_queue_lists_what_waits_for_the_reviewer_and_submit_needs_a_signature(rt, world, tmp_path,
-                                                                                          capsys):
-    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--submit",
-               "--as", "ana@mit.edu") == 2  # nothing signed: nothing to submit, nothing started
+def test_the_review_queue_lists_what_waits_for_the_reviewer_and_submit_needs_a_signature(rt, world, tmp_path, capsys):
+    assert (
+        run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--submit", "--as", "ana@mit.edu") == 2
+    )  # nothing signed: nothing to submit, nothing started
     assert "--sign" in capsys.readouterr().err and only_id(rt) is None
-    assert run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
-               "--no-submit", "--as", "ana@mit.edu") == 0
+    assert (
+        run(
+            "apply",
+            "at-ustc",
+            "--answers",
+            answers_file(tmp_path, "at-ustc"),
+            "--sign",
+            "Ana Lima",
+            "--agree",
+            "--no-submit",
+            "--as",
+            "ana@mit.edu",
+        )
+        == 0
+    )
     app_id = only_id(rt)
     assert f"application {app_id} for at-ustc: draft" in capsys.readouterr().out
     assert run("applications", "submit", str(app_id), "--as", "ana@mit.edu") == 0
@@ -162,8 +194,20 @@ def test_the_agreement_is_saved_to_print_and_a_hand_signed_scan_signs_it(rt, wor
     assert run("applications", "agreement", app_id, str(folder), "--as", "ana@mit.edu") == 0
     assert (folder / f"agreement-{app_id}.pdf").read_bytes().startswith(b"%PDF-")
     assert run("applications", "agreement", app_id, str(folder), "--as", "other@lab.example") == 3
-    assert run("applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(tmp_path / "none.png"),
-               "--as", "ana@mit.edu") == 2
+    assert (
+        run(
+            "applications",
+            "sign",
+            app_id,
+            "Ana Lima",
+            "--agree",
+            "--scan",
+            str(tmp_path / "none.png"),
+            "--as",
+            "ana@mit.edu",
+        )
+        == 2
+    )
     scan = tmp_path / "signed.png"
     scan.write_bytes(png())
     assert run("applications", "sign", app_id, "Ana Lima", "--agree", "--scan", str(scan), "--as", "ana@mit.edu") == 0
@@ -175,8 +219,17 @@ def test_show_tells_the_grant_after_approval_and_after_a_revocation(rt, world, t
     from accord.entitlements import service as entitlements
     from accord.entitlements.models import Entitlement
 
-    run("apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima", "--agree",
-        "--as", "ana@mit.edu")
+    run(
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+        "--as",
+        "ana@mit.edu",
+    )
     app_id = only_id(rt)
     assert run("applications", "approve", str(app_id), "--as", "rev@ustc.edu.cn") == 0
     capsys.readouterr()

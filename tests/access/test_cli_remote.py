@@ -1,5 +1,6 @@
 """accord apply and accord applications from a laptop: with a personal API token the commands talk to a live
 server as the token's owner (no database here), print what a local run prints, and exit with the same codes."""
+
 from datetime import timedelta
 
 import pytest
@@ -23,11 +24,15 @@ def world(rt, tmp_path, monkeypatch):
     shhq = dataset_with_terms(rt, tmp_path, "shhq")
     dataset_with_terms(rt, tmp_path, "llvip")
     with rt.session() as db:
-        people = {"ana": person(db, "ana@mit.edu"), "rev": person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc),
-                  "stranger": person(db, "other@lab.example", reviewer_of=shhq)}
+        people = {
+            "ana": person(db, "ana@mit.edu"),
+            "rev": person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc),
+            "stranger": person(db, "other@lab.example", reviewer_of=shhq),
+        }
         tokens = {name: identity.create_api_token(db, u, name="laptop").secret for name, u in people.items()}
-        tokens["expired"] = identity.create_api_token(db, people["ana"], name="old",
-                                                      expires_at=utcnow() - timedelta(days=1)).secret
+        tokens["expired"] = identity.create_api_token(
+            db, people["ana"], name="old", expires_at=utcnow() - timedelta(days=1)
+        ).secret
     monkeypatch.delenv("ACCORD_TOKEN", raising=False)
     monkeypatch.delenv("ACCORD_SERVER", raising=False)
 
@@ -65,8 +70,18 @@ def only_id(rt):
 
 
 def test_an_applicant_applies_for_llvip_with_a_token_and_is_approved_automatically(rt, world, tmp_path, capsys):
-    code = run(world, "ana", "apply", "llvip", "--answers", answers_file(tmp_path, "llvip"),
-               "--sign", "Ana Lima", "--agree", "--submit")
+    code = run(
+        world,
+        "ana",
+        "apply",
+        "llvip",
+        "--answers",
+        answers_file(tmp_path, "llvip"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+        "--submit",
+    )
     app_id = only_id(rt)
     assert code == 0 and f"application {app_id} for llvip: approved" in capsys.readouterr().out
     with rt.session() as db:
@@ -76,10 +91,23 @@ def test_an_applicant_applies_for_llvip_with_a_token_and_is_approved_automatical
     assert str(app_id) in listed and "llvip" in listed and "approved" in listed
 
 
-def test_a_reviewer_approves_from_the_cli_with_their_token_and_the_applicant_sees_it(rt, world, tmp_path, capsys,
-                                                                                     monkeypatch):
-    assert run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"),
-               "--sign", "Ana Lima", "--agree") == 0
+def test_a_reviewer_approves_from_the_cli_with_their_token_and_the_applicant_sees_it(
+    rt, world, tmp_path, capsys, monkeypatch
+):
+    assert (
+        run(
+            world,
+            "ana",
+            "apply",
+            "at-ustc",
+            "--answers",
+            answers_file(tmp_path, "at-ustc"),
+            "--sign",
+            "Ana Lima",
+            "--agree",
+        )
+        == 0
+    )
     app_id = only_id(rt)
     assert f"application {app_id} for at-ustc: submitted" in capsys.readouterr().out
     assert run(world, "rev", "applications", "queue") == 0
@@ -104,8 +132,17 @@ def cli_code(*args):
 
 
 def test_a_strangers_token_can_neither_see_nor_decide_someone_elses_application(rt, world, tmp_path, capsys):
-    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
-        "--agree")
+    run(
+        world,
+        "ana",
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+    )
     app_id = str(only_id(rt))
     capsys.readouterr()
     assert run(world, "stranger", "applications", "show", app_id) == 3  # NotFound: it is not theirs to know of
@@ -118,8 +155,17 @@ def test_a_strangers_token_can_neither_see_nor_decide_someone_elses_application(
 
 
 def test_the_servers_refusals_are_printed_as_they_are_with_the_local_exit_codes(rt, world, tmp_path, capsys):
-    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
-        "--agree")
+    run(
+        world,
+        "ana",
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+    )
     app_id = str(only_id(rt))
     capsys.readouterr()
     assert run(world, "rev", "applications", "reject", app_id) == 2  # a reason is required
@@ -155,17 +201,31 @@ def test_the_accord_command_on_a_machine_without_a_database_follows_an_applicati
     import subprocess
     import sys
 
-    run(world, "ana", "apply", "at-ustc", "--answers", answers_file(tmp_path, "at-ustc"), "--sign", "Ana Lima",
-        "--agree")
+    run(
+        world,
+        "ana",
+        "apply",
+        "at-ustc",
+        "--answers",
+        answers_file(tmp_path, "at-ustc"),
+        "--sign",
+        "Ana Lima",
+        "--agree",
+    )
     app_id = only_id(rt)
     laptop = tmp_path / "laptop"
     laptop.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
 
     def accord(token, *args):
-        return subprocess.run([sys.executable, "-m", "accord.cli.main", *args], cwd=laptop, capture_output=True,
-                              text=True, env={**env, "ACCORD_SERVER": world["url"], "ACCORD_TOKEN": token},
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "accord.cli.main", *args],
+            cwd=laptop,
+            capture_output=True,
+            text=True,
+            env={**env, "ACCORD_SERVER": world["url"], "ACCORD_TOKEN": token},
+            timeout=120,
+        )
 
     shown = accord(world["ana"], "applications", "show", str(app_id))
     assert shown.returncode == 0, shown.stderr
@@ -223,8 +283,9 @@ class FailOnce:
         if scope["type"] == "http":
             self.seen.append((scope["method"], scope["path"]))
             if self.seen.count((scope["method"], scope["path"])) == 1:
-                await send({"type": "http.response.start", "status": 500,
-                            "headers": [(b"content-type", b"text/plain")]})
+                await send(
+                    {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]}
+                )
                 await send({"type": "http.response.body", "body": b"boom"})
                 return
         await self.app(scope, receive, send)

@@ -1,4 +1,5 @@
 """Reviewers hear of new applications one mail at a time (the default) or in one digest a day."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,8 +18,7 @@ NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 
 def mails(db, template):
-    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.template == template)
-                           .order_by(OutboxMessage.to)))
+    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.template == template).order_by(OutboxMessage.to)))
 
 
 def submit(rt, db, slug, applicant):
@@ -58,8 +58,7 @@ def test_the_digest_lists_the_waiting_applications_of_the_reviewers_datasets_onl
     daily = person(db, "daily@lab.example", reviewer_of=shhq)
     digest.set_review_mail(db, daily, "digest")
     person(db, "each@lab.example", reviewer_of=shhq)  # hears of each one, gets no digest
-    waiting = [submitted(db, shhq, "one@uni.example", days_ago=2), submitted(db, shhq, "two@uni.example",
-                                                                             days_ago=30)]
+    waiting = [submitted(db, shhq, "one@uni.example", days_ago=2), submitted(db, shhq, "two@uni.example", days_ago=30)]
     decided = submitted(db, shhq, "old@uni.example", days_ago=5, status="approved")
     elsewhere = submitted(db, llvip, "llvip@uni.example", days_ago=1)
 
@@ -88,7 +87,10 @@ def test_the_digest_task_runs_daily_and_mails_digest_reviewers(tmp_path):
 
     rt = build(make_settings(tmp_path))
     dbmigrate.upgrade(rt.engine)
-    tasks = lambda at: [t for t in rt.huey.read_periodic(at) if t.name.endswith("review_digest")]
+
+    def tasks(at):
+        return [t for t in rt.huey.read_periodic(at) if t.name.endswith("review_digest")]
+
     assert len(tasks(datetime(2026, 11, 23, 7, 0))) == 1 and tasks(datetime(2026, 11, 23, 8, 0)) == []
     shhq = dataset_with_terms(rt, tmp_path, "shhq")
     with rt.session() as db:

@@ -1,4 +1,5 @@
 """Overdue applications are escalated to every reviewer of their dataset, once, with a fixed clock."""
+
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -21,15 +22,25 @@ def submitted(db, dataset, email, *, days_ago, status="submitted"):
         db.add(user)
         db.flush()
         at = NOW - timedelta(days=days_ago)
-        app = Application(dataset_id=dataset.id, applicant_id=user.id, policy_version=1, status=status,
-                          created_at=at, updated_at=at, submitted_at=at, organisation="Uni")
+        app = Application(
+            dataset_id=dataset.id,
+            applicant_id=user.id,
+            policy_version=1,
+            status=status,
+            created_at=at,
+            updated_at=at,
+            submitted_at=at,
+            organisation="Uni",
+        )
         db.add(app)
     return app.id
 
 
 def overdue_mail(db):
-    return sorted((m.to, m.subject) for m in db.scalars(select(OutboxMessage)
-                                                        .where(OutboxMessage.template == "application-overdue")))
+    return sorted(
+        (m.to, m.subject)
+        for m in db.scalars(select(OutboxMessage).where(OutboxMessage.template == "application-overdue"))
+    )
 
 
 def test_an_application_past_the_response_time_is_mailed_to_every_reviewer_of_its_dataset(db_rt, db, tmp_path):
@@ -49,8 +60,7 @@ def test_an_application_past_the_response_time_is_mailed_to_every_reviewer_of_it
     assert all(f"application {late} " in subject for _, subject in mails)
     assert db.get(Application, late).escalated_at == NOW
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "application.escalated")).one()
-    assert (event.object_id, sorted(event.data["reviewers"])) == (str(late), ["cur@lab.example",
-                                                                             "rev1@lab.example"])
+    assert (event.object_id, sorted(event.data["reviewers"])) == (str(late), ["cur@lab.example", "rev1@lab.example"])
 
 
 def test_an_escalated_application_is_not_escalated_again(db_rt, db, tmp_path):
@@ -88,7 +98,10 @@ def test_the_escalation_task_runs_hourly(tmp_path):
 
     rt = build(make_settings(tmp_path))
     dbmigrate.upgrade(rt.engine)
-    hourly = lambda at: [t for t in rt.huey.read_periodic(at) if t.name.endswith("review_escalation")]
+
+    def hourly(at):
+        return [t for t in rt.huey.read_periodic(at) if t.name.endswith("review_escalation")]
+
     assert len(hourly(datetime(2026, 11, 23, 9, 15))) == 1 and len(hourly(datetime(2026, 11, 23, 10, 15))) == 1
     assert hourly(datetime(2026, 11, 23, 10, 16)) == []
     shhq = dataset_with_terms(rt, tmp_path, "shhq")
@@ -128,8 +141,10 @@ def test_the_queue_api_lists_overdue_and_escalated_applications_and_refuses_bad_
     headers = {"Authorization": f"Bearer {api_token(rt, 'rev1@lab.example')}"}
     body = client.get("/api/v1/review-queue", headers=headers).json()
     assert (body["total"], body["pages"]) == (2, 1)
-    assert [(r["id"], r["overdue"], r["escalated"]) for r in body["rows"]] == [(late, True, True),
-                                                                                (fresh, False, False)]
+    assert [(r["id"], r["overdue"], r["escalated"]) for r in body["rows"]] == [
+        (late, True, True),
+        (fresh, False, False),
+    ]
     assert client.get("/api/v1/review-queue?sort=sideways", headers=headers).status_code == 422
     stranger = {"Authorization": f"Bearer {api_token(rt, 'ana@mit.edu')}"}
     assert client.get("/api/v1/review-queue", headers=stranger).status_code == 403

@@ -1,4 +1,5 @@
 """The review queue and the typical time to a decision, on SQLite and PostgreSQL."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,18 @@ def signed(rt, db, slug, applicant):
     return access.sign(rt, db, record.id, actor=applicant, full_name="Ana Lima", consent=True)
 
 
-def many(db, dataset, count: int, *, start: int = 0, status="submitted", days_ago=1, organisation="Uni",
-         failed="", decided_after=None):
+def many(
+    db,
+    dataset,
+    count: int,
+    *,
+    start: int = 0,
+    status="submitted",
+    days_ago=1,
+    organisation="Uni",
+    failed="",
+    decided_after=None,
+):
     """`count` applications straight into the table the queue reads (the service path is tested below)."""
     now = utcnow()
     with unit_of_work(db):
@@ -28,10 +39,20 @@ def many(db, dataset, count: int, *, start: int = 0, status="submitted", days_ag
             db.add(user)
             db.flush()
             submitted = now - timedelta(days=days_ago, minutes=i)
-            db.add(Application(dataset_id=dataset.id, applicant_id=user.id, policy_version=1, status=status,
-                               created_at=submitted, updated_at=submitted, submitted_at=submitted,
-                               decided_at=submitted + decided_after if decided_after else None,
-                               organisation=organisation, failed_checks=failed))
+            db.add(
+                Application(
+                    dataset_id=dataset.id,
+                    applicant_id=user.id,
+                    policy_version=1,
+                    status=status,
+                    created_at=submitted,
+                    updated_at=submitted,
+                    submitted_at=submitted,
+                    decided_at=submitted + decided_after if decided_after else None,
+                    organisation=organisation,
+                    failed_checks=failed,
+                )
+            )
 
 
 def test_submitting_through_the_service_fills_the_queue_columns(db_rt, db, tmp_path):
@@ -91,8 +112,7 @@ def test_filters_sort_and_pages(db_rt, db, tmp_path):
 def test_bad_queue_parameters_are_refused(db_rt, db, tmp_path):
     shhq = dataset_with_terms(db_rt, tmp_path, "shhq")
     reviewer = person(db, "rev@lab.example", reviewer_of=shhq)
-    for bad in ({"sort": "random"}, {"status": "draft"}, {"page": 0}, {"per_page": 1000},
-                {"older_than_days": -1}):
+    for bad in ({"sort": "random"}, {"status": "draft"}, {"page": 0}, {"per_page": 1000}, {"older_than_days": -1}):
         with pytest.raises(InvalidInput):
             queue.review_queue(db, reviewer, **bad)
 

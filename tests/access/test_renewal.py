@@ -1,6 +1,7 @@
 """Renewal on SQLite and PostgreSQL: a licensee whose access is ending (or ended by expiry) starts a new
 application under the current terms with their last approved answers filled in; answers the terms no longer
 ask for are dropped, new questions stay empty and show as missing; it then goes through review as any other."""
+
 from datetime import timedelta
 
 import pytest
@@ -47,14 +48,17 @@ def _applications(db, ana) -> int:
 
 
 def test_access_ending_within_two_weeks_renews_with_the_old_answers(db, licensed):
-    dataset, ana, _reviewer, ent, old_id = licensed
+    _dataset, ana, _reviewer, ent, old_id = licensed
     _ends(db, ent, timedelta(days=5))
     record = renewal.renew(db, "shhq", actor=ana)
     assert record.id != old_id and record.state.status is workflow.Status.draft
     assert record.state.answers == answers("shhq", ana.email) and record.missing_fields == []
     assert record.state.policy_version == 2
-    data = db.scalar(select(AuditEvent.data).where(AuditEvent.action == "application.started",
-                                                   AuditEvent.object_id == str(record.id)))
+    data = db.scalar(
+        select(AuditEvent.data).where(
+            AuditEvent.action == "application.started", AuditEvent.object_id == str(record.id)
+        )
+    )
     assert data["renews"] == ent.id and data["prefilled_from"] == old_id
 
 

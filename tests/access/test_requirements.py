@@ -1,6 +1,7 @@
 """A domain adds a requirement without editing access: registered under the `access.requirements` hook, it shows in
 the applicant's "still needed" list, holds back submission, click-through approval and reviewers' approval, shows
 in the review queue, and, once met, lets the waiting click-through application through."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,8 +52,11 @@ ATTESTATION = Attestation()
 def attestation(monkeypatch):
     """Registered the way a domain registers one: a "module:attribute" line under the hook."""
     ATTESTATION.__init__()
-    monkeypatch.setitem(plugins.HOOKS, "access.requirements",
-                        plugins.HOOKS["access.requirements"] + ("tests.access.test_requirements:ATTESTATION",))
+    monkeypatch.setitem(
+        plugins.HOOKS,
+        "access.requirements",
+        plugins.HOOKS["access.requirements"] + ("tests.access.test_requirements:ATTESTATION",),
+    )
     plugins.provided.cache_clear()
     yield ATTESTATION
     plugins.provided.cache_clear()

@@ -1,4 +1,5 @@
 """Uploading a hand-signed scan: only real PDF/PNG/JPEG files, size-limited, bound to the agreement."""
+
 import pytest
 
 from accord.access import scan, workflow
@@ -33,13 +34,16 @@ def test_the_unsigned_agreement_pdf_can_be_uploaded_back_as_a_scan(db_rt, db, dr
     assert record.state.signature["scan_type"] == "application/pdf"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"GIF89a...", "PDF, PNG or JPEG"),
-    (b"MZ\x90\x00 an executable renamed to .pdf", "PDF, PNG or JPEG"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "damaged"),
-    (b"%PDF-1.7\n garbage", "damaged"),
-    (b"", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a...", "PDF, PNG or JPEG"),
+        (b"MZ\x90\x00 an executable renamed to .pdf", "PDF, PNG or JPEG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "damaged"),
+        (b"%PDF-1.7\n garbage", "damaged"),
+        (b"", "the file is empty"),
+    ],
+)
 def test_files_that_are_not_what_they_claim_are_refused_and_nothing_changes(db_rt, db, draft, data, message):
     ana, app_id = draft
     with pytest.raises(InvalidInput, match=message):
@@ -64,13 +68,19 @@ def test_the_api_takes_a_scan_as_a_multipart_upload(client, rt, tmp_path):
         app_id = access.start(db, "at-ustc", actor=ana, answers=answers("at-ustc", ana.email)).id
         token = identity.create_api_token(db, ana, name="t").secret
     auth = {"Authorization": f"Bearer {token}"}
-    bad = client.post(f"/api/v1/applications/{app_id}/scan", headers=auth,
-                      files={"file": ("agreement.pdf", b"not really a pdf", "application/pdf")},
-                      data={"full_name": "Ana Lima", "consent": "true"})
+    bad = client.post(
+        f"/api/v1/applications/{app_id}/scan",
+        headers=auth,
+        files={"file": ("agreement.pdf", b"not really a pdf", "application/pdf")},
+        data={"full_name": "Ana Lima", "consent": "true"},
+    )
     assert bad.status_code == 422 and "PDF, PNG or JPEG" in bad.json()["detail"]
-    ok = client.post(f"/api/v1/applications/{app_id}/scan", headers=auth,
-                     files={"file": ("scan.png", png(), "image/png")}, data={"full_name": "Ana Lima",
-                                                                              "consent": "true"})
+    ok = client.post(
+        f"/api/v1/applications/{app_id}/scan",
+        headers=auth,
+        files={"file": ("scan.png", png(), "image/png")},
+        data={"full_name": "Ana Lima", "consent": "true"},
+    )
     assert ok.status_code == 200 and "submit" in ok.json()["actions"]
 
 
@@ -86,9 +96,12 @@ def test_the_api_gives_the_scan_to_the_applicant_and_the_reviewers_only(client, 
         reviewer = person(db, "rev@lab.example", reviewer_of=dataset)
         stranger = person(db, "eve@evil.example")
         tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, reviewer, stranger, bo)}
-    sent = client.post(f"/api/v1/applications/{app_id}/scan", headers={"Authorization": f"Bearer {tokens[ana.email]}"},
-                       files={"file": ("scan.pdf", png(), "application/pdf")},  # named and declared a PDF
-                       data={"full_name": "Ana Lima", "consent": "true"})
+    sent = client.post(
+        f"/api/v1/applications/{app_id}/scan",
+        headers={"Authorization": f"Bearer {tokens[ana.email]}"},
+        files={"file": ("scan.pdf", png(), "application/pdf")},  # named and declared a PDF
+        data={"full_name": "Ana Lima", "consent": "true"},
+    )
     assert sent.status_code == 200
     with rt.session() as db:
         access.submit(db, app_id, actor=identity.user_by_email(db, "ana@mit.edu"))  # reviewers see it once submitted

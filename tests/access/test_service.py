@@ -1,4 +1,5 @@
 """Applications through the service, on SQLite and PostgreSQL: the seed datasets' real paths and bad input."""
+
 import hashlib
 import uuid
 
@@ -23,16 +24,20 @@ from tests.smtp import text_of
 
 
 def events_of(db, app_id) -> list[str]:
-    return list(db.scalars(select(ApplicationEvent.kind).where(ApplicationEvent.application_id == app_id)
-                           .order_by(ApplicationEvent.seq)))
+    return list(
+        db.scalars(
+            select(ApplicationEvent.kind)
+            .where(ApplicationEvent.application_id == app_id)
+            .order_by(ApplicationEvent.seq)
+        )
+    )
 
 
 def assert_cache_matches_events(db, app_id):
     db.expire_all()
     row = db.get(Application, app_id)
     state = workflow.replay(access.history(db, app_id))
-    assert (row.status, row.submitted_at, row.decided_at) == (state.status.value, state.submitted_at,
-                                                              state.decided_at)
+    assert (row.status, row.submitted_at, row.decided_at) == (state.status.value, state.submitted_at, state.decided_at)
 
 
 def signed(rt, db, slug, applicant, *, signatory=None):
@@ -52,8 +57,15 @@ def test_llvip_click_through_is_approved_automatically_when_every_check_passes(d
     record = signed(db_rt, db, "llvip", ana)
     result = access.submit(db, record.id, actor=ana)
     assert result.state.status is workflow.Status.approved and result.state.decided_by is None
-    assert events_of(db, record.id) == ["created", "email_verified", "saved", "signed", "submitted",
-                                        "checks_run", "approved"]
+    assert events_of(db, record.id) == [
+        "created",
+        "email_verified",
+        "saved",
+        "signed",
+        "submitted",
+        "checks_run",
+        "approved",
+    ]
     assert mails(db, ana.email) == [("application-approved", ana.email)]
     assert db.scalar(select(AuditEvent.actor).where(AuditEvent.action == "application.approved")) == "system"
     assert_cache_matches_events(db, record.id)
@@ -103,9 +115,11 @@ def test_a_reviewer_of_another_dataset_is_refused_and_nothing_changes(db_rt, db,
     record = signed(db_rt, db, "at-ustc", ana)
     access.submit(db, record.id, actor=ana)
     before = events_of(db, record.id)
-    for act in (lambda: access.approve(db, record.id, actor=other),
-                lambda: access.reject(db, record.id, actor=other, reason="no"),
-                lambda: access.return_for_changes(db, record.id, actor=other, comment="no")):
+    for act in (
+        lambda: access.approve(db, record.id, actor=other),
+        lambda: access.reject(db, record.id, actor=other, reason="no"),
+        lambda: access.return_for_changes(db, record.id, actor=other, comment="no"),
+    ):
         with pytest.raises(NotFound):  # the same answer as reading it: no existence oracle
             act()
     with pytest.raises(NotFound):
@@ -182,14 +196,17 @@ def test_a_second_open_application_for_the_same_dataset_is_refused(db_rt, db, tm
     assert access.start(db, "shhq", actor=ana).id != first.id
 
 
-@pytest.mark.parametrize("given, field", [
-    ({"colour": "blue"}, "colour"),
-    ({"organisation": "   "}, "organisation"),
-    ({"organisation": 42}, "organisation"),
-    ({"organisation": "x" * 201}, "organisation"),
-    ({"email": "not an address"}, "email"),
-    ({"email": "someone.else@mit.edu"}, "email"),
-])
+@pytest.mark.parametrize(
+    "given, field",
+    [
+        ({"colour": "blue"}, "colour"),
+        ({"organisation": "   "}, "organisation"),
+        ({"organisation": 42}, "organisation"),
+        ({"organisation": "x" * 201}, "organisation"),
+        ({"email": "not an address"}, "email"),
+        ({"email": "someone.else@mit.edu"}, "email"),
+    ],
+)
 def test_a_wrong_field_is_refused_with_its_name_and_nothing_is_saved(db_rt, db, tmp_path, given, field):
     dataset_with_terms(db_rt, tmp_path, "shhq")
     ana = person(db, "ana@mit.edu")
@@ -326,13 +343,18 @@ def test_mine_lists_the_users_applications_newest_first(db_rt, db, tmp_path):
     ana = person(db, "ana@mit.edu")
     a = access.start(db, "shhq", actor=ana)
     b = access.start(db, "llvip", actor=ana)
-    assert [(r.id, r.dataset, r.status) for r in access.mine(db, ana)] == [(b.id, "llvip", "draft"),
-                                                                         (a.id, "shhq", "draft")]
+    assert [(r.id, r.dataset, r.status) for r in access.mine(db, ana)] == [
+        (b.id, "llvip", "draft"),
+        (a.id, "shhq", "draft"),
+    ]
 
 
 def test_the_approval_mail_reaches_the_applicant_over_smtp(tmp_path, smtp_server):
-    rt = build(make_settings(tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port,
-                                                  sender="Accord <accord@lab.example>")))
+    rt = build(
+        make_settings(
+            tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port, sender="Accord <accord@lab.example>")
+        )
+    )
     dbmigrate.upgrade(rt.engine)
     at_ustc = dataset_with_terms(rt, tmp_path, "at-ustc")
     with rt.session() as db:
@@ -343,14 +365,16 @@ def test_the_approval_mail_reaches_the_applicant_over_smtp(tmp_path, smtp_server
         access.approve(db, record.id, actor=reviewer, note="Enjoy the data.")
     report = notify.send_due(rt)
     assert report.sent == 3  # received, approved (to Ana) and "to review" (to the reviewer)
-    assert [m["Subject"].strip() for m in smtp_server.inbox.to("rev@ustc.edu.cn")] == \
-        [f"New application {record.id} for {at_ustc.title} to review"]
+    assert [m["Subject"].strip() for m in smtp_server.inbox.to("rev@ustc.edu.cn")] == [
+        f"New application {record.id} for {at_ustc.title} to review"
+    ]
     approved = [m for m in smtp_server.inbox.to("ana@mit.edu") if "approved" in m["Subject"]]
     assert len(approved) == 1 and "Enjoy the data." in text_of(approved[0])
     rt.engine.dispose()
 
 
 # --- racing writers need real separate connections, so PostgreSQL gets its own schema here -----------------
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def racing_rt(request, tmp_path):
@@ -376,8 +400,7 @@ def racing_rt(request, tmp_path):
         admin.dispose()
 
 
-def test_approve_and_withdraw_racing_the_second_gets_conflict_and_nothing_is_lost(racing_rt, tmp_path,
-                                                                                  monkeypatch):
+def test_approve_and_withdraw_racing_the_second_gets_conflict_and_nothing_is_lost(racing_rt, tmp_path, monkeypatch):
     rt = racing_rt
     at_ustc = dataset_with_terms(rt, tmp_path, "at-ustc")
     with rt.session() as db:
@@ -436,7 +459,7 @@ def test_reviewers_see_an_earlier_revoked_grant_in_the_checks(db_rt, db, tmp_pat
     from accord.entitlements import service as entitlements
 
     llvip = dataset_with_terms(db_rt, tmp_path, "llvip")
-    at_ustc = dataset_with_terms(db_rt, tmp_path, "at-ustc")
+    dataset_with_terms(db_rt, tmp_path, "at-ustc")
     ana = person(db, "ana@mit.edu")
     access.submit(db, signed(db_rt, db, "llvip", ana).id, actor=ana)
     grant = entitlements.check(db, ana, llvip.id).entitlement

@@ -1,4 +1,5 @@
 """CION-AL's signatory with legal authority: invited by e-mail, signs or declines through a one-use link."""
+
 import re
 from datetime import timedelta
 
@@ -27,8 +28,9 @@ def submitted_cion(rt, db, tmp_path):
 
 
 def invitation_token(db) -> str:
-    mail = db.scalars(select(OutboxMessage).where(OutboxMessage.template == "signatory-invited")
-                      .order_by(OutboxMessage.id.desc())).first()
+    mail = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "signatory-invited").order_by(OutboxMessage.id.desc())
+    ).first()
     assert mail.to == SIGNATORY["email"] and "https://accord.lab.example/signatory/" in mail.text_body
     return LINK.search(mail.text_body).group(1)
 
@@ -60,8 +62,9 @@ def test_an_expired_link_is_refused_and_changes_nothing(db_rt, db, tmp_path):
     _, ana, _, app_id = submitted_cion(db_rt, db, tmp_path)
     token = invitation_token(db)
     with pytest.raises(signatory.SignatoryLinkInvalid, match="expired"):
-        signatory.decide(db_rt, db, token, sign=True, full_name="Rita Sousa", consent=True,
-                         now=utcnow() + timedelta(days=15))
+        signatory.decide(
+            db_rt, db, token, sign=True, full_name="Rita Sousa", consent=True, now=utcnow() + timedelta(days=15)
+        )
     assert access.get(db, app_id, viewer=ana).state.status is workflow.Status.awaiting_signatory
 
 
@@ -93,8 +96,9 @@ def test_a_decline_returns_the_application_and_a_new_invitation_replaces_the_old
     access.save(db, app_id, actor=ana, answers={}, signatory=other)
     access.sign(db_rt, db, app_id, actor=ana, full_name="Ana Lima", consent=True)
     access.submit(db, app_id, actor=ana, base_url="https://accord.lab.example")
-    new = LINK.search(db.scalars(select(OutboxMessage.text_body).where(OutboxMessage.to == "legal@example.edu"))
-                      .one()).group(1)
+    new = LINK.search(
+        db.scalars(select(OutboxMessage.text_body).where(OutboxMessage.to == "legal@example.edu")).one()
+    ).group(1)
     assert new != old
     with pytest.raises(signatory.SignatoryLinkInvalid):
         signatory.view(db, old)

@@ -1,6 +1,7 @@
 """Revocations that stick, on SQLite and PostgreSQL (issue 12 §1): after a curator revokes a licensee's LLVIP
 grant, their next application (or renewal) waits for a person although LLVIP is click-through; the reviewer is
 told why; the curator makes the revocation permanent (no applying, no renewing) or lifts it (automatic again)."""
+
 from datetime import timedelta
 
 import pytest
@@ -61,8 +62,11 @@ def test_after_a_revocation_the_click_through_application_waits_for_a_person(db_
     assert "shared the images on a public drive" in check["detail"] and "Cora" not in check["detail"]
     assert f"{grant.revoked_at:%Y-%m-%d}" in check["detail"]  # the applicant reads the checks too: not who
     [earlier] = entitlements.revocations(db, ana.id, llvip.id)
-    assert (earlier.revoked_by, earlier.reason, earlier.standing) == ("Cora", "shared the images on a public drive",
-                                                                      None)
+    assert (earlier.revoked_by, earlier.reason, earlier.standing) == (
+        "Cora",
+        "shared the images on a public drive",
+        None,
+    )
     assert not entitlements.check(db, ana, llvip.id).allowed
     # the reviewer sees it and may still approve, by hand
     seen = access.get(db, again.id, viewer=rui)
@@ -121,8 +125,12 @@ def test_a_lifted_revocation_is_approved_automatically_again_and_the_lift_is_rec
     assert again.state.checks["history"].get("hold") is not True  # the note stays, it no longer holds
     assert "revoked" in again.state.checks["history"]["detail"]
     [event] = _audit(db, "entitlement.revocation_lifted")
-    assert event.data == {"reason": "the drive was taken down; appeal upheld", "before": "permanent",
-                          "user_id": ana.id, "dataset_id": llvip.id}
+    assert event.data == {
+        "reason": "the drive was taken down; appeal upheld",
+        "before": "permanent",
+        "user_id": ana.id,
+        "dataset_id": llvip.id,
+    }
     assert [m.to for m in _mails(db, "revocation-lifted")] == [ana.email]
     assert entitlements.revocations(db, ana.id, llvip.id)[0].standing == "lifted"
 

@@ -1,22 +1,30 @@
 """The application state machine: every event kind is handled, illegal moves raise, and random command
 sequences (Hypothesis) never reach an inconsistent state."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from accord.access import workflow as wf
 from accord.access.workflow import Kind, Status
 from accord.errors import IllegalTransition, InvalidInput
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 APPLICANT, REVIEWER, REVIEWER2 = 1, 2, 3
 
 
 def created(needs_signatory=False, approvals_needed=1):
-    ev = wf.decide_create(applicant=APPLICANT, dataset_id=7, policy_version=1, needs_signatory=needs_signatory,
-                          approvals_needed=approvals_needed, at=T0)
+    ev = wf.decide_create(
+        applicant=APPLICANT,
+        dataset_id=7,
+        policy_version=1,
+        needs_signatory=needs_signatory,
+        approvals_needed=approvals_needed,
+        at=T0,
+    )
     return [ev]
 
 
@@ -28,8 +36,10 @@ def run(events, *steps):
     return events
 
 
-sign = lambda a: wf.decide_sign(a, actor=APPLICANT, full_name="Ada Lovelace", consent=True,  # noqa: E731
-                                document_sha256="ab" * 32, at=T0)
+def sign(a):
+    return wf.decide_sign(a, actor=APPLICANT, full_name="Ada Lovelace", consent=True, document_sha256="ab" * 32, at=T0)
+
+
 submit = lambda a: wf.decide_submit(a, actor=APPLICANT, at=T0)  # noqa: E731
 verify = lambda a: wf.decide_email_verified(a, at=T0)  # noqa: E731
 approve = lambda a: wf.decide_approve(a, actor=REVIEWER, at=T0)  # noqa: E731
@@ -38,10 +48,20 @@ approve = lambda a: wf.decide_approve(a, actor=REVIEWER, at=T0)  # noqa: E731
 def test_every_event_kind_is_handled_by_apply():
     base = wf.replay(created())
     samples = {
-        Kind.created: {"dataset_id": 1, "policy_version": 1}, Kind.saved: {"answers": {}}, Kind.signed: {},
-        Kind.submitted: {}, Kind.resubmitted: {}, Kind.email_verified: {}, Kind.checks_run: {"results": {}},
-        Kind.signatory_invited: {"signatory": {}}, Kind.signatory_signed: {}, Kind.signatory_declined: {},
-        Kind.returned: {"comment": "x"}, Kind.approved: {}, Kind.rejected: {"reason": "x"}, Kind.withdrawn: {},
+        Kind.created: {"dataset_id": 1, "policy_version": 1},
+        Kind.saved: {"answers": {}},
+        Kind.signed: {},
+        Kind.submitted: {},
+        Kind.resubmitted: {},
+        Kind.email_verified: {},
+        Kind.checks_run: {"results": {}},
+        Kind.signatory_invited: {"signatory": {}},
+        Kind.signatory_signed: {},
+        Kind.signatory_declined: {},
+        Kind.returned: {"comment": "x"},
+        Kind.approved: {},
+        Kind.rejected: {"reason": "x"},
+        Kind.withdrawn: {},
     }
     assert set(samples) == set(Kind)
     for kind, data in samples.items():
@@ -62,9 +82,15 @@ def test_changing_answers_after_signing_voids_the_signature():
 
 def test_a_legal_signatory_must_sign_before_review():
     events = created(needs_signatory=True)
-    events = run(events, lambda a: wf.decide_save(a, actor=APPLICANT, answers={},
-                                                  signatory={"name": "R. Lee", "email": "legal@uni.example"},
-                                                  at=T0), sign, submit, verify)
+    events = run(
+        events,
+        lambda a: wf.decide_save(
+            a, actor=APPLICANT, answers={}, signatory={"name": "R. Lee", "email": "legal@uni.example"}, at=T0
+        ),
+        sign,
+        submit,
+        verify,
+    )
     app = wf.replay(events)
     assert app.status is Status.awaiting_signatory
     with pytest.raises(IllegalTransition):
@@ -84,26 +110,40 @@ def test_a_quorum_needs_that_many_different_reviewers():
 
 
 def test_failing_blocking_checks_prevent_approval():
-    events = run(created(), sign, submit, verify,
-                 lambda a: wf.decide_checks(a, results={"institutional_email": {"passed": False}}, at=T0))
+    events = run(
+        created(),
+        sign,
+        submit,
+        verify,
+        lambda a: wf.decide_checks(a, results={"institutional_email": {"passed": False}}, at=T0),
+    )
     with pytest.raises(IllegalTransition, match="institutional_email"):
         approve(wf.replay(events))
 
 
 ALL_STATES = list(Status)
 COMMANDS = {
-    "sign": sign, "submit": submit, "approve": approve,
+    "sign": sign,
+    "submit": submit,
+    "approve": approve,
     "reject": lambda a: wf.decide_reject(a, actor=REVIEWER, reason="no", at=T0),
     "return": lambda a: wf.decide_return(a, actor=REVIEWER, comment="fix", at=T0),
     "withdraw": lambda a: wf.decide_withdraw(a, actor=APPLICANT, at=T0),
 }
 # (status, command) pairs that are legal, given an otherwise complete application; all others raise.
 ALLOWED = {
-    (Status.draft, "sign"), (Status.draft, "submit"), (Status.draft, "withdraw"),
-    (Status.returned, "sign"), (Status.returned, "submit"), (Status.returned, "withdraw"),
-    (Status.submitted, "approve"), (Status.submitted, "reject"), (Status.submitted, "return"),
+    (Status.draft, "sign"),
+    (Status.draft, "submit"),
+    (Status.draft, "withdraw"),
+    (Status.returned, "sign"),
+    (Status.returned, "submit"),
+    (Status.returned, "withdraw"),
+    (Status.submitted, "approve"),
+    (Status.submitted, "reject"),
+    (Status.submitted, "return"),
     (Status.submitted, "withdraw"),
-    (Status.awaiting_signatory, "reject"), (Status.awaiting_signatory, "return"),
+    (Status.awaiting_signatory, "reject"),
+    (Status.awaiting_signatory, "return"),
     (Status.awaiting_signatory, "withdraw"),
 }
 
@@ -160,13 +200,19 @@ class ApplicationMachine(RuleBasedStateMachine):
 
     @rule(answers=st.dictionaries(st.sampled_from(["name", "unit", "purpose"]), st.text(max_size=5), max_size=2))
     def save(self, answers):
-        self._try(lambda a: wf.decide_save(a, actor=APPLICANT, answers=answers, at=self.at,
-                                           signatory={"name": "S", "email": "s@uni.example"}))
+        self._try(
+            lambda a: wf.decide_save(
+                a, actor=APPLICANT, answers=answers, at=self.at, signatory={"name": "S", "email": "s@uni.example"}
+            )
+        )
 
     @rule()
     def sign(self):
-        self._try(lambda a: wf.decide_sign(a, actor=APPLICANT, full_name="Ada L", consent=True,
-                                           document_sha256="cd" * 32, at=self.at))
+        self._try(
+            lambda a: wf.decide_sign(
+                a, actor=APPLICANT, full_name="Ada L", consent=True, document_sha256="cd" * 32, at=self.at
+            )
+        )
 
     @rule()
     def submit(self):

@@ -1,4 +1,5 @@
 """Signed checkpoints catch what the chain alone cannot: a log cut short, or rewritten with fresh hashes."""
+
 import json
 import shutil
 from datetime import timedelta
@@ -24,9 +25,17 @@ def rewrite(db, position, data):
     events = db.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     prev = events[position - 2].hash if position > 1 else audit.GENESIS
     with unit_of_work(db):
-        for n, ev in enumerate(events[position - 1:], position):
-            new = audit.event_hash(prev, ev.at, ev.actor_id, ev.actor, ev.action, ev.object_type, ev.object_id,
-                                   data if n == position else ev.data)
+        for n, ev in enumerate(events[position - 1 :], position):
+            new = audit.event_hash(
+                prev,
+                ev.at,
+                ev.actor_id,
+                ev.actor,
+                ev.action,
+                ev.object_type,
+                ev.object_id,
+                data if n == position else ev.data,
+            )
             values = {"prev_hash": prev, "hash": new} | ({"data": data} if n == position else {})
             db.execute(update(AuditEvent).where(AuditEvent.id == ev.id).values(**values))
             prev = new
@@ -91,8 +100,12 @@ def test_a_tampered_checkpoint_file_is_refused_as_forged(db_rt, db):
 def test_a_checkpoint_signed_with_another_key_is_forged_and_names_that_key(db_rt, db, tmp_path):
     write_events(db, 3)
     other = signing.ensure_keys(tmp_path / "other-keys")
-    fake = checkpoints.Checkpoint(3, "f" * 64, db.scalar(select(AuditEvent.at).limit(1)),
-                                  signing.fingerprint(signing.load_cert(other.cert.read_bytes())))
+    fake = checkpoints.Checkpoint(
+        3,
+        "f" * 64,
+        db.scalar(select(AuditEvent.at).limit(1)),
+        signing.fingerprint(signing.load_cert(other.cert.read_bytes())),
+    )
     raw = checkpoints.document(fake, signing.sign(fake.payload(), other))
     report = checkpoints.verify(db_rt, db, extra=[("mailed.json", raw)])
     assert not report.ok and report.failures[0].name == "mailed.json"
@@ -143,8 +156,10 @@ def test_checkpoints_live_in_an_s3_bucket_and_are_not_garbage(tmp_path, s3_endpo
         with rt.session() as db:
             write_events(db, 10)
             cp = checkpoints.verify(rt, db).written
-            keys = [o["Key"] for o in boto3.client("s3", endpoint_url=s3_endpoint)
-                    .list_objects_v2(Bucket=s3_bucket)["Contents"]]
+            keys = [
+                o["Key"]
+                for o in boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket=s3_bucket)["Contents"]
+            ]
             assert keys == [f"blobs/{checkpoints.PREFIX}/{cp.name}"]
             assert [s.name for s in checkpoints.stored(rt)] == [cp.name]
             assert storage_gc.find(rt, grace=timedelta(0)).found == []

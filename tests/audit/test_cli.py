@@ -1,4 +1,5 @@
 """`accord audit verify | checkpoints | list`, run as a shell would (exit codes included)."""
+
 import json
 
 import pytest

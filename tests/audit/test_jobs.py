@@ -1,4 +1,5 @@
 """The scheduled checkpoints: hourly into storage, daily by mail to the admins (through the outbox, real SMTP)."""
+
 import json
 import shutil
 import subprocess
@@ -23,14 +24,17 @@ from tests.conftest import make_settings
 
 @pytest.fixture
 def mail_rt(tmp_path, smtp_server):
-    rt = build(make_settings(tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port),
-                             audit_mail_to=["Records@Archive.example"]))
+    rt = build(
+        make_settings(
+            tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port), audit_mail_to=["Records@Archive.example"]
+        )
+    )
     dbmigrate.upgrade(rt.engine)
     with rt.session() as db:
-        identity.create_user(db, email="ada@lab.example", name="Ada", password="a long passphrase!",
-                             roles=["admin"])
-        gone = identity.create_user(db, email="gone@lab.example", name="Gone", password="a long passphrase!",
-                                    roles=["admin"])
+        identity.create_user(db, email="ada@lab.example", name="Ada", password="a long passphrase!", roles=["admin"])
+        gone = identity.create_user(
+            db, email="gone@lab.example", name="Gone", password="a long passphrase!", roles=["admin"]
+        )
         identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
         with unit_of_work(db):
             db.get(User, gone.id).disabled_at = utcnow()
@@ -47,12 +51,13 @@ def run_periodic(rt, name, at):
 def document_in(body: str) -> bytes:
     body = body.replace("\r\n", "\n")
     start = body.index("{\n")
-    return body[start:body.index("\n}\n", start) + 3].encode()
+    return body[start : body.index("\n}\n", start) + 3].encode()
 
 
 def test_the_checkpoint_job_runs_hourly_and_stores_a_signed_checkpoint(mail_rt):
-    assert not [t for t in mail_rt.huey.read_periodic(datetime(2026, 12, 7, 3, 0))
-                if t.name.endswith("audit_checkpoint")]
+    assert not [
+        t for t in mail_rt.huey.read_periodic(datetime(2026, 12, 7, 3, 0)) if t.name.endswith("audit_checkpoint")
+    ]
     report = run_periodic(mail_rt, "audit_checkpoint", datetime(2026, 12, 7, 3, 40))
     assert report.ok and [s.name for s in checkpoints.stored(mail_rt)] == [report.written.name]
     with mail_rt.session() as db:
@@ -62,8 +67,7 @@ def test_the_checkpoint_job_runs_hourly_and_stores_a_signed_checkpoint(mail_rt):
 def test_the_daily_mail_carries_the_signed_checkpoint_to_admins_and_witnesses(mail_rt, smtp_server):
     run_periodic(mail_rt, "audit_checkpoint_mail", datetime(2026, 12, 7, 5, 30))
     assert notify.send_due(mail_rt).sent == 2
-    assert sorted(to for _, [to] in smtp_server.inbox.envelopes) == ["ada@lab.example",
-                                                                      "records@archive.example"]
+    assert sorted(to for _, [to] in smtp_server.inbox.envelopes) == ["ada@lab.example", "records@archive.example"]
     [mail] = smtp_server.inbox.to("ada@lab.example")
     assert "Audit log checkpoint" in mail["Subject"] and "events verified" in mail["Subject"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
@@ -74,7 +78,9 @@ def test_the_daily_mail_carries_the_signed_checkpoint_to_admins_and_witnesses(ma
     with mail_rt.session() as db:
         logged = db.scalar(select(AuditEvent).where(AuditEvent.action == "audit.checkpoint_mailed"))
         assert logged.data["checkpoint"] == stored.name and sorted(logged.data["to"]) == [
-            "ada@lab.example", "records@archive.example"]
+            "ada@lab.example",
+            "records@archive.example",
+        ]
         # The copy from the mail still catches a cut after the stored checkpoints are gone.
         for name in checkpoints.shelf(mail_rt.store).names():
             (mail_rt.store.root / checkpoints.PREFIX / name).unlink()
@@ -121,8 +127,12 @@ def test_the_mailed_recipe_checks_the_signature_without_accord(mail_rt, smtp_ser
     pem = signing.platform_keys(mail_rt.settings.data_dir).cert.read_bytes()
     (tmp_path / "accord-signing.pem").write_bytes(pem + signing.public_pem(signing.load_cert(pem)))  # as served
     (tmp_path / "FILE").write_bytes(document_in(body))
-    check = lambda: subprocess.run(" && ".join(recipe), shell=True, cwd=tmp_path, capture_output=True,
-                                   text=True, check=False)
+
+    def check():
+        return subprocess.run(
+            " && ".join(recipe), shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+
     done = check()
     assert done.returncode == 0 and "Verified OK" in done.stdout, done.stderr
     doc = json.loads(document_in(body))

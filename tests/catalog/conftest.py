@@ -1,4 +1,5 @@
 """Catalogue fixtures: a dataset with a draft version, and small source trees to ingest."""
+
 from __future__ import annotations
 
 import io
@@ -25,16 +26,24 @@ def make_tree(root: Path, n: int = 12, *, size: int = 2000, labels: bool = True)
     (root / "notes.txt").write_bytes(b"plain text\n")
     (root / "big.bin").write_bytes(os.urandom(5 * 1024 * 1024))
     if labels:
-        lines = [{"path": "visible/0001.jpg", "subject": "0042", "attributes": {"scene": "street"},
-                  "preview": True},
-                 {"path": "infrared/0000.jpg", "subject": 7, "attributes": {"modality": "infrared"}}]
+        lines = [
+            {"path": "visible/0001.jpg", "subject": "0042", "attributes": {"scene": "street"}, "preview": True},
+            {"path": "infrared/0000.jpg", "subject": 7, "attributes": {"modality": "infrared"}},
+        ]
         (root / "accord-labels.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     return root
 
 
 def dataset_and_draft(db, slug: str = "llvip", label: str = "1.0"):
-    ds = catalog.create_dataset(db, slug=slug, title=slug.upper(), custodian="Beijing University of Posts",
-                                summary="Visible-infrared pairs", modalities=["visible", "infrared"], actor="cli")
+    ds = catalog.create_dataset(
+        db,
+        slug=slug,
+        title=slug.upper(),
+        custodian="Beijing University of Posts",
+        summary="Visible-infrared pairs",
+        modalities=["visible", "infrared"],
+        actor="cli",
+    )
     return ds, catalog.create_version(db, ds.id, label=label, actor="cli")
 
 
@@ -88,8 +97,11 @@ def unreadable(tmp_path):
             _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
         class Data(ctypes.Structure):
-            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                        ("inheritable", ctypes.c_uint32)]
+            _fields_ = [
+                ("effective", ctypes.c_uint32),
+                ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32),
+            ]
 
         header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
         saved = (Data * 2)()

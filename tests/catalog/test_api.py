@@ -1,4 +1,5 @@
 """/api/v1/datasets: listing, search, versions, manifests, writes by role, and JSON problem bodies."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,10 @@ def test_the_manifest_is_json_lines_whose_hash_is_the_root_hash(client, rt, publ
     version = client.get("/api/v1/datasets/llvip/versions/1.0").json()
     assert client.get("/api/v1/datasets/llvip/versions/1.0/manifest").status_code == 401  # licensees only
     assert client.get("/api/v1/datasets/llvip/versions/1.0/items").status_code == 401
-    assert client.get("/api/v1/datasets/llvip/versions/1.0/items",
-                      headers=_token(rt, "nobody@example.org")).status_code == 403
+    assert (
+        client.get("/api/v1/datasets/llvip/versions/1.0/items", headers=_token(rt, "nobody@example.org")).status_code
+        == 403
+    )
     curator = _token(rt, "cur@example.org", dataset_id=published.id)
     response = client.get("/api/v1/datasets/llvip/versions/1.0/manifest", headers=curator)
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/jsonl")
@@ -89,21 +92,27 @@ def test_writes_without_a_login_are_401_and_without_the_role_403_as_problem_json
     response = client.post("/api/v1/datasets", json=new, headers=applicant)
     assert response.status_code == 403 and "curator" in response.json()["detail"]
     assert client.post("/api/v1/datasets/llvip/versions", json={"label": "3"}, headers=applicant).status_code == 403
-    assert client.post("/api/v1/datasets/llvip/versions/1.0/withdraw", json={"reason": "x"},
-                       headers=applicant).status_code == 403
+    assert (
+        client.post("/api/v1/datasets/llvip/versions/1.0/withdraw", json={"reason": "x"}, headers=applicant).status_code
+        == 403
+    )
     assert client.post("/api/v1/datasets/llvip/versions/2.0/publish").status_code == 403  # no token: CSRF applies
     assert _count(rt, Dataset) == 2 and _count(rt, DatasetVersion) == 3
 
 
 def test_a_curator_creates_a_dataset_and_a_version_and_withdraws_a_release(client, rt, published):
     admin = _token(rt, "admin@example.org", roles=["admin"])
-    response = client.post("/api/v1/datasets", headers=admin, json={
-        "slug": "at-ustc", "title": "AT-USTC", "custodian": "USTC", "modalities": ["visible", "infrared"]})
+    response = client.post(
+        "/api/v1/datasets",
+        headers=admin,
+        json={"slug": "at-ustc", "title": "AT-USTC", "custodian": "USTC", "modalities": ["visible", "infrared"]},
+    )
     assert response.status_code == 201 and response.json()["slug"] == "at-ustc"
     response = client.post("/api/v1/datasets/at-ustc/versions", json={"label": "1.0"}, headers=admin)
     assert response.status_code == 201 and response.json()["status"] == "draft"
-    response = client.post("/api/v1/datasets/llvip/versions/1.0/withdraw", json={"reason": "removal request"},
-                           headers=admin)
+    response = client.post(
+        "/api/v1/datasets/llvip/versions/1.0/withdraw", json={"reason": "removal request"}, headers=admin
+    )
     assert response.json()["status"] == "withdrawn"
 
 
@@ -111,8 +120,7 @@ def test_errors_are_problem_json_with_404_409_and_422(client, rt, published):
     admin = _token(rt, "admin@example.org", roles=["admin"])
     missing = client.get("/api/v1/datasets/nope")
     assert missing.status_code == 404 and missing.json()["title"] == "NotFound"
-    duplicate = client.post("/api/v1/datasets", json={"slug": "llvip", "title": "X", "custodian": "Y"},
-                            headers=admin)
+    duplicate = client.post("/api/v1/datasets", json={"slug": "llvip", "title": "X", "custodian": "Y"}, headers=admin)
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "slug"
     empty = client.post("/api/v1/datasets/llvip/versions/2.0/publish", headers=admin)
     assert empty.status_code == 422 and "no files" in empty.json()["detail"]

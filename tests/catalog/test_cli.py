@@ -1,4 +1,5 @@
 """accord dataset ...: the same services from the shell, with exit codes that say what went wrong."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,19 @@ def _count(rt, model):
 
 def test_create_ingest_publish_list_and_show(run, rt, tmp_path):
     source = make_tree(tmp_path / "src", n=6)
-    code, text = run("dataset", "create", "llvip", "--title", "LLVIP", "--custodian", "BUPT", "--modality",
-                     "visible", "--modality", "infrared")
+    code, text = run(
+        "dataset",
+        "create",
+        "llvip",
+        "--title",
+        "LLVIP",
+        "--custodian",
+        "BUPT",
+        "--modality",
+        "visible",
+        "--modality",
+        "infrared",
+    )
     assert code == 0 and "created dataset llvip" in text
     code, text = run("dataset", "ingest", "llvip", "1.0", str(source))
     assert code == 0 and "created draft llvip 1.0" in text and "ingested 8 files" in text
@@ -107,9 +119,19 @@ def test_acting_as_a_user_without_the_curator_role_exits_4(run, rt):
 
 
 def test_create_takes_the_custodians_short_name_and_contact(run, rt):
-    code, _ = run("dataset", "create", "cion-al", "--title", "CION-AL", "--custodian",
-                  "National Key Laboratory, Huazhong University of Science and Technology (HUST)",
-                  "--custodian-short", "HUST", "--contact", "creators@hust.example.org")
+    code, _ = run(
+        "dataset",
+        "create",
+        "cion-al",
+        "--title",
+        "CION-AL",
+        "--custodian",
+        "National Key Laboratory, Huazhong University of Science and Technology (HUST)",
+        "--custodian-short",
+        "HUST",
+        "--contact",
+        "creators@hust.example.org",
+    )
     assert code == 0
     with rt.session() as db:
         ds = catalog.dataset_by_slug(db, "cion-al")

@@ -1,4 +1,5 @@
 """Hostile archives and names: refused or flagged with a message naming the entry; failures leave no litter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -110,11 +111,14 @@ def test_too_little_free_space_is_refused_before_writing(tmp_path):
     rt.engine.dispose()
 
 
-@pytest.mark.parametrize("name, message", [
-    ("ok/nul\x01name.png", "control character"),
-    ("ok/" + "n" * 300 + ".png", "longer than 255 bytes"),
-    ("/".join(["d" * 200] * 6) + "/x.png", "paths may be at most 1,024 bytes"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("ok/nul\x01name.png", "control character"),
+        ("ok/" + "n" * 300 + ".png", "longer than 255 bytes"),
+        ("/".join(["d" * 200] * 6) + "/x.png", "paths may be at most 1,024 bytes"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["zip", "tar"])
 def test_names_no_licensee_can_write_are_refused(rt, tmp_path, name, message, kind):
     version = _draft(rt)
@@ -154,7 +158,7 @@ def gc_rt(request, tmp_path):
     extra = {}
     if request.param == "s3":
         endpoint, bucket = request.getfixturevalue("s3_endpoint"), request.getfixturevalue("s3_bucket")
-        extra = dict(storage_url=f"s3://{bucket}/accord", s3_endpoint_url=endpoint)
+        extra = {"storage_url": f"s3://{bucket}/accord", "s3_endpoint_url": endpoint}
     rt = build(make_settings(tmp_path, **extra))
     dbmigrate.upgrade(rt.engine)
     yield rt
@@ -168,8 +172,9 @@ def test_gc_lists_then_removes_what_a_failed_ingest_left_and_keeps_what_is_used(
     with rt.session() as db:
         other = catalog.create_version(db, version.dataset_id, label="2.0", actor="cli")
     # refused after every blob was stored: the labels name a file the archive does not hold
-    bad = _zip(tmp_path / "bad.zip", [("b.jpg", JPEG + b"litter"),
-                                      ("accord-labels.jsonl", b'{"path": "missing.jpg"}\n')])
+    bad = _zip(
+        tmp_path / "bad.zip", [("b.jpg", JPEG + b"litter"), ("accord-labels.jsonl", b'{"path": "missing.jpg"}\n')]
+    )
     with pytest.raises(InvalidInput, match="missing.jpg"):
         catalog.ingest(rt, other.id, bad, actor="cli")
     assert storage_gc.find(rt).found == []  # within the grace period: an ingest may be running
@@ -208,8 +213,10 @@ def test_gc_removes_the_packs_of_a_killed_ingest(rt, tmp_path):
     source.mkdir()
     for i in range(PROCESS_MIN_FILES):
         (source / f"{i:05d}.jpg").write_bytes(JPEG + i.to_bytes(4, "big"))
-    done = subprocess.run([sys.executable, "-c", KILLED_INGEST, str(rt.settings.data_dir), str(source),
-                           str(version.id)], capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_INGEST, str(rt.settings.data_dir), str(source), str(version.id)],
+        capture_output=True,
+    )
     assert done.returncode == 9, done.stderr.decode()
     left = {name for name, size in _packs(rt).items() if size}
     assert left  # what the killed ingest left and nothing indexes

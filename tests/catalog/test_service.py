@@ -1,4 +1,5 @@
 """Datasets, versions and their life cycle, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,15 @@ def _user(db, email, roles=(), dataset_id=None):
 
 def test_creating_a_dataset_stores_it_and_writes_one_audit_event(db):
     before = _count(db, AuditEvent)
-    ds = catalog.create_dataset(db, slug="cion-al", title="CION-AL", custodian="Lab", modalities=["Infrared", "visible"],
-                                image_count=3_900_000, actor="cli")
+    ds = catalog.create_dataset(
+        db,
+        slug="cion-al",
+        title="CION-AL",
+        custodian="Lab",
+        modalities=["Infrared", "visible"],
+        image_count=3_900_000,
+        actor="cli",
+    )
     assert catalog.dataset_by_slug(db, "cion-al").id == ds.id
     assert ds.modalities == ["infrared", "visible"]
     assert _count(db, AuditEvent) == before + 1
@@ -40,10 +48,12 @@ def test_a_bad_slug_is_refused_and_nothing_is_stored(db, slug):
     assert _count(db, Dataset) == 0
 
 
-@pytest.mark.parametrize("field,value", [("title", " "), ("custodian", ""), ("homepage", "ftp://x"),
-                                         ("image_count", -1), ("subject_count", "many")])
+@pytest.mark.parametrize(
+    "field,value",
+    [("title", " "), ("custodian", ""), ("homepage", "ftp://x"), ("image_count", -1), ("subject_count", "many")],
+)
 def test_bad_dataset_fields_name_the_field(db, field, value):
-    values = dict(slug="ok", title="T", custodian="C", actor="cli")
+    values = {"slug": "ok", "title": "T", "custodian": "C", "actor": "cli"}
     values[field] = value
     with pytest.raises(InvalidInput) as exc:
         catalog.create_dataset(db, **values)
@@ -125,16 +135,19 @@ def test_search_lists_only_datasets_with_a_published_version_unless_drafts_are_a
 def _publish_with_items(db, version, items=(("a.jpg", True), ("b.jpg", False))):
     """Rows written directly stand in for an ingest here; tests/catalog/test_ingest.py covers the real one."""
     for path, preview in items:
-        db.add(Item(version_id=version.id, path=path, size=10, sha256="0" * 64, media_type="image/jpeg",
-                    preview=preview))
+        db.add(
+            Item(version_id=version.id, path=path, size=10, sha256="0" * 64, media_type="image/jpeg", preview=preview)
+        )
     version.file_count, version.total_bytes, version.manifest_sha256 = len(items), 10 * len(items), "0" * 64
     db.commit()
     return catalog.publish(db, version.id, actor="cli")
 
 
 def test_search_matches_words_case_insensitively_and_filters_by_modality_and_custodian(db):
-    for slug, custodian, mods, summary in [("llvip", "BUPT", ["visible", "infrared"], "Low-light pairs"),
-                                           ("shhq", "Shanghai AI Lab", ["visible"], "Full-body humans")]:
+    for slug, custodian, mods, summary in [
+        ("llvip", "BUPT", ["visible", "infrared"], "Low-light pairs"),
+        ("shhq", "Shanghai AI Lab", ["visible"], "Full-body humans"),
+    ]:
         ds, version = dataset_and_draft(db, slug)
         catalog.update_dataset(db, ds.id, actor="cli", custodian=custodian, modalities=mods, summary=summary)
         _publish_with_items(db, version)
@@ -193,4 +206,3 @@ def test_list_items_pages_in_path_order_and_filters_by_subject(db, draft):
     assert catalog.item_by_id(db, first.id).path == "p0"
     with pytest.raises(NotFound):
         catalog.item_by_id(db, 10_000)
-

@@ -1,4 +1,5 @@
 """`accord download` and accord.client against a live server: parallel, resumable, verified, and clear refusals."""
+
 import errno
 import hashlib
 import os
@@ -10,9 +11,9 @@ from accord.client import Client, ClientError, safe_target
 from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.web.app import create_app
+from tests.cli import run
 from tests.delivery.world import make_world
 from tests.live import serving
-from tests.cli import run
 
 BIG = 3 * 1024 * 1024 + 17  # loose file (packs hold blobs up to 1 MiB): served by sendfile with Range
 
@@ -29,10 +30,14 @@ def world(rt, tmp_path):
 def assert_identical(folder, files):
     """Exactly the dataset's files, plus the signed manifest kept as proof of what was delivered."""
     assert (folder / "manifest.jsonl").is_file() and (folder / "manifest.sig").is_file()
-    got = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-           if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")}
-    assert {k: hashlib.sha256(v).hexdigest() for k, v in got.items()} == \
-        {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+    got = {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")
+    }
+    assert {k: hashlib.sha256(v).hexdigest() for k, v in got.items()} == {
+        k: hashlib.sha256(v).hexdigest() for k, v in files.items()
+    }
 
 
 def test_the_cli_downloads_every_file_and_verifies_it(world, tmp_path, capsys):
@@ -81,8 +86,9 @@ def test_a_revoked_grant_stops_the_cli_with_the_reason(world, tmp_path, capsys):
     rt = world["rt"]
     with rt.session() as db:
         entitlements.revoke(db, world["grant"], actor="cli", reason="terms breached")
-    code = run("download", "cion-al", "--to", str(tmp_path / "out"), "--server", world["url"],
-               "--token", world["token"])
+    code = run(
+        "download", "cion-al", "--to", str(tmp_path / "out"), "--server", world["url"], "--token", world["token"]
+    )
     assert code == 4 and "terms breached" in capsys.readouterr().err
 
 
@@ -120,9 +126,8 @@ def test_a_full_disk_is_a_clear_error_and_the_partial_file_is_kept(world, tmp_pa
 
     monkeypatch.setattr(client_module, "open", fake_open, raising=False)
     to = tmp_path / "out"
-    with Client(world["url"], world["token"]) as c:
-        with pytest.raises(ClientError, match="disk is full"):
-            c.download("cion-al", to=to, workers=1)
+    with Client(world["url"], world["token"]) as c, pytest.raises(ClientError, match="disk is full"):
+        c.download("cion-al", to=to, workers=1)
     assert (to / "video" / "big.bin.part").stat().st_size > 0
 
 
@@ -136,8 +141,11 @@ def test_accord_download_starts_without_importing_the_server_side():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom accord.cli.main import main\ntry:\n    main(['download', '--help'])\n"
-            "except SystemExit:\n    pass\nprint(sorted(m for m in ('sqlalchemy', 'fastapi', 'alembic') if m in sys.modules))")
+    code = (
+        "import sys\nfrom accord.cli.main import main\ntry:\n    main(['download', '--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'fastapi', 'alembic') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "--to" in result.stdout

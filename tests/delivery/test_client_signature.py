@@ -1,5 +1,6 @@
 """The client and `accord download` check the manifest's signature before fetching anything, keep manifest.jsonl
 and manifest.sig as proof, and `accord manifest verify` checks such a pair later."""
+
 import os
 
 import pytest
@@ -29,6 +30,7 @@ class TamperedSignature:
                 body[len(body) // 2] ^= 0x01
                 message = {**message, "body": bytes(body)}
             await send(message)
+
         await self.app(scope, receive, altered)
 
 
@@ -39,7 +41,7 @@ def made(rt, tmp_path):
 
 
 def test_a_download_keeps_the_signed_manifest_which_verifies_later(rt, made, tmp_path, capsys):
-    world, files = made
+    world, _files = made
     to = tmp_path / "out"
     with serving(create_app(rt)) as url:
         assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token) == 0
@@ -99,8 +101,21 @@ def test_a_pinned_certificate_of_another_platform_is_refused(rt, made, tmp_path,
         assert signing.fingerprint(signing.load_cert(other.read_bytes())) in said
         assert not to.exists()
         mine = rt.settings.data_dir / "keys" / "seal.pem"
-        assert run("download", "sig-ds", "--to", str(to), "--server", url, "--token", world.token,
-                   "--signing-cert", str(mine)) == 0
+        assert (
+            run(
+                "download",
+                "sig-ds",
+                "--to",
+                str(to),
+                "--server",
+                url,
+                "--token",
+                world.token,
+                "--signing-cert",
+                str(mine),
+            )
+            == 0
+        )
     assert "certificate in" in capsys.readouterr().out and (to / "manifest.sig").is_file()
 
 
@@ -112,8 +127,11 @@ def test_a_dataset_with_its_own_manifest_jsonl_keeps_it_and_the_proof_goes_in_do
         c.download("own-manifest", to=to)
     assert (to / "manifest.jsonl").read_bytes() == files["manifest.jsonl"]
     cert = rt.settings.data_dir / "keys" / "seal.pem"
-    assert signing.verifies((to / ".accord" / "manifest.jsonl").read_bytes(),
-                            (to / ".accord" / "manifest.sig").read_bytes(), signing.load_cert(cert.read_bytes()))
+    assert signing.verifies(
+        (to / ".accord" / "manifest.jsonl").read_bytes(),
+        (to / ".accord" / "manifest.sig").read_bytes(),
+        signing.load_cert(cert.read_bytes()),
+    )
 
 
 def test_manifest_verify_refuses_unclear_input_with_exit_2(rt, tmp_path, capsys):

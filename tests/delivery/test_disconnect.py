@@ -2,6 +2,7 @@
 server (granian, as `accord serve` runs it, and uvicorn): the server goes on serving, the download log does not
 say the whole file went out (it holds at least what the client read and less than the whole), and the aborted
 answer leaves no file descriptor open."""
+
 from __future__ import annotations
 
 import os
@@ -62,6 +63,7 @@ def _new_row(rt, after: int, obj: str):
         delivery.state(rt).log.flush()
         with rt.session() as db:
             return db.scalars(select(DownloadLog).where(DownloadLog.id > after, DownloadLog.object == obj)).first()
+
     return _until(f"no download log row for {obj}", look)
 
 
@@ -82,8 +84,7 @@ def _fds(data_dir) -> dict[int, str]:
             target = os.readlink(f"/proc/self/fd/{name}")
         except FileNotFoundError:  # the listing's own descriptor, already closed
             continue
-        if target.startswith(str(data_dir)) and not target.endswith(("/packs/index.sqlite",
-                                                                       "/packs/index.sqlite-wal")):
+        if target.startswith(str(data_dir)) and not target.endswith(("/packs/index.sqlite", "/packs/index.sqlite-wal")):
             found[int(name)] = target
     return found
 
@@ -93,13 +94,17 @@ def test_a_client_that_drops_the_connection_is_logged_for_what_it_got_and_leaks_
     big = os.urandom(BIG)
     world = make_world(rt, tmp_path, files={"a/small.txt": SMALL, "video/big.bin": big})
     with SERVERS[server](create_app(rt)) as base:
-        listing = httpx.get(f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
-                            headers={"Authorization": f"Bearer {world.token}"}).json()
+        listing = httpx.get(
+            f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
+            headers={"Authorization": f"Bearer {world.token}"},
+        ).json()
         urls = {f["path"]: urlsplit(f["url"]).path for f in listing["files"]}
         [shard] = listing["shards"]
-        cases = [("file", urls["video/big.bin"], None, 0, BIG),
-                 ("file from an offset", urls["video/big.bin"], "bytes=4096-", 4096, BIG - 4096),
-                 ("shard", urlsplit(shard["url"]).path, None, 0, shard["size"])]
+        cases = [
+            ("file", urls["video/big.bin"], None, 0, BIG),
+            ("file from an offset", urls["video/big.bin"], "bytes=4096-", 4096, BIG - 4096),
+            ("shard", urlsplit(shard["url"]).path, None, 0, shard["size"]),
+        ]
 
         def round_(check: bool) -> None:
             for what, url, range_, offset, size in cases:
@@ -131,6 +136,8 @@ def test_a_client_that_drops_the_connection_is_logged_for_what_it_got_and_leaks_
 
         after = _until(left_open, as_before)
         assert served not in after.values()  # the big file is not held open by an abandoned answer
-        listed = httpx.get(f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
-                           headers={"Authorization": f"Bearer {world.token}"})
+        listed = httpx.get(
+            f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
+            headers={"Authorization": f"Bearer {world.token}"},
+        )
         assert listed.status_code == 200

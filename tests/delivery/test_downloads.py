@@ -1,4 +1,5 @@
 """Downloads end to end through the app: listing, signed links, Range, shards, revocation, the log."""
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,9 @@ def _auth(token: str) -> dict:
 
 
 def _listing(client, world, **params) -> dict:
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/{world.label}/files", params=params,
-                          headers=_auth(world.token))
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/{world.label}/files", params=params, headers=_auth(world.token)
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -55,8 +57,9 @@ def test_the_listing_pages_through_big_versions(client, world):
 
 def test_someone_without_a_grant_is_refused_the_listing(client, rt, world):
     make_user(rt, "stranger@example.org")
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files",
-                          headers=_auth(api_token(rt, "stranger@example.org")))
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers=_auth(api_token(rt, "stranger@example.org"))
+    )
     assert response.status_code == 403 and "apply" in response.json()["detail"]
     assert client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files").status_code == 401
 
@@ -110,8 +113,10 @@ def test_an_altered_link_is_refused(client, world):
 
 
 def test_an_expired_link_is_refused_and_says_so(client, rt, world):
-    token = links.sign(rt.secret, Link(world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}",
-                                       int(time.time()) - 1))
+    token = links.sign(
+        rt.secret,
+        Link(world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}", int(time.time()) - 1),
+    )
     response = client.get(f"/dl/{token}", headers={"Accept": "application/json"})
     assert response.status_code == 403 and "expired" in response.json()["detail"]
 
@@ -171,11 +176,15 @@ def test_every_response_is_logged_per_licensee_in_batches(client, rt, world):
         assert download_log.for_user(db, world.licensee_id) == []  # not yet written: batched in memory
     assert delivery.state(rt).log.flush() == 3
     with rt.session() as db:
-        rows = [(r.object.split(":")[2], r.offset, r.bytes, r.entitlement_id, r.version_id)
-                for r in download_log.for_user(db, world.licensee_id)]
-    assert rows == [(sha(SMALL), 0, 100, world.grant_id, world.version_id),
-                    (sha(SMALL), 0, len(SMALL), world.grant_id, world.version_id),
-                    (sha(LARGE), 10, 10, world.grant_id, world.version_id)]
+        rows = [
+            (r.object.split(":")[2], r.offset, r.bytes, r.entitlement_id, r.version_id)
+            for r in download_log.for_user(db, world.licensee_id)
+        ]
+    assert rows == [
+        (sha(SMALL), 0, 100, world.grant_id, world.version_id),
+        (sha(SMALL), 0, len(SMALL), world.grant_id, world.version_id),
+        (sha(LARGE), 10, 10, world.grant_id, world.version_id),
+    ]
 
 
 def test_behind_nginx_a_loose_file_is_handed_over_with_x_accel_redirect(client, rt, world):

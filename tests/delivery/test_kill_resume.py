@@ -1,6 +1,7 @@
 """`accord download` killed with SIGKILL in the middle of a file, then run again: the second run resumes from the
 `.part` bytes already on disk (the server sees a Range request from there and sends only the rest, and the
 download log says so) and ends with files identical to the originals."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,11 @@ class Throttle:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith("/dl/"):
             return await self.app(scope, receive, send)
-        seen = {"name": scope["path"].rsplit("/", 1)[-1], "sent": 0,
-                "range": dict(scope["headers"]).get(b"range", b"").decode()}
+        seen = {
+            "name": scope["path"].rsplit("/", 1)[-1],
+            "sent": 0,
+            "range": dict(scope["headers"]).get(b"range", b"").decode(),
+        }
         self.requests.append(seen)
 
         async def counting(message):
@@ -50,22 +54,45 @@ class Throttle:
 
 @pytest.fixture
 def world(rt, tmp_path):
-    files = {"video/big.bin": os.urandom(BIG), "notes/readme.txt": b"two files, one big\n",
-             "crops/0001.jpg": os.urandom(3000)}
+    files = {
+        "video/big.bin": os.urandom(BIG),
+        "notes/readme.txt": b"two files, one big\n",
+        "crops/0001.jpg": os.urandom(3000),
+    }
     made = make_world(rt, tmp_path, "llvip", files=files)
     return {"files": files, "token": made.token, "grant": made.grant_id, "user": made.licensee_id}
 
 
 def _download(url: str, token: str, to) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "accord.cli.main", "download", "llvip", "--to", str(to),
-                             "--server", url, "--token", token, "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accord.cli.main",
+            "download",
+            "llvip",
+            "--to",
+            str(to),
+            "--server",
+            url,
+            "--token",
+            token,
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _hashes(folder) -> dict[str, str]:
     """The dataset's files (not the signed manifest the download keeps beside them)."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("manifest.jsonl", "manifest.sig", "SHA256SUMS")
+    }
 
 
 def test_a_killed_download_resumes_where_it_stopped_and_ends_identical(rt, world, tmp_path):
@@ -99,7 +126,9 @@ def test_a_killed_download_resumes_where_it_stopped_and_ends_identical(rt, world
     # The download log agrees: one entry for the big file in the second run, starting at the kept bytes.
     delivery.state(rt).log.flush()
     with rt.session() as db:
-        rows = db.execute(select(DownloadLog.offset, DownloadLog.bytes)
-                          .where(DownloadLog.user_id == world["user"], DownloadLog.object.like("item:%"),
-                                 DownloadLog.offset > 0)).all()
+        rows = db.execute(
+            select(DownloadLog.offset, DownloadLog.bytes).where(
+                DownloadLog.user_id == world["user"], DownloadLog.object.like("item:%"), DownloadLog.offset > 0
+            )
+        ).all()
     assert (kept, BIG - kept) in [tuple(r) for r in rows]

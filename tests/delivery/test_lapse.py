@@ -1,6 +1,7 @@
 """A download link stops the moment its grant stops counting, with the grant's reason: when the training
 certificate its terms need runs out, and when the grant itself expires. The link carries that moment, so serving
 it before then still asks the database nothing. The clock is moved by passing `now`, as elsewhere."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,7 @@ def world(rt, tmp_path):
     world = make_world(rt, tmp_path)
     with rt.session() as db:
         grant = entitlements.get(db, world.grant_id)
-        policies.set_policy(db, grant.dataset_id, seed("llvip").model_copy(update={"training": TRAINING}),
-                            actor="cli")
+        policies.set_policy(db, grant.dataset_id, seed("llvip").model_copy(update={"training": TRAINING}), actor="cli")
         entitlements.reaccept(db, world.grant_id, actor=identity.user_by_id(db, world.licensee_id), version=2)
         grant = entitlements.get(db, world.grant_id)
         grant.starts_at = utcnow() - timedelta(days=2)
@@ -81,8 +81,10 @@ def test_a_link_issued_just_before_the_certificate_runs_out_stops_with_it_and_sa
         with pytest.raises(links.GrantEnded) as refused:
             delivery.resolve(rt, token, now=moment)
         assert refused.value.details["code"] == "ended"
-        assert refused.value.message == (f"your access is paused: your training certificate expired on {days(1)}; "
-                                         f"upload a new one on the download page, /datasets/{world.slug}/download")
+        assert refused.value.message == (
+            f"your access is paused: your training certificate expired on {days(1)}; "
+            f"upload a new one on the download page, /datasets/{world.slug}/download"
+        )
     with rt.session() as db:  # the same words the listing gives from that moment
         listed = entitlements.check(db, identity.user_by_id(db, world.licensee_id), link.dataset_id, at=end)
     assert not listed.allowed and listed.reason == refused.value.message
@@ -131,8 +133,9 @@ def test_the_grants_own_expiry_refuses_exactly_on_time_with_its_date(rt, world):
         with pytest.raises(links.GrantEnded) as refused:
             delivery.resolve(rt, token, now=moment)
         assert refused.value.details["code"] == "ended"
-        assert refused.value.message == (f"your access expired on {expires_at:%Y-%m-%d}; "
-                                         "renew it from the dataset page")
+        assert refused.value.message == (
+            f"your access expired on {expires_at:%Y-%m-%d}; renew it from the dataset page"
+        )
 
 
 def test_without_an_end_in_sight_a_link_carries_none_and_lives_its_usual_time(rt, tmp_path):

@@ -49,8 +49,9 @@ def test_garbage_tokens_are_refused(token):
         links.check(SECRET, token, object=LINK.object, now=0)
 
 
-SITE = links.Link(user_id=5, grant_id=9, object="item:" + "a" * 64, expires=1_000, dataset_id=3, terms=2,
-                  networks=("10.0.0.0/8",))
+SITE = links.Link(
+    user_id=5, grant_id=9, object="item:" + "a" * 64, expires=1_000, dataset_id=3, terms=2, networks=("10.0.0.0/8",)
+)
 
 
 def test_a_link_carries_its_grants_terms_and_site_and_is_paused_by_newer_terms():

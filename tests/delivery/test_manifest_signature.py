@@ -1,5 +1,6 @@
 """The platform signs each version's manifest (ECDSA P-256, SHA-256, DER): served by a signed link, checked with
 `cryptography` and with the real openssl binary, and published with its certificate for anyone to check."""
+
 from __future__ import annotations
 
 import shutil
@@ -27,8 +28,10 @@ def world(rt, tmp_path):
 
 
 def _listing(client, world) -> dict:
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
-                          headers={"Authorization": f"Bearer {world.token}"})
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -60,14 +63,21 @@ def test_the_signing_key_is_the_one_that_seals_agreements(client, rt, world):
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl binary")
-def test_stock_openssl_verifies_the_signature_and_refuses_an_altered_manifest_or_signature(client, world,
-                                                                                           tmp_path):
+def test_stock_openssl_verifies_the_signature_and_refuses_an_altered_manifest_or_signature(client, world, tmp_path):
     manifest, sig, pem = _signed(client, world)
     (tmp_path / "manifest.jsonl").write_bytes(manifest)
     (tmp_path / "manifest.sig").write_bytes(sig)
     (tmp_path / "accord-signing.pem").write_bytes(pem)
-    command = ["openssl", "dgst", "-sha256", "-verify", "accord-signing.pem", "-signature", "manifest.sig",
-               "manifest.jsonl"]
+    command = [
+        "openssl",
+        "dgst",
+        "-sha256",
+        "-verify",
+        "accord-signing.pem",
+        "-signature",
+        "manifest.sig",
+        "manifest.jsonl",
+    ]
     ok = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert ok.returncode == 0 and "Verified OK" in ok.stdout
     (tmp_path / "manifest.jsonl").write_bytes(manifest.replace(b'"size"', b'"size" ', 1))
@@ -90,8 +100,9 @@ def test_the_signature_link_stops_at_a_revocation(client, rt, world):
 
 
 def test_an_expired_signature_link_is_refused(client, rt, world):
-    token = links.sign(rt.secret, Link(world.licensee_id, world.grant_id, f"manifest-sig:{world.version_id}",
-                                       int(time.time()) - 1))
+    token = links.sign(
+        rt.secret, Link(world.licensee_id, world.grant_id, f"manifest-sig:{world.version_id}", int(time.time()) - 1)
+    )
     response = client.get(f"/dl/{token}", headers={"Accept": "application/json"})
     assert response.status_code == 403 and "expired" in response.json()["detail"]
 

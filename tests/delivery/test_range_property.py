@@ -1,4 +1,5 @@
 """Property: any satisfiable single Range on any kind of link returns exactly that slice of the bytes."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,9 @@ from tests.delivery.world import LARGE, make_world
 @pytest.fixture
 def urls(client, rt, tmp_path):
     world = make_world(rt, tmp_path)
-    listing = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files",
-                         headers={"Authorization": f"Bearer {world.token}"}).json()
+    listing = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers={"Authorization": f"Bearer {world.token}"}
+    ).json()
     out = {f["path"]: (f["url"], world.files[f["path"]]) for f in listing["files"]}
     shard = listing["shards"][0]["url"]
     out["shard"] = (shard, client.get(shard).content)
@@ -26,15 +28,19 @@ def urls(client, rt, tmp_path):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["a/small.txt", "b/large.bin", "shard"]), a=st.integers(0, 2_000_000),
-       b=st.integers(0, 2_000_000), suffix=st.booleans())
+@given(
+    kind=st.sampled_from(["a/small.txt", "b/large.bin", "shard"]),
+    a=st.integers(0, 2_000_000),
+    b=st.integers(0, 2_000_000),
+    suffix=st.booleans(),
+)
 def test_a_range_returns_exactly_those_bytes(client, urls, kind, a, b, suffix):
     url, data = urls[kind]
     if suffix:
         header, want = f"bytes=-{a}", data[-a:] if a else None
     else:
         start, end = min(a, b), max(a, b)
-        header, want = f"bytes={start}-{end}", data[start:end + 1] if start < len(data) else None
+        header, want = f"bytes={start}-{end}", data[start : end + 1] if start < len(data) else None
     response = client.get(url, headers={"Range": header})
     if want is None:
         assert response.status_code == 416 and response.headers["content-range"] == f"bytes */{len(data)}"
@@ -64,8 +70,12 @@ def test_a_client_that_leaves_early_is_logged_with_the_bytes_it_got(client, rt, 
     log.flush()
     client.get(url, headers={"Range": "bytes=0-9,5000-5099,-7"})  # read to the end: all three ranges
     assert log.flush() == 3
-    parts = [(0, 100, b"--b\r\n(headers)\r\n\r\n"), (1000, 2000, b"--b\r\n(more)\r\n\r\n"),
-             (3000, 4000, b"--b\r\n(more)\r\n\r\n"), (0, 0, b"--b--\r\n")]
+    parts = [
+        (0, 100, b"--b\r\n(headers)\r\n\r\n"),
+        (1000, 2000, b"--b\r\n(more)\r\n\r\n"),
+        (3000, 4000, b"--b\r\n(more)\r\n\r\n"),
+        (0, 0, b"--b--\r\n"),
+    ]
     _log_sent(rt, target, parts, True, len(parts[0][2]) + 100 + 2 + len(parts[1][2]) + 300)
     assert log.flush() == 2
     with rt.session() as db:

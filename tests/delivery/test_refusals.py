@@ -1,6 +1,7 @@
 """A refused download link says why, in the grant's own words: revoked (with the curator's reason), expired (the
 date), paused for new terms (where to accept them), outside the site's networks. JSON for programs, plain text
 for curl/wget, and `accord download` prints it and exits non-zero. The reason is looked up only when refusing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,10 @@ def world(rt, tmp_path):
 
 
 def _listing(client, world) -> dict:
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
-                          headers={"Authorization": f"Bearer {world.token}"})
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -66,16 +69,22 @@ def test_a_link_that_ran_out_with_its_grant_says_the_access_expired_and_when(cli
         entitlements.get(db, world.grant_id).expires_at = ended
         db.commit()
     # What the listing handed out before the grant ran out: a link that expires with it.
-    token = links.sign(rt.secret, Link(world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}",
-                                       int(ended.timestamp()), None, 1))
+    token = links.sign(
+        rt.secret,
+        Link(
+            world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}", int(ended.timestamp()), None, 1
+        ),
+    )
     response = client.get(f"/dl/{token}", headers=JSON)
     assert response.status_code == 403 and response.json()["code"] == "ended"
     assert f"your access expired on {ended:%Y-%m-%d}" in response.json()["detail"]
 
 
 def test_an_expired_link_under_a_standing_grant_only_asks_for_a_fresh_link(client, rt, world):
-    token = links.sign(rt.secret, Link(world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}",
-                                       int(time.time()) - 1, None, 1))
+    token = links.sign(
+        rt.secret,
+        Link(world.licensee_id, world.grant_id, f"item:{world.version_id}:{sha(SMALL)}", int(time.time()) - 1, None, 1),
+    )
     response = client.get(f"/dl/{token}", headers=JSON)
     assert response.status_code == 403 and response.json()["code"] == "link_expired"
     assert "open the dataset page for a fresh one" in response.json()["detail"]
@@ -93,8 +102,10 @@ def test_new_terms_pause_a_live_link_until_accepted_and_the_refusal_links_to_the
     assert "version 1 → 2" in body["detail"] and body["terms_url"] in body["detail"]
     plain = client.get(url, headers={"Accept": "*/*"})
     assert plain.status_code == 403 and "http://testserver/datasets/faces/terms/accept" in plain.text
-    listing = client.get(f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
-                         headers={"Authorization": f"Bearer {world.token}"})
+    listing = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/{world.label}/files",
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
     assert listing.status_code == 403 and listing.json()["terms_url"] == body["terms_url"]
 
     with rt.session() as db:
@@ -108,8 +119,9 @@ def test_a_site_licence_link_is_refused_elsewhere_with_the_address(client, rt, w
         entitlements.get(db, world.grant_id).networks = ["10.0.0.0/8"]
         db.commit()
     obj = f"item:{world.version_id}:{sha(SMALL)}"
-    token = links.sign(rt.secret, Link(world.licensee_id, world.grant_id, obj, int(time.time()) + 600,
-                                       None, 1, ("10.0.0.0/8",)))
+    token = links.sign(
+        rt.secret, Link(world.licensee_id, world.grant_id, obj, int(time.time()) + 600, None, 1, ("10.0.0.0/8",))
+    )
     response = client.get(f"/dl/{token}", headers=JSON)  # the test client's address is "testclient"
     assert response.status_code == 403 and response.json()["code"] == "network"
     assert "only from the site named in the application, not from testclient" in response.json()["detail"]
@@ -134,6 +146,7 @@ def test_only_a_refusal_asks_the_database(client, rt, world):
 
 
 # --- accord download, against a live server, when access ends in the middle of a run ----------------------
+
 
 class CuratorActsMidDownload:
     """Test-only ASGI wrapper: before the first file's bytes are sent, `act` runs (a curator revokes, or new
@@ -167,15 +180,24 @@ def _revoke(rt, world):
         entitlements.revoke(db, world.grant_id, actor="cli", reason="the custodian terminated the licence")
 
 
-@pytest.mark.parametrize("act, words", [
-    (_revoke, "the custodian terminated the licence"),
-    (_new_terms, "/datasets/faces/terms/accept"),
-])
+@pytest.mark.parametrize(
+    "act, words", [(_revoke, "the custodian terminated the licence"), (_new_terms, "/datasets/faces/terms/accept")]
+)
 def test_accord_download_stops_mid_run_with_the_reason_and_exit_code_4(rt, world, tmp_path, capsys, act, words):
     app = CuratorActsMidDownload(create_app(rt), rt, lambda: act(rt, world))
     with serving(app) as url:
-        code = _run("download", world.slug, "--to", str(tmp_path / "out"), "--server", url, "--token", world.token,
-                    "--workers", "1")
+        code = _run(
+            "download",
+            world.slug,
+            "--to",
+            str(tmp_path / "out"),
+            "--server",
+            url,
+            "--token",
+            world.token,
+            "--workers",
+            "1",
+        )
     assert app.done  # the listing succeeded and the refusal came from a file link
     err = capsys.readouterr().err
     assert code == 4 and "access refused" in err and words in err.replace("\n", "")

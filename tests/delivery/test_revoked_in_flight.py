@@ -3,6 +3,7 @@
 fewer bytes than it asked for and a broken connection rather than a short answer that looks whole, the next
 request is refused with the curator's reason, and the download log says the answer was stopped and why.
 `accord download` then says access was refused and leaves the unfinished file as an unverified .part."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,8 +77,10 @@ def test_a_revocation_stops_a_download_already_on_its_way(rt, tmp_path, server, 
     name = "big.bin" if path else f"{world.slug}-1.0-0000.tar"
     app = Gate(create_app(rt), name)
     with SERVERS[server](app) as base:
-        listing = httpx.get(f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
-                            headers={"Authorization": f"Bearer {world.token}"}).json()
+        listing = httpx.get(
+            f"{base}/api/v1/datasets/{world.slug}/versions/1.0/files",
+            headers={"Authorization": f"Bearer {world.token}"},
+        ).json()
         if path:
             url = next(f["url"] for f in listing["files"] if f["path"] == path)
             size = BIG - offset
@@ -86,8 +89,7 @@ def test_a_revocation_stops_a_download_already_on_its_way(rt, tmp_path, server, 
             url, size = shard["url"], shard["size"]
         obj = delivery.resolve(rt, urlsplit(url).path.split("/")[2]).link.object
         got = 0
-        with httpx.stream("GET", f"{base}{url}", headers={"Range": range_} if range_ else {},
-                          timeout=120) as response:
+        with httpx.stream("GET", f"{base}{url}", headers={"Range": range_} if range_ else {}, timeout=120) as response:
             assert response.status_code == (206 if range_ else 200)
             assert int(response.headers["content-length"]) == size
             with pytest.raises(httpx.RemoteProtocolError):  # the connection ends before the promised bytes
@@ -118,9 +120,26 @@ def test_accord_download_says_access_was_refused_and_leaves_the_unfinished_file_
     part = to / "video" / "big.bin.part"
     app = Gate(create_app(rt), "big.bin")
     with serving(app) as url:
-        run = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "download", "llvip", "--to", str(to),
-                                "--server", url, "--token", world.token, "--workers", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "accord.cli.main",
+                "download",
+                "llvip",
+                "--to",
+                str(to),
+                "--server",
+                url,
+                "--token",
+                world.token,
+                "--workers",
+                "1",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 120  # generous for a loaded machine; the normal wait is well under 1 s
         while not (part.exists() and part.stat().st_size >= 1024 * 1024):
             assert run.poll() is None, f"the download ended before the grant was revoked: {run.communicate()}"
@@ -136,5 +155,5 @@ def test_accord_download_says_access_was_refused_and_leaves_the_unfinished_file_
     # The unfinished file stays a .part (a true prefix, short of the whole); nothing says the download is whole.
     assert not (to / "video" / "big.bin").exists()
     kept = part.read_bytes()
-    assert 1024 * 1024 <= len(kept) < BIG and kept == files["video/big.bin"][:len(kept)]
+    assert 1024 * 1024 <= len(kept) < BIG and kept == files["video/big.bin"][: len(kept)]
     assert not (to / "SHA256SUMS").exists()

@@ -1,4 +1,5 @@
 """Downloads from an S3 store (moto's server), the revocation cache and the batched download log."""
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,9 @@ def s3_client(s3_endpoint, s3_bucket, tmp_path):  # noqa: F811
 
 
 def _listing(client, world) -> dict:
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files",
-                          headers={"Authorization": f"Bearer {world.token}"})
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers={"Authorization": f"Bearer {world.token}"}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -101,8 +103,13 @@ def test_the_log_writes_one_insert_per_batch_of_rows(rt, tmp_path):
     world = make_world(rt, tmp_path)
     clock = Clock()
     writer = DownloadLogWriter(rt.session, batch=3, every=60.0, clock=clock)
-    row = {"user_id": world.licensee_id, "entitlement_id": world.grant_id, "version_id": world.version_id,
-           "object": f"item:{world.version_id}:{sha(SMALL)}", "nbytes": 10}
+    row = {
+        "user_id": world.licensee_id,
+        "entitlement_id": world.grant_id,
+        "version_id": world.version_id,
+        "object": f"item:{world.version_id}:{sha(SMALL)}",
+        "nbytes": 10,
+    }
 
     def logged() -> int:
         with rt.session() as db:
@@ -129,8 +136,7 @@ def test_a_draft_or_withdrawn_version_lists_nothing(client, rt, tmp_path):
         draft = catalog.create_version(db, version.dataset_id, label="2.0", actor="cli")
     response = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers=headers)
     assert response.status_code == 404 and "withdrew consent" in response.json()["detail"]
-    assert client.get(f"/api/v1/datasets/{world.slug}/versions/{draft.label}/files",
-                      headers=headers).status_code == 404
+    assert client.get(f"/api/v1/datasets/{world.slug}/versions/{draft.label}/files", headers=headers).status_code == 404
     assert client.get(f"/api/v1/datasets/{world.slug}/versions/9.9/files", headers=headers).status_code == 404
 
 
@@ -140,8 +146,9 @@ def test_a_listing_refused_by_the_site_networks_says_why(client, rt, tmp_path):
         grant = entitlements.get(db, world.grant_id)
         grant.networks = ["192.0.2.0/24"]  # the TestClient's address ("testclient") is outside it
         db.commit()
-    response = client.get(f"/api/v1/datasets/{world.slug}/versions/1.0/files",
-                          headers={"Authorization": f"Bearer {world.token}"})
+    response = client.get(
+        f"/api/v1/datasets/{world.slug}/versions/1.0/files", headers={"Authorization": f"Bearer {world.token}"}
+    )
     assert response.status_code == 403 and "site named in the application" in response.json()["detail"]
 
 
@@ -149,8 +156,10 @@ def test_a_link_to_a_shard_that_does_not_exist_is_refused(client, rt, tmp_path):
     from accord.delivery import links
 
     world = make_world(rt, tmp_path)
-    token = links.sign(rt.secret, links.Link(world.licensee_id, world.grant_id, f"shard:{world.version_id}:7",
-                                             int(utcnow().timestamp()) + 60))
+    token = links.sign(
+        rt.secret,
+        links.Link(world.licensee_id, world.grant_id, f"shard:{world.version_id}:7", int(utcnow().timestamp()) + 60),
+    )
     response = client.get(f"/dl/{token}", headers={"Accept": "application/json"})
     assert response.status_code == 403 and "nothing that can be downloaded" in response.json()["detail"]
     assert delivery.state(rt).log.flush() == 0  # refusals log nothing
@@ -164,8 +173,14 @@ def test_rows_left_waiting_are_written_once_due_and_kept_when_the_write_fails(rt
         raise OSError("database unreachable")
 
     writer = DownloadLogWriter(unreachable, batch=100, every=5.0, clock=clock)
-    writer.add(user_id=world.licensee_id, entitlement_id=world.grant_id, version_id=world.version_id,
-               object="sha256sums:1", offset=0, nbytes=99)
+    writer.add(
+        user_id=world.licensee_id,
+        entitlement_id=world.grant_id,
+        version_id=world.version_id,
+        object="sha256sums:1",
+        offset=0,
+        nbytes=99,
+    )
     assert writer.flush_if_due() == 0  # not yet due: what the watcher thread finds before 5 s
     clock.now += 5
     with pytest.raises(OSError):

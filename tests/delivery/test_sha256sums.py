@@ -1,4 +1,5 @@
 """`accord download` leaves SHA256SUMS in the download folder, and GNU coreutils' own sha256sum checks it."""
+
 import subprocess
 
 import pytest
@@ -19,6 +20,7 @@ def served(rt, tmp_path):
     def start(files=None):
         made = make_world(rt, tmp_path, "faces", files=files)
         return made, serving(create_app(rt))
+
     return start
 
 

@@ -1,4 +1,5 @@
 """Download-log rows still in memory are written when the app shuts down."""
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -23,8 +24,14 @@ def test_the_download_log_is_flushed_at_shutdown(rt, tmp_path):
     with TestClient(create_app(rt)):
         writer = delivery.state(rt).log
         writer.every = 3600  # nothing is due on its own during the test
-        writer.add(user_id=ana.id, entitlement_id=grant.id, version_id=version.id, object=f"manifest:{version.id}",
-                   offset=0, nbytes=10)
+        writer.add(
+            user_id=ana.id,
+            entitlement_id=grant.id,
+            version_id=version.id,
+            object=f"manifest:{version.id}",
+            offset=0,
+            nbytes=10,
+        )
         with rt.session() as db:
             assert db.scalar(select(func.count()).select_from(DownloadLog)) == 0
     with rt.session() as db:

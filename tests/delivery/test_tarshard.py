@@ -2,12 +2,16 @@ import hashlib
 import io
 import tarfile
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.delivery.tarshard import Member, Shard, plan
 
-names = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="/\0\\", exclude_categories=("Cs",)),
-                min_size=1, max_size=20)
+names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="/\0\\", exclude_categories=("Cs",)),
+    min_size=1,
+    max_size=20,
+)
 paths = st.lists(names, min_size=1, max_size=7).map("/".join)  # some exceed 100 chars: PAX headers
 
 

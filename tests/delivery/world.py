@@ -1,4 +1,5 @@
 """A published version with a small (packed) and a large (loose) file, and a licensee holding a grant."""
+
 from __future__ import annotations
 
 import hashlib

@@ -13,12 +13,15 @@ def test_the_demo_describes_the_four_seed_datasets_by_their_slugs():
     assert [f.slug for f in facts.ALL] == ["llvip", "cion-al", "at-ustc", "shhq"]
 
 
-@pytest.mark.parametrize("slug, custodian, subjects, images", [
-    ("llvip", "Beijing University of Posts and Telecommunications", None, 30_976),
-    ("cion-al", "Huazhong University of Science and Technology", 246_904, 3_898_086),
-    ("at-ustc", "University of Science and Technology of China", 270, None),
-    ("shhq", "Shanghai AI Laboratory", None, 40_000),
-])
+@pytest.mark.parametrize(
+    "slug, custodian, subjects, images",
+    [
+        ("llvip", "Beijing University of Posts and Telecommunications", None, 30_976),
+        ("cion-al", "Huazhong University of Science and Technology", 246_904, 3_898_086),
+        ("at-ustc", "University of Science and Technology of China", 270, None),
+        ("shhq", "Shanghai AI Laboratory", None, 40_000),
+    ],
+)
 def test_each_dataset_carries_its_custodian_and_declared_counts(slug, custodian, subjects, images):
     f = facts.BY_SLUG[slug]
     assert custodian in f.custodian
@@ -27,7 +30,8 @@ def test_each_dataset_carries_its_custodian_and_declared_counts(slug, custodian,
 
 def test_the_descriptions_state_the_facts_from_the_custodians_documents():
     assert "15,488 pairs" in facts.LLVIP.description and "24 taken in the dark and 2 in daylight" in (
-        facts.LLVIP.description)
+        facts.LLVIP.description
+    )
     assert "LUPerson-NL" in facts.CION_AL.description
     for scenario in ("DT-ST", "DT-LT", "NT-ST", "NT-LT", "AD-ST", "AD-LT"):
         assert scenario in facts.AT_USTC.description
@@ -43,8 +47,9 @@ def test_each_citation_is_one_balanced_bibtex_entry_naming_the_paper(f):
     assert bib.count("{") == bib.count("}")
     for key in ("title", "author", "booktitle", "year"):
         assert re.search(rf"^\s+{key}\s+=\s+\{{", bib, re.M), key
-    first_author = {"llvip": "Jia, Xinyu", "cion-al": "Zuo, Jialong", "at-ustc": "Li, Xulin",
-                    "shhq": "Fu, Jianglin"}[f.slug]
+    first_author = {"llvip": "Jia, Xinyu", "cion-al": "Zuo, Jialong", "at-ustc": "Li, Xulin", "shhq": "Fu, Jianglin"}[
+        f.slug
+    ]
     assert first_author in bib
 
 

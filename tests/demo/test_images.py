@@ -31,8 +31,9 @@ def test_each_sidecar_labels_every_generated_image_exactly_once(full):
         labels = _labels(generated.root)
         assert set(labels) == _jpegs(generated.root)
         assert len(labels) == generated.files
-        assert sorted(labels) == [json.loads(line)["path"]
-                                  for line in (generated.root / LABELS).read_text().splitlines()]
+        assert sorted(labels) == [
+            json.loads(line)["path"] for line in (generated.root / LABELS).read_text().splitlines()
+        ]
 
 
 def test_llvip_pairs_a_visible_and_an_infrared_image_under_the_same_name(full):
@@ -114,8 +115,11 @@ def test_generated_images_are_pictures_not_noise(full):
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*")
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_images(tmp_path):

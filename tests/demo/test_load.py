@@ -17,9 +17,11 @@ from tests.conftest import make_settings
 
 def _counts(rt) -> tuple[int, int, int]:
     with rt.session() as db:
-        return (db.scalar(select(func.count()).select_from(AuditEvent)),
-                db.scalar(select(func.count()).select_from(Dataset)),
-                db.scalar(select(func.count()).select_from(Item)))
+        return (
+            db.scalar(select(func.count()).select_from(AuditEvent)),
+            db.scalar(select(func.count()).select_from(Dataset)),
+            db.scalar(select(func.count()).select_from(Item)),
+        )
 
 
 def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items(db_rt):
@@ -38,8 +40,10 @@ def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items
             assert len(items) == version.file_count > 0
             assert all(i.media_type == "image/jpeg" for i in items)
         llvip = catalog.list_items(db, catalog.version_by_label(db, "llvip", "1.0").id, limit=10_000)
-        assert Counter(i.attributes["modality"] for i in llvip) == {"visible": SMALL.llvip_pairs,
-                                                                    "infrared": SMALL.llvip_pairs}
+        assert Counter(i.attributes["modality"] for i in llvip) == {
+            "visible": SMALL.llvip_pairs,
+            "infrared": SMALL.llvip_pairs,
+        }
         cion = catalog.list_items(db, catalog.version_by_label(db, "cion-al", "1.0").id, limit=10_000)
         assert all(i.subject == i.path.split("/")[0] for i in cion)
         assert len({i.subject for i in cion}) == SMALL.cion_identities
@@ -56,7 +60,8 @@ def test_running_the_demo_twice_changes_nothing_the_second_time(rt):
     assert not any(u.created for u in second.users) and not any(d.changed for d in second.datasets)
     assert _counts(rt) == before
     assert [(d.file_count, d.total_bytes, d.preview_count) for d in second.datasets] == [
-        (d.file_count, d.total_bytes, d.preview_count) for d in first.datasets]
+        (d.file_count, d.total_bytes, d.preview_count) for d in first.datasets
+    ]
 
 
 def test_the_demo_accounts_can_sign_in_with_the_printed_passwords_and_hold_their_roles(rt):
@@ -73,8 +78,9 @@ def test_the_demo_accounts_can_sign_in_with_the_printed_passwords_and_hold_their
 
 def test_an_existing_demo_account_keeps_its_own_password(rt):
     with rt.session() as db:
-        identity.create_user(db, email="admin@example.org", name="Real Admin", password="a-private-password",
-                             roles=["admin"])
+        identity.create_user(
+            db, email="admin@example.org", name="Real Admin", password="a-private-password", roles=["admin"]
+        )
     report = load.run(rt, scale=SMALL)
     assert [u.created for u in report.users] == [False, True, True, True, True]
     with rt.session() as db:
@@ -149,8 +155,7 @@ def test_reset_refuses_a_configured_database_and_deletes_nothing(tmp_path):
 def test_the_full_demo_loads_446_images_with_exactly_100_shhq_previews(rt):
     report = load.run(rt, scale=FULL)
     by_slug = {d.slug: d for d in report.datasets}
-    assert {s: d.file_count for s, d in by_slug.items()} == {"llvip": 80, "cion-al": 150, "at-ustc": 96,
-                                                            "shhq": 120}
+    assert {s: d.file_count for s, d in by_slug.items()} == {"llvip": 80, "cion-al": 150, "at-ustc": 96, "shhq": 120}
     assert by_slug["shhq"].preview_count == 100
     assert all(8 <= by_slug[s].preview_count <= 12 for s in ("llvip", "cion-al", "at-ustc"))
     assert all(d.status == "published" for d in report.datasets)
@@ -171,13 +176,16 @@ def test_a_demo_made_before_custodians_had_short_names_gets_them_on_the_next_run
     load.run(rt, scale=SMALL)
     with rt.session() as db:
         for f in facts.ALL:
-            catalog.update_dataset(db, catalog.dataset_by_slug(db, f.slug).id, actor="cli", custodian_short="",
-                                   custodian_contact="")
+            catalog.update_dataset(
+                db, catalog.dataset_by_slug(db, f.slug).id, actor="cli", custodian_short="", custodian_contact=""
+            )
     again = load.run(rt, scale=SMALL)
     assert all(d.changed for d in again.datasets)
     with rt.session() as db:
-        assert [(catalog.dataset_by_slug(db, f.slug).custodian_short, catalog.dataset_by_slug(db, f.slug).custodian_contact)
-                for f in facts.ALL] == [(f.custodian_short, f.custodian_contact) for f in facts.ALL]
+        assert [
+            (catalog.dataset_by_slug(db, f.slug).custodian_short, catalog.dataset_by_slug(db, f.slug).custodian_contact)
+            for f in facts.ALL
+        ] == [(f.custodian_short, f.custodian_contact) for f in facts.ALL]
 
 
 def _demo_cion_application(rt, db, email):
@@ -186,8 +194,13 @@ def _demo_cion_application(rt, db, email):
     from tests.access.helpers import answers
 
     user = identity.user_by_email(db, email)
-    record = access.start(db, "cion-al", actor=user, answers=answers("cion-al", email),
-                          signatory={"name": "Sam Signatory", "title": "Director", "email": "signatory@example.org"})
+    record = access.start(
+        db,
+        "cion-al",
+        actor=user,
+        answers=answers("cion-al", email),
+        signatory={"name": "Sam Signatory", "title": "Director", "email": "signatory@example.org"},
+    )
     access.sign(rt, db, record.id, actor=user, full_name=user.name, consent=True)
     return access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
 
@@ -223,8 +236,11 @@ def test_the_demo_free_mail_applicant_fails_the_institutional_check_and_is_told_
     with rt.session() as db:
         submitted = _demo_cion_application(rt, db, free.email)
         assert submitted.state.failed_checks == ["institutional_email"]
-        mail = db.scalars(select_(OutboxMessage).where(OutboxMessage.to == free.email,
-                                                       OutboxMessage.template == "application-submitted")).one()
+        mail = db.scalars(
+            select_(OutboxMessage).where(
+                OutboxMessage.to == free.email, OutboxMessage.template == "application-submitted"
+            )
+        ).one()
     assert f"{rt.settings.base_url}/register" in mail.text_body
     assert "signatory@example.org" in mail.text_body and "cion-al-creators@example.org" in mail.text_body
     assert f"{rt.settings.base_url}/applications/{submitted.id}" in mail.text_body

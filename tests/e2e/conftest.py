@@ -1,4 +1,5 @@
 """Browser tests: the real app on a free port (uvicorn in a thread) and headless Chromium through Playwright."""
+
 from __future__ import annotations
 
 import socket
@@ -15,8 +16,14 @@ from tests.conftest import make_settings
 from tests.smtp import SmtpServer
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "an admin passphrase for e2e"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -36,16 +43,31 @@ def live(tmp_path_factory):
     sock.listen(64)  # bound before the server starts: connections wait in the backlog, no start-up race
     port = sock.getsockname()[1]
     smtp = SmtpServer().start()  # mail goes out only when a test sends the outbox (notify.send_due)
-    settings = make_settings(tmp_path_factory.mktemp("e2e"), base_url=f"http://127.0.0.1:{port}",
-                             jobs_immediate=True, smtp_url=f"smtp://{smtp.host}:{smtp.port}")
+    settings = make_settings(
+        tmp_path_factory.mktemp("e2e"),
+        base_url=f"http://127.0.0.1:{port}",
+        jobs_immediate=True,
+        smtp_url=f"smtp://{smtp.host}:{smtp.port}",
+    )
     rt = build(settings)
     dbmigrate.upgrade(rt.engine)
     with rt.session() as db:
-        identity.create_user(db, email=ADMIN_EMAIL, name="Ada Admin", password=ADMIN_PASSWORD, roles=["admin"],
-                             actor="cli")
-    load_datasets(rt, scale=DemoScale(llvip_pairs=8, llvip_preview_pairs=4, cion_identities=6, cion_crops=3,
-                                      cion_preview_identities=2, at_ustc_volunteers=3, shhq_images=16,
-                                      shhq_preview=12))
+        identity.create_user(
+            db, email=ADMIN_EMAIL, name="Ada Admin", password=ADMIN_PASSWORD, roles=["admin"], actor="cli"
+        )
+    load_datasets(
+        rt,
+        scale=DemoScale(
+            llvip_pairs=8,
+            llvip_preview_pairs=4,
+            cion_identities=6,
+            cion_crops=3,
+            cion_preview_identities=2,
+            at_ustc_volunteers=3,
+            shhq_images=16,
+            shhq_preview=12,
+        ),
+    )
     server = uvicorn.Server(uvicorn.Config(create_app(rt), log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -58,12 +80,14 @@ def live(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")  # Playwright's sync loop runs in this thread: end it with the module, or later
-def browser():                    # tests' asyncio.run (pyHanko's signing) fails ("called from a running loop")
+def browser():  # tests' asyncio.run (pyHanko's signing) fails ("called from a running loop")
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `make browser` (as root) or "
-                    "`sudo apt-get install -y chromium chromium-driver`")
+        pytest.fail(
+            f"the browser tests need Chromium at {CHROMIUM}: run `make browser` (as root) or "
+            "`sudo apt-get install -y chromium chromium-driver`"
+        )
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -1,5 +1,6 @@
 """The access journey in headless Chromium: an applicant applies for AT-USTC, signs clause by clause and
 submits; a reviewer opens the queue and approves; the applicant sees the approval."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ def test_an_applicant_applies_signs_and_submits_and_a_reviewer_approves_from_the
     with live.rt.session() as db:
         dataset_id = catalog.dataset_by_slug(db, "at-ustc").id
         identity.create_user(db, email="ana@mit.edu", name="Ana Lima", password=PASSWORD, verified=True)
-        reviewer = identity.create_user(db, email="rev@ustc.edu.cn", name="Rui Reviewer", password=PASSWORD,
-                                        verified=True)
+        reviewer = identity.create_user(
+            db, email="rev@ustc.edu.cn", name="Rui Reviewer", password=PASSWORD, verified=True
+        )
         identity.grant_role(db, reviewer, "reviewer", dataset_id=dataset_id)
 
     log_in(page, "ana@mit.edu")

@@ -1,5 +1,6 @@
 """/api/docs in headless Chromium with no internet: every request that is not to the test server is refused,
 and Swagger UI must still render the API's operations from the files Accord serves itself."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 registers and confirms the address from the e-mailed link, fills CION-AL's form, names the signatory and signs;
 the signatory opens the link from their e-mail, reads and countersigns; a reviewer approves; the applicant sees
 the approval and the download page."""
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,19 @@ pytestmark = pytest.mark.e2e
 
 APPLICANT = "joana.reis@ucl.ac.uk"
 SIGNATORY = "vice.provost@ucl.ac.uk"
-ANSWERS = {"name": "Joana Reis", "honorific": "Dr", "job_title": "Research fellow", "nationality": "Portuguese",
-           "organisation": "University College London", "department": "Computer Science",
-           "address": "Gower Street, London WC1E 6BT", "email": APPLICANT, "telephone": "+44 20 7679 2000",
-           "purpose_statement": "Pre-training person re-identification models for a benchmark study.",
-           "unit": "UCL Computer Science, London"}
+ANSWERS = {
+    "name": "Joana Reis",
+    "honorific": "Dr",
+    "job_title": "Research fellow",
+    "nationality": "Portuguese",
+    "organisation": "University College London",
+    "department": "Computer Science",
+    "address": "Gower Street, London WC1E 6BT",
+    "email": APPLICANT,
+    "telephone": "+44 20 7679 2000",
+    "purpose_statement": "Pre-training person re-identification models for a benchmark study.",
+    "unit": "UCL Computer Science, London",
+}
 
 
 def mail_to(live, address: str, subject: str):
@@ -44,8 +53,9 @@ def link_in(msg, path: str) -> str:
 
 def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_reviewer_approves(page, browser, live):
     with live.rt.session() as db:
-        reviewer = identity.create_user(db, email="reviewer@hust.edu.cn", name="Hui Reviewer", password=PASSWORD,
-                                        verified=True)
+        reviewer = identity.create_user(
+            db, email="reviewer@hust.edu.cn", name="Hui Reviewer", password=PASSWORD, verified=True
+        )
         identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "cion-al").id)
 
     # Register, then confirm the address from the e-mailed link.
@@ -115,7 +125,8 @@ def test_a_new_user_applies_for_cion_al_their_signatory_countersigns_and_a_revie
     expect(review.get_by_role("heading", name="Timeline")).to_contain_text("Timeline")
     expect(review.locator("ol.timeline")).to_contain_text(
         f"Signatory signed by Maria Santos, Vice-Provost (Research) ({SIGNATORY}), from the e-mailed link; "
-        "the countersigned agreement was sealed by Accord")
+        "the countersigned agreement was sealed by Accord"
+    )
     expect(review.locator("ol.timeline")).not_to_contain_text("Signatory signed by Accord")
     review.get_by_role("button", name="Approve").click()
     expect(review.get_by_role("status")).to_have_text("Approved.")

@@ -1,5 +1,6 @@
 """The main pages in Chromium under their Content-Security-Policy: nothing is blocked (a blocked inline script
 or style is reported as a violation event and on the console), and the scripted parts still work."""
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,22 @@ from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 pytestmark = pytest.mark.e2e
 
 # Recorded before any page script runs; the init script itself is injected by the browser, not by the page.
-WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-         "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));")
+WATCH = (
+    "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+    "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));"
+)
 VISITOR = ["/", "/datasets", "/datasets/llvip", "/datasets/shhq", "/login", "/register", "/no-such-page"]
-ADMIN = ["/account", "/applications", "/review", "/review/training", "/admin", "/admin/datasets/llvip",
-         "/admin/datasets/llvip/terms", "/admin/outbox", "/datasets/llvip/apply"]
+ADMIN = [
+    "/account",
+    "/applications",
+    "/review",
+    "/review/training",
+    "/admin",
+    "/admin/datasets/llvip",
+    "/admin/datasets/llvip/terms",
+    "/admin/outbox",
+    "/datasets/llvip/apply",
+]
 
 
 def _watch(page) -> list[str]:

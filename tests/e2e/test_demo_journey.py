@@ -2,6 +2,7 @@
 researcher (example.org, a registered organisation) applies for CION-AL, the signatory countersigns from the link
 an admin opens in the mail outbox, and the demo reviewer approves; the free-mail applicant is told what to do
 about the failed institutional check, with links; after a curator revokes, My applications says so."""
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,23 @@ from tests.conftest import make_settings
 
 pytestmark = pytest.mark.e2e
 
-TINY = DemoScale(llvip_pairs=4, llvip_preview_pairs=2, cion_identities=3, cion_crops=2, cion_preview_identities=1,
-                 at_ustc_volunteers=2, shhq_images=4, shhq_preview=2)
+TINY = DemoScale(
+    llvip_pairs=4,
+    llvip_preview_pairs=2,
+    cion_identities=3,
+    cion_crops=2,
+    cion_preview_identities=1,
+    at_ustc_volunteers=2,
+    shhq_images=4,
+    shhq_preview=2,
+)
 LOGINS = {u.email: u for u in load.DEMO_USERS}
-RESEARCHER, REVIEWER, ADMIN, CURATOR = ("researcher@example.org", "reviewer@example.org", "admin@example.org",
-                                        "curator@example.org")
+RESEARCHER, REVIEWER, ADMIN, CURATOR = (
+    "researcher@example.org",
+    "reviewer@example.org",
+    "admin@example.org",
+    "curator@example.org",
+)
 FREE_MAIL = next(u.email for u in load.DEMO_USERS if "institutional e-mail check fails" in u.story)
 SIGNATORY = "signatory@example.org"
 
@@ -69,10 +82,19 @@ def visitor(browser, demo, email: str):
 
 
 def apply_for_cion_al(page, email: str, name: str) -> str:
-    given = {"name": name, "honorific": "Dr", "job_title": "Research fellow", "nationality": "Portuguese",
-               "organisation": "Example Research Institute", "department": "Vision",
-               "address": "1 Example Road", "email": email, "telephone": "+44 20 0000 0000",
-               "purpose_statement": "Pre-training person re-identification models.", "unit": "Vision, Example"}
+    given = {
+        "name": name,
+        "honorific": "Dr",
+        "job_title": "Research fellow",
+        "nationality": "Portuguese",
+        "organisation": "Example Research Institute",
+        "department": "Vision",
+        "address": "1 Example Road",
+        "email": email,
+        "telephone": "+44 20 0000 0000",
+        "purpose_statement": "Pre-training person re-identification models.",
+        "unit": "Vision, Example",
+    }
     page.goto("/datasets/cion-al")
     page.get_by_role("link", name="Apply for access").click()
     for field, value in given.items():
@@ -103,7 +125,7 @@ def test_the_demo_researcher_applies_for_cion_al_and_the_demo_reviewer_approves(
     admin = visitor(browser, demo, ADMIN)
     admin.goto("/admin/outbox")
     invitation = admin.get_by_role("row", name=re.compile(SIGNATORY))
-    invitation.locator("a[href*=\"/signatory/\"]").click()
+    invitation.locator('a[href*="/signatory/"]').click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(re.compile("^Data access agreement: CION-AL"))
     admin.get_by_label("Your full name (typed as your signature as the institution's signatory)").fill("Sam Signatory")
     admin.get_by_label(re.compile("I have authority to sign")).check()
@@ -130,7 +152,8 @@ def test_the_free_mail_applicant_is_told_what_to_do_with_links(browser, demo):
     expect(help_).to_contain_text("gmail.example is neither an academic domain nor a registered organisation")
     expect(help_.get_by_role("link", name="Create an account with it")).to_have_attribute("href", "/register")
     expect(help_.get_by_role("link", name="Sam Signatory")).to_have_attribute(
-        "href", re.compile(f"^mailto:{SIGNATORY}"))
+        "href", re.compile(f"^mailto:{SIGNATORY}")
+    )
     expect(help_.get_by_role("link", name="HUST")).to_have_attribute("href", "mailto:cion-al-creators@example.org")
     help_.get_by_role("link", name="Create an account with it").click()
     expect(page).to_have_url(re.compile("/register$"))

@@ -1,6 +1,7 @@
 """The download journey in headless Chromium: a licensee opens the download page and downloads a file (its
 sha256 matches the catalogue's); a curator revokes the grant in their browser; the licensee's next click on a
 download link is refused, and the download page says why."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,11 +30,16 @@ def test_a_licensee_downloads_a_verified_file_and_after_a_curator_revokes_is_tol
         version = catalog.latest_published(db, ds.id)
         items = {i.path: i.sha256 for i in catalog.list_items(db, version.id, offset=0, limit=1000)}
         licensee = identity.create_user(db, email="lena@uni.example", name="Lena Licensee", password=PASSWORD)
-        identity.create_user(db, email="carl@lab.example", name="Carl Curator", password=PASSWORD,
-                             roles=["curator"])
+        identity.create_user(db, email="carl@lab.example", name="Carl Curator", password=PASSWORD, roles=["curator"])
         with unit_of_work(db):
-            entitlements.grant(db, dataset_id=ds.id, user_id=licensee.id, actor="cli",
-                               policy_version=policies.current(db, ds.id).version, unit="Imaging Group")
+            entitlements.grant(
+                db,
+                dataset_id=ds.id,
+                user_id=licensee.id,
+                actor="cli",
+                policy_version=policies.current(db, ds.id).version,
+                unit="Imaging Group",
+            )
 
     log_in(page, "lena@uni.example")
     page.goto("/datasets/llvip")

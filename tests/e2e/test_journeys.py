@@ -1,4 +1,5 @@
 """Two journeys through the real app in headless Chromium: a visitor browsing, an admin publishing."""
+
 from __future__ import annotations
 
 import re
@@ -126,8 +127,12 @@ def test_the_job_page_follows_a_running_job_until_it_is_done(page, live):
     jobs.report(rt, job.id, 40, 100, "hashing files")
     expect(page.locator("#job-message")).to_have_text("hashing files")
     expect(page.locator("#job-progress")).to_have_attribute("value", "40")
-    jobs.mark_done(rt, job.id, result={"file_count": 3, "total_bytes": 100, "new_blobs": 3, "seconds": 0.1,
-                                       "root_hash": "ab" * 32}, message="ingested 3 files")
+    jobs.mark_done(
+        rt,
+        job.id,
+        result={"file_count": 3, "total_bytes": 100, "new_blobs": 3, "seconds": 0.1, "root_hash": "ab" * 32},
+        message="ingested 3 files",
+    )
     expect(page.locator("#job-state")).to_have_text("done")
     expect(page.get_by_role("link", name="Back to llvip")).to_be_visible()
     expect(page.locator("#job-status")).not_to_have_attribute("hx-trigger", "every 1s")  # polling stopped

@@ -1,5 +1,6 @@
 """Signing by hand in headless Chromium: the applicant downloads the agreement, uploads a wrong file (told why
 next to the field), then the signed scan; the reviewer sees the scan on the application's page."""
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,9 @@ def scan_png() -> bytes:
 def test_an_applicant_signs_by_uploading_a_scan_and_the_reviewer_sees_it(page, browser, live, tmp_path):
     with live.rt.session() as db:
         identity.create_user(db, email="ines@ucl.ac.uk", name="Ines Costa", password=PASSWORD, verified=True)
-        reviewer = identity.create_user(db, email="scan-rev@ustc.edu.cn", name="Sun Reviewer", password=PASSWORD,
-                                        verified=True)
+        reviewer = identity.create_user(
+            db, email="scan-rev@ustc.edu.cn", name="Sun Reviewer", password=PASSWORD, verified=True
+        )
         identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "at-ustc").id)
 
     log_in(page, "ines@ucl.ac.uk")

@@ -6,6 +6,7 @@ approves (LLVIP's click-through approves itself); the researcher downloads with 
 pass `sha256sum -c SHA256SUMS`; the demo curator revokes; the download is refused with the reason on the page;
 the researcher applies again and a person must decide (the revocation sticks). Screenshots go to
 docs/screenshots/journey-<seed>-<step>.png for the README."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,11 +33,23 @@ from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-TINY = DemoScale(llvip_pairs=4, llvip_preview_pairs=2, cion_identities=3, cion_crops=2, cion_preview_identities=1,
-                 at_ustc_volunteers=2, shhq_images=4, shhq_preview=2)
+TINY = DemoScale(
+    llvip_pairs=4,
+    llvip_preview_pairs=2,
+    cion_identities=3,
+    cion_crops=2,
+    cion_preview_identities=1,
+    at_ustc_volunteers=2,
+    shhq_images=4,
+    shhq_preview=2,
+)
 LOGINS = {u.email: u.password for u in load.DEMO_USERS}
-ADMIN, CURATOR, REVIEWER, RESEARCHER = ("admin@example.org", "curator@example.org", "reviewer@example.org",
-                                        "researcher@example.org")
+ADMIN, CURATOR, REVIEWER, RESEARCHER = (
+    "admin@example.org",
+    "curator@example.org",
+    "reviewer@example.org",
+    "researcher@example.org",
+)
 NAME = "Remy Researcher"
 ORGANISATION = load.DEMO_ORGANISATION[0]
 SIGNATORY = ("Sam Signatory", "Director of Research", "signatory@example.org")
@@ -102,11 +115,19 @@ def person(browser, world, email: str):
 def accord(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The real `accord` command in its own process, as a licensee runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run([sys.executable, "-m", "accord.cli.main", *args], cwd=cwd, env=env, check=False,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # --- the steps ---------------------------------------------------------------------------------------------
+
 
 def read_as_visitor(page, seed: str) -> None:
     page.goto(f"/datasets/{seed}")
@@ -157,8 +178,7 @@ def countersign_from_the_outbox(browser, world, seed: str, *, screenshot: bool) 
     """The demo prints mail to the console; the admin opens the signatory's newest link from /admin/outbox."""
     admin = person(browser, world, ADMIN)
     admin.goto("/admin/outbox")
-    invitation = admin.get_by_role("row").filter(has_text=SIGNATORY[2]).filter(
-        has_text="Please review and sign").first
+    invitation = admin.get_by_role("row").filter(has_text=SIGNATORY[2]).filter(has_text="Please review and sign").first
     link = invitation.locator('a[href*="/signatory/"]')
     expect(link).to_have_count(1)
     if screenshot:
@@ -214,8 +234,10 @@ def download_and_verify(page, world, seed: str) -> tuple[str, Path, str]:
     sums_href = page.get_by_role("link", name="SHA256SUMS").get_attribute("href")
     sums = page.request.get(sums_href)
     assert sums.ok
-    listed = {name.lstrip("*"): digest for digest, name in (line.split(None, 1) for line in sums.text().splitlines()
-                                                           if line.strip())}
+    listed = {
+        name.lstrip("*"): digest
+        for digest, name in (line.split(None, 1) for line in sums.text().splitlines() if line.strip())
+    }
     first = page.locator("table.files tbody th a").first
     path, href = first.inner_text(), first.get_attribute("href")
     with page.expect_download() as waiting:
@@ -231,12 +253,12 @@ def download_and_verify(page, world, seed: str) -> tuple[str, Path, str]:
     account.close()
     folder = world.tmp / "downloads"
     folder.mkdir()
-    got = accord("download", seed, "--server", world.url, "--token", token, "--to", str(folder / seed),
-                 cwd=folder)
+    got = accord("download", seed, "--server", world.url, "--token", token, "--to", str(folder / seed), cwd=folder)
     assert got.returncode == 0, got.stdout + got.stderr
     assert "files verified" in got.stdout
-    check = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=folder / seed, check=False,
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=folder / seed, check=False, capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == len(listed) > 0
     return href, folder, token
@@ -263,8 +285,7 @@ def download_is_refused(page, world, seed: str, href: str, folder: Path, token: 
     page.goto(f"/datasets/{seed}/download")
     expect(page.get_by_role("alert")).to_contain_text(REASON)
     shot(page, seed, "5-refused")
-    again = accord("download", seed, "--server", world.url, "--token", token, "--to", str(folder / "again"),
-                   cwd=folder)
+    again = accord("download", seed, "--server", world.url, "--token", token, "--to", str(folder / "again"), cwd=folder)
     assert again.returncode == 4, again.stdout + again.stderr
     assert "access refused" in again.stderr
 

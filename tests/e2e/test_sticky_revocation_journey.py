@@ -2,6 +2,7 @@
 licensee applies again and LLVIP's click-through review does not approve it; the reviewer's page says why, when
 and who; the curator makes the revocation permanent and applying is refused with whom to write to; the curator
 lifts it and the next application is approved automatically again."""
+
 from __future__ import annotations
 
 import re
@@ -61,14 +62,20 @@ def test_a_revocation_sticks_until_the_curator_lifts_it(page, browser, live):
     with live.rt.session() as db:
         ds = catalog.dataset_by_slug(db, "llvip")
         vic = identity.create_user(db, email=VIC, name="Vic Vega", password=PASSWORD, verified=True)
-        identity.create_user(db, email="cleo@lab.example", name="Cleo Curator", password=PASSWORD,
-                             roles=["curator"], verified=True)
-        rex = identity.create_user(db, email="rex@lab.example", name="Rex Reviewer", password=PASSWORD,
-                                   verified=True)
+        identity.create_user(
+            db, email="cleo@lab.example", name="Cleo Curator", password=PASSWORD, roles=["curator"], verified=True
+        )
+        rex = identity.create_user(db, email="rex@lab.example", name="Rex Reviewer", password=PASSWORD, verified=True)
         identity.grant_role(db, rex, "reviewer", dataset_id=ds.id)
         with unit_of_work(db):
-            entitlements.grant(db, dataset_id=ds.id, user_id=vic.id, actor="cli",
-                               policy_version=policies.current(db, ds.id).version, unit="Imaging Group")
+            entitlements.grant(
+                db,
+                dataset_id=ds.id,
+                user_id=vic.id,
+                actor="cli",
+                policy_version=policies.current(db, ds.id).version,
+                unit="Imaging Group",
+            )
         contact = ds.custodian_contact.split(",")[0].strip() or f"/datasets/{ds.slug}"
 
     curating, admin = _second(browser, live, "cleo@lab.example")

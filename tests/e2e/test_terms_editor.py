@@ -1,13 +1,14 @@
 """The terms editor in headless Chromium: changing a control updates the preview (htmx) without saving, and
 saving makes a new version that a licensee then re-accepts clause by clause."""
+
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.entitlements import service as entitlements
-from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.policy import service as policies
 from tests.access.helpers import PASSWORD
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.e2e
 def test_the_preview_follows_the_form_and_a_licensee_reaccepts_the_saved_change(page, browser, live):
     with live.rt.session() as db:
         dataset_id = catalog.dataset_by_slug(db, "llvip").id
-        curator = identity.create_user(db, email="cur@llvip.example", name="Cy Curator", password=PASSWORD,
-                                       verified=True)
+        curator = identity.create_user(
+            db, email="cur@llvip.example", name="Cy Curator", password=PASSWORD, verified=True
+        )
         identity.grant_role(db, curator, "curator", dataset_id=dataset_id)
         li = identity.create_user(db, email="li@uni.example", name="Li Wei", password=PASSWORD, verified=True)
         before = policies.get(db, dataset_id).version

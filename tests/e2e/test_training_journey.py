@@ -1,6 +1,7 @@
 """A training certificate in headless Chromium: the applicant is told next to the field that one is needed, uploads
 a wrong file (told why), then the certificate with its dates; the reviewer cannot approve before accepting it,
 accepts it on the review page and approves."""
+
 from __future__ import annotations
 
 import io
@@ -31,14 +32,20 @@ def certificate_png() -> bytes:
 
 
 def test_an_application_waits_for_its_training_certificate_to_be_accepted(page, browser, live, tmp_path):
-    dataset, _ = published_dataset(live.rt, tmp_path, SLUG, title="Trained set: images that need training",
-                                   count=1, previews=0)
+    dataset, _ = published_dataset(
+        live.rt, tmp_path, SLUG, title="Trained set: images that need training", count=1, previews=0
+    )
     with live.rt.session() as db:
-        policies.set_policy(db, dataset.id, seed("at-ustc").model_copy(
-            update={"training": Training(name="CITI human-subjects research course")}), actor="cli")
+        policies.set_policy(
+            db,
+            dataset.id,
+            seed("at-ustc").model_copy(update={"training": Training(name="CITI human-subjects research course")}),
+            actor="cli",
+        )
         identity.create_user(db, email="tomas@ucl.ac.uk", name="Tomas Berg", password=PASSWORD, verified=True)
-        reviewer = identity.create_user(db, email="train-rev@ucl.ac.uk", name="Rae Reviewer", password=PASSWORD,
-                                        verified=True)
+        reviewer = identity.create_user(
+            db, email="train-rev@ucl.ac.uk", name="Rae Reviewer", password=PASSWORD, verified=True
+        )
         identity.grant_role(db, reviewer, "reviewer", dataset_id=dataset.id)
 
     log_in(page, "tomas@ucl.ac.uk")
@@ -69,8 +76,9 @@ def test_an_application_waits_for_its_training_certificate_to_be_accepted(page, 
     good.write_bytes(certificate_png())
     page.locator("#f-certificate").set_input_files(str(good))
     page.get_by_role("button", name="Upload the certificate").click()
-    expect(page.get_by_role("status")).to_have_text("Your training certificate was uploaded; a reviewer will look "
-                                                    "at it.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Your training certificate was uploaded; a reviewer will look at it."
+    )
     expect(page.locator("#training-status")).to_have_text("waiting for a reviewer")
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#app-status")).to_have_text("Submitted: waiting for a reviewer")

@@ -13,11 +13,13 @@ def setup(rt, tmp_path):
     with rt.session() as db:
         policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
         ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
-        curator = identity.create_user(db, email="cur@lab.example", name="Cur", password="a long passphrase!",
-                                       roles=["curator"])
+        curator = identity.create_user(
+            db, email="cur@lab.example", name="Cur", password="a long passphrase!", roles=["curator"]
+        )
         with unit_of_work(db):
-            grant = entitlements.grant(db, dataset_id=dataset.id, user_id=ana.id, policy_version=1, actor="cli",
-                                       unit="Vision Lab")
+            grant = entitlements.grant(
+                db, dataset_id=dataset.id, user_id=ana.id, policy_version=1, actor="cli", unit="Vision Lab"
+            )
         tokens = {u.email: identity.create_api_token(db, u, name="t").secret for u in (ana, curator)}
     return grant.id, tokens
 
@@ -31,8 +33,9 @@ def test_a_licensee_sees_their_grant_and_a_curator_revokes_it_with_a_reason(clie
     assert len(client.get("/api/v1/datasets/shhq/entitlements", headers=cur).json()) == 1
     assert client.post(f"/api/v1/entitlements/{grant_id}/revoke", json={"reason": "x"}, headers=ana).status_code == 403
     assert client.post(f"/api/v1/entitlements/{grant_id}/revoke", json={"reason": ""}, headers=cur).status_code == 422
-    done = client.post(f"/api/v1/entitlements/{grant_id}/revoke", json={"reason": "custodian ends SHHQ access"},
-                       headers=cur)
+    done = client.post(
+        f"/api/v1/entitlements/{grant_id}/revoke", json={"reason": "custodian ends SHHQ access"}, headers=cur
+    )
     assert done.status_code == 200 and done.json()["revoke_reason"] == "custodian ends SHHQ access"
     with rt.session() as db:
         assert db.query(OutboxMessage).filter_by(to="ana@mit.edu", template="access-revoked").count() == 1

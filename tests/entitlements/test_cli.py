@@ -1,4 +1,5 @@
 """accord terms diff / accept: a licensee whose access paused reads the changed clauses and accepts them."""
+
 import pytest
 from sqlalchemy import select
 

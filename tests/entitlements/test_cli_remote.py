@@ -1,4 +1,5 @@
 """accord terms diff / accept and accord renew on a licensee's laptop: over a live server with their API token."""
+
 import pytest
 from sqlalchemy import select
 
@@ -27,8 +28,10 @@ def paused(rt, tmp_path, monkeypatch):
         with unit_of_work(db):
             ent = entitlements.grant(db, dataset_id=dataset.id, user_id=li.id, policy_version=1, actor="cli")
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 90}), actor="cli")
-        tokens = {"li": identity.create_api_token(db, li, name="laptop").secret,
-                  "mo": identity.create_api_token(db, mo, name="laptop").secret}
+        tokens = {
+            "li": identity.create_api_token(db, li, name="laptop").secret,
+            "mo": identity.create_api_token(db, mo, name="laptop").secret,
+        }
 
     def no_database():
         raise AssertionError("a command with a token must not open a database")

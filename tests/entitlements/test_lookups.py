@@ -1,5 +1,6 @@
 """What other domains read of grants through the entitlements door (training asks these instead of querying the
 table): whether someone ever held a dataset, and the grants in force at a moment."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,15 +22,16 @@ def given(db):
         "open": EntitlementFactory(user_id=ana.id, dataset_id=one.id),
         "ends_later": EntitlementFactory(user_id=bea.id, dataset_id=one.id, expires_at=now + timedelta(days=3)),
         "expired": EntitlementFactory(user_id=ana.id, dataset_id=two.id, expires_at=now - timedelta(seconds=1)),
-        "revoked": EntitlementFactory(user_id=bea.id, dataset_id=two.id, revoked_at=now - timedelta(days=1),
-                                      revoke_reason="left the lab"),
+        "revoked": EntitlementFactory(
+            user_id=bea.id, dataset_id=two.id, revoked_at=now - timedelta(days=1), revoke_reason="left the lab"
+        ),
     }
     db.commit()
     return now, ana, bea, one, two, grants
 
 
 def test_live_grants_are_neither_revoked_nor_expired(db, given):
-    now, ana, bea, _, _, g = given
+    now, ana, _bea, _, _, g = given
     assert [e.id for e in entitlements.live(db, now)] == [g["open"].id, g["ends_later"].id]
     assert [e.id for e in entitlements.live(db, now, user_id=ana.id)] == [g["open"].id]
     assert [e.id for e in entitlements.live(db, now + timedelta(days=4))] == [g["open"].id]

@@ -1,4 +1,5 @@
 """Re-acceptance: when the terms change, a licensee's access pauses until they accept the new version."""
+
 import pytest
 from sqlalchemy import select
 
@@ -26,8 +27,13 @@ def paused(db, tmp_path, db_rt):
 
 
 def _events(db, ent):
-    return list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "entitlement",
-                                                           AuditEvent.object_id == str(ent.id))))
+    return list(
+        db.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "entitlement", AuditEvent.object_id == str(ent.id)
+            )
+        )
+    )
 
 
 def test_a_paused_grant_resumes_once_its_licensee_accepts_the_current_terms(db, paused):
@@ -53,8 +59,9 @@ def test_accepting_a_version_that_is_no_longer_current_is_refused_and_changes_no
 
 def test_nobody_but_the_licensee_can_accept_for_their_grant(db, paused):
     dataset, licensee, ent = paused
-    other = identity.create_user(db, email="mo@uni.example", name="Mo", password="a long passphrase!",
-                                 roles=["curator"])
+    other = identity.create_user(
+        db, email="mo@uni.example", name="Mo", password="a long passphrase!", roles=["curator"]
+    )
     for actor in (other, "cli"):
         with pytest.raises(PermissionDenied, match="only the licensee"):
             entitlements.reaccept(db, ent.id, actor=actor, version=2)

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from accord.notify.models import OutboxMessage
 from accord.policy import service as policies
 from accord.policy.io import seed
 
-T0 = datetime(2026, 6, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,8 +26,9 @@ def world(db, tmp_path, db_rt):
 
 def _grant(db, dataset, licensee, **kw):
     with unit_of_work(db):
-        return entitlements.grant(db, dataset_id=dataset.id, user_id=licensee.id, policy_version=1, actor="cli",
-                                  starts_at=T0, **kw)
+        return entitlements.grant(
+            db, dataset_id=dataset.id, user_id=licensee.id, policy_version=1, actor="cli", starts_at=T0, **kw
+        )
 
 
 def test_a_grant_allows_its_licensee_until_it_expires(db, world):
@@ -69,7 +70,7 @@ def test_only_curators_revoke_and_a_reason_is_required(db, world):
 
 
 def test_a_grant_for_the_current_version_does_not_cover_the_next_one(db, world, db_rt, tmp_path):
-    dataset, version, licensee = world
+    dataset, _version, licensee = world
     _grant(db, dataset, licensee)
     new = catalog.create_version(db, dataset.id, label="2.0", actor="cli")
     decision = entitlements.check(db, licensee, dataset.id, new.id, at=T0 + timedelta(days=1))

@@ -1,5 +1,6 @@
 """Revocations that stick through the REST API and `accord grants`: curators make a revocation permanent or lift
 it; reviewers read earlier revocations in the application view; applying after a permanent one is refused."""
+
 from sqlalchemy import select
 
 from accord.access import service as access
@@ -21,8 +22,10 @@ def world(rt, tmp_path):
         _apply(rt, db, ana)
         grant = entitlements.newest(db, ana, llvip.id)
         entitlements.revoke(db, grant.id, actor=cora, reason="shared the images")
-        tokens = {u.email.split("@")[0]: {"Authorization": f"Bearer {identity.create_api_token(db, u, name='t').secret}"}
-                  for u in (ana, cora, rui)}
+        tokens = {
+            u.email.split("@")[0]: {"Authorization": f"Bearer {identity.create_api_token(db, u, name='t').secret}"}
+            for u in (ana, cora, rui)
+        }
     return grant.id, tokens
 
 
@@ -40,18 +43,27 @@ def test_reviewers_read_the_revocation_and_curators_make_it_permanent_then_lift_
     assert view["status"] == "submitted"
     [earlier] = view["earlier_revocations"]
     assert (earlier["grant_id"], earlier["reason"], earlier["revoked_by"], earlier["standing"]) == (
-        grant_id, "shared the images", "Cora", None)
+        grant_id,
+        "shared the images",
+        "Cora",
+        None,
+    )
     assert earlier["revoked_at"]
     mine = client.get(f"/api/v1/applications/{held.id}", headers=tok["ana"]).json()
     assert mine["earlier_revocations"] == []  # who revoked is for the reviewers
     client.post(f"/api/v1/applications/{held.id}/withdraw", headers=tok["ana"])
 
-    assert client.post(f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": "x"},
-                       headers=tok["rui"]).status_code == 403
-    assert client.post(f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": ""},
-                       headers=tok["cora"]).status_code == 422
-    done = client.post(f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": "second breach"},
-                       headers=tok["cora"])
+    assert (
+        client.post(f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": "x"}, headers=tok["rui"]).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": ""}, headers=tok["cora"]).status_code
+        == 422
+    )
+    done = client.post(
+        f"/api/v1/entitlements/{grant_id}/permanent", json={"reason": "second breach"}, headers=tok["cora"]
+    )
     assert done.status_code == 200
     assert (done.json()["standing"], done.json()["standing_reason"]) == ("permanent", "second breach")
     refused = client.post("/api/v1/datasets/llvip/applications", json={"answers": {}}, headers=tok["ana"])
@@ -59,11 +71,11 @@ def test_reviewers_read_the_revocation_and_curators_make_it_permanent_then_lift_
     assert "may not apply for LLVIP again" in refused.json()["detail"]
     assert "write to" in refused.json()["detail"]
 
-    lifted = client.post(f"/api/v1/entitlements/{grant_id}/lift", json={"reason": "appeal upheld"},
-                         headers=tok["cora"])
+    lifted = client.post(f"/api/v1/entitlements/{grant_id}/lift", json={"reason": "appeal upheld"}, headers=tok["cora"])
     assert lifted.status_code == 200 and lifted.json()["standing"] == "lifted"
-    assert client.post("/api/v1/datasets/llvip/applications", json={"answers": {}},
-                       headers=tok["ana"]).status_code == 201
+    assert (
+        client.post("/api/v1/datasets/llvip/applications", json={"answers": {}}, headers=tok["ana"]).status_code == 201
+    )
 
 
 def test_a_grant_in_force_cannot_be_made_permanent_over_the_api(client, rt, tmp_path):
@@ -81,8 +93,7 @@ def test_accord_grants_permanent_and_lift(rt, tmp_path, capsys):
     grant_id, _ = world(rt, tmp_path)
     cli.use_runtime(rt)
     try:
-        assert run("grants", "permanent", str(grant_id), "--reason", "second breach",
-                   "--as", "cora@lab.example") == 0
+        assert run("grants", "permanent", str(grant_id), "--reason", "second breach", "--as", "cora@lab.example") == 0
         assert "is permanent" in capsys.readouterr().out
         assert run("grants", "list", "llvip", "--as", "cora@lab.example") == 0
         assert "(permanent:" in capsys.readouterr().out
@@ -93,8 +104,13 @@ def test_accord_grants_permanent_and_lift(rt, tmp_path, capsys):
         assert "is lifted" in capsys.readouterr().out
         with rt.session() as db:
             assert entitlements.get(db, grant_id).standing == "lifted"
-            actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(grant_id),
-                                                                      AuditEvent.object_type == "entitlement")))
+            actions = list(
+                db.scalars(
+                    select(AuditEvent.action).where(
+                        AuditEvent.object_id == str(grant_id), AuditEvent.object_type == "entitlement"
+                    )
+                )
+            )
         assert actions[-2:] == ["entitlement.revocation_permanent", "entitlement.revocation_lifted"]
     finally:
         cli.use_runtime(None)

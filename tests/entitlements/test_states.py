@@ -1,11 +1,13 @@
 """The state of an application's grant: active, revoked, expired, paused by new terms, not started; read for many
 applications in a fixed number of queries."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import event, select
 
+from accord.access import service as access
 from accord.db import unit_of_work, utcnow
 from accord.entitlements import service as entitlements
 from accord.entitlements import states
@@ -13,7 +15,6 @@ from accord.entitlements.models import Entitlement
 from accord.policy import service as policies
 from accord.policy.io import seed
 from tests.access.helpers import dataset_with_terms, person
-from accord.access import service as access
 
 
 def _applications(db, dataset, user, n):
@@ -23,8 +24,15 @@ def _applications(db, dataset, user, n):
         app_id = access.start(db, "llvip", actor=user).id
         access.withdraw(db, app_id, actor=user)  # the next one may start; the grant below is what counts here
         with unit_of_work(db):
-            entitlements.grant(db, dataset_id=dataset.id, user_id=user.id, policy_version=1, actor="cli",
-                               application_id=app_id, starts_at=utcnow() - timedelta(days=1))
+            entitlements.grant(
+                db,
+                dataset_id=dataset.id,
+                user_id=user.id,
+                policy_version=1,
+                actor="cli",
+                application_id=app_id,
+                starts_at=utcnow() - timedelta(days=1),
+            )
         ids.append(app_id)
     return ids
 

@@ -1,5 +1,6 @@
 """When the terms change, every current licensee is told by e-mail that access pauses until they accept the new
 version, with what changed and the link to the clause-by-clause page; nobody else is."""
+
 import re
 from datetime import timedelta
 
@@ -18,8 +19,9 @@ NINETY_DAYS = seed("shhq").model_copy(update={"access_days": 90})
 
 
 def told(db) -> list[OutboxMessage]:
-    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.template == "terms-changed")
-                           .order_by(OutboxMessage.to)))
+    return list(
+        db.scalars(select(OutboxMessage).where(OutboxMessage.template == "terms-changed").order_by(OutboxMessage.to))
+    )
 
 
 def licensee(db, dataset, email, *, version=1, **changes):
@@ -43,8 +45,9 @@ def test_every_current_licensee_is_told_once_with_the_changes_and_the_link(db_rt
     with unit_of_work(db):  # a second grant of the same dataset: still one mail
         entitlements.grant(db, dataset_id=shhq.id, user_id=li.id, policy_version=1, actor="cli")
 
-    policies.set_policy(db, shhq.id, NINETY_DAYS, actor="cli", note="access now ends after 90 days",
-                        base_url="https://accord.example")
+    policies.set_policy(
+        db, shhq.id, NINETY_DAYS, actor="cli", note="access now ends after 90 days", base_url="https://accord.example"
+    )
 
     [mail] = told(db)
     assert mail.to == "li@uni.example"
@@ -72,7 +75,10 @@ def test_the_first_terms_and_a_licensee_already_on_the_new_version_get_no_mail(d
     licensee(db, shhq, "new@uni.example", version=2)
     policies.set_policy(db, shhq.id, seed("shhq").model_copy(update={"access_days": 30}), actor="cli")
     assert [(m.to, re.search(r"your version (\d)", m.text_body)[1]) for m in told(db)] == [
-        ("li@uni.example", "1"), ("li@uni.example", "2"), ("new@uni.example", "2")]
+        ("li@uni.example", "1"),
+        ("li@uni.example", "2"),
+        ("new@uni.example", "2"),
+    ]
 
 
 def test_a_curator_saves_new_terms_and_the_licensee_follows_the_mailed_link(tmp_path, smtp_server):
@@ -98,9 +104,15 @@ def test_a_curator_saves_new_terms_and_the_licensee_follows_the_mailed_link(tmp_
                 entitlements.grant(db, dataset_id=shhq.id, user_id=ana.id, policy_version=1, actor="cli")
         with TestClient(create_app(rt), base_url="http://testserver") as client:
             log_in(client, "cur@lab.example")
-            saved = client.post("/admin/datasets/shhq/terms/yaml", follow_redirects=False, data={
-                "csrf_token": csrf(client, "/admin/datasets/shhq/terms"), "note": "teaching allowed",
-                "policy": "purposes: [research, teaching]\n"})
+            saved = client.post(
+                "/admin/datasets/shhq/terms/yaml",
+                follow_redirects=False,
+                data={
+                    "csrf_token": csrf(client, "/admin/datasets/shhq/terms"),
+                    "note": "teaching allowed",
+                    "policy": "purposes: [research, teaching]\n",
+                },
+            )
             assert saved.headers["location"].endswith("notice=saved")
             assert notify.send_due(rt).sent == 1
             [mail] = smtp_server.inbox.to("ana@mit.edu")

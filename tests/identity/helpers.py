@@ -18,20 +18,13 @@ def csrf(client, page: str = "/login") -> str:
 
 
 def post_form(client, path: str, data: dict | None = None, *, page: str = "/login", **kwargs):
-    return client.post(
-        path, data={"csrf_token": csrf(client, page), **(data or {})}, follow_redirects=False, **kwargs
-    )
+    return client.post(path, data={"csrf_token": csrf(client, page), **(data or {})}, follow_redirects=False, **kwargs)
 
 
 def make_user(rt, email: str, *roles: str, password: str = PASSWORD, verified: bool = True):
     with rt.session() as db:
         return identity.create_user(
-            db,
-            email=email,
-            name=email.split("@")[0].title(),
-            password=password,
-            roles=list(roles),
-            verified=verified,
+            db, email=email, name=email.split("@")[0].title(), password=password, roles=list(roles), verified=verified
         )
 
 

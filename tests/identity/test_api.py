@@ -30,8 +30,7 @@ def test_users_me_without_credentials_or_with_a_forged_token_is_401_problem_json
 def test_the_cli_trades_a_password_for_a_token_without_csrf(client, rt):
     make_user(rt, "ada@example.org")
     response = client.post(
-        "/api/v1/auth/token",
-        json={"email": "ada@example.org", "password": PASSWORD, "token_name": "workstation"},
+        "/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD, "token_name": "workstation"}
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -42,9 +41,7 @@ def test_the_cli_trades_a_password_for_a_token_without_csrf(client, rt):
 def test_token_login_is_throttled_like_the_login_page(client, rt):
     make_user(rt, "ada@example.org")
     for _ in range(rt.settings.login_max_failures):
-        wrong = client.post(
-            "/api/v1/auth/token", json={"email": "ada@example.org", "password": "guess guess"}
-        )
+        wrong = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": "guess guess"})
         assert wrong.status_code == 401
     response = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0

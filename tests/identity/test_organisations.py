@@ -1,5 +1,6 @@
 """Registered organisations: admins (or the shell) register a mail domain, and addresses there or at a subdomain
 pass the institutional e-mail check of terms that ask for one; anything else still fails it."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,10 @@ def test_an_admin_registers_a_domain_once_and_it_is_audited(db):
     org = organisations.register(db, name="Example Lab", domain=" @Lab.Example.COM. ", actor=admin)
     assert org.domain == "lab.example.com" and organisations.domains(db) == {"lab.example.com"}
     assert organisations.by_domain(db, "LAB.example.com").name == "Example Lab"
-    assert db.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "organisation")) \
+    assert (
+        db.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "organisation"))
         == "organisation.registered"
+    )
     with pytest.raises(Conflict):
         organisations.register(db, name="Again", domain="lab.example.com", actor="cli")
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from accord.audit.models import AuditEvent
+from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
-from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.identity import throttle
 from accord.identity.models import User
@@ -85,10 +85,7 @@ def test_many_wrong_passwords_block_even_the_right_one_until_the_wait_is_over(db
         identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=now + timedelta(seconds=10))
     assert exc.value.retry_after == 21
     later = now + timedelta(seconds=31)
-    assert (
-        identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=later).email
-        == "ada@example.org"
-    )
+    assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, now=later).email == "ada@example.org"
 
 
 def test_the_wait_doubles_with_every_further_failure():
@@ -101,8 +98,9 @@ def test_failures_from_one_client_over_many_accounts_are_throttled_more_loosely(
     limits = identity.LoginLimits()
     for i in range(limits.address):  # each account only a few times: no pair reaches its limit
         with pytest.raises(NotAuthenticated):
-            identity.authenticate(db, email=f"u{i // 3}@example.org", password="guess guess", client="10.0.0.9",
-                                  now=now)
+            identity.authenticate(
+                db, email=f"u{i // 3}@example.org", password="guess guess", client="10.0.0.9", now=now
+            )
     with pytest.raises(RateLimited):
         identity.authenticate(db, email="other@example.org", password="guess guess", client="10.0.0.9", now=now)
     with pytest.raises(NotAuthenticated):  # another client is not affected
@@ -115,19 +113,26 @@ def test_an_attacker_at_one_address_cannot_keep_the_owner_out_from_another(db):
     refused = 0
     for second in range(0, 3600, 5):  # an hour of guessing every five seconds from one address
         try:
-            identity.authenticate(db, email="ada@example.org", password="guess guess", client="6.6.6.6",
-                                  now=now + timedelta(seconds=second))
+            identity.authenticate(
+                db,
+                email="ada@example.org",
+                password="guess guess",
+                client="6.6.6.6",
+                now=now + timedelta(seconds=second),
+            )
         except RateLimited:
             refused += 1
         except NotAuthenticated:
             pass
     assert refused > 600  # the attacker mostly waited
-    owner = identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7",
-                                  now=now + timedelta(seconds=3600))
+    owner = identity.authenticate(
+        db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now + timedelta(seconds=3600)
+    )
     assert owner.email == "ada@example.org"
     with pytest.raises(RateLimited):  # and the attacker still waits
-        identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="6.6.6.6",
-                              now=now + timedelta(seconds=3600))
+        identity.authenticate(
+            db, email="ada@example.org", password=PASSWORD, client="6.6.6.6", now=now + timedelta(seconds=3600)
+        )
 
 
 def test_many_addresses_guessing_one_account_slow_it_down_everywhere(db):
@@ -136,13 +141,13 @@ def test_many_addresses_guessing_one_account_slow_it_down_everywhere(db):
     limits = identity.LoginLimits()
     for i in range(limits.account):
         with pytest.raises(NotAuthenticated):
-            identity.authenticate(db, email="ada@example.org", password="guess guess", client=f"6.6.6.{i}",
-                                  now=now)
+            identity.authenticate(db, email="ada@example.org", password="guess guess", client=f"6.6.6.{i}", now=now)
     with pytest.raises(RateLimited) as exc:
         identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now)
     assert exc.value.retry_after == 31
-    assert identity.authenticate(db, email="ada@example.org", password=PASSWORD, client="192.0.2.7",
-                                 now=now + timedelta(seconds=31))
+    assert identity.authenticate(
+        db, email="ada@example.org", password=PASSWORD, client="192.0.2.7", now=now + timedelta(seconds=31)
+    )
 
 
 def test_the_right_password_clears_the_account_counters(db):
@@ -221,9 +226,7 @@ def test_a_verification_link_confirms_the_address_once_and_forged_or_old_links_f
         identity.verify_email(db, SECRET, token[:-2] + "xx")
     with pytest.raises(InvalidInput, match="not valid"):
         identity.verify_email(db, "another secret entirely", token)
-    old = identity.email_verification_token(
-        SECRET, user, now=utcnow() - identity.VERIFY_TTL - timedelta(minutes=1)
-    )
+    old = identity.email_verification_token(SECRET, user, now=utcnow() - identity.VERIFY_TTL - timedelta(minutes=1))
     with pytest.raises(InvalidInput, match="expired"):
         identity.verify_email(db, SECRET, old)
     db.refresh(user)
@@ -276,7 +279,7 @@ def test_bad_role_grants_are_refused_and_change_nothing(db):
     with pytest.raises(NotFound):
         identity.grant_role(db, user, "curator", dataset_id=999)
     with pytest.raises(NotFound):
-        catalog.dataset_by_slug(db, "no-such-dataset").id
+        catalog.dataset_by_slug(db, "no-such-dataset")
     with pytest.raises(NotFound):
         identity.revoke_role(db, user, "curator")
     db.refresh(user)

@@ -34,8 +34,7 @@ def _login(client, password: str, headers: dict | None = None):
 
 
 def _token(client, password: str, headers: dict | None = None):
-    return client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": password},
-                       headers=headers)
+    return client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": password}, headers=headers)
 
 
 @pytest.mark.parametrize("attempt", [_login, _token], ids=["page", "api"])
@@ -43,8 +42,8 @@ def test_an_attacker_cannot_keep_the_owner_out_and_is_told_to_wait(app, rt, atte
     make_user(rt, "ada@example.org")
     attacker, owner = _from(app, ATTACKER), _from(app, OWNER)
     answers = [attempt(attacker, "guess guess").status_code for _ in range(30)]
-    assert answers[:rt.settings.login_max_failures] == [401] * rt.settings.login_max_failures
-    assert set(answers[rt.settings.login_max_failures:]) == {429}
+    assert answers[: rt.settings.login_max_failures] == [401] * rt.settings.login_max_failures
+    assert set(answers[rt.settings.login_max_failures :]) == {429}
     waiting = attempt(attacker, PASSWORD)
     assert waiting.status_code == 429 and int(waiting.headers["retry-after"]) > 0  # even the right password
     assert attempt(owner, PASSWORD).status_code in (201, 303)

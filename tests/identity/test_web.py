@@ -24,9 +24,7 @@ def settings(tmp_path, smtp_server):
 
 
 def _register(client, email="ada@example.org", password=PASSWORD, name="Ada Lovelace"):
-    return post_form(
-        client, "/register", {"email": email, "name": name, "password": password}, page="/register"
-    )
+    return post_form(client, "/register", {"email": email, "name": name, "password": password}, page="/register")
 
 
 def _users(rt) -> int:
@@ -75,16 +73,12 @@ def test_the_session_cookie_is_secure_when_the_site_is_served_over_https(tmp_pat
         ({"name": ""}, 422, "please give your name"),
     ],
 )
-def test_a_bad_registration_shows_the_error_next_to_the_field_and_creates_nothing(
-    client, rt, data, status, message
-):
+def test_a_bad_registration_shows_the_error_next_to_the_field_and_creates_nothing(client, rt, data, status, message):
     values = {"email": "ada@example.org", "name": "Ada", "password": PASSWORD, **data}
     response = _register(client, **values)
     assert response.status_code == status
     assert re.search(r'class="field-error" id="e-\w+">[^<]*' + re.escape(message), response.text)
-    assert 'aria-invalid="true"' in response.text and "accord_session" not in response.headers.get(
-        "set-cookie", ""
-    )
+    assert 'aria-invalid="true"' in response.text and "accord_session" not in response.headers.get("set-cookie", "")
     assert _users(rt) == 0
 
 
@@ -98,14 +92,10 @@ def test_registering_an_address_twice_is_refused_on_the_page(client, rt):
 def test_login_goes_to_the_next_page_but_never_to_another_site(client, rt):
     make_user(rt, "ada@example.org")
     assert 'name="next" value="/account"' in client.get("/login?next=/account").text
-    response = post_form(
-        client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "/account"}
-    )
+    response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "/account"})
     assert response.headers["location"] == "/account"
     for evil in ("//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)"):
-        response = post_form(
-            client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": evil}
-        )
+        response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": evil})
         assert response.status_code == 303 and response.headers["location"] == "/", evil
 
 
@@ -120,10 +110,7 @@ def test_a_wrong_password_shows_a_message_and_sets_no_session(client, rt):
 def test_many_wrong_passwords_give_429_and_refuse_even_the_right_password(client, rt):
     make_user(rt, "ada@example.org")
     for _ in range(rt.settings.login_max_failures):
-        assert (
-            post_form(client, "/login", {"email": "ada@example.org", "password": "guess guess"}).status_code
-            == 401
-        )
+        assert post_form(client, "/login", {"email": "ada@example.org", "password": "guess guess"}).status_code == 401
     response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
     assert "too many failed logins" in response.text
@@ -201,15 +188,10 @@ def test_changing_the_password_needs_the_current_one(client, rt):
         page="/account",
     )
     assert wrong.status_code == 422 and 'id="e-old_password">the current password is wrong' in wrong.text
-    weak = post_form(
-        client, "/account/password", {"old_password": PASSWORD, "new_password": "short"}, page="/account"
-    )
+    weak = post_form(client, "/account/password", {"old_password": PASSWORD, "new_password": "short"}, page="/account")
     assert weak.status_code == 422 and 'id="e-new_password"' in weak.text
     ok = post_form(
-        client,
-        "/account/password",
-        {"old_password": PASSWORD, "new_password": "a brand new one"},
-        page="/account",
+        client, "/account/password", {"old_password": PASSWORD, "new_password": "a brand new one"}, page="/account"
     )
     assert ok.headers["location"] == "/account?notice=password-changed"
     assert "were logged out" in client.get(ok.headers["location"]).text  # this session survives
@@ -226,8 +208,4 @@ def test_admins_see_the_outbox_with_failed_attempts(client, rt):
     client.cookies.clear()
     log_in(client, "root@example.org")
     page = client.get("/admin/outbox")
-    assert (
-        page.status_code == 200
-        and "ada@example.org" in page.text
-        and "Confirm your e-mail address" in page.text
-    )
+    assert page.status_code == 200 and "ada@example.org" in page.text and "Confirm your e-mail address" in page.text

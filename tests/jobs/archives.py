@@ -1,4 +1,5 @@
 """Small real image archives for ingest tests: Pillow-made JPEGs and a labels sidecar marking previews."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,13 @@ def image_zip(path: Path, *, count: int = 6, previews: int = 3, size=(64, 48)) -
         for i in range(count):
             name = f"subject-{i % 2:02d}/img-{i:03d}.jpg"
             zf.writestr(name, jpeg(i, size))
-            labels.append({"path": name, "subject": f"{i % 2:02d}", "attributes": {"modality": "visible"},
-                           "preview": i < previews})
+            labels.append(
+                {
+                    "path": name,
+                    "subject": f"{i % 2:02d}",
+                    "attributes": {"modality": "visible"},
+                    "preview": i < previews,
+                }
+            )
         zf.writestr("accord-labels.jsonl", "\n".join(json.dumps(x) for x in labels) + "\n")
     return path

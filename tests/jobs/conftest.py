@@ -24,12 +24,24 @@ def draft(rt):
 @pytest.fixture
 def admin(rt):
     with rt.session() as db:
-        return identity.create_user(db, email="admin@example.org", name="Ada Admin",
-                                    password="a long admin passphrase", roles=["admin"], actor="cli")
+        return identity.create_user(
+            db,
+            email="admin@example.org",
+            name="Ada Admin",
+            password="a long admin passphrase",
+            roles=["admin"],
+            actor="cli",
+        )
 
 
 @pytest.fixture
 def curator(rt):
     with rt.session() as db:
-        return identity.create_user(db, email="curator@example.org", name="Cy Curator",
-                                    password="a long curator passphrase", roles=["curator"], actor="cli")
+        return identity.create_user(
+            db,
+            email="curator@example.org",
+            name="Cy Curator",
+            password="a long curator passphrase",
+            roles=["curator"],
+            actor="cli",
+        )

@@ -1,4 +1,5 @@
 """A real consumer (threads, in-process) runs queued jobs from the SQLite file queue and from Redis."""
+
 from __future__ import annotations
 
 import threading
@@ -9,9 +10,9 @@ import redis
 from huey import signals
 
 from accord import dbmigrate
+from accord.catalog.jobs import start_ingest
 from accord.jobs import queue
 from accord.jobs import service as jobs
-from accord.catalog.jobs import start_ingest
 from accord.runtime import build
 from tests.conftest import make_settings
 from tests.jobs.archives import image_zip
@@ -92,7 +93,7 @@ def test_a_queued_ingest_waits_for_a_consumer_which_then_runs_it_to_done(queued_
     assert job.result["file_count"] == 4 and job.total == job.done > 0
 
 
-def test_the_mail_task_runs_every_minute_and_sends_due_outbox_messages(tmp_path, smtp_server):
+def test_the_mail_task_runs_every_minute_and_sends_due_outbox_messages(tmp_path, smtp_server):  # noqa: F811 (the fixture)
     from datetime import datetime
 
     from accord.db import unit_of_work
@@ -101,8 +102,16 @@ def test_the_mail_task_runs_every_minute_and_sends_due_outbox_messages(tmp_path,
     rt = build(make_settings(tmp_path, smtp={"host": smtp_server.host, "port": smtp_server.port}))
     dbmigrate.upgrade(rt.engine)
     with rt.session() as db, unit_of_work(db):
-        notify.enqueue(db, "verify-email", to="someone@example.org", name="Someone", email="someone@example.org",
-                       link="http://testserver/verify/x", site="http://testserver", valid_days=2)
+        notify.enqueue(
+            db,
+            "verify-email",
+            to="someone@example.org",
+            name="Someone",
+            email="someone@example.org",
+            link="http://testserver/verify/x",
+            site="http://testserver",
+            valid_days=2,
+        )
 
     due = [t for t in rt.huey.read_periodic(datetime(2026, 11, 23, 12, 7)) if t.name.endswith("send_mail")]
     assert len(due) == 1  # the scheduler would enqueue it this minute (and every other)
@@ -132,13 +141,20 @@ def test_the_expiry_warning_task_runs_daily_and_warns_licensees(tmp_path):
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 30}), actor="cli")
         ana = identity.create_user(db, email="ana@mit.edu", name="Ana", password="a long passphrase!")
         with unit_of_work(db):
-            entitlements.grant(db, dataset_id=dataset.id, user_id=ana.id, policy_version=1, actor="cli",
-                               starts_at=utcnow() - timedelta(days=20))
+            entitlements.grant(
+                db,
+                dataset_id=dataset.id,
+                user_id=ana.id,
+                policy_version=1,
+                actor="cli",
+                starts_at=utcnow() - timedelta(days=20),
+            )
     daily = [t for t in rt.huey.read_periodic(datetime(2026, 11, 23, 6, 0)) if t.name.endswith("access_expiry")]
     assert len(daily) == 1
     assert not [t for t in rt.huey.read_periodic(datetime(2026, 11, 23, 7, 0)) if t.name.endswith("access_expiry")]
     rt.huey.execute(daily[0])
     with rt.session() as db:
-        assert db.scalars(select(OutboxMessage.to).where(OutboxMessage.template == "access-expiring")).all() == \
-            ["ana@mit.edu"]
+        assert db.scalars(select(OutboxMessage.to).where(OutboxMessage.template == "access-expiring")).all() == [
+            "ana@mit.edu"
+        ]
     rt.engine.dispose()

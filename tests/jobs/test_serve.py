@@ -1,4 +1,5 @@
 """`accord serve` for real: granian answers HTTP and the in-process worker drains the SQLite job queue."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ import pytest
 
 from accord import dbmigrate
 from accord.catalog import service as catalog
-from accord.jobs import service as jobs
 from accord.catalog.jobs import start_ingest
+from accord.jobs import service as jobs
 from accord.runtime import build
 from tests.conftest import make_settings
 from tests.jobs.archives import image_zip
@@ -52,10 +53,15 @@ def test_accord_serve_answers_http_and_runs_queued_jobs(tmp_path):
         ds = catalog.create_dataset(db, slug="served", title="Served", custodian="Lab", actor="cli")
         catalog.create_version(db, ds.id, label="1", actor="cli")
     port = free_port()
-    env = {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir),
-           "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(), "ACCORD_JOBS_IMMEDIATE": "false"}
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(settings.data_dir),
+        "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "ACCORD_JOBS_IMMEDIATE": "false",
+    }
     proc = accord("serve", "--port", str(port), env=env)
     try:
+
         def home():
             try:
                 return httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
@@ -90,8 +96,12 @@ def test_accord_worker_refuses_to_start_when_jobs_run_inline(tmp_path):
 
 
 def served_env(settings) -> dict:
-    return {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir),
-            "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(), "ACCORD_JOBS_IMMEDIATE": "false"}
+    return {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(settings.data_dir),
+        "ACCORD_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "ACCORD_JOBS_IMMEDIATE": "false",
+    }
 
 
 def stop(proc: subprocess.Popen) -> str:
@@ -110,6 +120,7 @@ def test_accord_worker_alone_runs_queued_jobs_and_stops_on_sigterm(tmp_path):
     job = start_ingest(rt, "worked", "1", image_zip(tmp_path / "a.zip", count=2), actor="cli", uploaded=False)
     proc = accord("worker", "--threads", "1", "--no-periodic", env=served_env(settings))
     try:
+
         def finished():
             with rt.session() as db:
                 row = jobs.get(db, job.id)
@@ -133,6 +144,7 @@ def test_accord_serve_reload_without_a_worker_answers_http_and_stops_on_sigterm(
     port = free_port()
     proc = accord("serve", "--reload", "--no-worker", "--port", str(port), env=served_env(settings))
     try:
+
         def health():
             try:
                 return httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)

@@ -1,4 +1,5 @@
 """Jobs in immediate mode (huey runs the task before `submit` returns): status, progress, errors, refusals."""
+
 from __future__ import annotations
 
 import zipfile
@@ -8,9 +9,9 @@ from sqlalchemy import func, select
 
 from accord.audit.models import AuditEvent
 from accord.catalog import service as catalog
+from accord.catalog.jobs import archive_format, start_ingest
 from accord.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from accord.jobs import service as jobs
-from accord.catalog.jobs import archive_format, start_ingest
 from accord.jobs.models import Job
 from tests.jobs.archives import image_zip
 
@@ -21,7 +22,7 @@ def job_count(rt) -> int:
 
 
 def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt, draft, tmp_path):
-    slug, label, version_id = draft
+    slug, label, _version_id = draft
     archive = image_zip(tmp_path / "faces.zip", count=6, previews=2)
 
     job = start_ingest(rt, slug, label, archive, actor="cli", uploaded=False)
@@ -29,8 +30,9 @@ def test_an_ingest_job_in_immediate_mode_runs_to_done_with_progress_recorded(rt,
     with rt.session() as db:
         job = jobs.get(db, job.id)
         version = catalog.version_by_label(db, slug, label)
-        actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
-                                  .order_by(AuditEvent.id)))
+        actions = list(
+            db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job").order_by(AuditEvent.id))
+        )
     assert job.status == "done", job.error
     assert job.total is not None and job.done == job.total > 0  # only progress reports set a total
     assert job.result["file_count"] == 6 and job.message == "ingested 6 files"
@@ -134,8 +136,13 @@ def test_archive_formats_are_recognised_by_their_first_bytes(tmp_path):
     with tarfile.open(tmp_path / "c.bin", "w:gz") as tf:
         tf.add(src, arcname="x.jpg")
     (tmp_path / "d.bin").write_bytes(b"\x1f\x8b" + b"not really gzip" * 40)
-    assert [archive_format(tmp_path / n) for n in ("a.bin", "b.bin", "c.bin", "d.bin", "x.jpg")] == \
-        ["zip", "tar", "tar.gz", None, None]
+    assert [archive_format(tmp_path / n) for n in ("a.bin", "b.bin", "c.bin", "d.bin", "x.jpg")] == [
+        "zip",
+        "tar",
+        "tar.gz",
+        None,
+        None,
+    ]
 
 
 def test_ingesting_a_published_version_is_refused_before_any_job(rt, draft, tmp_path):
@@ -172,8 +179,9 @@ def test_a_job_is_visible_to_its_creator_and_admins_only(rt, draft, admin, curat
         assert jobs.get_for(db, job.id, user=admin).id == job.id
         from accord.identity import service as identity
 
-        other = identity.create_user(db, email="other@example.org", name="O", password="another long passphrase",
-                                     roles=["curator"], actor="cli")
+        other = identity.create_user(
+            db, email="other@example.org", name="O", password="another long passphrase", roles=["curator"], actor="cli"
+        )
         with pytest.raises(NotFound):
             jobs.get_for(db, job.id, user=other)
 

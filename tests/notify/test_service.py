@@ -17,13 +17,13 @@ from accord.runtime import build
 from tests.conftest import make_settings
 from tests.smtp import SmtpServer, free_port, text_of
 
-CONTEXT = dict(
-    name="Ada",
-    email="ada@example.org",
-    link="http://testserver/verify-email?token=abc",
-    site="http://testserver",
-    valid_days=2,
-)
+CONTEXT = {
+    "name": "Ada",
+    "email": "ada@example.org",
+    "link": "http://testserver/verify-email?token=abc",
+    "site": "http://testserver",
+    "valid_days": 2,
+}
 
 
 def _runtime(tmp_path, **overrides):
@@ -54,20 +54,12 @@ def test_enqueue_renders_text_and_html_and_leaves_the_commit_to_the_caller(db):
 def test_a_missing_template_variable_is_an_error_not_a_blank_in_the_mail(db):
     with pytest.raises(Exception, match="link"):
         notify.enqueue(
-            db,
-            "verify-email",
-            to="ada@example.org",
-            name="Ada",
-            email="ada@example.org",
-            site="x",
-            valid_days=2,
+            db, "verify-email", to="ada@example.org", name="Ada", email="ada@example.org", site="x", valid_days=2
         )
 
 
 def test_due_messages_are_delivered_over_smtp_and_marked_sent(tmp_path, smtp_server):
-    rt = _runtime(
-        tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port, sender="Accord <a@lab.example>")
-    )
+    rt = _runtime(tmp_path, smtp=Smtp(host=smtp_server.host, port=smtp_server.port, sender="Accord <a@lab.example>"))
     msg_id = _enqueue(rt)
     report = notify.send_due(rt)
     assert (report.sent, report.failed) == (1, 0)
@@ -128,9 +120,7 @@ def test_a_message_claimed_by_one_sender_is_not_taken_by_another(tmp_path):
     with rt.session() as db:
         assert notify._claim(db, msg_id, now) is not None
         assert notify._claim(db, msg_id, now) is None
-        assert (
-            notify._claim(db, msg_id, now + notify.CLAIM_LEASE) is not None
-        )  # a crashed sender's claim ends
+        assert notify._claim(db, msg_id, now + notify.CLAIM_LEASE) is not None  # a crashed sender's claim ends
 
 
 def test_console_mode_prints_the_mail_and_records_it_as_sent(tmp_path, capsys):
@@ -144,9 +134,7 @@ def test_console_mode_prints_the_mail_and_records_it_as_sent(tmp_path, capsys):
 
 def test_demo_mode_without_an_smtp_url_uses_the_console_and_an_smtp_url_configures_smtp(tmp_path):
     assert make_settings(tmp_path, demo=True).mail_to_console
-    s = make_settings(
-        tmp_path, smtp_url="smtp+starttls://bob:p%40ss@mail.lab.example:587?sender=Lab%20<l@x.org>"
-    )
+    s = make_settings(tmp_path, smtp_url="smtp+starttls://bob:p%40ss@mail.lab.example:587?sender=Lab%20<l@x.org>")
     assert not s.mail_to_console
     assert (s.smtp.host, s.smtp.port, s.smtp.username, s.smtp.starttls, s.smtp.sender) == (
         "mail.lab.example",

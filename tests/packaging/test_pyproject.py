@@ -1,4 +1,5 @@
 """Building the project prints no deprecation from the build backend, and the wheel says its licence in SPDX."""
+
 import subprocess
 import sys
 import zipfile
@@ -8,8 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_builds_without_deprecations_and_declares_an_spdx_licence(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(ROOT)],
-                         capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr
     output = run.stdout + run.stderr
     assert "deprecated" not in output.lower(), output

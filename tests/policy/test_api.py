@@ -1,6 +1,5 @@
 import pytest
 
-from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import dump_yaml, seed
@@ -14,14 +13,20 @@ def world(rt, tmp_path):
     curator = make_user(rt, "curator@lab.example", "curator")
     applicant = make_user(rt, "someone@uni.example")
     with rt.session() as db:
-        tokens = {name: identity.create_api_token(db, user, name="t").secret
-                  for name, user in (("curator", curator), ("applicant", applicant))}
+        tokens = {
+            name: identity.create_api_token(db, user, name="t").secret
+            for name, user in (("curator", curator), ("applicant", applicant))
+        }
     return dataset, tokens
 
 
 def put(client, token, text, **params):
-    return client.put("/api/v1/datasets/shhq/policy", content=text, params=params,
-                      headers={"Authorization": f"Bearer {token}", "content-type": "application/yaml"})
+    return client.put(
+        "/api/v1/datasets/shhq/policy",
+        content=text,
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "content-type": "application/yaml"},
+    )
 
 
 def test_a_curator_sets_terms_and_anyone_reads_them_with_their_clauses(client, world):

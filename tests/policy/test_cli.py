@@ -13,8 +13,7 @@ from tests.cli import run
 def dataset(rt):
     cli.use_runtime(rt)
     with rt.session() as db:
-        ds = catalog.create_dataset(db, slug="cion-al", title="CION-AL: person images", custodian="HUST",
-                                    actor="cli")
+        ds = catalog.create_dataset(db, slug="cion-al", title="CION-AL: person images", custodian="HUST", actor="cli")
     yield ds
     cli.use_runtime(None)
 

@@ -15,16 +15,19 @@ def test_json_is_accepted_too():
     assert parse('{"purposes": ["research"]}').purposes[0].value == "research"
 
 
-@pytest.mark.parametrize(("text", "where"), [
-    ("purposes: [trading]", "purposes.0"),
-    ("purposes: []", "purposes"),
-    ("purposes: [research]\ncommercial_use: sometimes", "commercial_use"),
-    ("purposes: [research]\nunknown_rule: true", "unknown_rule"),
-    ("purposes: [research]\napplicant_fields: [name]", "email"),
-    ("purposes: [research]\nredistribution: approved_unit_only", "unit"),
-    ("purposes: [research]\nsignatory: legal_authority\nreview: {mode: automatic}", "automatic"),
-    ("purposes: [research]\nreview: {mode: single, approvals_needed: 2}", "quorum"),
-])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("purposes: [trading]", "purposes.0"),
+        ("purposes: []", "purposes"),
+        ("purposes: [research]\ncommercial_use: sometimes", "commercial_use"),
+        ("purposes: [research]\nunknown_rule: true", "unknown_rule"),
+        ("purposes: [research]\napplicant_fields: [name]", "email"),
+        ("purposes: [research]\nredistribution: approved_unit_only", "unit"),
+        ("purposes: [research]\nsignatory: legal_authority\nreview: {mode: automatic}", "automatic"),
+        ("purposes: [research]\nreview: {mode: single, approvals_needed: 2}", "quorum"),
+    ],
+)
 def test_invalid_policies_are_refused_with_the_field_named(text, where):
     with pytest.raises(InvalidInput) as info:
         parse(text)
@@ -39,8 +42,16 @@ def test_malformed_documents_get_a_clear_error(text):
 
 def test_clauses_are_plain_words_one_per_rule():
     keys = [c.key for c in clauses(seed("cion-al"), custodian="HUST", dataset="CION-AL")]
-    assert keys == ["purpose", "commercial", "redistribution", "modification", "citation", "privacy", "liability",
-                    "signatory"]
+    assert keys == [
+        "purpose",
+        "commercial",
+        "redistribution",
+        "modification",
+        "citation",
+        "privacy",
+        "liability",
+        "signatory",
+    ]
 
 
 def test_a_changed_rule_shows_up_in_the_clause_diff():
@@ -64,8 +75,9 @@ def test_duo_codes_follow_the_rules():
 
 
 def test_odrl_offer_prohibits_what_the_policy_forbids():
-    odrl = to_odrl(seed("at-ustc"), uid="urn:accord:policy:at-ustc:1", target="urn:accord:dataset:at-ustc",
-                   assigner="USTC")
+    odrl = to_odrl(
+        seed("at-ustc"), uid="urn:accord:policy:at-ustc:1", target="urn:accord:dataset:at-ustc", assigner="USTC"
+    )
     assert odrl["@type"] == "Offer"
     actions = {x["action"] for x in odrl["prohibition"]}
     assert {"commercialize", "distribute", "modify"} <= actions

@@ -10,8 +10,9 @@ from accord.policy.io import seed
 
 @pytest.fixture
 def dataset(db):
-    return catalog.create_dataset(db, slug="shhq", title="SHHQ: full-body images", custodian="Shanghai AI Lab",
-                                  actor="cli")
+    return catalog.create_dataset(
+        db, slug="shhq", title="SHHQ: full-body images", custodian="Shanghai AI Lab", actor="cli"
+    )
 
 
 def test_the_first_policy_is_version_one_and_reads_back_equal(db, dataset):
@@ -24,8 +25,9 @@ def test_changed_terms_append_a_version_and_identical_terms_do_not(db, dataset):
     policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
     same = policies.set_policy(db, dataset.id, seed("shhq"), actor="cli")
     assert same.version == 1
-    changed = policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 365}),
-                                  actor="cli", note="one-year licences")
+    changed = policies.set_policy(
+        db, dataset.id, seed("shhq").model_copy(update={"access_days": 365}), actor="cli", note="one-year licences"
+    )
     assert changed.version == 2 and [v.version for v in policies.versions(db, dataset.id)] == [1, 2]
     assert policies.get(db, dataset.id, 1).policy.access_days is None  # old versions never change
     assert [(c.key, c.change) for c in policies.compare(db, dataset.id, 1, 2)] == [("duration", "added")]

@@ -1,4 +1,5 @@
 """A dataset whose terms ask for a training certificate, people, and certificate files."""
+
 from __future__ import annotations
 
 import io
@@ -37,10 +38,19 @@ def days(n: int):
 
 
 def upload(rt, db, user, *, application_id=None, dataset_slug=None, expires_in=365, data=None, **kw):
-    return training.upload(rt, db, actor=user, data=data if data is not None else png(),
-                           course=kw.pop("course", "CITI Program: Human Research"), completed_on=days(-30),
-                           expires_on=days(expires_in), filename="citi.png", application_id=application_id,
-                           dataset_slug=dataset_slug, **kw)
+    return training.upload(
+        rt,
+        db,
+        actor=user,
+        data=data if data is not None else png(),
+        course=kw.pop("course", "CITI Program: Human Research"),
+        completed_on=days(-30),
+        expires_on=days(expires_in),
+        filename="citi.png",
+        application_id=application_id,
+        dataset_slug=dataset_slug,
+        **kw,
+    )
 
 
 def signed(rt, db, slug, applicant):

@@ -1,4 +1,5 @@
 """Training certificates over /api/v1: upload, list mine, the file, reviewers' list, accept and reject."""
+
 from sqlalchemy import select
 
 from accord.audit.models import AuditEvent
@@ -15,15 +16,21 @@ def setup(rt, tmp_path):
         person(db, "rev@lab.example", reviewer_of=dataset)
         person(db, "rev2@lab.example", reviewer_of=other)
         app_id = signed(rt, db, "at-ustc", ana).id
-    auth = {who: {"Authorization": f"Bearer {api_token(rt, who)}"}
-            for who in ("ana@mit.edu", "rev@lab.example", "rev2@lab.example")}
+    auth = {
+        who: {"Authorization": f"Bearer {api_token(rt, who)}"}
+        for who in ("ana@mit.edu", "rev@lab.example", "rev2@lab.example")
+    }
     return dataset, ana, app_id, auth
 
 
 def post(client, headers, data=None, **fields):
     form = {"course": "CITI Program", "completed_on": str(days(-30)), "expires_on": str(days(300)), **fields}
-    return client.post("/api/v1/training", headers=headers, data=form,
-                       files={"file": ("citi.png", png() if data is None else data, "image/png")})
+    return client.post(
+        "/api/v1/training",
+        headers=headers,
+        data=form,
+        files={"file": ("citi.png", png() if data is None else data, "image/png")},
+    )
 
 
 def test_upload_review_and_approval_through_the_api(client, rt, tmp_path):
@@ -75,8 +82,9 @@ def test_a_rejection_is_told_and_others_see_nothing(client, rt, tmp_path):
     stranger = auth["rev2@lab.example"]  # reviews another dataset
     assert client.get(f"/api/v1/training/{cert['id']}", headers=stranger).status_code == 404
     assert client.get(f"/api/v1/training/{cert['id']}/file", headers=stranger).status_code == 404
-    assert client.post(f"/api/v1/training/{cert['id']}/reject", headers=stranger,
-                       json={"reason": "no"}).status_code == 404
+    assert (
+        client.post(f"/api/v1/training/{cert['id']}/reject", headers=stranger, json={"reason": "no"}).status_code == 404
+    )
     assert client.get("/api/v1/review-queue/training", headers=stranger).json() == []
     assert client.get("/api/v1/review-queue/training", headers=auth["ana@mit.edu"]).status_code == 403
     rev_h = auth["rev@lab.example"]
@@ -89,7 +97,8 @@ def test_a_rejection_is_told_and_others_see_nothing(client, rt, tmp_path):
 
 
 def test_the_file_listing_is_refused_while_the_certificate_ran_out_and_served_once_a_new_one_is_accepted(
-        client, rt, tmp_path):
+    client, rt, tmp_path
+):
     from accord.db import utcnow
     from accord.training import service as training
     from accord.training.models import TrainingCertificate
@@ -108,7 +117,9 @@ def test_the_file_listing_is_refused_while_the_certificate_ran_out_and_served_on
         db.commit()
     paused = client.get(files, headers=ana_h)
     assert paused.status_code == 403
-    assert f"expired on {days(-1)}" in paused.json()["detail"] and "/datasets/at-ustc/download" in paused.json()["detail"]
+    assert (
+        f"expired on {days(-1)}" in paused.json()["detail"] and "/datasets/at-ustc/download" in paused.json()["detail"]
+    )
     renewal = post(client, ana_h, dataset="at-ustc").json()
     assert "awaiting review" in client.get(files, headers=ana_h).json()["detail"]
     client.post(f"/api/v1/training/{renewal['id']}/accept", headers=rev_h)

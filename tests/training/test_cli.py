@@ -1,4 +1,5 @@
 """accord training upload|list|accept|reject, and the exit codes of refusals."""
+
 import pytest
 from sqlalchemy import select
 
@@ -6,8 +7,8 @@ from accord.access import service as access
 from accord.cli import main as cli
 from accord.identity import service as identity
 from accord.training.models import TrainingCertificate
-from tests.training.helpers import dataset_needing_training, days, person, png, signed
 from tests.cli import run
+from tests.training.helpers import dataset_needing_training, days, person, png, signed
 
 
 @pytest.fixture
@@ -28,8 +29,14 @@ def certs(rt):
 
 
 def upload_args(path, app_id, **kw):
-    args = {"--course": "CITI Program", "--completed": str(days(-30)), "--expires": str(days(300)),
-            "--application": str(app_id), "--as": "ana@mit.edu", **kw}
+    args = {
+        "--course": "CITI Program",
+        "--completed": str(days(-30)),
+        "--expires": str(days(300)),
+        "--application": str(app_id),
+        "--as": "ana@mit.edu",
+        **kw,
+    }
     return ["training", "upload", str(path), *[x for kv in args.items() for x in kv]]
 
 

@@ -1,4 +1,5 @@
 """accord training upload|list|accept|reject from a laptop: over a live server with each person's API token."""
+
 import pytest
 from sqlalchemy import select
 
@@ -18,8 +19,10 @@ def world(rt, tmp_path, monkeypatch):
         ana = person(db, "ana@mit.edu")
         rev = person(db, "rev@lab.example", reviewer_of=dataset)
         app_id = signed(rt, db, "at-ustc", ana).id
-        tokens = {"ana": identity.create_api_token(db, ana, name="laptop").secret,
-                  "rev": identity.create_api_token(db, rev, name="laptop").secret}
+        tokens = {
+            "ana": identity.create_api_token(db, ana, name="laptop").secret,
+            "rev": identity.create_api_token(db, rev, name="laptop").secret,
+        }
 
     def no_database():
         raise AssertionError("a command with a token must not open a database")
@@ -44,8 +47,21 @@ def certs(rt):
 
 
 def upload(world, path):
-    return run(world, "ana", "training", "upload", str(path), "--course", "CITI Program",
-               "--completed", str(days(-30)), "--expires", str(days(300)), "--application", str(world["app_id"]))
+    return run(
+        world,
+        "ana",
+        "training",
+        "upload",
+        str(path),
+        "--course",
+        "CITI Program",
+        "--completed",
+        str(days(-30)),
+        "--expires",
+        str(days(300)),
+        "--application",
+        str(world["app_id"]),
+    )
 
 
 def test_upload_list_and_decide_over_the_api(rt, world, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """The review queue shows where each application's training certificate stands (none, waiting, accepted, ran out,
 not accepted) when its terms ask for one, on the page and in the API, at a fixed number of statements per page."""
+
 import re
 
 from sqlalchemy import event
@@ -47,10 +48,16 @@ def test_each_row_says_where_its_certificate_stands(db_rt, db, tmp_path):
 
     rows = queue.review_queue(db, rev, status="all").rows
     seen = {(r.applicant_email, r.dataset_slug): r.stages.get("certificate") for r in rows}
-    assert seen == {("ana@mit.edu", "at-ustc"): "waiting", ("bea@mit.edu", "at-ustc"): "accepted",
-                    ("cid@mit.edu", "at-ustc"): "ran out", ("dan@mit.edu", "at-ustc"): "not accepted",
-                    ("eve@mit.edu", "llvip"): "accepted", ("eve@mit.edu", "at-ustc"): "accepted",
-                    ("a0-at-ustc@uni.example", "at-ustc"): "none", ("a1-shhq@uni.example", "shhq"): None}
+    assert seen == {
+        ("ana@mit.edu", "at-ustc"): "waiting",
+        ("bea@mit.edu", "at-ustc"): "accepted",
+        ("cid@mit.edu", "at-ustc"): "ran out",
+        ("dan@mit.edu", "at-ustc"): "not accepted",
+        ("eve@mit.edu", "llvip"): "accepted",
+        ("eve@mit.edu", "at-ustc"): "accepted",
+        ("a0-at-ustc@uni.example", "at-ustc"): "none",
+        ("a1-shhq@uni.example", "shhq"): None,
+    }
     for r in rows:  # the same word as the application's own "what is still needed"
         needed = training.certificate.still_needed(db, r.id, policies.current(db, at.id).policy)
         if r.dataset_slug == "at-ustc":
@@ -81,9 +88,20 @@ def test_a_queue_page_with_certificates_costs_one_statement_more_whatever_its_si
                 status = ("pending", "accepted", "rejected")[app.id % 3]
                 certs = [(app.id, status)] + ([(None, "accepted")] if app.id % 6 == 2 else [])
                 for app_id, state in certs:
-                    db.add(TrainingCertificate(user_id=user_id, application_id=app_id, dataset_id=at.id,
-                                               sha256="0" * 64, media_type="image/png", size=1, course="CITI",
-                                               completed_on=days(-30), expires_on=days(300), status=state))
+                    db.add(
+                        TrainingCertificate(
+                            user_id=user_id,
+                            application_id=app_id,
+                            dataset_id=at.id,
+                            sha256="0" * 64,
+                            media_type="image/png",
+                            size=1,
+                            course="CITI",
+                            completed_on=days(-30),
+                            expires_on=days(300),
+                            status=state,
+                        )
+                    )
 
     def cost() -> int:
         db.expire_all()  # both runs start cold
@@ -114,8 +132,9 @@ def test_the_queue_page_and_the_api_show_the_certificate_badge(client, rt, tmp_p
         waiting, _ = sent(rt, db, "at-ustc", person(db, "ana@mit.edu"))
         many(db, shhq, 1)
     with rt.session() as db:  # the row whose terms ask for no training
-        other = next(r.id for r in queue.review_queue(db, identity.user_by_email(db, rev.email)).rows
-                     if r.id != waiting)
+        other = next(
+            r.id for r in queue.review_queue(db, identity.user_by_email(db, rev.email)).rows if r.id != waiting
+        )
 
     log_in(client, "rev@lab.example")
     page = client.get("/review").text

@@ -1,12 +1,13 @@
 """Training certificates through the services, on SQLite and PostgreSQL: upload, review, the gate on submitting
 and approving, access pausing when a certificate runs out and resuming when a new one is accepted, the warning."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from accord.access import workflow
 from accord.access import service as access
+from accord.access import workflow
 from accord.audit.models import AuditEvent
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
@@ -32,8 +33,7 @@ def count(db) -> int:
 
 
 def mails(db, template) -> list[OutboxMessage]:
-    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.template == template)
-                           .order_by(OutboxMessage.id)))
+    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.template == template).order_by(OutboxMessage.id)))
 
 
 def test_submitting_without_a_certificate_is_refused_at_the_field(db_rt, db, world):
@@ -50,13 +50,17 @@ def test_an_uploaded_certificate_is_stored_pending_and_audited(db_rt, db, world)
     record = signed(db_rt, db, "at-ustc", ana)
     data = png()
     cert = upload(db_rt, db, ana, application_id=record.id, data=data)
-    assert (cert.status, cert.media_type, cert.size, cert.dataset_id) == ("pending", "image/png", len(data),
-                                                                           dataset.id)
+    assert (cert.status, cert.media_type, cert.size, cert.dataset_id) == ("pending", "image/png", len(data), dataset.id)
     with db_rt.store.open(cert.sha256) as fh:
         assert fh.read() == data
-    assert db.scalar(select(AuditEvent.action).where(AuditEvent.object_id == str(cert.id),
-                                                     AuditEvent.object_type == "training_certificate")) \
+    assert (
+        db.scalar(
+            select(AuditEvent.action).where(
+                AuditEvent.object_id == str(cert.id), AuditEvent.object_type == "training_certificate"
+            )
+        )
         == "training.uploaded"
+    )
     assert access.submit(db, record.id, actor=ana).state.status is workflow.Status.submitted
 
 
@@ -89,12 +93,15 @@ def test_a_click_through_dataset_approves_once_the_reviewer_accepts_the_certific
     assert entitlements.check(db, ana, dataset.id).allowed
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"GIF89a a gif is not accepted", "the certificate must be a PDF, PNG or JPEG"),
-    (b"MZ\x90\x00 an executable called certificate.pdf", "the certificate must be a PDF, PNG or JPEG"),
-    (b"%PDF-1.7\n garbage", "damaged"),
-    (b"", "choose the certificate file"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a a gif is not accepted", "the certificate must be a PDF, PNG or JPEG"),
+        (b"MZ\x90\x00 an executable called certificate.pdf", "the certificate must be a PDF, PNG or JPEG"),
+        (b"%PDF-1.7\n garbage", "damaged"),
+        (b"", "choose the certificate file"),
+    ],
+)
 def test_a_file_that_is_not_a_pdf_or_an_image_is_refused_and_nothing_is_stored(db_rt, db, world, data, message):
     _, ana, _ = world
     record = signed(db_rt, db, "at-ustc", ana)
@@ -112,14 +119,17 @@ def test_a_certificate_over_the_size_limit_is_refused(db_rt, db, world, monkeypa
     assert count(db) == 0
 
 
-@pytest.mark.parametrize(("kw", "field", "message"), [
-    ({"course": " "}, "course", "name the course"),
-    ({"completed_on": "2026-13-01"}, "completed_on", "YYYY-MM-DD"),
-    ({"completed_on": days(3)}, "completed_on", "in the future"),
-    ({"completed_on": days(-800)}, "completed_on", "730 days"),
-    ({"expires_on": days(-1)}, "expires_on", "expired on"),
-    ({"completed_on": days(-10), "expires_on": days(-20)}, "expires_on", "after the completion date"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field", "message"),
+    [
+        ({"course": " "}, "course", "name the course"),
+        ({"completed_on": "2026-13-01"}, "completed_on", "YYYY-MM-DD"),
+        ({"completed_on": days(3)}, "completed_on", "in the future"),
+        ({"completed_on": days(-800)}, "completed_on", "730 days"),
+        ({"expires_on": days(-1)}, "expires_on", "expired on"),
+        ({"completed_on": days(-10), "expires_on": days(-20)}, "expires_on", "after the completion date"),
+    ],
+)
 def test_bad_course_names_and_dates_are_refused_at_their_field(db_rt, db, world, kw, field, message):
     _, ana, _ = world
     record = signed(db_rt, db, "at-ustc", ana)
@@ -158,7 +168,7 @@ def test_a_rejected_certificate_says_why_and_must_be_replaced_before_submitting(
 
 
 def test_only_the_holder_and_the_datasets_reviewers_see_a_certificate(db_rt, db, world, tmp_path):
-    dataset, ana, rev = world
+    _dataset, ana, rev = world
     other_ds = dataset_needing_training(db_rt, tmp_path, "shhq")
     stranger = person(db, "eve@mit.edu")
     elsewhere = person(db, "rev2@lab.example", reviewer_of=other_ds)
@@ -177,7 +187,7 @@ def test_only_the_holder_and_the_datasets_reviewers_see_a_certificate(db_rt, db,
 
 def _licensee(db_rt, db, world, *, expires_in):
     """Ana holds access to at-ustc with an accepted certificate that runs out in `expires_in` days."""
-    dataset, ana, rev = world
+    _dataset, ana, rev = world
     record = signed(db_rt, db, "at-ustc", ana)
     cert = upload(db_rt, db, ana, application_id=record.id, expires_in=expires_in)
     access.submit(db, record.id, actor=ana)
@@ -216,7 +226,7 @@ def test_only_licensees_upload_a_renewal_from_the_dataset(db_rt, db, world):
 
 
 def test_holders_are_warned_once_two_weeks_before_their_certificate_runs_out(db_rt, db, world):
-    dataset, ana, rev = world
+    _dataset, ana, _rev = world
     cert = _licensee(db_rt, db, world, expires_in=30)
     assert training.warn_expiring(db, now=utcnow()) == 0  # a month out: not yet
     soon = utcnow() + timedelta(days=20)
@@ -229,7 +239,7 @@ def test_holders_are_warned_once_two_weeks_before_their_certificate_runs_out(db_
 
 
 def test_no_warning_when_a_later_certificate_carries_on_or_no_grant_needs_it(db_rt, db, world):
-    dataset, ana, rev = world
+    _dataset, ana, rev = world
     _licensee(db_rt, db, world, expires_in=30)
     renewed = upload(db_rt, db, ana, dataset_slug="at-ustc", expires_in=500)
     training.accept(db, renewed.id, actor=rev)
@@ -243,18 +253,19 @@ def test_a_renewal_is_sent_to_the_datasets_reviewers(db_rt, db, world):
     _, ana, rev = world
     _licensee(db_rt, db, world, expires_in=30)
     renewed = upload(db_rt, db, ana, dataset_slug="at-ustc", base_url="http://x")
-    [mail] = [m for m in mails(db, "training-to-review")]
+    [mail] = list(mails(db, "training-to-review"))
     assert mail.to == rev.email and "http://x/review/training" in mail.text_body
     assert [c.id for c in training.to_review(db, rev)] == [renewed.id]
 
 
 def test_terms_that_end_access_with_the_certificate_revoke_the_grant_once_it_ran_out(db_rt, db, world):
-    dataset, ana, rev = world
+    dataset, ana, _rev = world
     from accord.policy import service as policies
 
     ending = policies.get(db, dataset.id).policy.training.model_copy(update={"on_expiry": "end"})
-    policies.set_policy(db, dataset.id, policies.get(db, dataset.id).policy.model_copy(update={"training": ending}),
-                        actor="cli")
+    policies.set_policy(
+        db, dataset.id, policies.get(db, dataset.id).policy.model_copy(update={"training": ending}), actor="cli"
+    )
     _licensee(db_rt, db, world, expires_in=20)  # applies under the new terms (version 2)
     assert training.end_lapsed(db, now=utcnow() + timedelta(days=19)) == []
     [grant_id] = training.end_lapsed(db, now=utcnow() + timedelta(days=21))
@@ -285,7 +296,7 @@ def test_the_daily_job_sends_the_certificate_warning(rt, tmp_path):
 
 
 def test_an_accepted_certificate_serves_an_application_for_another_dataset(db_rt, db, world, tmp_path):
-    _, ana, rev = world
+    _, ana, _rev = world
     cert = _licensee(db_rt, db, world, expires_in=300)
     other = dataset_needing_training(db_rt, tmp_path, "shhq")
     rev2 = person(db, "rev2@lab.example", reviewer_of=other)
@@ -316,7 +327,7 @@ def test_a_decision_taken_meanwhile_by_another_reviewer_is_not_overwritten(db_rt
 
 
 def test_a_rejected_upload_does_not_hide_an_accepted_certificate_that_still_counts(db_rt, db, world, tmp_path):
-    _, ana, rev = world
+    _, ana, _rev = world
     accepted = _licensee(db_rt, db, world, expires_in=300)
     other = dataset_needing_training(db_rt, tmp_path, "shhq")
     rev2 = person(db, "rev2@lab.example", reviewer_of=other)

@@ -1,5 +1,6 @@
 """Training certificates in the browser: the applicant uploads one with the application (errors next to the
 fields), reviewers open and accept or reject it on the review page, a paused licensee uploads a renewal."""
+
 from sqlalchemy import select
 
 from accord.access import service as access
@@ -11,11 +12,20 @@ from tests.training.helpers import dataset_needing_training, days, person, png, 
 
 
 def post_certificate(client, url, file=("citi.png", None, "image/png"), *, page=None, **fields):
-    data = {"csrf_token": csrf(client, page or url.rsplit("/", 1)[0]), "course": "CITI Program",
-            "completed_on": str(days(-30)), "expires_on": str(days(300)), **fields}
+    data = {
+        "csrf_token": csrf(client, page or url.rsplit("/", 1)[0]),
+        "course": "CITI Program",
+        "completed_on": str(days(-30)),
+        "expires_on": str(days(300)),
+        **fields,
+    }
     name, content, kind = file
-    return client.post(url, data=data, files={"certificate": (name, png() if content is None else content, kind)},
-                       follow_redirects=False)
+    return client.post(
+        url,
+        data=data,
+        files={"certificate": (name, png() if content is None else content, kind)},
+        follow_redirects=False,
+    )
 
 
 def setup(rt, tmp_path):
@@ -37,8 +47,10 @@ def test_submitting_without_a_certificate_shows_the_error_next_to_the_field(clie
     refused = client.post(f"/applications/{app_id}/submit", data={"csrf_token": token})
     assert refused.status_code == 422
     assert 'id="e-certificate"' in refused.text and "upload your certificate of" in refused.text
-    assert 'id="f-certificate" name="certificate" type="file" accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,' \
-           'image/jpeg" aria-invalid="true"' in refused.text
+    assert (
+        'id="f-certificate" name="certificate" type="file" accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,'
+        'image/jpeg" aria-invalid="true"' in refused.text
+    )
 
 
 def test_the_applicant_uploads_a_certificate_and_then_submits(client, rt, tmp_path):
@@ -54,8 +66,11 @@ def test_the_applicant_uploads_a_certificate_and_then_submits(client, rt, tmp_pa
     shown = client.get(f"/training/{cert.id}/file")
     assert shown.status_code == 200 and shown.content == png() and shown.headers["content-security-policy"] == "sandbox"
     assert not list((rt.settings.data_dir / "uploads").iterdir())
-    sent = client.post(f"/applications/{app_id}/submit", data={"csrf_token": csrf(client, f"/applications/{app_id}")},
-                       follow_redirects=False)
+    sent = client.post(
+        f"/applications/{app_id}/submit",
+        data={"csrf_token": csrf(client, f"/applications/{app_id}")},
+        follow_redirects=False,
+    )
     assert sent.status_code == 303
 
 
@@ -75,7 +90,7 @@ def test_a_file_that_is_not_a_pdf_or_an_image_and_bad_dates_are_refused_at_their
 
 
 def test_a_reviewer_cannot_approve_before_accepting_the_certificate_on_the_review_page(client, rt, tmp_path):
-    dataset, ana, rev, app_id = setup(rt, tmp_path)
+    _dataset, ana, rev, app_id = setup(rt, tmp_path)
     with rt.session() as db:
         cert = upload(rt, db, ana, application_id=app_id)
         access.submit(db, app_id, actor=ana)
@@ -91,8 +106,7 @@ def test_a_reviewer_cannot_approve_before_accepting_the_certificate_on_the_revie
     ok = client.post(f"/training/{cert.id}/accept", data={"csrf_token": token}, follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"].startswith(f"/review/{app_id}?notice=training-accepted")
     assert "The training certificate was accepted." in client.get(ok.headers["location"]).text
-    approved = client.post(f"/review/{app_id}/approve", data={"csrf_token": token, "text": ""},
-                           follow_redirects=False)
+    approved = client.post(f"/review/{app_id}/approve", data={"csrf_token": token, "text": ""}, follow_redirects=False)
     assert approved.status_code == 303
     with rt.session() as db:
         assert access.get(db, app_id, viewer=ana).state.status is workflow.Status.approved
@@ -112,7 +126,7 @@ def test_strangers_and_other_reviewers_cannot_open_the_file(client, rt, tmp_path
 
 
 def test_a_paused_licensee_uploads_a_renewal_and_downloads_again_once_it_is_accepted(client, rt, tmp_path):
-    dataset, ana, rev, app_id = setup(rt, tmp_path)
+    _dataset, ana, rev, app_id = setup(rt, tmp_path)
     with rt.session() as db:
         cert = upload(rt, db, ana, application_id=app_id)
         access.submit(db, app_id, actor=ana)
@@ -139,8 +153,9 @@ def test_a_paused_licensee_uploads_a_renewal_and_downloads_again_once_it_is_acce
     with rt.session() as db:
         renewal = db.scalars(select(TrainingCertificate).order_by(TrainingCertificate.id.desc())).first()
     assert queue.status_code == 200 and f'action="/training/{renewal.id}/accept"' in queue.text
-    ok = client.post(f"/training/{renewal.id}/accept", data={"csrf_token": csrf(client, "/review/training")},
-                     follow_redirects=False)
+    ok = client.post(
+        f"/training/{renewal.id}/accept", data={"csrf_token": csrf(client, "/review/training")}, follow_redirects=False
+    )
     assert ok.headers["location"] == "/review/training?notice=accepted"
     client.cookies.clear()
     log_in(client, ana.email)
@@ -156,7 +171,7 @@ def test_a_renewal_needs_a_grant_and_an_error_is_shown_on_the_page(client, rt, t
 
 
 def test_a_reviewer_cannot_open_a_draft_still_waiting_for_its_certificate(client, rt, tmp_path):
-    dataset, ana, rev, app_id = setup(rt, tmp_path)
+    _dataset, _ana, rev, app_id = setup(rt, tmp_path)
     log_in(client, rev.email)
     page = client.get(f"/review/{app_id}")
     assert page.status_code == 404  # a draft is the applicant's alone until it is submitted

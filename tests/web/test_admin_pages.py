@@ -1,5 +1,6 @@
 """Curation pages: who may use them, dataset and version forms, uploads (streamed, size-limited, sniffed),
 publishing and withdrawing, and the job status page and API."""
+
 from __future__ import annotations
 
 import re
@@ -11,21 +12,21 @@ from sqlalchemy import func, select
 
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
+from accord.http import upload as upload_module
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import service as identity
 from accord.jobs import service as jobs
 from accord.jobs.models import Job
-from accord.http import upload as upload_module
-from accord.http.deps import SESSION_COOKIE
 from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
 
 
-
 def login(client, rt, *, roles=("admin",), email="admin@example.org"):
     with rt.session() as db:
-        user = identity.create_user(db, email=email, name=email.split("@")[0], password="a long test passphrase",
-                                    roles=list(roles), actor="cli")
+        user = identity.create_user(
+            db, email=email, name=email.split("@")[0], password="a long test passphrase", roles=list(roles), actor="cli"
+        )
         token = identity.start_session(db, user, ttl=timedelta(hours=1))
     client.cookies.set(SESSION_COOKIE, token)
     return user
@@ -51,20 +52,28 @@ def draft(rt):
 
 def upload(client, slug, label, path, *, csrf=None, name=None):
     with open(path, "rb") as fh:
-        return client.post(f"/admin/datasets/{slug}/versions/{label}/upload", data={"csrf_token": csrf or session_csrf(client)},
-                           files={"archive": (name or path.name, fh, "application/octet-stream")},
-                           follow_redirects=False)
+        return client.post(
+            f"/admin/datasets/{slug}/versions/{label}/upload",
+            data={"csrf_token": csrf or session_csrf(client)},
+            files={"archive": (name or path.name, fh, "application/octet-stream")},
+            follow_redirects=False,
+        )
 
 
 # --- who may see the pages -----------------------------------------------------------------------------
+
 
 def test_visitors_are_sent_to_log_in_and_applicants_are_refused(client, rt):
     response = client.get("/admin", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     login(client, rt, roles=(), email="applicant@example.org")
     assert client.get("/admin").status_code == 403
-    assert client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "x1", "title": "X",
-                                                "custodian": "Y"}).status_code == 403
+    assert (
+        client.post(
+            "/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "x1", "title": "X", "custodian": "Y"}
+        ).status_code
+        == 403
+    )
     assert count(rt, Dataset) == 0
 
 
@@ -82,12 +91,23 @@ def test_the_admin_link_shows_in_the_menu_for_admins(client, rt):
 
 # --- datasets and versions -------------------------------------------------------------------------------
 
+
 def test_creating_a_dataset_redirects_to_its_management_page(client, rt):
     login(client, rt)
-    response = client.post("/admin/datasets", data={
-        "csrf_token": session_csrf(client), "slug": "llvip", "title": "LLVIP", "custodian": "BUPT", "modalities": "visible, Infrared",
-        "subject_count": "", "image_count": "30976", "homepage": "https://example.org/llvip"},
-        follow_redirects=False)
+    response = client.post(
+        "/admin/datasets",
+        data={
+            "csrf_token": session_csrf(client),
+            "slug": "llvip",
+            "title": "LLVIP",
+            "custodian": "BUPT",
+            "modalities": "visible, Infrared",
+            "subject_count": "",
+            "image_count": "30976",
+            "homepage": "https://example.org/llvip",
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/admin/datasets/llvip?note=created"
     with rt.session() as db:
         ds = catalog.dataset_by_slug(db, "llvip")
@@ -98,11 +118,20 @@ def test_creating_a_dataset_redirects_to_its_management_page(client, rt):
 
 def test_a_bad_field_is_reported_next_to_it_and_nothing_is_created(client, rt):
     login(client, rt)
-    page = client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "Bad Slug!", "title": "T",
-                                                "custodian": "C", "summary": "kept"})
+    page = client.post(
+        "/admin/datasets",
+        data={
+            "csrf_token": session_csrf(client),
+            "slug": "Bad Slug!",
+            "title": "T",
+            "custodian": "C",
+            "summary": "kept",
+        },
+    )
     assert page.status_code == 422
-    assert re.search(r'<input id="f-slug" name="slug" type="text" value="Bad Slug!"[^>]*aria-invalid="true"',
-                     page.text, re.S)
+    assert re.search(
+        r'<input id="f-slug" name="slug" type="text" value="Bad Slug!"[^>]*aria-invalid="true"', page.text, re.S
+    )
     assert re.search(r'<p class="field-error" id="f-slug-note">the slug needs', page.text)
     assert 'value="kept"' in page.text  # what was typed survives
     assert count(rt, Dataset) == 0
@@ -110,41 +139,59 @@ def test_a_bad_field_is_reported_next_to_it_and_nothing_is_created(client, rt):
 
 def test_a_duplicate_slug_is_a_conflict_shown_at_the_slug_field(client, rt, draft):
     login(client, rt)
-    page = client.post("/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "faces", "title": "T", "custodian": "C"})
+    page = client.post(
+        "/admin/datasets", data={"csrf_token": session_csrf(client), "slug": "faces", "title": "T", "custodian": "C"}
+    )
     assert page.status_code == 409 and 'id="f-slug-note">a dataset with the slug' in page.text
     assert count(rt, Dataset) == 1
 
 
 def test_a_forged_csrf_token_changes_nothing(client, rt):
     login(client, rt)
-    response = client.post("/admin/datasets", data={"csrf_token": "forged", "slug": "x1", "title": "X",
-                                                    "custodian": "Y"})
+    response = client.post(
+        "/admin/datasets", data={"csrf_token": "forged", "slug": "x1", "title": "X", "custodian": "Y"}
+    )
     assert response.status_code == 403 and count(rt, Dataset) == 0
 
 
 def test_versions_are_created_published_and_withdrawn_from_the_dataset_page(client, rt, draft, tmp_path):
     login(client, rt)
-    response = client.post("/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"},
-                           follow_redirects=False)
+    response = client.post(
+        "/admin/datasets/faces/versions",
+        data={"csrf_token": session_csrf(client), "label": "2.0"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     page = client.get("/admin/datasets/faces").text
     assert "Version 2.0" in page and 'action="/admin/datasets/faces/versions/2.0/upload"' in page
 
-    assert client.post("/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"}).status_code == 409
+    assert (
+        client.post(
+            "/admin/datasets/faces/versions", data={"csrf_token": session_csrf(client), "label": "2.0"}
+        ).status_code
+        == 409
+    )
 
     with rt.session() as db:
         version = catalog.version_by_label(db, "faces", "1.0")
     catalog.ingest(rt, version.id, image_zip(tmp_path / "a.zip", count=2), actor="cli")
     assert 'action="/admin/datasets/faces/versions/1.0/publish"' in client.get("/admin/datasets/faces").text
-    response = client.post("/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)},
-                           follow_redirects=False)
+    response = client.post(
+        "/admin/datasets/faces/versions/1.0/publish", data={"csrf_token": session_csrf(client)}, follow_redirects=False
+    )
     assert response.status_code == 303
     with rt.session() as db:
         assert catalog.version_by_label(db, "faces", "1.0").status == "published"
 
-    assert client.post("/admin/datasets/faces/versions/1.0/withdraw",
-                       data={"csrf_token": session_csrf(client), "reason": ""}).status_code == 422  # a reason is required
-    client.post("/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": session_csrf(client), "reason": "consent"})
+    assert (
+        client.post(
+            "/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": session_csrf(client), "reason": ""}
+        ).status_code
+        == 422
+    )  # a reason is required
+    client.post(
+        "/admin/datasets/faces/versions/1.0/withdraw", data={"csrf_token": session_csrf(client), "reason": "consent"}
+    )
     with rt.session() as db:
         version = catalog.version_by_label(db, "faces", "1.0")
     assert (version.status, version.withdrawn_reason) == ("withdrawn", "consent")
@@ -159,6 +206,7 @@ def test_publishing_an_empty_draft_is_refused(client, rt, draft):
 
 
 # --- uploads ---------------------------------------------------------------------------------------------
+
 
 def test_an_uploaded_zip_is_ingested_by_a_job_and_the_upload_is_removed(client, rt, draft, tmp_path):
     login(client, rt)
@@ -192,9 +240,11 @@ def test_a_streamed_upload_without_a_length_is_cut_off_at_the_limit(client, rt, 
     rt.settings.max_upload_bytes = 50_000
     login(client, rt)
     boundary = "accordtestboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{session_csrf(client)}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"big.zip\"\r\n"
-            "Content-Type: application/zip\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{session_csrf(client)}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="archive"; filename="big.zip"\r\n'
+        "Content-Type: application/zip\r\n\r\n"
+    ).encode()
 
     def body():
         yield head
@@ -203,8 +253,11 @@ def test_a_streamed_upload_without_a_length_is_cut_off_at_the_limit(client, rt, 
             yield b"\0" * 10_000
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    response = client.post("/admin/datasets/faces/versions/1.0/upload", content=body(),
-                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = client.post(
+        "/admin/datasets/faces/versions/1.0/upload",
+        content=body(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert response.status_code == 413
     assert count(rt, Job) == 0 and uploads(rt) == []
 
@@ -232,15 +285,19 @@ def test_a_curator_cannot_ingest_a_server_path_but_an_admin_can(client, rt, draf
     with zipfile.ZipFile(image_zip(tmp_path / "x.zip", count=3)) as zf:
         zf.extractall(folder)
     login(client, rt, roles=("curator",), email="curator@example.org")
-    assert 'ingest-path' not in client.get("/admin/datasets/faces").text
-    response = client.post("/admin/datasets/faces/versions/1.0/ingest-path",
-                           data={"csrf_token": session_csrf(client), "path": str(folder)})
+    assert "ingest-path" not in client.get("/admin/datasets/faces").text
+    response = client.post(
+        "/admin/datasets/faces/versions/1.0/ingest-path", data={"csrf_token": session_csrf(client), "path": str(folder)}
+    )
     assert response.status_code == 403 and count(rt, Job) == 0
 
     client.cookies.clear()
     login(client, rt)
-    response = client.post("/admin/datasets/faces/versions/1.0/ingest-path",
-                           data={"csrf_token": session_csrf(client), "path": str(folder)}, follow_redirects=False)
+    response = client.post(
+        "/admin/datasets/faces/versions/1.0/ingest-path",
+        data={"csrf_token": session_csrf(client), "path": str(folder)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     with rt.session() as db:
         assert catalog.version_by_label(db, "faces", "1.0").file_count == 3
@@ -248,6 +305,7 @@ def test_a_curator_cannot_ingest_a_server_path_but_an_admin_can(client, rt, draf
 
 
 # --- the job page and API ----------------------------------------------------------------------------------
+
 
 def test_an_unfinished_job_page_polls_with_htmx_and_refreshes_without_javascript(client, rt, draft):
     user = login(client, rt)

@@ -1,4 +1,5 @@
 """/api/docs is served from this install: no CDN, no inline script (a script-src 'self' policy allows it)."""
+
 import re
 
 

@@ -1,4 +1,5 @@
 """The applicant's pages: apply from the dataset page, save a draft, sign clause by clause, submit, follow."""
+
 import re
 
 from sqlalchemy import func, select
@@ -21,8 +22,11 @@ def app_id_of(response) -> int:
 
 
 def apply(client, slug, data) -> object:
-    return client.post(f"/datasets/{slug}/apply", data={"csrf_token": csrf(client, f"/datasets/{slug}/apply"),
-                                                        **data}, follow_redirects=False)
+    return client.post(
+        f"/datasets/{slug}/apply",
+        data={"csrf_token": csrf(client, f"/datasets/{slug}/apply"), **data},
+        follow_redirects=False,
+    )
 
 
 def acks(rt, dataset) -> list[str]:
@@ -52,8 +56,11 @@ def test_a_wrong_field_is_shown_next_to_it_the_values_are_kept_and_nothing_is_cr
     dataset_with_terms(rt, tmp_path, "at-ustc")
     ana = applicant(rt)
     log_in(client, ana.email)
-    response = apply(client, "at-ustc", {"name": "Ana Lima", "organisation": "MIT", "email": "other@gmail.com",
-                                         "telephone": "+1 617 000"})
+    response = apply(
+        client,
+        "at-ustc",
+        {"name": "Ana Lima", "organisation": "MIT", "email": "other@gmail.com", "telephone": "+1 617 000"},
+    )
     assert response.status_code == 422
     assert re.search(r'id="f-email"[^>]*aria-invalid="true" aria-describedby="e-email"', response.text)
     assert 'id="e-email"' in response.text and "use your account&#39;s address" in response.text
@@ -67,11 +74,19 @@ def test_a_cion_al_form_asks_for_the_signatory_and_a_bad_signatory_address_is_sh
     ana = applicant(rt)
     log_in(client, ana.email)
     assert "Signatory&#39;s e-mail" in client.get("/datasets/cion-al/apply").text
-    bad = apply(client, "cion-al", {"signatory.name": "Rita", "signatory.title": "Rector",
-                                    "signatory.email": "not an address"})
+    bad = apply(
+        client, "cion-al", {"signatory.name": "Rita", "signatory.title": "Rector", "signatory.email": "not an address"}
+    )
     assert bad.status_code == 422 and 'id="e-signatory-email"' in bad.text and 'value="Rita"' in bad.text
-    good = apply(client, "cion-al", {"signatory.name": SIGNATORY["name"], "signatory.title": SIGNATORY["title"],
-                                     "signatory.email": SIGNATORY["email"]})
+    good = apply(
+        client,
+        "cion-al",
+        {
+            "signatory.name": SIGNATORY["name"],
+            "signatory.title": SIGNATORY["title"],
+            "signatory.email": SIGNATORY["email"],
+        },
+    )
     with rt.session() as db:
         state = access.get(db, app_id_of(good), viewer=ana).state
     assert state.signatory == SIGNATORY
@@ -86,24 +101,31 @@ def test_draft_sign_with_every_acknowledgement_submit_and_follow(client, rt, tmp
     assert "Draft: not sent yet" in page.text and "What is still needed" in page.text
     assert "your signature on the agreement" in page.text and "no decisions yet" in page.text
 
-    rest = {k: v for k, v in answers("at-ustc", ana.email).items()}
-    saved = client.post(f"/applications/{app_id}/answers", data={"csrf_token": csrf(client, f"/applications/{app_id}"),
-                                                                  **rest}, follow_redirects=False)
+    rest = dict(answers("at-ustc", ana.email).items())
+    saved = client.post(
+        f"/applications/{app_id}/answers",
+        data={"csrf_token": csrf(client, f"/applications/{app_id}"), **rest},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303
     keys = acks(rt, at_ustc)
     token = csrf(client, f"/applications/{app_id}")
     page = client.get(f"/applications/{app_id}").text
     assert page.count('name="ack"') == len(keys) > 3
 
-    missing_one = client.post(f"/applications/{app_id}/sign",
-                              data={"csrf_token": token, "full_name": "Ana Lima", "ack": keys[:-1]})
+    missing_one = client.post(
+        f"/applications/{app_id}/sign", data={"csrf_token": token, "full_name": "Ana Lima", "ack": keys[:-1]}
+    )
     assert missing_one.status_code == 422 and 'id="e-ack"' in missing_one.text and "not ticked" in missing_one.text
     assert 'value="Ana Lima"' in missing_one.text  # the typed name is kept
     with rt.session() as db:
         assert access.get(db, app_id, viewer=ana).state.signature is None
 
-    signed = client.post(f"/applications/{app_id}/sign", data={"csrf_token": token, "full_name": "Ana Lima",
-                                                               "ack": keys}, follow_redirects=False)
+    signed = client.post(
+        f"/applications/{app_id}/sign",
+        data={"csrf_token": token, "full_name": "Ana Lima", "ack": keys},
+        follow_redirects=False,
+    )
     assert signed.status_code == 303
     page = client.get(f"/applications/{app_id}").text
     assert "Signed by <strong>Ana Lima</strong>" in page and "Submit the application" in page

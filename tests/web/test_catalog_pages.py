@@ -1,4 +1,5 @@
 """The public catalogue: listing, search and filters, the dataset page, and the preview image guard."""
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,28 @@ from tests.jobs.catalogue import published_dataset
 @pytest.fixture
 def shelf(rt, tmp_path):
     """Two published datasets and one that only has a draft."""
-    published_dataset(rt, tmp_path, "llvip", title="LLVIP", custodian="Beijing University of Posts and "
-                      "Telecommunications", modalities=("visible", "infrared"), summary="Paired visible and "
-                      "infrared street images at night.", terms_summary="Academic research only.\n\nNo "
-                      "redistribution.", homepage="https://example.org/llvip",
-                      description="Pedestrians at night.\n\nCaptured by a binocular camera.")
-    published_dataset(rt, tmp_path, "cion-al", title="CION-AL", custodian="Chongqing Lab",
-                      modalities=("visible",), summary="Person re-identification crops.", previews=0)
+    published_dataset(
+        rt,
+        tmp_path,
+        "llvip",
+        title="LLVIP",
+        custodian="Beijing University of Posts and Telecommunications",
+        modalities=("visible", "infrared"),
+        summary="Paired visible and infrared street images at night.",
+        terms_summary="Academic research only.\n\nNo redistribution.",
+        homepage="https://example.org/llvip",
+        description="Pedestrians at night.\n\nCaptured by a binocular camera.",
+    )
+    published_dataset(
+        rt,
+        tmp_path,
+        "cion-al",
+        title="CION-AL",
+        custodian="Chongqing Lab",
+        modalities=("visible",),
+        summary="Person re-identification crops.",
+        previews=0,
+    )
     published_dataset(rt, tmp_path, "secret", title="Secret draft", custodian="Hidden Lab", publish=False)
 
 
@@ -62,8 +78,9 @@ def test_filters_by_modality_and_custodian(client, shelf):
 
 
 def test_live_search_returns_only_the_results_fragment(client, shelf):
-    page = client.get("/datasets", params={"q": "re-identification"},
-                      headers={"HX-Request": "true", "HX-Target": "results"})
+    page = client.get(
+        "/datasets", params={"q": "re-identification"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
     assert titles(page.text) == ["CION-AL"]
     assert "<html" not in page.text and 'role="search"' not in page.text
 
@@ -80,7 +97,7 @@ def test_the_dataset_page_shows_versions_terms_preview_and_citation(client, shel
     with rt.session() as db:
         version = catalog.version_by_label(db, "llvip", "1.0")
         previews = list(db.scalars(select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True))))
-    assert f"<code title=\"{version.root_hash}\">{version.root_hash[:12]}</code>" in html
+    assert f'<code title="{version.root_hash}">{version.root_hash[:12]}</code>' in html
     gallery = re.findall(r'<img src="/datasets/llvip/preview/(\d+)" loading="\w+"\s+alt="Preview image', html)
     assert sorted(map(int, gallery)) == sorted(previews) and len(previews) == 2
     assert '<pre class="citation" id="citation" tabindex="0">@inproceedings{llvip,' in html
@@ -139,4 +156,3 @@ def test_the_dataset_page_lists_the_licence_clauses_of_the_current_terms(client,
         policies.set_policy(db, dataset.id, seed("at-ustc"), actor="cli")
     page = client.get("/datasets/terms-ds").text
     assert "Licence terms" in page and "That includes other units or facilities of your own organisation" in page
-

@@ -1,5 +1,6 @@
 """A strict Content-Security-Policy on every page, and templates that need nothing it forbids (no inline
 script, style or event handler), so that an injected <script> or style attribute would not run."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,12 @@ INLINE = {
 
 
 def test_no_template_holds_inline_script_style_or_handlers():
-    found = [f"{path.relative_to(TEMPLATES)}: {what}" for path in sorted(TEMPLATES.rglob("*.html"))
-             for what, pattern in INLINE.items() if pattern.search(path.read_text())]
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {what}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for what, pattern in INLINE.items()
+        if pattern.search(path.read_text())
+    ]
     assert not found, "\n".join(found)
 
 

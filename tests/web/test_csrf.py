@@ -27,9 +27,7 @@ def _changes(rt) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("submitted", [None, "forged-token"])
-def test_every_write_route_refuses_a_missing_or_forged_token_and_changes_nothing(
-    app, rt, tmp_path, submitted
-):
+def test_every_write_route_refuses_a_missing_or_forged_token_and_changes_nothing(app, rt, tmp_path, submitted):
     world = build_world(rt, tmp_path)
     routes = sorted((m, p) for m, p in app_routes(app) if m in WRITES and p not in EXEMPT_PATHS)
     assert ("POST", "/register") in routes and ("POST", "/account/password") in routes
@@ -76,13 +74,9 @@ def test_a_refused_form_shows_an_html_page_and_an_api_call_gets_problem_json(cli
 def test_a_forged_login_or_registration_creates_no_session_and_no_account(client, rt):
     make_user(rt, "ada@example.org")
     csrf(client, "/login")
-    login = client.post(
-        "/login", data={"email": "ada@example.org", "password": PASSWORD}, follow_redirects=False
-    )
+    login = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD}, follow_redirects=False)
     register = client.post(
-        "/register",
-        data={"email": "eve@example.org", "name": "Eve", "password": PASSWORD},
-        follow_redirects=False,
+        "/register", data={"email": "eve@example.org", "name": "Eve", "password": PASSWORD}, follow_redirects=False
     )
     assert (login.status_code, register.status_code) == (403, 403)
     assert "accord_session" not in client.cookies
@@ -96,14 +90,10 @@ def test_the_token_from_the_page_is_accepted_in_a_form_a_multipart_form_and_a_he
     token = csrf(client, "/account")
     assert client.post("/account/tokens", data={"name": "a", "csrf_token": token}).status_code == 200
     multipart = client.post(
-        "/account/tokens",
-        data={"csrf_token": token, "name": "b"},
-        files={"unused": ("x.txt", b"hello", "text/plain")},
+        "/account/tokens", data={"csrf_token": token, "name": "b"}, files={"unused": ("x.txt", b"hello", "text/plain")}
     )
     assert multipart.status_code == 200
-    assert (
-        client.post("/api/v1/tokens", json={"name": "c"}, headers={"X-CSRF-Token": token}).status_code == 201
-    )
+    assert client.post("/api/v1/tokens", json={"name": "c"}, headers={"X-CSRF-Token": token}).status_code == 201
     with rt.session() as db:
         names = [t.name for t in identity.list_api_tokens(db, identity.user_by_email(db, "ada@example.org"))]
     assert names == ["a", "b", "c"]
@@ -120,9 +110,7 @@ def test_bearer_token_requests_need_no_csrf_token(app, rt):
     make_user(rt, "ada@example.org")
     secret = api_token(rt, "ada@example.org")
     with TestClient(app) as client:
-        response = client.post(
-            "/api/v1/tokens", json={"name": "ci"}, headers={"Authorization": f"Bearer {secret}"}
-        )
+        response = client.post("/api/v1/tokens", json={"name": "ci"}, headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 201
 
 

@@ -1,6 +1,7 @@
 """A curator of one dataset uses the curation pages for that dataset (versions, upload, publish, withdraw, who has
 access and revoking, the terms editor) and gets 403 for every other dataset's pages; creating datasets stays
 with global curators. Nothing is changed by a refused request."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,14 +13,13 @@ from accord.catalog import service as catalog
 from accord.catalog.models import Dataset, DatasetVersion
 from accord.db import unit_of_work
 from accord.entitlements import service as entitlements
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.http.deps import SESSION_COOKIE
 from tests.identity.helpers import session_csrf
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
-
 
 
 @pytest.fixture
@@ -32,12 +32,14 @@ def world(client, rt, tmp_path):
             policies.set_policy(db, ds.id, seed("llvip"), actor="cli")
             lee = identity.create_user(db, email=f"lee@{slug}.example", name="Lee", password="a long passphrase!")
             with unit_of_work(db):
-                grants[slug] = entitlements.grant(db, dataset_id=ds.id, user_id=lee.id, policy_version=1,
-                                                  actor="cli").id
+                grants[slug] = entitlements.grant(
+                    db, dataset_id=ds.id, user_id=lee.id, policy_version=1, actor="cli"
+                ).id
             catalog.create_version(db, ds.id, label="2.0", actor="cli")  # a draft to publish
     with rt.session() as db:
-        cara = identity.create_user(db, email="cara@lab.example", name="Cara", password="a long passphrase!",
-                                    actor="cli")
+        cara = identity.create_user(
+            db, email="cara@lab.example", name="Cara", password="a long passphrase!", actor="cli"
+        )
         identity.grant_role(db, cara, "curator", dataset_id=catalog.dataset_by_slug(db, "mine").id)
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, cara, ttl=timedelta(hours=1)))
     return grants
@@ -65,8 +67,12 @@ def test_their_own_dataset_is_fully_manageable(client, rt, world, tmp_path):
     assert page.status_code == 200 and "lee@mine.example" in page.text  # who has access
     assert _post(client, "/admin/datasets/mine/versions", label="3.0").status_code == 303
     with open(image_zip(tmp_path / "up.zip", count=1, previews=0), "rb") as fh:
-        uploaded = client.post("/admin/datasets/mine/versions/3.0/upload", data={"csrf_token": session_csrf(client)},
-                               files={"archive": ("up.zip", fh, "application/zip")}, follow_redirects=False)
+        uploaded = client.post(
+            "/admin/datasets/mine/versions/3.0/upload",
+            data={"csrf_token": session_csrf(client)},
+            files={"archive": ("up.zip", fh, "application/zip")},
+            follow_redirects=False,
+        )
     assert uploaded.status_code == 303 and uploaded.headers["location"].startswith("/jobs/")
     assert client.get(uploaded.headers["location"]).status_code == 200  # the job they started
     assert _post(client, "/admin/datasets/mine/versions/3.0/publish").status_code == 303
@@ -85,8 +91,12 @@ def test_every_page_of_another_dataset_is_refused_and_changes_nothing(client, rt
     assert _post(client, "/admin/datasets/theirs/versions/2.0/publish").status_code == 403
     assert _post(client, "/admin/datasets/theirs/versions/1.0/withdraw", reason="x").status_code == 403
     with open(image_zip(tmp_path / "up.zip", count=1, previews=0), "rb") as fh:
-        uploaded = client.post("/admin/datasets/theirs/versions/2.0/upload", data={"csrf_token": session_csrf(client)},
-                               files={"archive": ("up.zip", fh, "application/zip")}, follow_redirects=False)
+        uploaded = client.post(
+            "/admin/datasets/theirs/versions/2.0/upload",
+            data={"csrf_token": session_csrf(client)},
+            files={"archive": ("up.zip", fh, "application/zip")},
+            follow_redirects=False,
+        )
     assert uploaded.status_code == 403
     assert not (rt.settings.data_dir / "uploads").exists() or not any((rt.settings.data_dir / "uploads").iterdir())
     assert _post(client, f"/admin/datasets/theirs/access/{world['theirs']}/revoke", reason="x").status_code == 403
@@ -108,8 +118,9 @@ def test_creating_a_dataset_is_for_global_curators(client, rt, world):
 
 def test_someone_curating_nothing_is_refused_the_admin_home(client, rt, world):
     with rt.session() as db:
-        reviewer = identity.create_user(db, email="rev@lab.example", name="Rev", password="a long passphrase!",
-                                        actor="cli")
+        reviewer = identity.create_user(
+            db, email="rev@lab.example", name="Rev", password="a long passphrase!", actor="cli"
+        )
         identity.grant_role(db, reviewer, "reviewer", dataset_id=catalog.dataset_by_slug(db, "mine").id)
         client.cookies.set(SESSION_COOKIE, identity.start_session(db, reviewer, ttl=timedelta(hours=1)))
     assert client.get("/admin").status_code == 403

@@ -1,4 +1,5 @@
 """The download page (files, shards, manifest, commands, or why not) and the curators' revoke form."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,12 +14,12 @@ from accord.db import unit_of_work
 from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
 from accord.entitlements.models import Entitlement
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
-from accord.http.deps import SESSION_COOKIE
-from tests.identity.helpers import session_csrf
 from accord.web.routes import downloads
+from tests.identity.helpers import session_csrf
 from tests.jobs.catalogue import published_dataset
 
 PASSWORD = "a long test passphrase"
@@ -29,12 +30,21 @@ def world(rt, tmp_path):
     ds, version = published_dataset(rt, tmp_path, "faces", title="Faces", count=4, previews=2)
     with rt.session() as db:
         policies.set_policy(db, ds.id, seed("shhq"), actor="cli")
-        users = {name: identity.create_user(db, email=f"{name}@example.org", name=name.title(), password=PASSWORD,
-                                            roles=roles, actor="cli")
-                 for name, roles in (("lee", []), ("stranger", []), ("cora", ["curator"]))}
+        users = {
+            name: identity.create_user(
+                db, email=f"{name}@example.org", name=name.title(), password=PASSWORD, roles=roles, actor="cli"
+            )
+            for name, roles in (("lee", []), ("stranger", []), ("cora", ["curator"]))
+        }
         with unit_of_work(db):
-            grant = entitlements.grant(db, dataset_id=ds.id, user_id=users["lee"].id, policy_version=1,
-                                       actor="cli", unit="Vision Lab, Example University")
+            grant = entitlements.grant(
+                db,
+                dataset_id=ds.id,
+                user_id=users["lee"].id,
+                policy_version=1,
+                actor="cli",
+                unit="Vision Lab, Example University",
+            )
         items = {i.path: i.sha256 for i in catalog.list_items(db, version.id, offset=0, limit=100)}
     return SimpleNamespace(ds=ds, version=version, users=users, grant_id=grant.id, items=items)
 
@@ -50,8 +60,11 @@ def grant_row(rt, grant_id) -> Entitlement:
 
 
 def revoke(client, world, *, reason="breach of clause 4", csrf=None):
-    return client.post(f"/admin/datasets/faces/access/{world.grant_id}/revoke",
-                       data={"csrf_token": csrf or session_csrf(client), "reason": reason}, follow_redirects=False)
+    return client.post(
+        f"/admin/datasets/faces/access/{world.grant_id}/revoke",
+        data={"csrf_token": csrf or session_csrf(client), "reason": reason},
+        follow_redirects=False,
+    )
 
 
 def test_a_licensee_sees_every_file_the_shards_the_manifest_and_ready_commands(client, rt, world):
@@ -61,8 +74,7 @@ def test_a_licensee_sees_every_file_the_shards_the_manifest_and_ready_commands(c
     for path in world.items:
         assert path in page.text
     assert "accord download faces --server http://testserver --token &lt;your token&gt;" in page.text
-    assert re.search(r"curl -C - -o faces-1\.0-0000\.tar 'http://testserver/dl/[^']+/faces-1\.0-0000\.tar'",
-                     page.text)
+    assert re.search(r"curl -C - -o faces-1\.0-0000\.tar 'http://testserver/dl/[^']+/faces-1\.0-0000\.tar'", page.text)
     assert re.search(r"aria2c -x16 'http://testserver/dl/[^']+'", page.text)
     assert ">Manifest (JSON Lines)</a>" in page.text and ">SHA256SUMS</a>" in page.text
     assert "Vision Lab, Example University" in page.text
@@ -93,7 +105,7 @@ def test_a_large_version_is_listed_a_page_at_a_time_after_the_one_command_and_th
     assert len(paths) == 450
     as_user(client, rt, lee)
     first = client.get("/datasets/crowd/download")
-    assert rows(first.text) == paths[:downloads.PER_PAGE]
+    assert rows(first.text) == paths[: downloads.PER_PAGE]
     assert "1–100 of 450" in first.text and "Page 1 of 5" in first.text
     assert 'href="?version=1.0&amp;per_page=100&amp;page=2" rel="next"' in first.text and 'rel="prev"' not in first.text
     # The page leads with the one command and the shards; the file list comes last.

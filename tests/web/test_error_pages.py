@@ -1,5 +1,6 @@
 """Error pages speak words, not class names, and say what to do next: a refused download names the dataset,
 when and why access ended, and links to applying again and to the custodian."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,10 @@ from accord.delivery import service as delivery
 from accord.web import error_pages
 from tests.web.test_download_pages import as_user, revoke, world  # noqa: F401 (the fixture)
 
-CLASS_NAMES = re.compile(r"<h1[^>]*>\s*(NotFound|PermissionDenied|GrantRevoked|InvalidInput|Conflict|"
-                         r"IllegalTransition|AccordError|TooLarge|RateLimited|Refused)\s*</h1>")
+CLASS_NAMES = re.compile(
+    r"<h1[^>]*>\s*(NotFound|PermissionDenied|GrantRevoked|InvalidInput|Conflict|"
+    r"IllegalTransition|AccordError|TooLarge|RateLimited|Refused)\s*</h1>"
+)
 
 
 def h1(html: str) -> str:
@@ -30,14 +33,26 @@ def steps(html: str) -> dict[str, str]:
 @pytest.fixture
 def contact(rt, world):  # noqa: F811
     with rt.session() as db:
-        catalog.update_dataset(db, world.ds.id, actor="cli", custodian_short="FL",
-                               custodian_contact="faces-custodian@example.org")
+        catalog.update_dataset(
+            db, world.ds.id, actor="cli", custodian_short="FL", custodian_contact="faces-custodian@example.org"
+        )
     return world
 
 
-@pytest.mark.parametrize("cls", [errors.NotFound, errors.PermissionDenied, errors.InvalidInput, errors.TooLarge,
-                                 errors.Conflict, errors.IllegalTransition, errors.AccordError, links.GrantRevoked,
-                                 links.LinkExpired])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        errors.NotFound,
+        errors.PermissionDenied,
+        errors.InvalidInput,
+        errors.TooLarge,
+        errors.Conflict,
+        errors.IllegalTransition,
+        errors.AccordError,
+        links.GrantRevoked,
+        links.LinkExpired,
+    ],
+)
 def test_no_error_page_is_headed_by_a_class_name(app, cls):
     app.add_api_route("/_boom", lambda: (_ for _ in ()).throw(cls("it happened")), methods=["GET"])
     with TestClient(app) as client:
@@ -97,8 +112,9 @@ def test_apply_again_is_left_out_when_applying_is_not_possible(client, rt, conta
 
 
 def test_an_expired_link_sends_to_the_download_page_for_fresh_ones(app):
-    app.add_api_route("/_old", lambda: (_ for _ in ()).throw(links.LinkExpired("this link has expired")),
-                      methods=["GET"])
+    app.add_api_route(
+        "/_old", lambda: (_ for _ in ()).throw(links.LinkExpired("this link has expired")), methods=["GET"]
+    )
     with TestClient(app) as client:
         page = client.get("/_old")
     assert h1(page.text) == "This download link has expired"
@@ -113,6 +129,7 @@ def test_an_htmx_fragment_also_speaks_words(app):
     app.add_api_route("/_frag", lambda: (_ for _ in ()).throw(errors.Conflict("already there")), methods=["GET"])
     with TestClient(app) as client:
         fragment = client.get("/_frag", headers={"hx-request": "true"}).text
-    assert fragment.startswith('<div class="flash error" role="alert"><strong>This clashes with what is already '
-                               'there:</strong> already there')
+    assert fragment.startswith(
+        '<div class="flash error" role="alert"><strong>This clashes with what is already there:</strong> already there'
+    )
     assert "Conflict" not in fragment

@@ -1,5 +1,6 @@
 """After approval the application's state is told with its grant's: approved and active (with the download page
 linked, and linked from the approval e-mail), then approved but revoked, on every page and in the API."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,9 @@ from sqlalchemy import select
 from accord.access import service as access
 from accord.entitlements import service as entitlements
 from accord.entitlements.models import Entitlement
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import service as identity
 from accord.notify.models import OutboxMessage
-from accord.http.deps import SESSION_COOKIE
 from tests.access.helpers import answers, dataset_with_terms, person
 
 
@@ -47,8 +48,9 @@ def test_the_approval_mail_and_the_approved_page_link_to_the_download_page(clien
     client.cookies.set(SESSION_COOKIE, token)
     page = client.get(f"/applications/{app_id}").text
     assert re.search(r'id="grant-status">Access active</span>', page)
-    assert re.search(r'<a class="button" id="download-link" href="/datasets/llvip/download">Open the download page',
-                     page)
+    assert re.search(
+        r'<a class="button" id="download-link" href="/datasets/llvip/download">Open the download page', page
+    )
     assert "Access active" in client.get("/applications").text
 
 
@@ -57,8 +59,7 @@ def test_after_a_revocation_every_page_and_the_api_say_revoked_not_only_approved
     _revoke(rt, grant_id)
     client.cookies.set(SESSION_COOKIE, token)
     mine = client.get("/applications").text
-    assert re.search(r"Approved</span> <span class=\"badge bad grant-state\">Access revoked on \d{4}-\d{2}-\d{2}",
-                     mine)
+    assert re.search(r"Approved</span> <span class=\"badge bad grant-state\">Access revoked on \d{4}-\d{2}-\d{2}", mine)
     page = client.get(f"/applications/{app_id}").text
     assert re.search(r'id="grant-status">Access revoked on \d{4}-\d{2}-\d{2}</span>', page)
     assert "breach of the no-redistribution clause" in page

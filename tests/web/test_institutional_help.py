@@ -1,15 +1,16 @@
 """When the institutional e-mail check fails, the applicant's page says what they can do, with links: apply from
 an institutional address, ask their institution's signatory, contact the custodian. Reviewers see the check only;
 an address at a registered organisation passes and sees no such help."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from accord.access import service as access
 from accord.catalog import service as catalog
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import organisations
 from accord.identity import service as identity
-from accord.http.deps import SESSION_COOKIE
 from tests.access.helpers import SIGNATORY, answers, dataset_with_terms, person
 
 
@@ -30,8 +31,9 @@ def _page(client, token, app_id):
 def test_a_free_mail_applicant_is_shown_the_ways_on_with_links(client, rt, tmp_path):
     ds = dataset_with_terms(rt, tmp_path, "cion-al")
     with rt.session() as db:
-        catalog.update_dataset(db, ds.id, actor="cli", custodian_short="HUST",
-                               custodian_contact="cion-al-creators@example.org")
+        catalog.update_dataset(
+            db, ds.id, actor="cli", custodian_short="HUST", custodian_contact="cion-al-creators@example.org"
+        )
     app_id, token = _submitted(rt, "fran@gmail.example")
     page = _page(client, token, app_id)
     assert 'id="institutional-help"' in page

@@ -1,5 +1,6 @@
 """Methods are settled before the CSRF check: 405 with Allow for a method no route at the address takes, HEAD like
 GET without a body, 404 for a form posted to an address that has no route."""
+
 from __future__ import annotations
 
 import re

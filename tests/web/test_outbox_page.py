@@ -1,5 +1,6 @@
 """The admin outbox shows each message's text with its links clickable: on a demo, where mail only goes to the
 console, an admin confirms an address or countersigns from this page."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,16 @@ from tests.web.test_admin_pages import login
 
 def test_the_outbox_shows_each_body_with_its_links_clickable(client, rt):
     with rt.session() as db:
-        notify.enqueue(db, "verify-email", to="ada@example.org", name="Ada",
-                       email="ada@example.org", link="http://testserver/verify-email?token=abc.def",
-                       valid_days=3, site="http://testserver")
+        notify.enqueue(
+            db,
+            "verify-email",
+            to="ada@example.org",
+            name="Ada",
+            email="ada@example.org",
+            link="http://testserver/verify-email?token=abc.def",
+            valid_days=3,
+            site="http://testserver",
+        )
         db.commit()
     login(client, rt)
     page = client.get("/admin/outbox")

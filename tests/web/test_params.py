@@ -1,8 +1,10 @@
 """Every integer a route takes is bounded (to 2^53-1, inside what the databases hold): past it a path id answers
-404 and a query number 422, on SQLite (whose driver raises OverflowError for such a number) and on PostgreSQL, signed in or not.
+404 and a query number 422, on SQLite (whose driver raises OverflowError for such a number) and on PostgreSQL,
+signed in or not.
 
 The routes are read from the app, so a new route with an integer parameter is tried here without being listed.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -98,8 +100,9 @@ def test_no_integer_past_the_database_bound_is_a_crash(bound_app, number):
             url = _url(path, where, name, number)
             anonymous = client.request(method, url, follow_redirects=False)
             assert anonymous.status_code < 500, (method, url, anonymous.text)
-            signed_in = client.request(method, url, headers={"Authorization": f"Bearer {token}"},
-                                       follow_redirects=False)
+            signed_in = client.request(
+                method, url, headers={"Authorization": f"Bearer {token}"}, follow_redirects=False
+            )
             expected = 404 if where == "path" else 422
             assert signed_in.status_code == expected, (method, url, signed_in.status_code, signed_in.text[:300])
 
@@ -121,11 +124,18 @@ def test_the_bound_is_declared_for_every_integer_parameter_of_the_api(client):
 def test_integers_in_bodies_are_bounded_too(client, rt):
     make_user(rt, "root@example.org", "admin")
     auth = {"Authorization": f"Bearer {api_token(rt, 'root@example.org')}"}
-    certificate = client.post("/api/v1/training", headers=auth, data={"application_id": HUGE},
-                              files={"file": ("c.pdf", b"%PDF-1.4\n", "application/pdf")})
+    certificate = client.post(
+        "/api/v1/training",
+        headers=auth,
+        data={"application_id": HUGE},
+        files={"file": ("c.pdf", b"%PDF-1.4\n", "application/pdf")},
+    )
     assert certificate.status_code == 422, certificate.text
-    dataset = client.post("/api/v1/datasets", headers=auth, json={
-        "slug": "big", "title": "Big", "custodian": "Lab", "subject_count": 2**31})  # PostgreSQL's INTEGER
+    dataset = client.post(
+        "/api/v1/datasets",
+        headers=auth,
+        json={"slug": "big", "title": "Big", "custodian": "Lab", "subject_count": 2**31},
+    )  # PostgreSQL's INTEGER
     assert dataset.status_code == 422, dataset.text
     grant = client.post("/api/v1/entitlements/1/reaccept", headers=auth, json={"version": HUGE})
     assert grant.status_code == 422, grant.text

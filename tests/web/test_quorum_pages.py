@@ -1,5 +1,6 @@
 """Terms that need N reviewers to approve: the queue and the application page show how far the quorum got and
 who approved; a reviewer who approved cannot approve again."""
+
 import re
 
 import pytest
@@ -36,8 +37,9 @@ def reviewers(rt, dataset, *names):
 
 
 def approve(client, app_id):
-    return client.post(f"/review/{app_id}/approve", data={"csrf_token": csrf(client, f"/review/{app_id}")},
-                       follow_redirects=False)
+    return client.post(
+        f"/review/{app_id}/approve", data={"csrf_token": csrf(client, f"/review/{app_id}")}, follow_redirects=False
+    )
 
 
 def test_the_queue_and_the_pages_show_the_quorum_and_a_reviewer_cannot_approve_twice(client, rt, tmp_path):
@@ -54,7 +56,7 @@ def test_the_queue_and_the_pages_show_the_quorum_and_a_reviewer_cannot_approve_t
     assert re.search(rf'id="quorum-{app_id}">1 of 2 approvals: Rui<', queue_page)
     item = client.get(f"/review/{app_id}").text
     assert "1 of 2 approvals: Rui." in item and 'id="approved-by-you"' in item
-    assert 'action="/review/{}/approve"'.format(app_id) not in item  # no second approve button
+    assert f'action="/review/{app_id}/approve"' not in item  # no second approve button
     again = approve(client, app_id)  # a stale page, or the button pressed twice
     assert again.status_code == 409 and "you have already approved this application" in again.text
     with rt.session() as db:

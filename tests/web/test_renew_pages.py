@@ -1,6 +1,7 @@
 """Renewal from the licensee's download page (web), the API and the CLI: a Renew offer when access ends within two
 weeks or has expired, a new application under the current terms with the old answers filled in and new
 questions shown as missing; no offer, and a clear refusal, when the access was revoked or runs for longer."""
+
 from __future__ import annotations
 
 import re
@@ -9,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from accord.access import service as access
+from accord.catalog import service as catalog
 from accord.cli import main as cli
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
-from accord.catalog import service as catalog
 from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
@@ -48,11 +49,13 @@ def _drop_purpose_ask_telephone(rt) -> None:
     with rt.session() as db:
         ds_id = catalog.dataset_by_slug(db, "shhq").id
         asked = [f for f in YEAR.applicant_fields if f is not ApplicantField.purpose_statement]
-        policies.set_policy(db, ds_id, YEAR.model_copy(update={"applicant_fields": [*asked, ApplicantField.telephone]}),
-                            actor="cli")
+        policies.set_policy(
+            db, ds_id, YEAR.model_copy(update={"applicant_fields": [*asked, ApplicantField.telephone]}), actor="cli"
+        )
 
 
 # --- web ------------------------------------------------------------------------------------------------------
+
 
 def test_the_download_page_offers_renewal_two_weeks_before_the_end(client, rt, licensed):
     log_in(client, "ana@mit.edu")
@@ -114,6 +117,7 @@ def test_access_ended_by_the_system_when_a_certificate_ran_out_is_offered_renewa
 
 
 # --- API and CLI ----------------------------------------------------------------------------------------------
+
 
 def _token(rt, email: str) -> dict:
     with rt.session() as db:

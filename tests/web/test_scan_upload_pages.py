@@ -1,4 +1,5 @@
 """Signing by hand in the browser: download the agreement, upload the signed scan; errors next to the field."""
+
 from accord.access import scan
 from accord.access import service as access
 from tests.access.helpers import answers, dataset_with_terms, person, png
@@ -27,7 +28,7 @@ def signature(rt, app_id, viewer):
 
 
 def test_the_application_page_offers_the_scan_upload_and_a_scan_signs_it(client, rt, tmp_path):
-    dataset, ana, app_id = draft(rt, tmp_path)
+    _dataset, ana, app_id = draft(rt, tmp_path)
     log_in(client, ana.email)
     page = client.get(f"/applications/{app_id}")
     assert "Or download the agreement, sign it by hand, and upload the scan" in page.text
@@ -67,13 +68,13 @@ def test_the_reviewer_sees_and_opens_the_uploaded_scan(client, rt, tmp_path):
 
 
 def test_an_application_signed_by_typing_has_no_scan(client, rt, tmp_path):
-    dataset, ana, app_id = draft(rt, tmp_path)
+    _dataset, ana, app_id = draft(rt, tmp_path)
     log_in(client, ana.email)
     assert client.get(f"/applications/{app_id}/scan").status_code == 404
 
 
 def test_wrong_empty_missing_and_unconfirmed_uploads_are_refused_next_to_the_field(client, rt, tmp_path):
-    dataset, ana, app_id = draft(rt, tmp_path)
+    _dataset, ana, app_id = draft(rt, tmp_path)
     log_in(client, ana.email)
     cases = [
         (("agreement.pdf", b"GIF89a not a pdf at all", "application/pdf"), {}, "e-scan", "PDF, PNG or JPEG"),
@@ -86,14 +87,14 @@ def test_wrong_empty_missing_and_unconfirmed_uploads_are_refused_next_to_the_fie
         response = upload(client, app_id, file, **options)
         assert response.status_code == 422, (message, response.status_code)
         assert f'id="{error_id}"' in response.text and message in response.text, message
-        assert "<details class=\"scan-upload\" open>" in response.text
+        assert '<details class="scan-upload" open>' in response.text
         assert signature(rt, app_id, ana) is None
     kept = upload(client, app_id, ("x.gif", b"GIF89a", "image/gif"), full_name="Ana Typed")
     assert 'value="Ana Typed"' in kept.text and 'value="Example University"' in kept.text
 
 
 def test_a_file_over_the_limit_is_refused_with_413_and_nothing_is_stored(client, rt, tmp_path):
-    dataset, ana, app_id = draft(rt, tmp_path)
+    _dataset, ana, app_id = draft(rt, tmp_path)
     log_in(client, ana.email)
     big = png() + b"\0" * scan.MAX_SCAN_BYTES
     response = upload(client, app_id, ("huge.png", big, "image/png"))
@@ -110,7 +111,9 @@ def test_a_reviewer_or_a_stranger_cannot_upload_and_a_forged_token_changes_nothi
         stranger = person(db, "eve@evil.example")
     file = ("s.png", png(), "image/png")
     log_in(client, reviewer.email)
-    assert upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 404  # a draft is the applicant's
+    assert (
+        upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 404
+    )  # a draft is the applicant's
     client.cookies.clear()
     log_in(client, stranger.email)
     assert upload(client, app_id, file, token=csrf(client, "/applications")).status_code == 404

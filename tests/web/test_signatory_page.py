@@ -1,6 +1,7 @@
 """The signatory's page works without an account: read, sign with a typed name, or decline."""
-from accord.access import workflow
+
 from accord.access import service as access
+from accord.access import workflow
 from tests.access.test_signatory import invitation_token, submitted_cion
 from tests.identity.helpers import csrf
 
@@ -55,20 +56,35 @@ def test_the_form_says_who_signs_what_and_the_timeline_names_the_signatory(clien
     assert f"{SIGNATORY['name']}</strong>, {SIGNATORY['title']} ({SIGNATORY['email']})" in page
     assert 'value="signatory"' not in page  # the "who signs" clause is the signatory's, not a box for the applicant
     assert "typed as your signature as the applicant" in page
-    signed = client.post(f"/applications/{draft.id}/sign", data={
-        "csrf_token": csrf(client, f"/applications/{draft.id}"), "full_name": "Ana Lima",
-        "ack": re.findall(r'name="ack" value="([^"]+)"', page)}, follow_redirects=False)
+    signed = client.post(
+        f"/applications/{draft.id}/sign",
+        data={
+            "csrf_token": csrf(client, f"/applications/{draft.id}"),
+            "full_name": "Ana Lima",
+            "ack": re.findall(r'name="ack" value="([^"]+)"', page),
+        },
+        follow_redirects=False,
+    )
     assert signed.status_code == 303
     with rt.session() as db:
         access.submit(db, draft.id, actor=ana, base_url="https://accord.lab.example")
         token = invitation_token(db)
     countersign = client.get(f"/signatory/{token}").text
     assert "has signed this agreement as the applicant" in countersign and "countersign" in countersign
-    client.post(f"/signatory/{token}", data={"csrf_token": csrf(client, f"/signatory/{token}"), "decision": "sign",
-                                             "full_name": "Rita Sousa", "consent": "true"})
+    client.post(
+        f"/signatory/{token}",
+        data={
+            "csrf_token": csrf(client, f"/signatory/{token}"),
+            "decision": "sign",
+            "full_name": "Rita Sousa",
+            "consent": "true",
+        },
+    )
     timeline = client.get(f"/applications/{draft.id}").text.split('id="timeline-h"', 1)[1]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))
-    assert (f"Signatory signed by Rita Sousa, {SIGNATORY['title']} ({SIGNATORY['email']}), from the e-mailed link; "
-            "the countersigned agreement was sealed by Accord") in text
+    assert (
+        f"Signatory signed by Rita Sousa, {SIGNATORY['title']} ({SIGNATORY['email']}), from the e-mailed link; "
+        "the countersigned agreement was sealed by Accord"
+    ) in text
     assert "Signatory signed by Accord" not in text
     assert "Signed as the applicant by Ana " in text

@@ -1,5 +1,6 @@
 """The curator's access table: a revoked grant offers "Make permanent" and "Lift"; after a permanent revocation the
 refused-download page no longer offers "Apply again" and the apply page says why and whom to write to."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,11 @@ from tests.web.test_error_pages import contact, steps  # noqa: F401 (the fixture
 
 
 def decide(client, world, action: str, reason: str):  # noqa: F811
-    return client.post(f"/admin/datasets/faces/access/{world.grant_id}/{action}",
-                       data={"csrf_token": session_csrf(client), "reason": reason}, follow_redirects=False)
+    return client.post(
+        f"/admin/datasets/faces/access/{world.grant_id}/{action}",
+        data={"csrf_token": session_csrf(client), "reason": reason},
+        follow_redirects=False,
+    )
 
 
 def test_the_curator_makes_a_revocation_permanent_and_apply_again_goes(client, rt, contact):  # noqa: F811
@@ -58,6 +62,9 @@ def test_the_curator_makes_a_revocation_permanent_and_apply_again_goes(client, r
 def test_a_grant_of_another_dataset_is_not_found_here(client, rt, world):  # noqa: F811
     as_user(client, rt, world.users["cora"])
     revoke(client, world)
-    answer = client.post(f"/admin/datasets/nope/access/{world.grant_id}/lift",
-                         data={"csrf_token": session_csrf(client), "reason": "x"}, follow_redirects=False)
+    answer = client.post(
+        f"/admin/datasets/nope/access/{world.grant_id}/lift",
+        data={"csrf_token": session_csrf(client), "reason": "x"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 404

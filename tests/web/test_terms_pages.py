@@ -1,4 +1,5 @@
 """The curator's terms editor (form, YAML, live preview) and the licensee's re-acceptance page."""
+
 import re
 from html import unescape
 
@@ -142,8 +143,11 @@ def test_terms_can_be_saved_as_yaml_and_bad_yaml_is_shown_at_the_textarea(client
     bad = client.post(f"{EDITOR}/yaml", data={"csrf_token": token, "policy": "purposes: [gardening]\n"})
     assert bad.status_code == 422 and 'id="e-policy"' in bad.text and "gardening" in bad.text
     assert versions(rt, dataset) == 1
-    good = client.post(f"{EDITOR}/yaml", data={"csrf_token": token, "policy": "purposes: [research, teaching]\n",
-                                                "note": "simplified"}, follow_redirects=False)
+    good = client.post(
+        f"{EDITOR}/yaml",
+        data={"csrf_token": token, "policy": "purposes: [research, teaching]\n", "note": "simplified"},
+        follow_redirects=False,
+    )
     assert good.headers["location"] == f"{EDITOR}?notice=saved"
     with rt.session() as db:
         assert policies.get(db, dataset.id).policy.purposes == ["research", "teaching"]
@@ -157,8 +161,12 @@ def test_an_applicant_cannot_open_or_post_the_editor(client, rt, tmp_path):
     assert client.get(EDITOR).status_code == 403
     token = csrf(client, "/account")
     for path in (EDITOR, f"{EDITOR}/preview", f"{EDITOR}/yaml"):
-        assert client.post(path, data={"csrf_token": token, "purposes": "research",
-                                       "policy": "purposes: [research]"}).status_code == 403
+        assert (
+            client.post(
+                path, data={"csrf_token": token, "purposes": "research", "policy": "purposes: [research]"}
+            ).status_code
+            == 403
+        )
     assert versions(rt, dataset) == 1
 
 
@@ -168,12 +176,15 @@ def test_a_forged_csrf_token_is_refused_and_nothing_is_saved(client, rt, tmp_pat
     data["access_days"] = "90"
     data["csrf_token"] = "forged"
     assert client.post(EDITOR, data=data).status_code == 403
-    assert client.post(f"{EDITOR}/yaml", data={"csrf_token": "forged", "policy": "purposes: [research]"}
-                       ).status_code == 403
+    assert (
+        client.post(f"{EDITOR}/yaml", data={"csrf_token": "forged", "policy": "purposes: [research]"}).status_code
+        == 403
+    )
     assert versions(rt, dataset) == 1
 
 
 # --- re-acceptance -------------------------------------------------------------------------------------------
+
 
 def paused_licensee(client, rt, tmp_path):
     dataset = dataset_with_terms(rt, tmp_path, "shhq")
@@ -193,17 +204,19 @@ def test_the_licensee_reads_the_changed_clauses_accepts_each_and_access_resumes(
     assert 'name="ack" value="duration"' in page.text and "Access lasts 90 days" in page.text
     assert 'name="version" value="2"' in page.text
     token = csrf(client, "/datasets/shhq/terms/accept")
-    unticked = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2",
-                                                                "full_name": "Ana Lima"})
+    unticked = client.post(
+        "/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2", "full_name": "Ana Lima"}
+    )
     assert unticked.status_code == 422 and 'id="e-ack"' in unticked.text and "Duration" in unticked.text
-    unnamed = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2",
-                                                               "ack": "duration"})
+    unnamed = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2", "ack": "duration"})
     assert unnamed.status_code == 422 and 'id="e-full_name"' in unnamed.text
     with rt.session() as db:
         assert not entitlements.check(db, ana, dataset.id).allowed
-    done = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2",
-                                                            "ack": "duration", "full_name": "Ana Lima"},
-                       follow_redirects=True)
+    done = client.post(
+        "/datasets/shhq/terms/accept",
+        data={"csrf_token": token, "version": "2", "ack": "duration", "full_name": "Ana Lima"},
+        follow_redirects=True,
+    )
     assert "your access has resumed" in done.text and "You have accepted the current terms (version 2)" in done.text
     with rt.session() as db:
         assert entitlements.check(db, ana, dataset.id).allowed
@@ -214,8 +227,10 @@ def test_a_page_read_before_the_terms_changed_again_is_refused(client, rt, tmp_p
     token = csrf(client, "/datasets/shhq/terms/accept")
     with rt.session() as db:
         policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"access_days": 30}), actor="cli")
-    stale = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2",
-                                                             "ack": "duration", "full_name": "Ana Lima"})
+    stale = client.post(
+        "/datasets/shhq/terms/accept",
+        data={"csrf_token": token, "version": "2", "ack": "duration", "full_name": "Ana Lima"},
+    )
     assert stale.status_code == 409 and "now at version 3, not 2" in stale.text
     assert 'name="version" value="3"' in stale.text  # the page now shows the current terms
     with rt.session() as db:
@@ -238,8 +253,10 @@ def test_a_revoked_grant_is_shown_as_ended_and_cannot_be_accepted_back(client, r
     assert "was ended on" in page.text and "breach of the single-site clause" in page.text
     assert 'name="ack"' not in page.text
     token = csrf(client, "/datasets/shhq/terms/accept")
-    refused = client.post("/datasets/shhq/terms/accept", data={"csrf_token": token, "version": "2",
-                                                               "ack": "duration", "full_name": "Ana Lima"})
+    refused = client.post(
+        "/datasets/shhq/terms/accept",
+        data={"csrf_token": token, "version": "2", "ack": "duration", "full_name": "Ana Lima"},
+    )
     assert refused.status_code == 409
     with rt.session() as db:
         assert entitlements.get(db, ent.id).policy_version == 1
@@ -249,8 +266,7 @@ def test_custom_clauses_set_in_yaml_survive_a_save_from_the_form(client, rt, tmp
     dataset = curator_in(client, rt, tmp_path)
     with rt.session() as db:
         clause = CustomClause(key="no_faces", title="No face crops", text="Do not publish crops of faces.")
-        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"custom_clauses": [clause]}),
-                            actor="cli")
+        policies.set_policy(db, dataset.id, seed("shhq").model_copy(update={"custom_clauses": [clause]}), actor="cli")
     data = fields_of(client.get(EDITOR).text)
     data["access_days"] = "30"
     client.post(EDITOR, data=data)

@@ -2,6 +2,7 @@
 `accord serve` runs it): a declared Content-Length over the limit is refused before the body is read, and a
 chunked body is cut off at the limit. What the app took from the server is counted, so "stopped early" is a
 number of bytes, not a time."""
+
 from __future__ import annotations
 
 import re
@@ -11,10 +12,10 @@ import pytest
 
 from accord.access import scan
 from accord.access import service as access
+from accord.http.deps import SESSION_COOKIE
 from accord.identity import service as identity
 from accord.training import service as training
 from accord.web.app import create_app
-from accord.http.deps import SESSION_COOKIE
 from tests.live import serving, serving_granian
 from tests.training.helpers import answers, dataset_needing_training, days, person
 
@@ -43,10 +44,13 @@ class Counted:
 
 def _body(fields: dict[str, str], file_field: str, size: int) -> tuple[bytes, bytes, int]:
     """(head, tail, total length) of a multipart body whose file part is `size` zero bytes after a PNG header."""
-    head = b"".join(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                    for k, v in fields.items())
-    head += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{file_field}"; filename="big.png"\r\n'
-             "Content-Type: image/png\r\n\r\n").encode() + b"\x89PNG\r\n\x1a\n"
+    head = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    )
+    head += (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{file_field}"; filename="big.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode() + b"\x89PNG\r\n\x1a\n"
     tail = f"\r\n--{BOUNDARY}--\r\n".encode()
     return head, tail, len(head) + size + len(tail)
 
@@ -65,17 +69,28 @@ def world(rt, tmp_path):
     with rt.session() as db:
         ana = person(db, "ana@mit.edu")
         app_id = access.start(db, "at-ustc", actor=ana, answers=answers("at-ustc", ana.email)).id
-        return {"app_id": app_id, "token": identity.create_api_token(db, ana, name="t").secret,
-                "session": identity.start_session(db, ana, ttl=rt.settings.session_ttl)}
+        return {
+            "app_id": app_id,
+            "token": identity.create_api_token(db, ana, name="t").secret,
+            "session": identity.start_session(db, ana, ttl=rt.settings.session_ttl),
+        }
 
 
 ROUTES = {  # name: (path, file field, other fields, web page)
     "api-scan": ("/api/v1/applications/{app_id}/scan", "file", {"full_name": "Ana Lima", "consent": "true"}, False),
-    "api-training": ("/api/v1/training", "file", {"application_id": "{app_id}", "course": "CITI",
-                                                  "completed_on": str(days(-3)), "expires_on": str(days(300))}, False),
+    "api-training": (
+        "/api/v1/training",
+        "file",
+        {"application_id": "{app_id}", "course": "CITI", "completed_on": str(days(-3)), "expires_on": str(days(300))},
+        False,
+    ),
     "web-scan": ("/applications/{app_id}/scan", "scan", {"full_name": "Ana Lima", "consent": "yes"}, True),
-    "web-training": ("/applications/{app_id}/training", "certificate",
-                     {"course": "CITI", "completed_on": str(days(-3)), "expires_on": str(days(300))}, True),
+    "web-training": (
+        "/applications/{app_id}/training",
+        "certificate",
+        {"course": "CITI", "completed_on": str(days(-3)), "expires_on": str(days(300))},
+        True,
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """Following the e-mail confirmation link also tells the person's open applications (one step for them)."""
+
 from accord.access import service as access
 from accord.identity import service as identity
 from tests.access.helpers import dataset_with_terms, person

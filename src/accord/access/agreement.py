@@ -1,5 +1,6 @@
 """The agreement document: the policy's clauses in plain words, the applicant's answers, the policy version
 and a hash of all of it, rendered to a deterministic PDF (same input, same bytes)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +8,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -15,7 +17,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from accord.policy.service import Clause
 
@@ -79,8 +80,13 @@ def render_pdf(doc: Agreement, *, signatures: list[Signature] = ()) -> bytes:
     h2 = ParagraphStyle("h2", parent=styles["Heading2"], fontSize=12, spaceBefore=8)
     story = [
         Paragraph(_text(f"Data access agreement: {doc.dataset_title}"), styles["Title"]),
-        Paragraph(_text(f"Between {doc.custodian} (the custodian) and the licensee named below. "
-                        f"Terms version {doc.policy_version} of dataset “{doc.dataset_slug}”."), body),
+        Paragraph(
+            _text(
+                f"Between {doc.custodian} (the custodian) and the licensee named below. "
+                f"Terms version {doc.policy_version} of dataset “{doc.dataset_slug}”."
+            ),
+            body,
+        ),
         Spacer(1, 4 * mm),
         Paragraph("Terms", h2),
     ]
@@ -90,26 +96,43 @@ def render_pdf(doc: Agreement, *, signatures: list[Signature] = ()) -> bytes:
     story.append(Paragraph("Licensee", h2))
     rows = [[Paragraph(_text(label), body), Paragraph(_text(value or "–"), body)] for label, value in doc.answers]
     if doc.signatory:
-        rows.append([Paragraph("Signatory with legal authority", body),
-                     Paragraph(_text(", ".join(str(v) for v in doc.signatory.values() if v)), body)])
+        rows.append(
+            [
+                Paragraph("Signatory with legal authority", body),
+                Paragraph(_text(", ".join(str(v) for v in doc.signatory.values() if v)), body),
+            ]
+        )
     table = Table(rows, colWidths=[55 * mm, 115 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.lightgrey),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(table)
     story.append(Paragraph("Signatures", h2))
     if not signatures:
         story.append(Paragraph("Not yet signed. Sign by hand below, or sign online in Accord.", body))
         story.append(Spacer(1, 12 * mm))
-        story.append(Paragraph("Name: ______________________  Signature: ______________________  "
-                               "Date: ____________", body))
+        story.append(
+            Paragraph("Name: ______________________  Signature: ______________________  Date: ____________", body)
+        )
     for sig in signatures:
-        story.append(Paragraph(_text(
-            f"{sig.role}: signed electronically by {sig.full_name} on "
-            f"{sig.signed_at.strftime('%Y-%m-%d %H:%M UTC')} ({sig.method} signature with explicit consent "
-            f"to every clause)."), body))
+        story.append(
+            Paragraph(
+                _text(
+                    f"{sig.role}: signed electronically by {sig.full_name} on "
+                    f"{sig.signed_at.strftime('%Y-%m-%d %H:%M UTC')} ({sig.method} signature with explicit consent "
+                    f"to every clause)."
+                ),
+                body,
+            )
+        )
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(f"Agreement hash (SHA-256 of the terms and answers): {doc.sha256}", small))
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title=f"Agreement {doc.dataset_slug} v{doc.policy_version}",
-                      author="Accord", invariant=1, leftMargin=20 * mm, rightMargin=20 * mm).build(story)
+    SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        title=f"Agreement {doc.dataset_slug} v{doc.policy_version}",
+        author="Accord",
+        invariant=1,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+    ).build(story)
     return buf.getvalue()

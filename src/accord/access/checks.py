@@ -1,5 +1,6 @@
 """Automatic checks shown to reviewers. Each is a plain function returning its own result; the service runs
 the ones a policy asks for and records them as one `checks_run` event."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -43,13 +44,18 @@ def email_syntax(email: str) -> CheckResult:
 
 
 def email_proven(verified: bool) -> CheckResult:
-    return CheckResult("email_proven", verified,
-                       "the applicant followed the link sent to this address" if verified
-                       else "the applicant has not yet followed the confirmation link")
+    return CheckResult(
+        "email_proven",
+        verified,
+        "the applicant followed the link sent to this address"
+        if verified
+        else "the applicant has not yet followed the confirmation link",
+    )
 
 
-def institutional_email(email: str, *, organisation_domains: set[str] = frozenset(), required: bool = True
-                        ) -> CheckResult:
+def institutional_email(
+    email: str, *, organisation_domains: set[str] = frozenset(), required: bool = True
+) -> CheckResult:
     """Academic domains (swot's list) or a domain an organisation registered with this Accord instance."""
     domain = domain_of(email)
     if _matches(domain, {d.lower() for d in organisation_domains}):
@@ -58,8 +64,12 @@ def institutional_email(email: str, *, organisation_domains: set[str] = frozense
         names = swot.get_school_names(email) if hasattr(swot, "get_school_names") else []
         who = f" ({names[0]})" if names else ""
         return CheckResult("institutional_email", True, f"{domain} is an academic domain{who}", required)
-    return CheckResult("institutional_email", False,
-                       f"{domain} is neither an academic domain nor a registered organisation domain", required)
+    return CheckResult(
+        "institutional_email",
+        False,
+        f"{domain} is neither an academic domain nor a registered organisation domain",
+        required,
+    )
 
 
 def free_or_disposable(email: str) -> CheckResult:
@@ -74,14 +84,15 @@ def free_or_disposable(email: str) -> CheckResult:
 def history(previous_rejections: int, revoked_grants: int, held: list[str] = ()) -> CheckResult:
     """`held`: what in the applicant's past with this dataset asks for a person's decision (access.history)."""
     if held:
-        return CheckResult("history", False, "; ".join(held) + "; a reviewer decides on this application",
-                           blocking=False, hold=True)
+        return CheckResult(
+            "history", False, "; ".join(held) + "; a reviewer decides on this application", blocking=False, hold=True
+        )
     if revoked_grants:
-        return CheckResult("history", False, f"{revoked_grants} earlier access grant(s) were revoked",
-                           blocking=False)
+        return CheckResult("history", False, f"{revoked_grants} earlier access grant(s) were revoked", blocking=False)
     if previous_rejections:
-        return CheckResult("history", False, f"{previous_rejections} earlier application(s) were rejected",
-                           blocking=False)
+        return CheckResult(
+            "history", False, f"{previous_rejections} earlier application(s) were rejected", blocking=False
+        )
     return CheckResult("history", True, "no earlier rejection or revocation")
 
 
@@ -94,11 +105,25 @@ def blocklist(email: str, entries: set[str]) -> CheckResult:
     return CheckResult("blocklist", True, "not on the blocklist")
 
 
-def run_all(policy: Policy, *, email: str, email_verified: bool, organisation_domains: set[str] = frozenset(),
-            previous_rejections: int = 0, revoked_grants: int = 0, blocked: set[str] = frozenset(),
-            held: list[str] = ()) -> list[CheckResult]:
-    results = [email_syntax(email), email_proven(email_verified), free_or_disposable(email),
-               history(previous_rejections, revoked_grants, held), blocklist(email, blocked)]
-    results.insert(2, institutional_email(email, organisation_domains=organisation_domains,
-                                          required=policy.institutional_email))
+def run_all(
+    policy: Policy,
+    *,
+    email: str,
+    email_verified: bool,
+    organisation_domains: set[str] = frozenset(),
+    previous_rejections: int = 0,
+    revoked_grants: int = 0,
+    blocked: set[str] = frozenset(),
+    held: list[str] = (),
+) -> list[CheckResult]:
+    results = [
+        email_syntax(email),
+        email_proven(email_verified),
+        free_or_disposable(email),
+        history(previous_rejections, revoked_grants, held),
+        blocklist(email, blocked),
+    ]
+    results.insert(
+        2, institutional_email(email, organisation_domains=organisation_domains, required=policy.institutional_email)
+    )
     return results

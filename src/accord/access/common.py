@@ -1,5 +1,6 @@
 """What every application command shares: who may see or act, how a record looks, its terms, its mail, its
 agreement, and sealing a signed PDF into the blob store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,9 @@ class ApplicationView:
 
 
 def is_reviewer(user: User | None, dataset_id: int) -> bool:
-    return (identity.has_role(user, "reviewer", dataset_id=dataset_id)
-            or identity.has_role(user, "curator", dataset_id=dataset_id))
+    return identity.has_role(user, "reviewer", dataset_id=dataset_id) or identity.has_role(
+        user, "curator", dataset_id=dataset_id
+    )
 
 
 def visible(loaded: Loaded, user: User) -> None:
@@ -69,10 +71,18 @@ def view_of(db: Session, loaded: Loaded, viewer: User) -> ApplicationView:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     terms = policies.get(db, ds.id, loaded.row.policy_version)
     applicant = identity.user_by_id(db, loaded.row.applicant_id)
-    return ApplicationView(loaded.id, ds.slug, ds.title, loaded.state, list(loaded.events),
-                  form.missing_fields(terms.policy, loaded.state.answers), applicant.email,
-                  actions(loaded, viewer), requirements.still_needed(db, loaded.id, terms.policy),
-                  entitlements.grant_state_of(db, loaded.id))
+    return ApplicationView(
+        loaded.id,
+        ds.slug,
+        ds.title,
+        loaded.state,
+        list(loaded.events),
+        form.missing_fields(terms.policy, loaded.state.answers),
+        applicant.email,
+        actions(loaded, viewer),
+        requirements.still_needed(db, loaded.id, terms.policy),
+        entitlements.grant_state_of(db, loaded.id),
+    )
 
 
 def actions(loaded: Loaded, viewer: User) -> list[str]:
@@ -80,15 +90,20 @@ def actions(loaded: Loaded, viewer: User) -> list[str]:
     s, me, now = loaded.state, viewer.id, utcnow()
     probes = {}
     if loaded.row.applicant_id == me:
-        probes |= {"save": lambda: workflow.decide_save(s, actor=me, answers={}, at=now),
-                   "sign": lambda: workflow.decide_sign(s, actor=me, full_name="probe", consent=True,
-                                                        document_sha256="", at=now),
-                   "submit": lambda: workflow.decide_submit(s, actor=me, at=now),
-                   "withdraw": lambda: workflow.decide_withdraw(s, actor=me, at=now)}
+        probes |= {
+            "save": lambda: workflow.decide_save(s, actor=me, answers={}, at=now),
+            "sign": lambda: workflow.decide_sign(
+                s, actor=me, full_name="probe", consent=True, document_sha256="", at=now
+            ),
+            "submit": lambda: workflow.decide_submit(s, actor=me, at=now),
+            "withdraw": lambda: workflow.decide_withdraw(s, actor=me, at=now),
+        }
     if is_reviewer(viewer, loaded.row.dataset_id) and loaded.row.applicant_id != me:
-        probes |= {"approve": lambda: workflow.decide_approve(s, actor=me, at=now),
-                   "reject": lambda: workflow.decide_reject(s, actor=me, reason="probe", at=now),
-                   "return": lambda: workflow.decide_return(s, actor=me, comment="probe", at=now)}
+        probes |= {
+            "approve": lambda: workflow.decide_approve(s, actor=me, at=now),
+            "reject": lambda: workflow.decide_reject(s, actor=me, reason="probe", at=now),
+            "return": lambda: workflow.decide_return(s, actor=me, comment="probe", at=now),
+        }
     allowed = []
     for name, probe in probes.items():
         try:
@@ -106,16 +121,31 @@ def terms_of(db: Session, loaded: Loaded) -> policies.Terms:
 def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
     applicant = identity.user_by_id(db, loaded.row.applicant_id)
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    notify.enqueue(db, template, to=applicant.email, name=applicant.name, dataset=ds.title, slug=ds.slug,
-                   application_id=loaded.id, custodian=ds.custodian_short or ds.custodian,
-                   custodian_contact=ds.custodian_contact, **context)
+    notify.enqueue(
+        db,
+        template,
+        to=applicant.email,
+        name=applicant.name,
+        dataset=ds.title,
+        slug=ds.slug,
+        application_id=loaded.id,
+        custodian=ds.custodian_short or ds.custodian,
+        custodian_contact=ds.custodian_contact,
+        **context,
+    )
 
 
 def agreement_of(db: Session, loaded: Loaded) -> Agreement:
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     applicant = identity.user_by_id(db, loaded.row.applicant_id)
-    return form.build_agreement(terms_of(db, loaded), slug=ds.slug, title=ds.title, answers=loaded.state.answers,
-                                applicant_email=applicant.email, signatory=loaded.state.signatory)
+    return form.build_agreement(
+        terms_of(db, loaded),
+        slug=ds.slug,
+        title=ds.title,
+        answers=loaded.state.answers,
+        applicant_email=applicant.email,
+        signatory=loaded.state.signatory,
+    )
 
 
 def seal_and_store(rt, pdf: bytes) -> str:

@@ -1,5 +1,6 @@
 """How reviewers hear of new applications: a mail for each submitted one ("each", the default) or one mail
 a day listing what waits in their datasets ("digest")."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -26,8 +27,9 @@ def set_review_mail(db: Session, user: User, mode: str) -> User:
         raise InvalidInput(f"review mail: choose one of {', '.join(MODES)}", field="review_mail")
     with unit_of_work(db):
         user.review_mail = mode
-        audit.record(db, actor=user, action="user.review_mail_set", object=("user", user.id),
-                     data={"review_mail": mode})
+        audit.record(
+            db, actor=user, action="user.review_mail_set", object=("user", user.id), data={"review_mail": mode}
+        )
     return user
 
 
@@ -39,10 +41,19 @@ def tell_reviewers(db: Session, app: Application, *, base_url: str = "") -> list
     for reviewer in reviewers_of(db, app.dataset_id):
         if reviewer.review_mail != "each" or reviewer.id == app.applicant_id:
             continue
-        notify.enqueue(db, "application-to-review", to=reviewer.email, name=reviewer.name, dataset=dataset.title,
-                       slug=dataset.slug, application_id=app.id, applicant=applicant.name,
-                       organisation=app.organisation, failed=[c for c in app.failed_checks.split(",") if c],
-                       base_url=base_url)
+        notify.enqueue(
+            db,
+            "application-to-review",
+            to=reviewer.email,
+            name=reviewer.name,
+            dataset=dataset.title,
+            slug=dataset.slug,
+            application_id=app.id,
+            applicant=applicant.name,
+            organisation=app.organisation,
+            failed=[c for c in app.failed_checks.split(",") if c],
+            base_url=base_url,
+        )
         told.append(reviewer.email)
     return told
 
@@ -54,9 +65,13 @@ def send_digests(db: Session, *, now: datetime | None = None, base_url: str = ""
     digest for today is already in the outbox is skipped."""
     now = now or utcnow()
     day = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
-    ids = db.scalars(select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
-                     .where(User.review_mail == "digest", User.disabled_at.is_(None),
-                            RoleGrant.role.in_(sorted(queue.REVIEWING))).distinct().order_by(User.id)).all()
+    ids = db.scalars(
+        select(User.id)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(User.review_mail == "digest", User.disabled_at.is_(None), RoleGrant.role.in_(sorted(queue.REVIEWING)))
+        .distinct()
+        .order_by(User.id)
+    ).all()
     sent = []
     for user_id in ids:
         reviewer = db.get(User, user_id)
@@ -68,12 +83,25 @@ def send_digests(db: Session, *, now: datetime | None = None, base_url: str = ""
             db.execute(select(User.id).where(User.id == user_id).with_for_update())
             if notify.queued(db, "review-digest", to=reviewer.email, since=day, until=day + timedelta(days=1)):
                 continue
-            msg = notify.enqueue(db, "review-digest", to=reviewer.email, name=reviewer.name, rows=page.rows,
-                                 total=page.total, more=page.total - len(page.rows),
-                                 date=day.date().isoformat(), base_url=base_url)
+            msg = notify.enqueue(
+                db,
+                "review-digest",
+                to=reviewer.email,
+                name=reviewer.name,
+                rows=page.rows,
+                total=page.total,
+                more=page.total - len(page.rows),
+                date=day.date().isoformat(),
+                base_url=base_url,
+            )
             msg.created_at = now  # the day it counts for, when a caller gives the clock
-            audit.record(db, actor="system", action="review.digest_sent", object=("user", reviewer.id),
-                         data={"applications": [r.id for r in page.rows], "total": page.total}, at=now)
+            audit.record(
+                db,
+                actor="system",
+                action="review.digest_sent",
+                object=("user", reviewer.id),
+                data={"applications": [r.id for r in page.rows], "total": page.total},
+                at=now,
+            )
         sent.append(reviewer.email)
     return sent
-

@@ -1,5 +1,6 @@
 """Applications left undecided past their terms' response time are escalated: every reviewer and curator of
 the dataset is told, once, and the application is marked so the queue can show it."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,22 +20,41 @@ from accord.notify import service as notify
 
 def reviewers_of(db: Session, dataset_id: int) -> list[User]:
     """Everyone who reviews or curates the dataset (its own grants and global ones), enabled accounts only."""
-    return list(db.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role.in_(sorted(REVIEWING)), User.disabled_at.is_(None),
-               or_(RoleGrant.dataset_id == dataset_id, RoleGrant.dataset_id.is_(None)))
-        .distinct().order_by(User.id)))
+    return list(
+        db.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                RoleGrant.role.in_(sorted(REVIEWING)),
+                User.disabled_at.is_(None),
+                or_(RoleGrant.dataset_id == dataset_id, RoleGrant.dataset_id.is_(None)),
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def overdue(db: Session, now: datetime) -> list[Application]:
     """Submitted, not yet escalated, and older than their terms' response time at `now`."""
-    waiting = list(db.scalars(select(Application)
-                              .where(Application.status == workflow.Status.submitted.value,
-                                     Application.submitted_at.is_not(None), Application.escalated_at.is_(None))
-                              .order_by(Application.submitted_at, Application.id)))
+    waiting = list(
+        db.scalars(
+            select(Application)
+            .where(
+                Application.status == workflow.Status.submitted.value,
+                Application.submitted_at.is_not(None),
+                Application.escalated_at.is_(None),
+            )
+            .order_by(Application.submitted_at, Application.id)
+        )
+    )
     days = response_days(db, {(a.dataset_id, a.policy_version) for a in waiting})
-    return [a for a in waiting if (a.dataset_id, a.policy_version) in days
-            and now - a.submitted_at > timedelta(days=days[(a.dataset_id, a.policy_version)])]
+    return [
+        a
+        for a in waiting
+        if (a.dataset_id, a.policy_version) in days
+        and now - a.submitted_at > timedelta(days=days[(a.dataset_id, a.policy_version)])
+    ]
 
 
 def escalate_overdue(db: Session, *, now: datetime | None = None, base_url: str = "") -> list[int]:
@@ -49,12 +69,27 @@ def escalate_overdue(db: Session, *, now: datetime | None = None, base_url: str 
             applicant = db.get(User, app.applicant_id)
             told = [r for r in reviewers_of(db, app.dataset_id) if r.id != app.applicant_id]
             for reviewer in told:
-                notify.enqueue(db, "application-overdue", to=reviewer.email, name=reviewer.name,
-                               dataset=dataset.title, slug=dataset.slug, application_id=app.id,
-                               applicant=applicant.name, submitted_at=app.submitted_at.date().isoformat(),
-                               days=(now - app.submitted_at).days, base_url=base_url)
+                notify.enqueue(
+                    db,
+                    "application-overdue",
+                    to=reviewer.email,
+                    name=reviewer.name,
+                    dataset=dataset.title,
+                    slug=dataset.slug,
+                    application_id=app.id,
+                    applicant=applicant.name,
+                    submitted_at=app.submitted_at.date().isoformat(),
+                    days=(now - app.submitted_at).days,
+                    base_url=base_url,
+                )
             app.escalated_at = now
-            audit.record(db, actor="system", action="application.escalated", object=("application", app.id),
-                         data={"reviewers": [r.email for r in told]}, at=now)
+            audit.record(
+                db,
+                actor="system",
+                action="application.escalated",
+                object=("application", app.id),
+                data={"reviewers": [r.email for r in told]},
+                at=now,
+            )
         done.append(app.id)
     return done

@@ -1,4 +1,5 @@
 """Reading and appending an application's stored events; the status cache follows every append."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,9 +34,12 @@ def load(db: Session, app_id: int) -> Loaded:
     row = db.get(Application, app_id)
     if row is None:
         raise NotFound(f"no application {app_id}")
-    events = [to_event(r) for r in db.scalars(select(ApplicationEvent)
-                                              .where(ApplicationEvent.application_id == app_id)
-                                              .order_by(ApplicationEvent.seq))]
+    events = [
+        to_event(r)
+        for r in db.scalars(
+            select(ApplicationEvent).where(ApplicationEvent.application_id == app_id).order_by(ApplicationEvent.seq)
+        )
+    ]
     return Loaded(row, events, workflow.replay(events))
 
 
@@ -43,12 +47,21 @@ def append(db: Session, loaded: Loaded, event: workflow.Event) -> workflow.Appli
     """Store `event` as the next seq. Someone who appended since we loaded holds that seq: Conflict."""
     state = workflow.apply(loaded.state, event)
     try:
-        db.add(ApplicationEvent(application_id=loaded.row.id, seq=len(loaded.events) + 1, kind=event.kind.value,
-                                actor_id=event.actor, at=event.at, data=event.data))
+        db.add(
+            ApplicationEvent(
+                application_id=loaded.row.id,
+                seq=len(loaded.events) + 1,
+                kind=event.kind.value,
+                actor_id=event.actor,
+                at=event.at,
+                data=event.data,
+            )
+        )
         db.flush()  # the caller's unit of work rolls everything back on the Conflict
     except IntegrityError:
-        raise Conflict("this application was changed by someone else at the same moment; reload it and "
-                       "try again") from None
+        raise Conflict(
+            "this application was changed by someone else at the same moment; reload it and try again"
+        ) from None
     loaded.events.append(event)
     loaded.state = state
     _cache(loaded.row, state, event)

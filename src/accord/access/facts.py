@@ -1,4 +1,5 @@
 """What other domains may read of applications (through `access.service`, never the tables themselves)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

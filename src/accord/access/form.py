@@ -1,4 +1,5 @@
 """The application form a policy asks for: which answers are accepted, and the agreement they go into."""
+
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
@@ -51,15 +52,18 @@ def clean_answers(policy: Policy, answers: dict, *, account_email: str) -> dict[
         out["email"] = _email(out["email"], "email")
         # The address is proven by the account's confirmation link, so the form cannot name another one.
         if out["email"] != account_email.lower():
-            raise InvalidInput(f"use your account's address ({account_email}); the checks and the confirmation "
-                               "link apply to it", field="email")
+            raise InvalidInput(
+                f"use your account's address ({account_email}); the checks and the confirmation link apply to it",
+                field="email",
+            )
     return out
 
 
 def clean_signatory(policy: Policy, signatory) -> dict[str, str]:
     if policy.signatory is not Signatory.legal_authority:
-        raise InvalidInput("these terms are signed by the applicant; no separate signatory is needed",
-                           field="signatory")
+        raise InvalidInput(
+            "these terms are signed by the applicant; no separate signatory is needed", field="signatory"
+        )
     if not isinstance(signatory, dict):
         raise InvalidInput("the signatory needs a name, title and e-mail", field="signatory")
     unknown = sorted(set(signatory) - set(SIGNATORY_FIELDS))
@@ -82,9 +86,17 @@ def require_complete(policy: Policy, answers: dict, signatory: dict | None) -> N
         raise InvalidInput("name the signatory with legal authority for your institution", field="signatory")
 
 
-def build_agreement(terms: Terms, *, slug: str, title: str, answers: dict, applicant_email: str,
-                    signatory: dict | None) -> Agreement:
+def build_agreement(
+    terms: Terms, *, slug: str, title: str, answers: dict, applicant_email: str, signatory: dict | None
+) -> Agreement:
     rows = [(FIELD_LABELS[f], answers.get(f.value, "")) for f in terms.policy.applicant_fields]
-    return Agreement(dataset_title=title, dataset_slug=slug, custodian=terms.custodian,
-                     policy_version=terms.version, clauses=terms.clauses(), answers=rows,
-                     applicant_email=applicant_email, signatory=signatory)
+    return Agreement(
+        dataset_title=title,
+        dataset_slug=slug,
+        custodian=terms.custodian,
+        policy_version=terms.version,
+        clauses=terms.clauses(),
+        answers=rows,
+        applicant_email=applicant_email,
+        signatory=signatory,
+    )

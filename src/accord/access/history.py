@@ -2,6 +2,7 @@
 rejection no later approval answered, sends the application to a person whatever the terms' review mode:
 the history check fails with `hold`, which keeps it from automatic approval and from bulk approval, and the
 reviewer's page says what happened, when, and who decided."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -17,12 +18,18 @@ from accord.identity.models import User
 
 def _rejections(db: Session, row: Application) -> list[str]:
     """Rejections of the applicant for this dataset since their last approved application for it."""
-    rows = list(db.scalars(select(Application).where(Application.applicant_id == row.applicant_id,
-                                                     Application.dataset_id == row.dataset_id,
-                                                     Application.id != row.id,
-                                                     Application.status.in_([workflow.Status.rejected.value,
-                                                                             workflow.Status.approved.value]))
-                           .order_by(Application.id.desc())))
+    rows = list(
+        db.scalars(
+            select(Application)
+            .where(
+                Application.applicant_id == row.applicant_id,
+                Application.dataset_id == row.dataset_id,
+                Application.id != row.id,
+                Application.status.in_([workflow.Status.rejected.value, workflow.Status.approved.value]),
+            )
+            .order_by(Application.id.desc())
+        )
+    )
     out = []
     for earlier in rows:
         if earlier.status == workflow.Status.approved.value:
@@ -35,8 +42,9 @@ def _rejections(db: Session, row: Application) -> list[str]:
 
 def held(db: Session, row: Application) -> list[str]:
     """What in the applicant's past with this dataset asks for a person's decision, in the reviewer's words."""
-    return ([r.sentence() for r in entitlements.revocations(db, row.applicant_id, row.dataset_id) if r.holds]
-            + _rejections(db, row))
+    return [
+        r.sentence() for r in entitlements.revocations(db, row.applicant_id, row.dataset_id) if r.holds
+    ] + _rejections(db, row)
 
 
 def on_hold(state: workflow.Application) -> bool:

@@ -1,4 +1,5 @@
 """Access's periodic jobs: escalate overdue applications every hour, send reviewers' digests once a day."""
+
 from __future__ import annotations
 
 import logging

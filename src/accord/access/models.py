@@ -1,4 +1,5 @@
 """Applications are stored as their events; `application` holds who/what/when and a status cache."""
+
 from __future__ import annotations
 
 from datetime import datetime

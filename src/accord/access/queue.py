@@ -5,6 +5,7 @@ with the dataset and the applicant), one for the page's terms (their response ti
 terms ask for a quorum, one for who approved the page's rows so far (the events of those kinds alone), and one per
 requirement the page's terms ask for (`requirements.stages`; a training certificate's, say).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,10 +26,12 @@ from accord.policy.models import PolicyVersion
 from accord.policy.schema import Policy, Review
 
 REVIEWING = {"reviewer", "curator"}
-SORTS = {"oldest": (Application.submitted_at.asc(), Application.id.asc()),
-         "newest": (Application.submitted_at.desc(), Application.id.desc()),
-         "dataset": (Dataset.slug.asc(), Application.submitted_at.asc(), Application.id.asc()),
-         "organisation": (Application.organisation.asc(), Application.submitted_at.asc(), Application.id.asc())}
+SORTS = {
+    "oldest": (Application.submitted_at.asc(), Application.id.asc()),
+    "newest": (Application.submitted_at.desc(), Application.id.desc()),
+    "dataset": (Dataset.slug.asc(), Application.submitted_at.asc(), Application.id.asc()),
+    "organisation": (Application.organisation.asc(), Application.submitted_at.asc(), Application.id.asc()),
+}
 STATUSES = [s.value for s in workflow.Status if s is not workflow.Status.draft] + ["all"]
 RECENT = 50  # decisions the typical waiting time is computed from
 
@@ -84,10 +87,19 @@ MAX_PAGE = 1_000_000_000  # (page - 1) * per_page stays a number the database ca
 MAX_DAYS = 36_500  # a century; a date further back than Python's calendar cannot be asked for
 
 
-def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, status: str = "submitted",
-                 organisation: str | None = None, failed_checks: str | None = None,
-                 older_than_days: int | None = None, sort: str = "oldest", page: int = 1,
-                 per_page: int = 50) -> QueuePage:
+def review_queue(
+    db: Session,
+    reviewer: User,
+    *,
+    dataset: str | None = None,
+    status: str = "submitted",
+    organisation: str | None = None,
+    failed_checks: str | None = None,
+    older_than_days: int | None = None,
+    sort: str = "oldest",
+    page: int = 1,
+    per_page: int = 50,
+) -> QueuePage:
     """Applications on the datasets `reviewer` reviews, filtered, sorted and cut into pages.
 
     `failed_checks` is "any", "none" or one check's name; `organisation` matches part of the name."""
@@ -99,8 +111,7 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}", field="sort")
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"pages run from 1 to {MAX_PAGE:,} and a page holds 1 to {MAX_PER_PAGE} rows",
-                           field="page")
+        raise InvalidInput(f"pages run from 1 to {MAX_PAGE:,} and a page holds 1 to {MAX_PER_PAGE} rows", field="page")
     if older_than_days is not None and not 0 <= older_than_days <= MAX_DAYS:
         raise InvalidInput(f"older than: give a number of days from 0 to {MAX_DAYS:,}", field="older_than_days")
 
@@ -109,23 +120,34 @@ def review_queue(db: Session, reviewer: User, *, dataset: str | None = None, sta
         query = query.where(Application.dataset_id.in_(sorted(scope)))
     if dataset:
         query = query.where(Dataset.slug == dataset)
-    query = _filtered(query, status=status, organisation=organisation, failed_checks=failed_checks,
-                      older_than_days=older_than_days)
+    query = _filtered(
+        query, status=status, organisation=organisation, failed_checks=failed_checks, older_than_days=older_than_days
+    )
 
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     if dataset and total == 0 and not _reviews_slug(db, scope, dataset):
         raise NotFound(f"no dataset {dataset!r} among those you review")
-    rows = db.execute(query.add_columns(Application, Dataset.slug, Dataset.title, User.name, User.email)
-                      .join(User, User.id == Application.applicant_id)
-                      .order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.execute(
+        query.add_columns(Application, Dataset.slug, Dataset.title, User.name, User.email)
+        .join(User, User.id == Application.applicant_id)
+        .order_by(*SORTS[sort])
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     terms = _terms(db, {(r.Application.dataset_id, r.Application.policy_version) for r in rows})
     reviews = {k: review for k, (review, _) in terms.items()}
-    quorum = {r.Application.id for r in rows
-              if _needed(reviews, r.Application) > 1 and r.Application.status != workflow.Status.draft.value}
+    quorum = {
+        r.Application.id
+        for r in rows
+        if _needed(reviews, r.Application) > 1 and r.Application.status != workflow.Status.draft.value
+    }
     approvers = approved_by(db, quorum)
     now = utcnow()
-    policies = {r.Application.id: terms[key][1] for r in rows
-                if (key := (r.Application.dataset_id, r.Application.policy_version)) in terms}
+    policies = {
+        r.Application.id: terms[key][1]
+        for r in rows
+        if (key := (r.Application.dataset_id, r.Application.policy_version)) in terms
+    }
     stages = requirements.stages(db, [r.Application for r in rows], policies, now.date())
     out = [_row(r, reviews, approvers, stages, now) for r in rows]
     return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
@@ -137,8 +159,9 @@ def _filtered(query: Select, *, status, organisation, failed_checks, older_than_
     else:
         query = query.where(Application.status == status)
     if organisation:
-        query = query.where(func.lower(Application.organisation).contains(organisation.strip().lower(),
-                                                                           autoescape=True))
+        query = query.where(
+            func.lower(Application.organisation).contains(organisation.strip().lower(), autoescape=True)
+        )
     if failed_checks == "any":
         query = query.where(Application.failed_checks != "")
     elif failed_checks == "none":
@@ -160,8 +183,11 @@ def _terms(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tup
     terms themselves (for what their requirements need)."""
     if not keys:
         return {}
-    found = db.execute(select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document)
-                       .where(PolicyVersion.dataset_id.in_({k[0] for k in keys}))).all()
+    found = db.execute(
+        select(PolicyVersion.dataset_id, PolicyVersion.version, PolicyVersion.document).where(
+            PolicyVersion.dataset_id.in_({k[0] for k in keys})
+        )
+    ).all()
     out = {}
     for d, v, doc in found:
         if (d, v) in keys:
@@ -191,37 +217,62 @@ def approved_by(db: Session, app_ids: set[int]) -> dict[int, list[str]]:
     if not app_ids:
         return {}
     kinds = [workflow.Kind.approved.value, workflow.Kind.returned.value, workflow.Kind.resubmitted.value]
-    rows = db.execute(select(ApplicationEvent.application_id, ApplicationEvent.kind, User.name)
-                      .outerjoin(User, User.id == ApplicationEvent.actor_id)
-                      .where(ApplicationEvent.application_id.in_(sorted(app_ids)), ApplicationEvent.kind.in_(kinds))
-                      .order_by(ApplicationEvent.application_id, ApplicationEvent.seq)).all()
+    rows = db.execute(
+        select(ApplicationEvent.application_id, ApplicationEvent.kind, User.name)
+        .outerjoin(User, User.id == ApplicationEvent.actor_id)
+        .where(ApplicationEvent.application_id.in_(sorted(app_ids)), ApplicationEvent.kind.in_(kinds))
+        .order_by(ApplicationEvent.application_id, ApplicationEvent.seq)
+    ).all()
     out: dict[int, list[str]] = {i: [] for i in app_ids}
     for app_id, kind, name in rows:
         out[app_id] = out[app_id] + [name or "Accord"] if kind == workflow.Kind.approved.value else []
     return out
 
 
-def _row(r, reviews: dict, approvers: dict[int, list[str]], stages: dict[int, dict[str, str]],
-         now: datetime) -> QueueRow:
+def _row(
+    r, reviews: dict, approvers: dict[int, list[str]], stages: dict[int, dict[str, str]], now: datetime
+) -> QueueRow:
     app = r.Application
     since = app.submitted_at or app.created_at
     review = reviews.get((app.dataset_id, app.policy_version))
-    overdue = (app.status == workflow.Status.submitted.value and app.submitted_at is not None
-               and review is not None and now - app.submitted_at > timedelta(days=review.response_days))
-    return QueueRow(app.id, r.name, r.email, app.organisation, r.slug, r.title, app.status, app.submitted_at,
-                    (now - since).days, [c for c in app.failed_checks.split(",") if c], overdue,
-                    app.escalated_at is not None, _needed(reviews, app), approvers.get(app.id, []),
-                    stages.get(app.id, {}))
+    overdue = (
+        app.status == workflow.Status.submitted.value
+        and app.submitted_at is not None
+        and review is not None
+        and now - app.submitted_at > timedelta(days=review.response_days)
+    )
+    return QueueRow(
+        app.id,
+        r.name,
+        r.email,
+        app.organisation,
+        r.slug,
+        r.title,
+        app.status,
+        app.submitted_at,
+        (now - since).days,
+        [c for c in app.failed_checks.split(",") if c],
+        overdue,
+        app.escalated_at is not None,
+        _needed(reviews, app),
+        approvers.get(app.id, []),
+        stages.get(app.id, {}),
+    )
 
 
 def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:
     """The median time from submission to decision over the dataset's last 50 decisions; None before any."""
-    rows = db.execute(select(Application.submitted_at, Application.decided_at)
-                      .where(Application.dataset_id == dataset_id,
-                             Application.status.in_([workflow.Status.approved.value,
-                                                     workflow.Status.rejected.value]),
-                             Application.submitted_at.is_not(None), Application.decided_at.is_not(None))
-                      .order_by(Application.decided_at.desc()).limit(RECENT)).all()
+    rows = db.execute(
+        select(Application.submitted_at, Application.decided_at)
+        .where(
+            Application.dataset_id == dataset_id,
+            Application.status.in_([workflow.Status.approved.value, workflow.Status.rejected.value]),
+            Application.submitted_at.is_not(None),
+            Application.decided_at.is_not(None),
+        )
+        .order_by(Application.decided_at.desc())
+        .limit(RECENT)
+    ).all()
     if not rows:
         return None
     return timedelta(seconds=statistics.median((d - s).total_seconds() for s, d in rows))
@@ -232,10 +283,12 @@ def open_application(db: Session, user: User | None, dataset_id: int) -> int | N
     if user is None:
         return None
     open_ = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
-    return db.scalar(select(Application.id).where(Application.dataset_id == dataset_id,
-                                                  Application.applicant_id == user.id,
-                                                  Application.status.in_(open_)).order_by(Application.id.desc())
-                     .limit(1))
+    return db.scalar(
+        select(Application.id)
+        .where(Application.dataset_id == dataset_id, Application.applicant_id == user.id, Application.status.in_(open_))
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
 
 
 def people(db: Session, ids) -> dict[int, str]:
@@ -262,8 +315,9 @@ class BulkResult:
     message: str
 
 
-def bulk_decide(db: Session, ids: list[int], *, actor: User, action: str, reason: str = "",
-                base_url: str = "") -> list[BulkResult]:
+def bulk_decide(
+    db: Session, ids: list[int], *, actor: User, action: str, reason: str = "", base_url: str = ""
+) -> list[BulkResult]:
     """Approve or reject many applications, each through the service in its own unit of work: one refusal
     (a failing check, a decision someone else just took) is reported and leaves the others done."""
     from accord.access import history
@@ -299,7 +353,10 @@ def current_application(db: Session, user: User | None, dataset_id: int) -> tupl
     if user is None:
         return None
     keep = [s.value for s in workflow.Status if s not in (workflow.Status.rejected, workflow.Status.withdrawn)]
-    row = db.execute(select(Application.id, Application.status)
-                     .where(Application.dataset_id == dataset_id, Application.applicant_id == user.id,
-                            Application.status.in_(keep)).order_by(Application.id.desc()).limit(1)).first()
+    row = db.execute(
+        select(Application.id, Application.status)
+        .where(Application.dataset_id == dataset_id, Application.applicant_id == user.id, Application.status.in_(keep))
+        .order_by(Application.id.desc())
+        .limit(1)
+    ).first()
     return (row.id, row.status) if row else None

@@ -5,6 +5,7 @@ terms no longer ask for are dropped; questions they added stay empty and show as
 A grant ended by a person (a curator's revocation) is not renewed: that needs a fresh application. A renewal
 goes through review like any application: after a revocation that was not lifted, a person decides it
 (access.history); after one made permanent, there is no renewal at all."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,14 +37,18 @@ def why_not(db: Session, ent: Entitlement, *, now: datetime | None = None) -> st
     if entitlements.ended_by_lapse(db, ent):
         return None
     if ent.revoked_at is not None:
-        return (f"your access was ended on {ent.revoked_at:%Y-%m-%d} ({ent.revoke_reason}); only access that "
-                "expires (or that ran out with a certificate) is renewed: apply again from the dataset page")
+        return (
+            f"your access was ended on {ent.revoked_at:%Y-%m-%d} ({ent.revoke_reason}); only access that "
+            "expires (or that ran out with a certificate) is renewed: apply again from the dataset page"
+        )
     if ent.expires_at is None:
         return "your access has no end date; there is nothing to renew"
     if ent.expires_at - now > entitlements.WARN_BEFORE:
         opens = ent.expires_at - entitlements.WARN_BEFORE
-        return (f"your access runs until {ent.expires_at:%Y-%m-%d}; you can renew it from {opens:%Y-%m-%d}, "
-                "two weeks before it ends")
+        return (
+            f"your access runs until {ent.expires_at:%Y-%m-%d}; you can renew it from {opens:%Y-%m-%d}, "
+            "two weeks before it ends"
+        )
     return None
 
 
@@ -64,14 +69,21 @@ def last_approved(db: Session, user: User, dataset_id: int, ent: Entitlement) ->
         row = db.get(Application, ent.application_id)
         if row is not None and row.status == Status.approved.value:
             return row
-    return db.scalar(select(Application).where(Application.applicant_id == user.id,
-                                               Application.dataset_id == dataset_id,
-                                               Application.status == Status.approved.value)
-                     .order_by(Application.decided_at.desc(), Application.id.desc()).limit(1))
+    return db.scalar(
+        select(Application)
+        .where(
+            Application.applicant_id == user.id,
+            Application.dataset_id == dataset_id,
+            Application.status == Status.approved.value,
+        )
+        .order_by(Application.decided_at.desc(), Application.id.desc())
+        .limit(1)
+    )
 
 
-def carried_over(policy: Policy, answers: dict, signatory: dict | None, *,
-                 account_email: str) -> tuple[dict, dict | None]:
+def carried_over(
+    policy: Policy, answers: dict, signatory: dict | None, *, account_email: str
+) -> tuple[dict, dict | None]:
     """The old answers the current terms still ask for and still accept, one by one (a field whose limits
     tightened, or an address that is no longer the account's, is left for the licensee to fill in again)."""
     kept = {}
@@ -113,5 +125,12 @@ def renew(db: Session, dataset_slug: str, *, actor: User) -> ApplicationView:
     if previous is not None:
         state = load(db, previous.id).state
         answers, who = carried_over(terms.policy, state.answers, state.signatory, account_email=actor.email)
-    return access.start(db, dataset.slug, actor=actor, answers=answers, signatory=who,
-                        renews=ent.id, prefilled_from=previous.id if previous is not None else None)
+    return access.start(
+        db,
+        dataset.slug,
+        actor=actor,
+        answers=answers,
+        signatory=who,
+        renews=ent.id,
+        prefilled_from=previous.id if previous is not None else None,
+    )

@@ -5,6 +5,7 @@ object registered under the `access.requirements` hook in `accord.plugins`. Acce
 applicant's "still needed" list, the refusal to submit or approve, and whether a click-through application may
 be approved automatically. Access never imports the domains that provide them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,8 +55,7 @@ def _applying(policy: Policy) -> list[Requirement]:
 
 
 def still_needed(db: Session, app_id: int, policy: Policy) -> list[Need]:
-    return [Need(r.name, words) for r in _applying(policy)
-            if (words := r.still_needed(db, app_id, policy)) is not None]
+    return [Need(r.name, words) for r in _applying(policy) if (words := r.still_needed(db, app_id, policy)) is not None]
 
 
 def before_submit(db: Session, app_id: int, policy: Policy) -> None:

@@ -3,6 +3,7 @@
 The file is checked for what it is (its bytes, not its name or declared type), limited in size, stored by hash,
 and the signature event binds it to the agreement's hash, as a typed signature would be.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from accord.access import form, workflow
-from accord.access.common import agreement_of, applicant_only, view_of, terms_of, visible
+from accord.access.common import agreement_of, applicant_only, terms_of, view_of, visible
 from accord.access.events import append, load
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
@@ -34,7 +35,7 @@ def sniff(data: bytes) -> str:
 
         try:
             PdfFileReader(io.BytesIO(data), strict=False).root  # noqa: B018 - parsing is the check
-        except Exception:  # noqa: BLE001 - any parser failure means a broken file
+        except Exception:
             raise InvalidInput("the PDF is damaged and cannot be read", field="scan") from None
         return kind
     from PIL import Image, UnidentifiedImageError
@@ -65,13 +66,25 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
         kind = sniff(data)
         form.require_complete(terms_of(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
         doc = agreement_of(db, loaded)
-        event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
-                                     document_sha256=doc.sha256, at=utcnow(), method="scan")
+        event = workflow.decide_sign(
+            loaded.state,
+            actor=actor.id,
+            full_name=full_name,
+            consent=consent,
+            document_sha256=doc.sha256,
+            at=utcnow(),
+            method="scan",
+        )
         scan_sha = hashlib.sha256(data).hexdigest()
         rt.store.put_bytes(scan_sha, data)  # before the commit: a rollback leaves an unreferenced blob only
         append(db, loaded, replace(event, data={**event.data, "scan_sha256": scan_sha, "scan_type": kind}))
-        audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
-                     data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.signed",
+            object=("application", app_id),
+            data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"},
+        )
     return view_of(db, loaded, actor)
 
 

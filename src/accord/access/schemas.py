@@ -1,4 +1,5 @@
 """Application shapes in and out, shared by the API and the CLI."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from accord.entitlements.service import GrantState
 from accord.entitlements.schemas import RevocationOut
+from accord.entitlements.service import GrantState
 from accord.policy.schema import FIELD_LABELS, ApplicantField
 
 
@@ -45,8 +46,16 @@ class ApplicationRow(BaseModel):
 
     @classmethod
     def of(cls, app, slug: str, grant: GrantState | None = None) -> ApplicationRow:
-        return cls(id=app.id, dataset=slug, status=app.status, policy_version=app.policy_version,
-                   created_at=app.created_at, submitted_at=app.submitted_at, decided_at=app.decided_at, grant=grant)
+        return cls(
+            id=app.id,
+            dataset=slug,
+            status=app.status,
+            policy_version=app.policy_version,
+            created_at=app.created_at,
+            submitted_at=app.submitted_at,
+            decided_at=app.decided_at,
+            grant=grant,
+        )
 
 
 class EventOut(BaseModel):
@@ -86,8 +95,10 @@ class ApplicationOut(BaseModel):
     grant: GrantState | None  # once approved: whether the access it granted is active, revoked, expired, paused
     timeline: list[EventOut]
     earlier_revocations: list[RevocationOut] = Field(
-        default_factory=list, description="the applicant's revoked access to this dataset, newest first: "
-        "reviewers only (empty for the applicant)")
+        default_factory=list,
+        description="the applicant's revoked access to this dataset, newest first: "
+        "reviewers only (empty for the applicant)",
+    )
 
     @classmethod
     def of(cls, record) -> ApplicationOut:
@@ -95,14 +106,28 @@ class ApplicationOut(BaseModel):
         missing = [f"the field “{FIELD_LABELS[ApplicantField(f)]}”" for f in record.missing_fields]
         sig = state.signature or {}
         return cls(
-            id=record.id, dataset=record.dataset_slug, dataset_title=record.dataset_title,
-            status=state.status.value, policy_version=state.policy_version, applicant_email=record.applicant_email,
-            answers=state.answers, signatory=state.signatory, signed=bool(sig), signed_by=sig.get("full_name"),
-            document_sha256=sig.get("document_sha256"), email_verified=state.email_verified,
+            id=record.id,
+            dataset=record.dataset_slug,
+            dataset_title=record.dataset_title,
+            status=state.status.value,
+            policy_version=state.policy_version,
+            applicant_email=record.applicant_email,
+            answers=state.answers,
+            signatory=state.signatory,
+            signed=bool(sig),
+            signed_by=sig.get("full_name"),
+            document_sha256=sig.get("document_sha256"),
+            email_verified=state.email_verified,
             missing=missing + [need.words for need in record.needed] + state.missing,
             actions=record.actions,
-            checks=[CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
-                    for name, c in state.checks.items()],
-            reason=state.reason, created_at=state.created_at, submitted_at=state.submitted_at,
-            decided_at=state.decided_at, grant=record.grant,
-            timeline=[EventOut(kind=e.kind.value, actor_id=e.actor, at=e.at, data=e.data) for e in record.events])
+            checks=[
+                CheckOut(name=name, passed=c["passed"], blocking=c.get("blocking", True), detail=c["detail"])
+                for name, c in state.checks.items()
+            ],
+            reason=state.reason,
+            created_at=state.created_at,
+            submitted_at=state.submitted_at,
+            decided_at=state.decided_at,
+            grant=record.grant,
+            timeline=[EventOut(kind=e.kind.value, actor_id=e.actor, at=e.at, data=e.data) for e in record.events],
+        )

@@ -2,6 +2,7 @@
 
 The certificate is self-signed and created on first run under data_dir/keys; a deployment may replace it with
 one issued by its institution (same file names)."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,12 @@ FIELD = "AccordSeal"
 
 # pyHanko still imports cryptography's DSA key class (for DSA signers we never use), which cryptography marks
 # deprecated on import: hide exactly that warning, from that module, so sealing and verifying print nothing.
-warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning,
-                        module=r"pyhanko\.sign\.signers\.pdf_cms")
+warnings.filterwarnings(
+    "ignore",
+    message="DSA is deprecated",
+    category=CryptographyDeprecationWarning,
+    module=r"pyhanko\.sign\.signers\.pdf_cms",
+)
 
 
 def seal(pdf: bytes, keys: SealKeys, *, reason: str = "Signed in Accord") -> bytes:
@@ -28,8 +33,9 @@ def seal(pdf: bytes, keys: SealKeys, *, reason: str = "Signed in Accord") -> byt
     from pyhanko.sign import fields, signers
 
     signer = signers.SimpleSigner.load(str(keys.key), str(keys.cert), key_passphrase=None)
-    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
-                                        md_algorithm="sha256", reason=reason)
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256", reason=reason
+    )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = signers.sign_pdf(writer, meta, signer=signer)
     return out.getvalue()
@@ -61,7 +67,7 @@ def verify(pdf: bytes, cert_path: Path) -> SealCheck:
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
     try:
         status = validate_pdf_signature(ours[-1], context)
-    except Exception as exc:  # noqa: BLE001 - a mangled signature structure is just "invalid"
+    except Exception as exc:
         return SealCheck(False, f"the seal cannot be validated: {exc}")
     if not status.intact:
         return SealCheck(False, "the document was changed after it was sealed")

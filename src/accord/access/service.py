@@ -3,6 +3,7 @@
 Every command follows one pattern in one unit of work: load the events, replay them, let `workflow` decide
 the next event, append it with the next seq (a racing writer gets Conflict), audit, and queue the e-mail.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,18 +14,26 @@ from sqlalchemy.orm import Session
 from accord.access import checks, digest, form, requirements, signatory, workflow
 from accord.access import history as past
 from accord.access.agreement import Agreement, Signature, render_pdf
-from accord.access.common import (ApplicationView, agreement_of, applicant_only, mail, view_of, reviewer_only,
-                                  seal_and_store, terms_of, visible)
-from accord.access.common import is_reviewer  # noqa: F401  (re-exported: the web asks access.is_reviewer)
-from accord.access.facts import (MAX_SCAN_BYTES, TERMINAL, Facts, Status, datasets_applied_for,  # noqa: F401
-                                 facts, reviewers_of, sniff)
+from accord.access.common import (
+    ApplicationView,
+    agreement_of,
+    applicant_only,
+    is_reviewer,  # noqa: F401  (re-exported: the web asks access.is_reviewer)
+    mail,
+    reviewer_only,
+    seal_and_store,
+    terms_of,
+    view_of,
+    visible,
+)
 from accord.access.events import Loaded, append, load
+from accord.access.facts import datasets_applied_for  # noqa: F401
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
-from accord.entitlements import service as entitlements
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
+from accord.entitlements import service as entitlements
 from accord.errors import Conflict
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -36,8 +45,17 @@ OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 
 # --- the applicant ---------------------------------------------------------------------------------------
 
-def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None = None,
-          signatory: dict | None = None, renews: int | None = None, prefilled_from: int | None = None) -> ApplicationView:
+
+def start(
+    db: Session,
+    dataset_slug: str,
+    *,
+    actor: User,
+    answers: dict | None = None,
+    signatory: dict | None = None,
+    renews: int | None = None,
+    prefilled_from: int | None = None,
+) -> ApplicationView:
     """Open a draft application under the dataset's current terms, optionally with its first answers.
     A renewal (access.renewal) names the grant it renews and the application its answers came from."""
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
@@ -45,32 +63,56 @@ def start(db: Session, dataset_slug: str, *, actor: User, answers: dict | None =
     terms = policies.get(db, dataset.id)  # NotFound when the dataset has no terms
     given = form.clean_answers(terms.policy, answers or {}, account_email=actor.email)
     who = form.clean_signatory(terms.policy, signatory) if signatory is not None else None
-    open_id = db.scalar(select(Application.id).where(Application.dataset_id == dataset.id,
-                                                     Application.applicant_id == actor.id,
-                                                     Application.status.in_(OPEN)))
+    open_id = db.scalar(
+        select(Application.id).where(
+            Application.dataset_id == dataset.id, Application.applicant_id == actor.id, Application.status.in_(OPEN)
+        )
+    )
     if open_id is not None:
         raise Conflict(f"you already have an open application ({open_id}) for this dataset")
     now = utcnow()
-    prefill = {k: v for k, v in (("name", actor.name), ("email", actor.email))
-               if k in {f.value for f in terms.policy.applicant_fields}}
+    prefill = {
+        k: v
+        for k, v in (("name", actor.name), ("email", actor.email))
+        if k in {f.value for f in terms.policy.applicant_fields}
+    }
     with unit_of_work(db):
-        row = Application(dataset_id=dataset.id, applicant_id=actor.id, policy_version=terms.version,
-                          status=workflow.Status.draft.value, created_at=now, updated_at=now)
+        row = Application(
+            dataset_id=dataset.id,
+            applicant_id=actor.id,
+            policy_version=terms.version,
+            status=workflow.Status.draft.value,
+            created_at=now,
+            updated_at=now,
+        )
         db.add(row)
         db.flush()
         loaded = Loaded(row)
-        append(db, loaded, workflow.decide_create(
-            applicant=actor.id, dataset_id=dataset.id, policy_version=terms.version,
-            needs_signatory=terms.policy.signatory is Signatory.legal_authority,
-            approvals_needed=terms.policy.review.approvals_needed, at=now, answers={**prefill, **given}))
+        append(
+            db,
+            loaded,
+            workflow.decide_create(
+                applicant=actor.id,
+                dataset_id=dataset.id,
+                policy_version=terms.version,
+                needs_signatory=terms.policy.signatory is Signatory.legal_authority,
+                approvals_needed=terms.policy.review.approvals_needed,
+                at=now,
+                answers={**prefill, **given},
+            ),
+        )
         if who is not None:
-            append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers={}, at=now,
-                                                    signatory=who))
+            append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers={}, at=now, signatory=who))
         if actor.email_verified_at is not None:
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         renewal = {"renews": renews, "prefilled_from": prefilled_from} if renews is not None else {}
-        audit.record(db, actor=actor, action="application.started", object=("application", row.id),
-                     data={"dataset": dataset.slug, "policy_version": terms.version, **renewal})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.started",
+            object=("application", row.id),
+            data={"dataset": dataset.slug, "policy_version": terms.version, **renewal},
+        )
     return view_of(db, loaded, actor)
 
 
@@ -82,10 +124,16 @@ def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dic
         policy = terms_of(db, loaded).policy
         clean = form.clean_answers(policy, answers, account_email=actor.email)
         who = form.clean_signatory(policy, signatory) if signatory is not None else None
-        append(db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers=clean, at=utcnow(),
-                                                signatory=who))
-        audit.record(db, actor=actor, action="application.saved", object=("application", app_id),
-                     data={"fields": sorted(clean), "signatory": who is not None})
+        append(
+            db, loaded, workflow.decide_save(loaded.state, actor=actor.id, answers=clean, at=utcnow(), signatory=who)
+        )
+        audit.record(
+            db,
+            actor=actor,
+            action="application.saved",
+            object=("application", app_id),
+            data={"fields": sorted(clean), "signatory": who is not None},
+        )
     return view_of(db, loaded, actor)
 
 
@@ -102,13 +150,19 @@ def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: 
         form.require_complete(terms_of(db, loaded).policy, loaded.state.answers, loaded.state.signatory)
         doc = agreement_of(db, loaded)
         now = utcnow()
-        event = workflow.decide_sign(loaded.state, actor=actor.id, full_name=full_name, consent=consent,
-                                     document_sha256=doc.sha256, at=now)
+        event = workflow.decide_sign(
+            loaded.state, actor=actor.id, full_name=full_name, consent=consent, document_sha256=doc.sha256, at=now
+        )
         pdf = render_pdf(doc, signatures=[Signature(event.data["full_name"], now)])
         pdf_sha = seal_and_store(rt, pdf)
         append(db, loaded, replace(event, data={**event.data, "pdf_sha256": pdf_sha}))
-        audit.record(db, actor=actor, action="application.signed", object=("application", app_id),
-                     data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.signed",
+            object=("application", app_id),
+            data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha},
+        )
     return view_of(db, loaded, actor)
 
 
@@ -129,8 +183,11 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
         loaded = load(db, app_id)
         applicant_only(loaded, actor, "submit")
         now = utcnow()
-        if (actor.email_verified_at is not None and not loaded.state.email_verified
-                and loaded.state.status not in workflow.TERMINAL):
+        if (
+            actor.email_verified_at is not None
+            and not loaded.state.email_verified
+            and loaded.state.status not in workflow.TERMINAL
+        ):
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
         policy = terms_of(db, loaded).policy
         form.require_complete(policy, loaded.state.answers, loaded.state.signatory)
@@ -139,22 +196,39 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
         append(db, loaded, workflow.decide_submit(loaded.state, actor=actor.id, at=now))
         if loaded.state.status is workflow.Status.awaiting_signatory:
             signatory.invite(db, loaded, base_url=base_url, at=now, actor=actor)
-        results = checks.run_all(policy, email=actor.email, email_verified=loaded.state.email_verified,
-                                 organisation_domains=identity.organisation_domains(db),
-                                 previous_rejections=_rejections(db, loaded),
-                                 revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id),
-                                 held=past.held(db, loaded.row))
-        append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results},
-                                                  at=now))
-        audit.record(db, actor=actor, action="application.submitted", object=("application", app_id),
-                     data={"failed_checks": loaded.state.failed_checks})
-        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and requirements.met(db, app_id, policy):
+        results = checks.run_all(
+            policy,
+            email=actor.email,
+            email_verified=loaded.state.email_verified,
+            organisation_domains=identity.organisation_domains(db),
+            previous_rejections=_rejections(db, loaded),
+            revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id),
+            held=past.held(db, loaded.row),
+        )
+        append(db, loaded, workflow.decide_checks(loaded.state, results={r.name: r.as_dict() for r in results}, at=now))
+        audit.record(
+            db,
+            actor=actor,
+            action="application.submitted",
+            object=("application", app_id),
+            data={"failed_checks": loaded.state.failed_checks},
+        )
+        if (
+            policy.review.mode is ReviewMode.automatic
+            and _may_approve(loaded.state)
+            and requirements.met(db, app_id, policy)
+        ):
             _approve_automatically(db, loaded, now, base_url=base_url)
         else:
-            mail(db, "application-submitted", loaded, status=loaded.state.status.value,
-                 failed=loaded.state.failed_checks, base_url=base_url.rstrip("/"),
-                 signatory=loaded.state.signatory or {})
+            mail(
+                db,
+                "application-submitted",
+                loaded,
+                status=loaded.state.status.value,
+                failed=loaded.state.failed_checks,
+                base_url=base_url.rstrip("/"),
+                signatory=loaded.state.signatory or {},
+            )
             if loaded.state.status is workflow.Status.submitted:  # reviewers are told (or get the digest)
                 digest.tell_reviewers(db, loaded.row, base_url=base_url)
     return view_of(db, loaded, actor)
@@ -172,8 +246,13 @@ def confirm_email(db: Session, user: User, *, base_url: str = "") -> list[int]:
     their open applications, re-run the e-mail check, and approve the click-through ones now passing."""
     if user.email_verified_at is None:
         return []
-    ids = list(db.scalars(select(Application.id).where(Application.applicant_id == user.id,
-                                                       Application.status.in_(OPEN)).order_by(Application.id)))
+    ids = list(
+        db.scalars(
+            select(Application.id)
+            .where(Application.applicant_id == user.id, Application.status.in_(OPEN))
+            .order_by(Application.id)
+        )
+    )
     changed = []
     with unit_of_work(db):
         for app_id in ids:
@@ -184,16 +263,23 @@ def confirm_email(db: Session, user: User, *, base_url: str = "") -> list[int]:
             append(db, loaded, workflow.decide_email_verified(loaded.state, at=now))
             if loaded.state.checks:
                 check = checks.email_proven(True)
-                append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()},
-                                                          at=now))
+                append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()}, at=now))
             policy = terms_of(db, loaded).policy
-            if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                    and requirements.met(db, app_id, policy):
+            if (
+                policy.review.mode is ReviewMode.automatic
+                and _may_approve(loaded.state)
+                and requirements.met(db, app_id, policy)
+            ):
                 _approve_automatically(db, loaded, now, base_url=base_url)
             changed.append(app_id)
         if changed:
-            audit.record(db, actor=user, action="application.email_confirmed", object=("user", user.id),
-                         data={"applications": changed})
+            audit.record(
+                db,
+                actor=user,
+                action="application.email_confirmed",
+                object=("user", user.id),
+                data={"applications": changed},
+            )
     return changed
 
 
@@ -201,13 +287,19 @@ def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
     """In the caller's unit of work (a domain that provides a requirement saw it met for this user, e.g. a
     reviewer accepted their training certificate): approve the click-through applications waiting only for it."""
     done = []
-    for app_id in db.scalars(select(Application.id).where(Application.applicant_id == user_id,
-                                                          Application.status == workflow.Status.submitted.value)
-                             .order_by(Application.id)):
+    for app_id in db.scalars(
+        select(Application.id)
+        .where(Application.applicant_id == user_id, Application.status == workflow.Status.submitted.value)
+        .order_by(Application.id)
+    ):
         loaded = load(db, app_id)
         policy = terms_of(db, loaded).policy
-        if policy.review.mode is ReviewMode.automatic and _may_approve(loaded.state) \
-                and requirements.met(db, app_id, policy) and _approve_automatically(db, loaded, at):
+        if (
+            policy.review.mode is ReviewMode.automatic
+            and _may_approve(loaded.state)
+            and requirements.met(db, app_id, policy)
+            and _approve_automatically(db, loaded, at)
+        ):
             done.append(app_id)
     return done
 
@@ -215,10 +307,14 @@ def requirement_met(db: Session, user_id: int, *, at) -> list[int]:
 def _approve_automatically(db: Session, loaded: Loaded, now, *, base_url: str = "") -> bool:
     if past.held_since(db, loaded, now):  # revoked after it was submitted: a person decides (access.history)
         return False
-    append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now,
-                                               note="approved automatically: every check passed"))
-    audit.record(db, actor=None, action="application.approved", object=("application", loaded.id),
-                 data={"automatic": True})
+    append(
+        db,
+        loaded,
+        workflow.decide_approve(loaded.state, actor=None, at=now, note="approved automatically: every check passed"),
+    )
+    audit.record(
+        db, actor=None, action="application.approved", object=("application", loaded.id), data={"automatic": True}
+    )
     _grant(db, loaded, actor=None, at=now)
     mail(db, "application-approved", loaded, note="", base_url=base_url.rstrip("/"))
     return True
@@ -226,20 +322,38 @@ def _approve_automatically(db: Session, loaded: Loaded, now, *, base_url: str = 
 
 def _grant(db: Session, loaded: Loaded, *, actor, at) -> None:
     """The approval and the download entitlement commit together or not at all."""
-    entitlements.grant(db, dataset_id=loaded.row.dataset_id, user_id=loaded.row.applicant_id,
-                       policy_version=loaded.row.policy_version, actor=actor, application_id=loaded.id,
-                       unit=str(loaded.state.answers.get("unit") or ""), starts_at=at)
+    entitlements.grant(
+        db,
+        dataset_id=loaded.row.dataset_id,
+        user_id=loaded.row.applicant_id,
+        policy_version=loaded.row.policy_version,
+        actor=actor,
+        application_id=loaded.id,
+        unit=str(loaded.state.answers.get("unit") or ""),
+        starts_at=at,
+    )
 
 
 def _may_approve(state: workflow.Application) -> bool:
-    return (state.status is workflow.Status.submitted and not state.failed_checks and state.email_verified
-            and not past.on_hold(state))
+    return (
+        state.status is workflow.Status.submitted
+        and not state.failed_checks
+        and state.email_verified
+        and not past.on_hold(state)
+    )
 
 
 def _rejections(db: Session, loaded: Loaded) -> int:
-    return db.scalar(select(func.count()).where(Application.applicant_id == loaded.row.applicant_id,
-                                                Application.id != loaded.id,
-                                                Application.status == workflow.Status.rejected.value)) or 0
+    return (
+        db.scalar(
+            select(func.count()).where(
+                Application.applicant_id == loaded.row.applicant_id,
+                Application.id != loaded.id,
+                Application.status == workflow.Status.rejected.value,
+            )
+        )
+        or 0
+    )
 
 
 def withdraw(db: Session, app_id: int, *, actor: User) -> ApplicationView:
@@ -254,6 +368,7 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> ApplicationView:
 
 # --- reviewers -------------------------------------------------------------------------------------------
 
+
 def approve(db: Session, app_id: int, *, actor: User, note: str = "", base_url: str = "") -> ApplicationView:
     """Approve a submitted application (with a quorum, once enough reviewers have); the final approval
     grants the dataset to the applicant in the same transaction."""
@@ -264,8 +379,13 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "", base_url: 
         event = workflow.decide_approve(loaded.state, actor=actor.id, at=now, note=note.strip())
         requirements.before_approval(db, app_id, terms_of(db, loaded).policy)
         append(db, loaded, event)
-        audit.record(db, actor=actor, action="application.approved", object=("application", app_id),
-                     data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.approved",
+            object=("application", app_id),
+            data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved},
+        )
         if loaded.state.status is workflow.Status.approved:
             _grant(db, loaded, actor=actor, at=now)
             mail(db, "application-approved", loaded, note=note.strip(), base_url=base_url.rstrip("/"))
@@ -278,8 +398,13 @@ def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Application
         loaded = load(db, app_id)
         reviewer_only(loaded, actor)
         append(db, loaded, workflow.decide_reject(loaded.state, actor=actor.id, reason=reason, at=utcnow()))
-        audit.record(db, actor=actor, action="application.rejected", object=("application", app_id),
-                     data={"reason": loaded.state.reason})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.rejected",
+            object=("application", app_id),
+            data={"reason": loaded.state.reason},
+        )
         mail(db, "application-rejected", loaded, reason=loaded.state.reason)
     return view_of(db, loaded, actor)
 
@@ -290,13 +415,19 @@ def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -
         loaded = load(db, app_id)
         reviewer_only(loaded, actor)
         append(db, loaded, workflow.decide_return(loaded.state, actor=actor.id, comment=comment, at=utcnow()))
-        audit.record(db, actor=actor, action="application.returned", object=("application", app_id),
-                     data={"comment": loaded.state.reason})
+        audit.record(
+            db,
+            actor=actor,
+            action="application.returned",
+            object=("application", app_id),
+            data={"comment": loaded.state.reason},
+        )
         mail(db, "application-returned", loaded, comment=loaded.state.reason)
     return view_of(db, loaded, actor)
 
 
 # --- reading ---------------------------------------------------------------------------------------------
+
 
 def get(db: Session, app_id: int, *, viewer: User) -> ApplicationView:
     """One application with its timeline, for its applicant or a reviewer of its dataset."""
@@ -314,8 +445,12 @@ def mine(db: Session, user: User) -> list[ApplicationRow]:
     """The user's own applications, newest first, each with what became of the access it granted."""
     from accord.catalog.models import Dataset
 
-    rows = db.execute(select(Application, Dataset.slug).join(Dataset, Dataset.id == Application.dataset_id)
-                      .where(Application.applicant_id == user.id).order_by(Application.id.desc())).all()
+    rows = db.execute(
+        select(Application, Dataset.slug)
+        .join(Dataset, Dataset.id == Application.dataset_id)
+        .where(Application.applicant_id == user.id)
+        .order_by(Application.id.desc())
+    ).all()
     grants = entitlements.grant_states_of(db, [app.id for app, _ in rows])  # one query for all of them
     return [ApplicationRow.of(app, slug, grants.get(app.id)) for app, slug in rows]
 
@@ -324,15 +459,13 @@ def mine(db: Session, user: User) -> list[ApplicationRow]:
 from accord.access.digest import set_review_mail  # noqa: E402, F401
 from accord.access.form import SIGNATORY_FIELDS  # noqa: E402, F401
 from accord.access.history import seen_by_reviewer as earlier_revocations  # noqa: E402, F401
-from accord.access.queue import (MAX_DAYS, MAX_PAGE, MAX_PER_PAGE, STATUSES, QueuePage, QueueRow,  # noqa: E402, F401
-                                 bulk_decide, current_application, open_application, people, review_queue,
-                                 reviewed_choices, reviews_any, typical_decision_time)
+from accord.access.queue import QueueRow  # noqa: E402, F401
 from accord.access.renewal import renew, renewable, require_renewable  # noqa: E402, F401
 from accord.access.scan import SUFFIXES as SCAN_SUFFIXES  # noqa: E402, F401
 from accord.access.scan import file_name as scan_file_name  # noqa: E402, F401
 from accord.access.scan import may_upload as may_upload_scan  # noqa: E402, F401
 from accord.access.scan import stored as stored_scan  # noqa: E402, F401
 from accord.access.scan import upload as upload_scan  # noqa: E402, F401
-from accord.access.sealing import require_pdf, verify as verify_seal  # noqa: E402, F401
+from accord.access.sealing import require_pdf  # noqa: E402, F401
 from accord.access.signatory import decide as signatory_decide  # noqa: E402, F401
 from accord.access.signatory import view as signatory_invitation  # noqa: E402, F401

@@ -4,6 +4,7 @@ The link is `<app id>.<random>`; only the random part's hash is kept, in the `si
 expiry. A link stops working when it expires, when a newer invitation replaces it, and once it was used (the
 application has left `awaiting_signatory`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,16 +39,31 @@ def invite(db: Session, loaded: Loaded, *, base_url: str, at: datetime, actor=No
     """Inside the caller's transaction: record the invitation and e-mail the signatory their link."""
     secret = secrets.token_urlsafe(24)
     event = workflow.decide_invite_signatory(loaded.state, actor=getattr(actor, "id", None), at=at)
-    append(db, loaded, replace(event, data={**event.data, "token_sha256": _sha(secret),
-                                            "expires_at": (at + LINK_TTL).isoformat()}))
+    append(
+        db,
+        loaded,
+        replace(event, data={**event.data, "token_sha256": _sha(secret), "expires_at": (at + LINK_TTL).isoformat()}),
+    )
     person = loaded.state.signatory or {}
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
-    notify.enqueue(db, "signatory-invited", to=person.get("email", ""), name=person.get("name", ""),
-                   dataset=ds.title, applicant=loaded.state.answers.get("name", ""),
-                   organisation=loaded.state.answers.get("organisation", ""),
-                   link=f"{base_url.rstrip('/')}/signatory/{loaded.id}.{secret}", days=LINK_TTL.days)
-    audit.record(db, actor=actor, action="application.signatory_invited", object=("application", loaded.id),
-                 data={"email": person.get("email")})
+    notify.enqueue(
+        db,
+        "signatory-invited",
+        to=person.get("email", ""),
+        name=person.get("name", ""),
+        dataset=ds.title,
+        applicant=loaded.state.answers.get("name", ""),
+        organisation=loaded.state.answers.get("organisation", ""),
+        link=f"{base_url.rstrip('/')}/signatory/{loaded.id}.{secret}",
+        days=LINK_TTL.days,
+    )
+    audit.record(
+        db,
+        actor=actor,
+        action="application.signatory_invited",
+        object=("application", loaded.id),
+        data={"email": person.get("email")},
+    )
 
 
 def _open(db: Session, token: str, *, now: datetime) -> Loaded:
@@ -56,7 +72,7 @@ def _open(db: Session, token: str, *, now: datetime) -> Loaded:
         raise SignatoryLinkInvalid("this signing link is not valid")
     try:
         loaded = load(db, int(app_part))
-    except Exception:  # noqa: BLE001 - an unknown application is just an invalid link
+    except Exception:
         raise SignatoryLinkInvalid("this signing link is not valid") from None
     invites = [e for e in loaded.events if e.kind is workflow.Kind.signatory_invited]
     if not invites or not hmac.compare_digest(invites[-1].data.get("token_sha256", ""), _sha(secret)):
@@ -81,12 +97,22 @@ def view(db: Session, token: str, *, now: datetime | None = None) -> Invitation:
     """What the signatory reads before deciding."""
     loaded = _open(db, token, now=now or utcnow())
     doc = agreement_of(db, loaded)
-    return Invitation(loaded.id, doc.dataset_title, loaded.state.answers.get("name", ""),
-                      loaded.state.signatory or {}, doc)
+    return Invitation(
+        loaded.id, doc.dataset_title, loaded.state.answers.get("name", ""), loaded.state.signatory or {}, doc
+    )
 
 
-def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", consent: bool = False,
-           reason: str = "", now: datetime | None = None) -> workflow.Application:
+def decide(
+    rt,
+    db: Session,
+    token: str,
+    *,
+    sign: bool,
+    full_name: str = "",
+    consent: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> workflow.Application:
     """Countersign (the agreement is sealed again with both signatures) or decline (back to the applicant)."""
     from accord.access import digest
 
@@ -94,26 +120,38 @@ def decide(rt, db: Session, token: str, *, sign: bool, full_name: str = "", cons
     with unit_of_work(db):
         loaded = _open(db, token, now=now)
         if sign and not consent:
-            raise InvalidInput("tick the box to confirm you have authority to sign and agree to every clause",
-                               field="consent")
+            raise InvalidInput(
+                "tick the box to confirm you have authority to sign and agree to every clause", field="consent"
+            )
         doc = agreement_of(db, loaded)
-        event = workflow.decide_signatory(loaded.state, sign=sign, full_name=full_name, at=now, reason=reason,
-                                          document_sha256=doc.sha256)
+        event = workflow.decide_signatory(
+            loaded.state, sign=sign, full_name=full_name, at=now, reason=reason, document_sha256=doc.sha256
+        )
         if sign:
             applicant_sig = loaded.state.signature or {}
             if applicant_sig.get("document_sha256") != doc.sha256:
-                raise IllegalTransition("the application changed after the applicant signed; it cannot be "
-                                        "countersigned")
+                raise IllegalTransition(
+                    "the application changed after the applicant signed; it cannot be countersigned"
+                )
             signed_at = next(e.at for e in reversed(loaded.events) if e.kind is workflow.Kind.signed)
             title = (loaded.state.signatory or {}).get("title") or "Signatory"
-            pdf = render_pdf(doc, signatures=[Signature(applicant_sig["full_name"], signed_at),
-                                              Signature(event.data["full_name"], now, role=f"Signatory ({title})")])
+            pdf = render_pdf(
+                doc,
+                signatures=[
+                    Signature(applicant_sig["full_name"], signed_at),
+                    Signature(event.data["full_name"], now, role=f"Signatory ({title})"),
+                ],
+            )
             pdf_sha = seal_and_store(rt, pdf)
             event = replace(event, data={**event.data, "pdf_sha256": pdf_sha})
         append(db, loaded, event)
-        audit.record(db, actor=(loaded.state.signatory or {}).get("email") or "signatory",
-                     action="application.countersigned" if sign else "application.signatory_declined",
-                     object=("application", loaded.id), data={"reason": reason.strip()} if not sign else {})
+        audit.record(
+            db,
+            actor=(loaded.state.signatory or {}).get("email") or "signatory",
+            action="application.countersigned" if sign else "application.signatory_declined",
+            object=("application", loaded.id),
+            data={"reason": reason.strip()} if not sign else {},
+        )
         if sign:
             mail(db, "application-countersigned", loaded, signatory=event.data["full_name"])
             if loaded.state.status is workflow.Status.submitted:  # now it waits for them

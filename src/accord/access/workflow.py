@@ -3,13 +3,15 @@
 `decide_*` functions look at the current state and either return the next event or raise IllegalTransition;
 `apply` folds one event into the state; `replay` rebuilds the state from the stored events.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import reduce
-from typing import Any, Iterable
+from typing import Any
 
 from accord.errors import IllegalTransition, InvalidInput
 
@@ -103,13 +105,24 @@ def apply(app: Application, event: Event) -> Application:
     d = event.data
     match event.kind:
         case Kind.created:
-            return replace(app, status=Status.draft, dataset_id=d["dataset_id"], applicant_id=event.actor,
-                           policy_version=d["policy_version"], needs_signatory=d.get("needs_signatory", False),
-                           approvals_needed=d.get("approvals_needed", 1), answers=d.get("answers", {}),
-                           created_at=event.at)
+            return replace(
+                app,
+                status=Status.draft,
+                dataset_id=d["dataset_id"],
+                applicant_id=event.actor,
+                policy_version=d["policy_version"],
+                needs_signatory=d.get("needs_signatory", False),
+                approvals_needed=d.get("approvals_needed", 1),
+                answers=d.get("answers", {}),
+                created_at=event.at,
+            )
         case Kind.saved:
-            return replace(app, answers={**app.answers, **d["answers"]}, signature=None,
-                           signatory=d.get("signatory", app.signatory))
+            return replace(
+                app,
+                answers={**app.answers, **d["answers"]},
+                signature=None,
+                signatory=d.get("signatory", app.signatory),
+            )
         case Kind.signed:
             return replace(app, signature=d)
         case Kind.submitted:
@@ -117,8 +130,7 @@ def apply(app: Application, event: Event) -> Application:
             return replace(app, status=nxt, submitted_at=event.at, reason=None)
         case Kind.resubmitted:
             nxt = Status.awaiting_signatory if app.needs_signatory else Status.submitted
-            return replace(app, status=nxt, submitted_at=event.at, reason=None, approvals=(),
-                           signatory_signature=None)
+            return replace(app, status=nxt, submitted_at=event.at, reason=None, approvals=(), signatory_signature=None)
         case Kind.email_verified:
             return replace(app, email_verified=True)
         case Kind.checks_run:
@@ -132,13 +144,17 @@ def apply(app: Application, event: Event) -> Application:
         case Kind.returned:
             return replace(app, status=Status.returned, reason=d["comment"], approvals=())
         case Kind.approved:
-            approvals = app.approvals + (event.actor,)
+            approvals = (*app.approvals, event.actor)
             done = len(approvals) >= app.approvals_needed
-            return replace(app, approvals=approvals, status=Status.approved if done else app.status,
-                           decided_by=event.actor if done else None, decided_at=event.at if done else None)
+            return replace(
+                app,
+                approvals=approvals,
+                status=Status.approved if done else app.status,
+                decided_by=event.actor if done else None,
+                decided_at=event.at if done else None,
+            )
         case Kind.rejected:
-            return replace(app, status=Status.rejected, reason=d["reason"], decided_by=event.actor,
-                           decided_at=event.at)
+            return replace(app, status=Status.rejected, reason=d["reason"], decided_by=event.actor, decided_at=event.at)
         case Kind.withdrawn:
             return replace(app, status=Status.withdrawn, decided_at=event.at)
     raise ValueError(f"unknown event kind {event.kind!r}")
@@ -150,17 +166,35 @@ def replay(events: Iterable[Event]) -> Application:
 
 # --- decisions ----------------------------------------------------------------------------------------
 
+
 def _require(app: Application, allowed: set[Status], action: str) -> None:
     if app.status not in allowed:
         now = app.status.value if app.status else "not created"
         raise IllegalTransition(f"cannot {action} an application that is {now.replace('_', ' ')}")
 
 
-def decide_create(*, applicant: int, dataset_id: int, policy_version: int, needs_signatory: bool,
-                  approvals_needed: int, at: datetime, answers: dict | None = None) -> Event:
-    return Event(Kind.created, applicant, at, {"dataset_id": dataset_id, "policy_version": policy_version,
-                                                "needs_signatory": needs_signatory,
-                                                "approvals_needed": approvals_needed, "answers": answers or {}})
+def decide_create(
+    *,
+    applicant: int,
+    dataset_id: int,
+    policy_version: int,
+    needs_signatory: bool,
+    approvals_needed: int,
+    at: datetime,
+    answers: dict | None = None,
+) -> Event:
+    return Event(
+        Kind.created,
+        applicant,
+        at,
+        {
+            "dataset_id": dataset_id,
+            "policy_version": policy_version,
+            "needs_signatory": needs_signatory,
+            "approvals_needed": approvals_needed,
+            "answers": answers or {},
+        },
+    )
 
 
 def _own(app: Application, actor: int, action: str) -> None:
@@ -168,8 +202,7 @@ def _own(app: Application, actor: int, action: str) -> None:
         raise IllegalTransition(f"only the applicant can {action} this application")
 
 
-def decide_save(app: Application, *, actor: int, answers: dict, at: datetime,
-                signatory: dict | None = None) -> Event:
+def decide_save(app: Application, *, actor: int, answers: dict, at: datetime, signatory: dict | None = None) -> Event:
     _require(app, {Status.draft, Status.returned}, "change")
     _own(app, actor, "change")
     data = {"answers": answers}
@@ -178,16 +211,25 @@ def decide_save(app: Application, *, actor: int, answers: dict, at: datetime,
     return Event(Kind.saved, actor, at, data)
 
 
-def decide_sign(app: Application, *, actor: int, full_name: str, consent: bool, document_sha256: str,
-                at: datetime, method: str = "typed") -> Event:
+def decide_sign(
+    app: Application,
+    *,
+    actor: int,
+    full_name: str,
+    consent: bool,
+    document_sha256: str,
+    at: datetime,
+    method: str = "typed",
+) -> Event:
     _require(app, {Status.draft, Status.returned}, "sign")
     _own(app, actor, "sign")
     if not consent:
         raise InvalidInput("tick the box to confirm you agree to every clause", field="consent")
     if len(full_name.strip()) < 2:
         raise InvalidInput("type your full name to sign", field="full_name")
-    return Event(Kind.signed, actor, at, {"full_name": full_name.strip(), "document_sha256": document_sha256,
-                                          "method": method})
+    return Event(
+        Kind.signed, actor, at, {"full_name": full_name.strip(), "document_sha256": document_sha256, "method": method}
+    )
 
 
 def decide_submit(app: Application, *, actor: int, at: datetime) -> Event:
@@ -206,15 +248,15 @@ def decide_invite_signatory(app: Application, *, actor: int | None, at: datetime
     return Event(Kind.signatory_invited, actor, at, {"signatory": app.signatory})
 
 
-def decide_signatory(app: Application, *, sign: bool, full_name: str, at: datetime, reason: str = "",
-                     document_sha256: str = "") -> Event:
+def decide_signatory(
+    app: Application, *, sign: bool, full_name: str, at: datetime, reason: str = "", document_sha256: str = ""
+) -> Event:
     _require(app, {Status.awaiting_signatory}, "countersign")
     if not sign:
         return Event(Kind.signatory_declined, None, at, {"reason": reason.strip() or None})
     if len(full_name.strip()) < 2:
         raise InvalidInput("type your full name to sign", field="full_name")
-    return Event(Kind.signatory_signed, None, at, {"full_name": full_name.strip(),
-                                                   "document_sha256": document_sha256})
+    return Event(Kind.signatory_signed, None, at, {"full_name": full_name.strip(), "document_sha256": document_sha256})
 
 
 def decide_checks(app: Application, *, results: dict[str, dict], at: datetime) -> Event:

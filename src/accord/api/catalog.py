@@ -1,4 +1,5 @@
 """/api/v1/datasets: the catalogue, versions and manifests. Writes need the curator role (checked by the service)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,9 +13,9 @@ from accord.catalog.models import Dataset, DatasetVersion
 from accord.catalog.schemas import DatasetCard, DatasetIn, DatasetOut, ItemOut, VersionIn, VersionOut, WithdrawIn
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
-from accord.identity.models import User
 from accord.http.deps import CurrentUser, Db, OptionalUser, Rt
 from accord.http.params import Offset
+from accord.identity.models import User
 
 router = APIRouter(tags=["catalog"])
 MANIFEST_TYPE = "application/jsonl"
@@ -37,8 +38,12 @@ def _visible_version(db, slug: str, label: str, user: User | None) -> DatasetVer
 
 
 @router.get("/datasets", response_model=list[DatasetCard], summary="Search the catalogue")
-def list_datasets(db: Db, q: Annotated[str | None, Query(max_length=200)] = None,
-                  modality: str | None = None, custodian: str | None = None) -> list[DatasetCard]:
+def list_datasets(
+    db: Db,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    modality: str | None = None,
+    custodian: str | None = None,
+) -> list[DatasetCard]:
     return catalog.search_datasets(db, q=q, modality=modality, custodian=custodian)
 
 
@@ -65,17 +70,32 @@ def _file_list(db, slug: str, label: str, user: User | None) -> DatasetVersion:
     return version
 
 
-@router.get("/datasets/{slug}/versions/{label}/items", response_model=list[ItemOut],
-            summary="A version's items (its licensees and curators, or anyone if its terms publish the file list)")
-def list_items(slug: str, label: str, db: Db, user: OptionalUser, offset: Offset = 0,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100, subject: str | None = None) -> list[ItemOut]:
+@router.get(
+    "/datasets/{slug}/versions/{label}/items",
+    response_model=list[ItemOut],
+    summary="A version's items (its licensees and curators, or anyone if its terms publish the file list)",
+)
+def list_items(
+    slug: str,
+    label: str,
+    db: Db,
+    user: OptionalUser,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    subject: str | None = None,
+) -> list[ItemOut]:
     version = _file_list(db, slug, label, user)
-    return [ItemOut.model_validate(i) for i in catalog.list_items(db, version.id, offset=offset, limit=limit,
-                                                                  subject=subject)]
+    return [
+        ItemOut.model_validate(i)
+        for i in catalog.list_items(db, version.id, offset=offset, limit=limit, subject=subject)
+    ]
 
 
-@router.get("/datasets/{slug}/versions/{label}/manifest", response_class=StreamingResponse,
-            responses={200: {"content": {MANIFEST_TYPE: {}}, "description": "JSON Lines, sorted by path"}})
+@router.get(
+    "/datasets/{slug}/versions/{label}/manifest",
+    response_class=StreamingResponse,
+    responses={200: {"content": {MANIFEST_TYPE: {}}, "description": "JSON Lines, sorted by path"}},
+)
 def manifest(slug: str, label: str, db: Db, rt: Rt, user: OptionalUser):
     """The manifest (one JSON object per file); its SHA-256 is the version's root hash. For the version's
     licensees and the dataset's curators, or anyone if the dataset's terms publish the file list."""
@@ -85,8 +105,11 @@ def manifest(slug: str, label: str, db: Db, rt: Rt, user: OptionalUser):
     headers = {"X-Root-Hash": version.root_hash or ""}
     if isinstance(source, Path):
         return FileResponse(source, media_type=MANIFEST_TYPE, filename=filename, headers=headers)
-    return StreamingResponse(iter(lambda: source.read(1024 * 1024), b""), media_type=MANIFEST_TYPE,
-                             headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(
+        iter(lambda: source.read(1024 * 1024), b""),
+        media_type=MANIFEST_TYPE,
+        headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post("/datasets", response_model=DatasetOut, status_code=201)
@@ -98,8 +121,9 @@ def create_dataset(body: DatasetIn, db: Db, user: CurrentUser) -> DatasetOut:
 @router.post("/datasets/{slug}/versions", response_model=VersionOut, status_code=201)
 def create_version(slug: str, body: VersionIn, db: Db, user: CurrentUser) -> VersionOut:
     dataset = catalog.dataset_by_slug(db, slug)
-    return VersionOut.model_validate(catalog.create_version(db, dataset.id, label=body.label, notes=body.notes,
-                                                            actor=user))
+    return VersionOut.model_validate(
+        catalog.create_version(db, dataset.id, label=body.label, notes=body.notes, actor=user)
+    )
 
 
 @router.post("/datasets/{slug}/versions/{label}/publish", response_model=VersionOut)

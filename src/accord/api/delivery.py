@@ -3,6 +3,7 @@
 A link is its own credential (curl, wget -c, aria2c -x16 need nothing else); if the request also carries a
 session or an API token, it must be the account the link was issued to.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,10 +32,19 @@ links = APIRouter(tags=["downloads"], include_in_schema=False)
 
 
 @router.get("/datasets/{slug}/versions/{label}/files", summary="Your files of a version, with signed links")
-def files(slug: str, label: str, request: Request, db: Db, rt: Rt, user: CurrentUser,
-          offset: Offset = 0, limit: int = Query(1000, ge=1, le=delivery.MAX_PAGE)) -> dict:
-    return asdict(delivery.listing(rt, db, user, slug, label, address=client_address(request),
-                                   offset=offset, limit=limit))
+def files(
+    slug: str,
+    label: str,
+    request: Request,
+    db: Db,
+    rt: Rt,
+    user: CurrentUser,
+    offset: Offset = 0,
+    limit: int = Query(1000, ge=1, le=delivery.MAX_PAGE),
+) -> dict:
+    return asdict(
+        delivery.listing(rt, db, user, slug, label, address=client_address(request), offset=offset, limit=limit)
+    )
 
 
 def _disposition(filename: str) -> str:
@@ -62,13 +72,19 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
         if not head:
             delivery.log_transfer(rt, target, 0, 0)  # handed to the object store, which sends the bytes
         return RedirectResponse(target.redirect, status_code=303)
-    headers = {"ETag": f'"{target.etag}"', "Accept-Ranges": "bytes",
-               "Content-Disposition": _disposition(target.filename), "Cache-Control": "private, no-store"}
+    headers = {
+        "ETag": f'"{target.etag}"',
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": _disposition(target.filename),
+        "Cache-Control": "private, no-store",
+    }
     accel = rt.settings.accel_redirect_prefix
     if target.path is not None and accel:
         _log_intent(rt, request, target, head)
-        return Response(headers={**headers, "X-Accel-Redirect": f"{accel.rstrip('/')}/{target.relative}"},
-                        media_type=target.media_type)
+        return Response(
+            headers={**headers, "X-Accel-Redirect": f"{accel.rstrip('/')}/{target.relative}"},
+            media_type=target.media_type,
+        )
     if target.path is not None:
         try:
             spans = delivery.parse_ranges(_range_header(request, headers), target.size)
@@ -77,8 +93,13 @@ def download(link: str, request: Request, rt: Rt, name: str | None = None):
         if spans is not None and (len(spans) > 1 or sum(end - start for start, end in spans) <= SMALL_BODY):
             return _ranged(rt, request, target, headers, head)  # multipart, or cheaper than FileResponse's hops
         start, end = spans[0] if spans else (0, target.size)
-        response = _FileResponse(target.path, media_type=target.media_type, headers=headers,
-                                 filename=target.filename, ignore_range=spans is None)
+        response = _FileResponse(
+            target.path,
+            media_type=target.media_type,
+            headers=headers,
+            filename=target.filename,
+            ignore_range=spans is None,
+        )
         if not head:
             response.sent = partial(_log_sent, rt, target, [(start, end, b"")], False)
             response.recheck = partial(delivery.stopped_by, rt, target)
@@ -121,8 +142,11 @@ class _Counted:
         async def counting(message) -> None:
             nonlocal count, stopped, checked, checked_at
             body = message["type"] == "http.response.body" and message.get("body")
-            if body and self.recheck is not None and (count - checked >= RECHECK_BYTES
-                                                      or time.monotonic() - checked_at >= RECHECK_SECONDS):
+            if (
+                body
+                and self.recheck is not None
+                and (count - checked >= RECHECK_BYTES or time.monotonic() - checked_at >= RECHECK_SECONDS)
+            ):
                 stopped = await anyio.to_thread.run_sync(self.recheck)  # may refresh the cache: not on the loop
                 checked, checked_at = count, time.monotonic()
                 if stopped is not None:
@@ -139,8 +163,14 @@ class _Counted:
             # Returning without the response's end makes the server drop the connection: the client's transfer
             # breaks (Content-Length unmet), which a plain early end of the body would not say.
             link = stopped.link
-            log.warning("stopped sending %s (grant %s, user %s) after %d bytes: %s", link and link.object,
-                        link and link.grant_id, link and link.user_id, count, stopped.message)
+            log.warning(
+                "stopped sending %s (grant %s, user %s) after %d bytes: %s",
+                link and link.object,
+                link and link.grant_id,
+                link and link.user_id,
+                count,
+                stopped.message,
+            )
         finally:
             if self.source is not None:
                 self.source.close()  # no thread is inside it: a cancelled read waits for its thread to return
@@ -226,14 +256,23 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     if spans is None:
         status, parts, media = 200, [(0, size, b"")], target.media_type
     elif len(spans) == 1:
-        (start, end), = spans
+        ((start, end),) = spans
         status, parts, media = 206, [(start, end, b"")], target.media_type
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     else:
         boundary = f"accord-{target.etag[:16]}"
         status, media = 206, f"multipart/byteranges; boundary={boundary}"
-        parts = [(s, e, (f"--{boundary}\r\nContent-Type: {target.media_type}\r\n"
-                         f"Content-Range: bytes {s}-{e - 1}/{size}\r\n\r\n").encode()) for s, e in spans]
+        parts = [
+            (
+                s,
+                e,
+                (
+                    f"--{boundary}\r\nContent-Type: {target.media_type}\r\n"
+                    f"Content-Range: bytes {s}-{e - 1}/{size}\r\n\r\n"
+                ).encode(),
+            )
+            for s, e in spans
+        ]
         parts.append((0, 0, f"--{boundary}--\r\n".encode()))
     multipart = len(parts) > 1
     length = sum(e - s + len(pre) + (2 if multipart and e > s else 0) for s, e, pre in parts)
@@ -241,8 +280,9 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     if head:
         return Response(status_code=status, headers=headers, media_type=media)
     if length <= SMALL_BODY:  # one read, no streaming: segmented downloaders ask for many small pieces
-        response = _Bytes(b"".join(_body(target, parts, multipart)), status_code=status, headers=headers,
-                          media_type=media)
+        response = _Bytes(
+            b"".join(_body(target, parts, multipart)), status_code=status, headers=headers, media_type=media
+        )
     else:
         source = _body(target, parts, multipart)
         response = _Streamed(source, status_code=status, headers=headers, media_type=media)
@@ -261,14 +301,27 @@ def _body(target: delivery.Target, parts, multipart: bool):
                 yield b"\r\n"
 
 
-@router.get("/signing-key", response_class=Response,
-            responses={200: {"description": "Certificate and public key, PEM",
-                             "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
-            summary="The platform's certificate and public key (PEM) that sign every manifest")
+@router.get(
+    "/signing-key",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Certificate and public key, PEM",
+            "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
+        }
+    },
+    summary="The platform's certificate and public key (PEM) that sign every manifest",
+)
 def signing_key(rt: Rt) -> Response:
     """Public: anyone checks a manifest signature with it (`openssl dgst -sha256 -verify ...`); pin its
     fingerprint (the X-Accord-Fingerprint header, the download page) rather than trusting the network."""
     key = delivery.signing_key(rt)
-    return Response(key.cert_pem + key.public_pem, media_type="application/x-pem-file",
-                    headers={"Cache-Control": "public, max-age=3600", "X-Accord-Fingerprint": key.fingerprint,
-                             "Content-Disposition": 'inline; filename="accord-signing.pem"'})
+    return Response(
+        key.cert_pem + key.public_pem,
+        media_type="application/x-pem-file",
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "X-Accord-Fingerprint": key.fingerprint,
+            "Content-Disposition": 'inline; filename="accord-signing.pem"',
+        },
+    )

@@ -1,4 +1,5 @@
 """/api/v1: who am I, personal API tokens, and e-mail + password → token for the CLI."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -6,12 +7,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+
 from accord.access import service as access
 from accord.db import utcnow
-from accord.identity import service as identity
-from accord.identity.models import ApiToken, User
 from accord.http.deps import CurrentUser, Db, Rt, client_address
 from accord.http.params import Id
+from accord.identity import service as identity
+from accord.identity.models import ApiToken, User
 
 router = APIRouter(tags=["identity"])
 
@@ -30,10 +32,15 @@ class UserOut(BaseModel):
     review_mail: str = Field(description='"each": a mail per application to review; "digest": one a day')
 
     @classmethod
-    def of(cls, user: User) -> "UserOut":
-        return cls(id=user.id, email=user.email, name=user.name,
-                   email_verified=user.email_verified_at is not None, review_mail=user.review_mail,
-                   roles=[RoleOut(role=g.role, dataset_id=g.dataset_id) for g in user.roles])
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            email_verified=user.email_verified_at is not None,
+            review_mail=user.review_mail,
+            roles=[RoleOut(role=g.role, dataset_id=g.dataset_id) for g in user.roles],
+        )
 
 
 class TokenOut(BaseModel):
@@ -45,9 +52,15 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, t: ApiToken) -> "TokenOut":
-        return cls(id=t.id, name=t.name, prefix=t.prefix, created_at=t.created_at, expires_at=t.expires_at,
-                   revoked_at=t.revoked_at)
+    def of(cls, t: ApiToken) -> TokenOut:
+        return cls(
+            id=t.id,
+            name=t.name,
+            prefix=t.prefix,
+            created_at=t.created_at,
+            expires_at=t.expires_at,
+            revoked_at=t.revoked_at,
+        )
 
 
 class NewTokenOut(TokenOut):
@@ -79,8 +92,11 @@ def me(user: CurrentUser):
     return UserOut.of(user)
 
 
-@router.put("/users/me/review-mail", response_model=UserOut,
-            summary="How I hear of applications to review: each one, or a daily digest")
+@router.put(
+    "/users/me/review-mail",
+    response_model=UserOut,
+    summary="How I hear of applications to review: each one, or a daily digest",
+)
 def set_review_mail(body: ReviewMailIn, db: Db, user: CurrentUser):
     return UserOut.of(access.set_review_mail(db, user, body.review_mail))
 
@@ -110,7 +126,11 @@ def revoke_token(token_id: Id, db: Db, user: CurrentUser):
 @router.post("/auth/token", response_model=NewTokenOut, status_code=201)
 def login_for_token(body: LoginIn, request: Request, db: Db, rt: Rt):
     """Trade an e-mail address and password for a new API token (throttled like the login page)."""
-    user = identity.authenticate(db, email=body.email, password=body.password,
-                                 client=client_address(request),
-                                 limits=identity.LoginLimits.of(rt.settings))
+    user = identity.authenticate(
+        db,
+        email=body.email,
+        password=body.password,
+        client=client_address(request),
+        limits=identity.LoginLimits.of(rt.settings),
+    )
     return _new_token_out(identity.create_api_token(db, user, name=body.token_name))

@@ -1,9 +1,9 @@
 from fastapi import APIRouter
 
-from accord.jobs import service as jobs
-from accord.jobs.schemas import JobOut
 from accord.http.deps import CurrentUser, Db
 from accord.http.params import Id
+from accord.jobs import service as jobs
+from accord.jobs.schemas import JobOut
 
 router = APIRouter(tags=["jobs"])
 

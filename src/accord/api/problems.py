@@ -1,5 +1,6 @@
 """What the OpenAPI document says about answers other than a route's own JSON: the problem+json errors every API
 route can give (declared once, on the /api/v1 router, so a new route has them too) and file answers."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,8 +28,10 @@ class Problem(BaseModel):
 
 
 def _problem(description: str, headers: dict | None = None) -> dict:
-    answer = {"description": description,
-              "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    answer = {
+        "description": description,
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     if headers:
         answer["headers"] = headers
     return answer
@@ -43,8 +46,10 @@ PROBLEM_RESPONSES: dict[int | str, dict] = {
     409: _problem("In conflict with the current state (e.g. a transition the workflow does not allow)"),
     413: _problem("The request body is too large"),
     422: _problem("Invalid input; `errors` lists each field"),
-    429: _problem("Too many attempts; wait as Retry-After says",
-                 headers={"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}),
+    429: _problem(
+        "Too many attempts; wait as Retry-After says",
+        headers={"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    ),
 }
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -52,7 +57,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 def file_answer(description: str, *media_types: str) -> dict:
     """`responses=` for a route whose 200 is a file of one of `media_types`."""
-    return {200: {"description": description, "content": {t: BINARY for t in media_types}}}
+    return {200: {"description": description, "content": dict.fromkeys(media_types, BINARY)}}
 
 
 def add_schemas(document: dict) -> dict:

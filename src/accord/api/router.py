@@ -1,4 +1,5 @@
 """REST API v1: thin JSON adapters over the services."""
+
 from fastapi import APIRouter
 
 from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy, training

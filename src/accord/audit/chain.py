@@ -1,4 +1,5 @@
 """The audit log's hash chain: how an event's hash is made, and checking the whole chain in order."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,12 +15,22 @@ from accord.audit.models import AuditEvent
 GENESIS = "0" * 64
 
 
-
-def event_hash(prev_hash: str, at: datetime, actor_id: int | None, actor: str, action: str,
-               object_type: str, object_id: str, data: dict) -> str:
+def event_hash(
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: dict,
+) -> str:
     body = json.dumps(
-        [prev_hash, at.isoformat(timespec="microseconds"), actor_id, actor, action, object_type, object_id,
-         data], sort_keys=True, separators=(",", ":"), default=str)
+        [prev_hash, at.isoformat(timespec="microseconds"), actor_id, actor, action, object_type, object_id, data],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -40,8 +51,9 @@ def verify(db: Session) -> Verification:
         n += 1
         if ev.prev_hash != prev:
             return Verification(False, n, ev.id, "the chain is broken before this event (deleted or reordered)")
-        expected = event_hash(ev.prev_hash, ev.at, ev.actor_id, ev.actor, ev.action, ev.object_type,
-                              ev.object_id, ev.data)
+        expected = event_hash(
+            ev.prev_hash, ev.at, ev.actor_id, ev.actor, ev.action, ev.object_type, ev.object_id, ev.data
+        )
         if expected != ev.hash:
             return Verification(False, n, ev.id, "this event was edited after it was written")
         prev = ev.hash

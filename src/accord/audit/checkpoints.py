@@ -15,6 +15,7 @@ Whoever can write both the database and the store can cut the log and delete the
 the mailed copies (`accord audit verify --checkpoint FILE`) are the answer to that. A replaced platform key
 makes the older checkpoints read as forged, naming their key: move them out of PREFIX once checked.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,12 @@ class Checkpoint:
     key: str  # the signing certificate's SHA-256 fingerprint, to tell "another key" from "altered"
 
     def body(self) -> dict:
-        return {"count": self.count, "hash": self.hash, "at": self.at.isoformat(timespec="microseconds"),
-                "key": self.key}
+        return {
+            "count": self.count,
+            "hash": self.hash,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "key": self.key,
+        }
 
     def payload(self) -> bytes:
         return json.dumps(self.body(), sort_keys=True, separators=(",", ":")).encode()
@@ -91,8 +96,9 @@ class Report:
 
 
 def document(cp: Checkpoint, signature: bytes) -> bytes:
-    return (json.dumps({"checkpoint": cp.body(), "signature": base64.b64encode(signature).decode()}, indent=2)
-            + "\n").encode()
+    return (
+        json.dumps({"checkpoint": cp.body(), "signature": base64.b64encode(signature).decode()}, indent=2) + "\n"
+    ).encode()
 
 
 def parse(name: str, raw: bytes, cert) -> Stored:
@@ -100,16 +106,21 @@ def parse(name: str, raw: bytes, cert) -> Stored:
     try:
         doc = json.loads(raw)
         body, signature = doc["checkpoint"], base64.b64decode(doc["signature"], validate=True)
-        cp = Checkpoint(count=int(body["count"]), hash=str(body["hash"]), at=datetime.fromisoformat(body["at"]),
-                        key=str(body.get("key", "")))
+        cp = Checkpoint(
+            count=int(body["count"]),
+            hash=str(body["hash"]),
+            at=datetime.fromisoformat(body["at"]),
+            key=str(body.get("key", "")),
+        )
     except (ValueError, KeyError, TypeError) as exc:
         return Stored(name, None, raw, f"unreadable ({type(exc).__name__}): not a checkpoint this platform wrote")
     mine = signing.fingerprint(cert)
     # Re-serialising must give the signed bytes: a document with extra or reformatted fields fails here too.
     if set(body) != {"count", "hash", "at", "key"} or not signing.verifies(cp.payload(), signature, cert):
         other = f" (it names the key {cp.key})" if cp.key != mine else ""
-        return Stored(name, cp, raw, f"forged: its signature does not verify with the platform certificate "
-                                     f"{mine}{other}")
+        return Stored(
+            name, cp, raw, f"forged: its signature does not verify with the platform certificate {mine}{other}"
+        )
     return Stored(name, cp, raw)
 
 
@@ -143,13 +154,12 @@ class _Bucket:
         self.prefix = f"{store.prefix}/{PREFIX}/" if store.prefix else f"{PREFIX}/"
 
     def put(self, name: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data,
-                               ContentType="application/json")
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType="application/json")
 
     def names(self) -> list[str]:
         found = []
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
-            found += [o["Key"][len(self.prefix):] for o in page.get("Contents", [])]
+            found += [o["Key"][len(self.prefix) :] for o in page.get("Contents", [])]
         return sorted(n for n in found if n.endswith(".json") and "/" not in n)
 
     def get(self, name: str) -> bytes:
@@ -197,14 +207,19 @@ def compare(db: Session, checkpoints: list[Stored]) -> tuple[int, str, list[Mism
         n += 1
         for s in wanted.pop(n, ()):
             if s.checkpoint.hash != last:
-                failures[s.name] = Mismatch(s.name, f"rewritten: the event at position {n} has another hash "
-                                                    f"than the checkpoint signed ({s.checkpoint.hash[:16]}...)")
+                failures[s.name] = Mismatch(
+                    s.name,
+                    f"rewritten: the event at position {n} has another hash "
+                    f"than the checkpoint signed ({s.checkpoint.hash[:16]}...)",
+                )
     for count, cut in wanted.items():
         if count == 0 and n == 0:
             continue  # a checkpoint of the empty log
         for s in cut:
-            failures[s.name] = Mismatch(s.name, f"cut: the checkpoint counted {events(count)}, the log now has "
-                                                f"{n} (events were deleted from the end)")
+            failures[s.name] = Mismatch(
+                s.name,
+                f"cut: the checkpoint counted {events(count)}, the log now has {n} (events were deleted from the end)",
+            )
     return n, last, [failures[k] for k in sorted(failures)]
 
 

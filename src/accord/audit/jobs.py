@@ -3,6 +3,7 @@
 
 Every domain records into audit, identity and notify included, so audit imports neither: the job registry
 hands in the mail's means as a `Post` (identity/jobs.py registers `periodic(post)`)."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,15 @@ def checkpoint(rt) -> checkpoints.Report:
     return report
 
 
-def mail_checkpoint(db: Session, report: checkpoints.Report, post: Post, *, extra_to: list[str] = (),
-                    site: str = "", now: datetime | None = None) -> list[str]:
+def mail_checkpoint(
+    db: Session,
+    report: checkpoints.Report,
+    post: Post,
+    *,
+    extra_to: list[str] = (),
+    site: str = "",
+    now: datetime | None = None,
+) -> list[str]:
     """Queue today's mail: the new checkpoint and its signature, or the news that the log failed to verify.
     At most one of each a day per recipient, however often this runs."""
     now = now or utcnow()
@@ -55,13 +63,20 @@ def mail_checkpoint(db: Session, report: checkpoints.Report, post: Post, *, extr
     data: dict = {"ok": report.ok}
     if report.ok:
         cp = report.written.checkpoint
-        context.update(count=cp.count, hash=cp.hash, at=cp.at.isoformat(timespec="seconds"), key=cp.key,
-                       name=report.written.name, document=report.written.raw.decode())
+        context.update(
+            count=cp.count,
+            hash=cp.hash,
+            at=cp.at.isoformat(timespec="seconds"),
+            key=cp.key,
+            name=report.written.name,
+            document=report.written.raw.decode(),
+        )
         data.update(checkpoint=report.written.name, count=cp.count, hash=cp.hash)
     else:
         chain = report.chain
-        context.update(chain=None if chain.ok else f"event {chain.bad_event_id}: {chain.reason}",
-                       failures=report.failures)
+        context.update(
+            chain=None if chain.ok else f"event {chain.bad_event_id}: {chain.reason}", failures=report.failures
+        )
         data.update(failures=[f.name for f in report.failures], chain_ok=chain.ok)
     to_all = sorted({*post.admins(db), *(e.strip().lower() for e in extra_to if e.strip())})
     sent = []
@@ -73,8 +88,14 @@ def mail_checkpoint(db: Session, report: checkpoints.Report, post: Post, *, extr
             msg.created_at = now
             sent.append(to)
         if sent:
-            audit.record(db, actor="system", action="audit.checkpoint_mailed", object=("audit_log", template),
-                         data={**data, "to": sent}, at=now)
+            audit.record(
+                db,
+                actor="system",
+                action="audit.checkpoint_mailed",
+                object=("audit_log", template),
+                data={**data, "to": sent},
+                at=now,
+            )
     return sent
 
 
@@ -82,8 +103,7 @@ def daily_mail(rt, post: Post, *, now: datetime | None = None) -> list[str]:
     with rt.session() as db:
         report = checkpoints.verify(rt, db)
         _warn(report)
-        sent = mail_checkpoint(db, report, post, extra_to=rt.settings.audit_mail_to, site=rt.settings.base_url,
-                               now=now)
+        sent = mail_checkpoint(db, report, post, extra_to=rt.settings.audit_mail_to, site=rt.settings.base_url, now=now)
     if sent:
         log.info("mailed the audit checkpoint to %d recipient(s)", len(sent))
     return sent
@@ -91,8 +111,11 @@ def daily_mail(rt, post: Post, *, now: datetime | None = None) -> list[str]:
 
 def periodic(post: Post) -> dict:
     """Checkpoints hourly (the most a cut can go unseen between two); the mail before the working day."""
+
     def audit_checkpoint_mail(rt):
         return daily_mail(rt, post)
 
-    return {"audit_checkpoint": (checkpoint, crontab(minute="40")),
-            "audit_checkpoint_mail": (audit_checkpoint_mail, crontab(minute="30", hour="5"))}
+    return {
+        "audit_checkpoint": (checkpoint, crontab(minute="40")),
+        "audit_checkpoint_mail": (audit_checkpoint_mail, crontab(minute="30", hour="5")),
+    }

@@ -1,8 +1,9 @@
 """Tamper-evident audit log: every state change appends one event chained to the one before."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from accord.audit.checkpoints import verify as verify_with_checkpoints  # noqa: 
 from accord.audit.models import AuditEvent
 from accord.db import utcnow
 
+
 def _actor(actor) -> tuple[int | None, str]:
     if actor is None:
         return None, "system"
@@ -22,20 +24,29 @@ def _actor(actor) -> tuple[int | None, str]:
     return actor.id, actor.email
 
 
-def record(db: Session, *, actor, action: str, object: tuple[str, object], data: dict | None = None,
-           at: datetime | None = None) -> AuditEvent:
+def record(
+    db: Session, *, actor, action: str, object: tuple[str, object], data: dict | None = None, at: datetime | None = None
+) -> AuditEvent:
     """Append one event inside the caller's transaction (never commits)."""
     if db.get_bind().dialect.name == "postgresql":
         # Serialise appenders so the chain never forks; released at commit or rollback.
         db.execute(text("SELECT pg_advisory_xact_lock(7316001)"))
     prev = db.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     actor_id, actor_label = _actor(actor)
-    at = (at or utcnow()).astimezone(timezone.utc)
+    at = (at or utcnow()).astimezone(UTC)
     data = json.loads(json.dumps(data or {}, default=str))  # what the database will give back
     object_type, object_id = object[0], str(object[1])
-    ev = AuditEvent(at=at, actor_id=actor_id, actor=actor_label, action=action, object_type=object_type,
-                    object_id=object_id, data=data, prev_hash=prev,
-                    hash=event_hash(prev, at, actor_id, actor_label, action, object_type, object_id, data))
+    ev = AuditEvent(
+        at=at,
+        actor_id=actor_id,
+        actor=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        prev_hash=prev,
+        hash=event_hash(prev, at, actor_id, actor_label, action, object_type, object_id, data),
+    )
     db.add(ev)
     db.flush()
     return ev

@@ -3,6 +3,7 @@
 Members are committed to the store only after the whole archive was read and every entry passed the checks,
 so a refused or damaged archive leaves the store as it was (temp files are removed).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,12 @@ class Limits:
 
     @classmethod
     def of(cls, settings) -> Limits:
-        return cls(settings.ingest_max_ratio, settings.ingest_max_entry_bytes, settings.ingest_max_total_bytes,
-                   settings.storage_min_free_bytes)
+        return cls(
+            settings.ingest_max_ratio,
+            settings.ingest_max_entry_bytes,
+            settings.ingest_max_total_bytes,
+            settings.storage_min_free_bytes,
+        )
 
 
 def _gib(n: int) -> str:
@@ -47,8 +52,10 @@ def require_space(store, needed: int, limits: Limits) -> None:
     """Refuse before writing `needed` bytes that would leave less than limits.min_free in the store."""
     free = store.free_bytes()
     if free is not None and free - needed < limits.min_free:
-        raise InvalidInput(f"the blob store has {_gib(free)} free; this needs {_gib(needed)} and "
-                           f"{_gib(limits.min_free)} must stay free. Free some space or move the store, then retry")
+        raise InvalidInput(
+            f"the blob store has {_gib(free)} free; this needs {_gib(needed)} and "
+            f"{_gib(limits.min_free)} must stay free. Free some space or move the store, then retry"
+        )
 
 
 class _Staging:
@@ -75,15 +82,21 @@ class _Staging:
         """Refuse before `more` bytes of this entry are written if they pass a limit (headers can lie)."""
         size += more
         if declared is not None and size > declared:
-            raise InvalidInput(f"archive entry {path!r} holds more than the {declared:,} bytes its header declares; "
-                               "the archive was refused")
+            raise InvalidInput(
+                f"archive entry {path!r} holds more than the {declared:,} bytes its header declares; "
+                "the archive was refused"
+            )
         if size > self.limits.max_entry:
-            raise InvalidInput(f"archive entry {path!r} expands past {_gib(self.limits.max_entry)}, the limit for "
-                               "one file (ACCORD_INGEST_MAX_ENTRY_BYTES); the archive was refused")
+            raise InvalidInput(
+                f"archive entry {path!r} expands past {_gib(self.limits.max_entry)}, the limit for "
+                "one file (ACCORD_INGEST_MAX_ENTRY_BYTES); the archive was refused"
+            )
         if self.done + more > self.expand_cap:
-            raise InvalidInput(f"the archive expands past {_gib(self.expand_cap)} at entry {path!r}: more than "
-                               f"{self.limits.max_ratio}:1 its size or past ACCORD_INGEST_MAX_TOTAL_BYTES; "
-                               "the archive was refused")
+            raise InvalidInput(
+                f"the archive expands past {_gib(self.expand_cap)} at entry {path!r}: more than "
+                f"{self.limits.max_ratio}:1 its size or past ACCORD_INGEST_MAX_TOTAL_BYTES; "
+                "the archive was refused"
+            )
 
     def add(self, path: str, stream: IO[bytes], total: int | None, size_hint: int | None = None) -> None:
         if size_hint is not None and size_hint <= SMALL_MEMBER:
@@ -141,14 +154,18 @@ def _damaged(source: Path, exc: Exception, entry: str | None = None) -> InvalidI
 def _check_zip_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
     """The declared sizes, before a byte is expanded."""
     if info.file_size > limits.max_entry:
-        raise InvalidInput(f"archive entry {info.filename!r} declares {_gib(info.file_size)}, past the limit of "
-                           f"{_gib(limits.max_entry)} for one file (ACCORD_INGEST_MAX_ENTRY_BYTES); "
-                           "the archive was refused")
+        raise InvalidInput(
+            f"archive entry {info.filename!r} declares {_gib(info.file_size)}, past the limit of "
+            f"{_gib(limits.max_entry)} for one file (ACCORD_INGEST_MAX_ENTRY_BYTES); "
+            "the archive was refused"
+        )
     if info.file_size > RATIO_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-        raise InvalidInput(f"archive entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1):,}"
-                           f" times (from {_gib(info.compress_size)} to {_gib(info.file_size)}), past "
-                           f"{limits.max_ratio}:1 (ACCORD_INGEST_MAX_RATIO): no image compresses so well, so the "
-                           "archive was refused as a possible archive bomb")
+        raise InvalidInput(
+            f"archive entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1):,}"
+            f" times (from {_gib(info.compress_size)} to {_gib(info.file_size)}), past "
+            f"{limits.max_ratio}:1 (ACCORD_INGEST_MAX_RATIO): no image compresses so well, so the "
+            "archive was refused as a possible archive bomb"
+        )
 
 
 def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Staging:
@@ -163,8 +180,10 @@ def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Stagin
             path = member_path(info.filename)
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise InvalidInput(f"archive entry {info.filename!r} is a symbolic link; links are refused "
-                                   "because they can point outside the archive")
+                raise InvalidInput(
+                    f"archive entry {info.filename!r} is a symbolic link; links are refused "
+                    "because they can point outside the archive"
+                )
             if info.is_dir() or not path:
                 continue
             if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
@@ -174,8 +193,10 @@ def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Stagin
             members.append((path, info))
         total = sum(info.file_size for path, info in members if path != SIDECAR)
         if total > staging.expand_cap:
-            raise InvalidInput(f"{source.name} declares {_gib(total)} of files, more than {limits.max_ratio}:1 its "
-                               "size or past ACCORD_INGEST_MAX_TOTAL_BYTES; the archive was refused")
+            raise InvalidInput(
+                f"{source.name} declares {_gib(total)} of files, more than {limits.max_ratio}:1 its "
+                "size or past ACCORD_INGEST_MAX_TOTAL_BYTES; the archive was refused"
+            )
         require_space(store, total, limits)
         name = None
         try:
@@ -232,10 +253,13 @@ def _check_tar_member(member: tarfile.TarInfo) -> str | None:
     path = member_path(member.name)
     if member.issym() or member.islnk():
         if link_escapes(path, member.linkname, hard=member.islnk()):
-            raise InvalidInput(f"archive entry {member.name!r} is a link pointing outside the archive "
-                               f"({member.linkname}); the archive was refused")
-        raise InvalidInput(f"archive entry {member.name!r} is a link; links inside archives are not supported, "
-                           "archive the file itself")
+            raise InvalidInput(
+                f"archive entry {member.name!r} is a link pointing outside the archive "
+                f"({member.linkname}); the archive was refused"
+            )
+        raise InvalidInput(
+            f"archive entry {member.name!r} is a link; links inside archives are not supported, archive the file itself"
+        )
     if member.isdir() or not path:
         return None
     if not member.isreg():

@@ -4,6 +4,7 @@ Refused: names no filesystem a licensee uses can hold (control characters, a com
 over 1,024 bytes). Flagged, in the version's ingest report and on the curator's page: names Windows cannot
 create, names that differ only in case, and files whose content is not what their extension says.
 """
+
 from __future__ import annotations
 
 import mimetypes
@@ -28,12 +29,16 @@ def check_name(path: str) -> None:
         raise InvalidInput(f"the file name {path!r} holds a control character; rename it and try again")
     size = len(path.encode("utf-8", "surrogateescape"))
     if size > MAX_PATH_BYTES or len(path) > MAX_PATH_CHARS:
-        raise InvalidInput(f"the path {path[:60]!r}... is {size:,} bytes long; paths may be at most "
-                           f"{MAX_PATH_BYTES:,} bytes ({MAX_PATH_CHARS:,} characters)")
+        raise InvalidInput(
+            f"the path {path[:60]!r}... is {size:,} bytes long; paths may be at most "
+            f"{MAX_PATH_BYTES:,} bytes ({MAX_PATH_CHARS:,} characters)"
+        )
     for part in path.split("/"):
         if len(part.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES:
-            raise InvalidInput(f"the name {part[:60]!r}... in {path[:120]!r} is longer than "
-                               f"{MAX_COMPONENT_BYTES} bytes, which no common filesystem can hold; shorten it")
+            raise InvalidInput(
+                f"the name {part[:60]!r}... in {path[:120]!r} is longer than "
+                f"{MAX_COMPONENT_BYTES} bytes, which no common filesystem can hold; shorten it"
+            )
 
 
 def name_problems(path: str) -> list[str]:

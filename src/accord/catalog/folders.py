@@ -3,6 +3,7 @@
 hashlib and file I/O release the GIL, so threads hash large files on every core; batches of small files go
 to worker processes when there are many (see _process_pool). A file larger than SMALL gets a task of its own.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,7 +52,7 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
     rows: list[tuple] = []
     large: list[str] = []  # files a batch passed over; each becomes a task of its own
     index: list[tuple] = []  # pack index rows of the blobs worker processes stored
-    batches = (files[i:i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES))
+    batches = (files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES))
     pending: set[Future] = set()
     processes = _process_pool(rt.store, workers, len(files))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accord-hash") as pool:
@@ -101,8 +102,12 @@ def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor |
     the children never inherit locks that another thread (OpenSSL, the database pool) held at fork time.
     Small ingests stay on threads, where starting the processes would cost more than it saves.
     """
-    if (workers < 2 or file_count < PROCESS_MIN_FILES or not isinstance(store, LocalBlobStore)
-            or "forkserver" not in multiprocessing.get_all_start_methods()):
+    if (
+        workers < 2
+        or file_count < PROCESS_MIN_FILES
+        or not isinstance(store, LocalBlobStore)
+        or "forkserver" not in multiprocessing.get_all_start_methods()
+    ):
         return None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["accord.catalog.folders"])  # only what a worker needs (no SQLAlchemy)
@@ -129,8 +134,9 @@ class FolderHasher:
         self.stop = stop
         self.local = isinstance(store, LocalBlobStore)
 
-    def batch(self, files: list[str], *, unindexed: list | None = None
-              ) -> tuple[list[tuple[str, int, str, str]], list[str]]:
+    def batch(
+        self, files: list[str], *, unindexed: list | None = None
+    ) -> tuple[list[tuple[str, int, str, str]], list[str]]:
         """Small files are read whole, hashed and stored from memory; large ones are handed back.
         With `unindexed`, the caller indexes the packed blobs (LocalBlobStore.put_many)."""
         rows, large = [], []
@@ -209,7 +215,7 @@ def _copy(src: str, dst: Path, cancel: threading.Event, failure: list) -> None:
                     fout.write(data)
                 if not n:
                     break
-    except BaseException as exc:  # noqa: BLE001 (re-raised in the hashing thread)
+    except BaseException as exc:
         failure.append(exc)
 
 
@@ -252,5 +258,3 @@ def _digest(rel: str, path: str) -> tuple[str, int, bytes]:
     except OSError as exc:
         raise InvalidInput(f"cannot read {rel}: {exc.strerror}") from None
     return digest.hexdigest(), size, head
-
-

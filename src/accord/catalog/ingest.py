@@ -8,6 +8,7 @@
 A failure or a killed process before step 3 commits leaves the version untouched; blobs already stored are
 harmless (content-addressed) and make the re-run faster.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,25 +74,44 @@ def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | Non
         report(0, None, f"writing the manifest of {len(items):,} files", force=True)
         manifest_sha = _store_manifest(rt.store, items)
         report(0, None, f"saving {len(items):,} items", force=True)
-        new_blobs = _save(rt, version_id, items, manifest_sha, actor=actor, source=source.name,
-                          flags=(flags, flag_count), before_commit=indexing.result if indexing else None)
+        new_blobs = _save(
+            rt,
+            version_id,
+            items,
+            manifest_sha,
+            actor=actor,
+            source=source.name,
+            flags=(flags, flag_count),
+            before_commit=indexing.result if indexing else None,
+        )
     finally:
         if indexing:
             indexing.join()
     total_bytes = sum(row[1] for row in items)
     report(len(items), len(items), f"ingested {len(items):,} files", force=True)
-    return IngestResult(version_id=version_id, file_count=len(items), total_bytes=total_bytes,
-                        root_hash=manifest_sha, new_blobs=new_blobs, seconds=time.monotonic() - started,
-                        flags=flags, flag_count=flag_count)
+    return IngestResult(
+        version_id=version_id,
+        file_count=len(items),
+        total_bytes=total_bytes,
+        root_hash=manifest_sha,
+        new_blobs=new_blobs,
+        seconds=time.monotonic() - started,
+        flags=flags,
+        flag_count=flag_count,
+    )
 
 
 def _require_empty_draft(db, version: DatasetVersion) -> None:
     if version.status != "draft":
-        raise IllegalTransition(f"version {version.label} is {version.status}; a published version never changes. "
-                                "Create a new version to add files.")
+        raise IllegalTransition(
+            f"version {version.label} is {version.status}; a published version never changes. "
+            "Create a new version to add files."
+        )
     if version.file_count or db.scalar(select(Item.id).where(Item.version_id == version.id).limit(1)):
-        raise IllegalTransition(f"version {version.label} already holds {version.file_count:,} files; "
-                                "delete the draft and create it again to re-ingest")
+        raise IllegalTransition(
+            f"version {version.label} already holds {version.file_count:,} files; "
+            "delete the draft and create it again to re-ingest"
+        )
 
 
 class _Background(threading.Thread):
@@ -103,7 +123,7 @@ class _Background(threading.Thread):
     def run(self) -> None:
         try:
             self.function(*self.args)
-        except BaseException as exc:  # noqa: BLE001 (raised again by result())
+        except BaseException as exc:
             self.error = exc
 
     def result(self) -> None:
@@ -142,16 +162,17 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list
 
 # --- labels, manifest and the one transaction ---------------------------------------------------------------
 
+
 def _labelled(rows: list[tuple], labels: dict) -> list[tuple]:
     """Sorted (path, size, sha256, media_type, subject, attributes, preview); every label must match a file."""
     rows.sort()
     unlabelled: tuple[str | None, dict, bool] = (None, {}, False)  # shared: nothing mutates it
-    items = [(*row, *labels.pop(row[0], unlabelled)) for row in rows] if labels else \
-        [(*row, *unlabelled) for row in rows]
+    items = (
+        [(*row, *labels.pop(row[0], unlabelled)) for row in rows] if labels else [(*row, *unlabelled) for row in rows]
+    )
     if labels:
         missing = sorted(labels)
-        raise InvalidInput(f"{SIDECAR} labels {missing[0]!r}, which is not in the source "
-                           f"({len(missing)} such path(s))")
+        raise InvalidInput(f"{SIDECAR} labels {missing[0]!r}, which is not in the source ({len(missing)} such path(s))")
     return items
 
 
@@ -166,16 +187,26 @@ def _store_manifest(store, items: list[tuple]) -> str:
     return sha
 
 
-def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, source: str,
-          flags: tuple[list[dict], int] = ([], 0), before_commit: Callable[[], None] | None = None) -> int:
+def _save(
+    rt,
+    version_id: int,
+    items: list[tuple],
+    manifest_sha: str,
+    *,
+    actor,
+    source: str,
+    flags: tuple[list[dict], int] = ([], 0),
+    before_commit: Callable[[], None] | None = None,
+) -> int:
     """Everything the database learns from an ingest, in one transaction; returns the count of new blobs.
     before_commit raising rolls it all back."""
     now = utcnow()
     with rt.session() as db, unit_of_work(db):
         # Write first: on SQLite this takes the write lock before the checks below, on PostgreSQL it locks
         # the row, so of two racing ingests the second sees the first one's items and stops.
-        db.execute(update(DatasetVersion).where(DatasetVersion.id == version_id)
-                   .values(file_count=DatasetVersion.file_count))
+        db.execute(
+            update(DatasetVersion).where(DatasetVersion.id == version_id).values(file_count=DatasetVersion.file_count)
+        )
         version = db.get(DatasetVersion, version_id, populate_existing=True)
         if version is None:
             raise NotFound("the dataset version was deleted during the ingest")
@@ -189,9 +220,20 @@ def _save(rt, version_id: int, items: list[tuple], manifest_sha: str, *, actor, 
         version.manifest_sha256 = manifest_sha
         version.ingested_at = now
         version.ingest_flags, version.ingest_flag_count = flags
-        audit.record(db, actor=actor, action="dataset_version.ingested", object=("dataset_version", version_id),
-                     data={"source": source, "file_count": version.file_count, "total_bytes": version.total_bytes,
-                           "root_hash": manifest_sha, "new_blobs": new_blobs, "flagged": flags[1]})
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.ingested",
+            object=("dataset_version", version_id),
+            data={
+                "source": source,
+                "file_count": version.file_count,
+                "total_bytes": version.total_bytes,
+                "root_hash": manifest_sha,
+                "new_blobs": new_blobs,
+                "flagged": flags[1],
+            },
+        )
         if before_commit is not None:
             before_commit()
     return new_blobs
@@ -223,17 +265,25 @@ def _count_new_blobs(db, item_shas: set[str], manifest_sha: str) -> int:
     known = 0
     sqlite = db.get_bind().dialect.name == "sqlite"
     for i in range(0, len(wanted), LOOKUP_ROWS):  # disjoint chunks, so their distinct counts add up
-        chunk = wanted[i:i + LOOKUP_ROWS]
+        chunk = wanted[i : i + LOOKUP_ROWS]
         if sqlite:  # straight to the driver: SQLAlchemy renders an IN list ten times slower than SQLite runs it
-            known += db.connection().exec_driver_sql(
-                f"SELECT count(DISTINCT sha256) FROM item WHERE sha256 IN ({','.join('?' * len(chunk))})",
-                tuple(chunk)).scalar()
+            known += (
+                db.connection()
+                .exec_driver_sql(
+                    f"SELECT count(DISTINCT sha256) FROM item WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                    tuple(chunk),
+                )
+                .scalar()
+            )
         else:
-            known += db.scalar(text("SELECT count(DISTINCT sha256) FROM item WHERE sha256 = ANY(:shas)"),
-                               {"shas": chunk})
-    manifest_known = manifest_sha in item_shas or db.scalar(
-        select(Item.id).where(Item.sha256 == manifest_sha).limit(1)) or db.scalar(
-        select(DatasetVersion.id).where(DatasetVersion.manifest_sha256 == manifest_sha).limit(1))
+            known += db.scalar(
+                text("SELECT count(DISTINCT sha256) FROM item WHERE sha256 = ANY(:shas)"), {"shas": chunk}
+            )
+    manifest_known = (
+        manifest_sha in item_shas
+        or db.scalar(select(Item.id).where(Item.sha256 == manifest_sha).limit(1))
+        or db.scalar(select(DatasetVersion.id).where(DatasetVersion.manifest_sha256 == manifest_sha).limit(1))
+    )
     return len(wanted) - known + (0 if manifest_known else 1)
 
 
@@ -247,13 +297,27 @@ def _insert_items(db, version_id: int, items: list[tuple]) -> None:
         sql = f"INSERT INTO item ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
         connection = db.connection()
         for i in range(0, len(items), ROWS_PER_INSERT):
-            connection.exec_driver_sql(sql, [
-                (version_id, path, size, sha, kind, subject, json.dumps(attributes) if attributes else "{}",
-                 int(preview))
-                for path, size, sha, kind, subject, attributes, preview in items[i:i + ROWS_PER_INSERT]])
+            connection.exec_driver_sql(
+                sql,
+                [
+                    (
+                        version_id,
+                        path,
+                        size,
+                        sha,
+                        kind,
+                        subject,
+                        json.dumps(attributes) if attributes else "{}",
+                        int(preview),
+                    )
+                    for path, size, sha, kind, subject, attributes, preview in items[i : i + ROWS_PER_INSERT]
+                ],
+            )
         return
     table = Item.__table__
     assert isinstance(table, Table)  # a declarative class's table (typed as any FromClause)
     for i in range(0, len(items), ROWS_PER_INSERT):
-        db.execute(insert(table), [dict(zip(ITEM_COLUMNS, (version_id, *row)))
-                                            for row in items[i:i + ROWS_PER_INSERT]])
+        db.execute(
+            insert(table),
+            [dict(zip(ITEM_COLUMNS, (version_id, *row), strict=False)) for row in items[i : i + ROWS_PER_INSERT]],
+        )

@@ -1,4 +1,5 @@
 """Ingest as a background job: check the request up front, then run catalog ingest on a worker."""
+
 from __future__ import annotations
 
 import gzip
@@ -28,7 +29,7 @@ def archive_format(path: Path) -> str | None:
         head = fh.read(512)
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
-    if head[TAR_MAGIC_OFFSET:TAR_MAGIC_OFFSET + 5] == b"ustar":
+    if head[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + 5] == b"ustar":
         return "tar"
     if head[:2] == b"\x1f\x8b":
         try:
@@ -36,7 +37,7 @@ def archive_format(path: Path) -> str | None:
                 inner = gz.read(512)
         except (OSError, EOFError, zlib.error):
             return None
-        if inner[TAR_MAGIC_OFFSET:TAR_MAGIC_OFFSET + 5] == b"ustar":
+        if inner[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + 5] == b"ustar":
             return "tar.gz"
     return None
 
@@ -76,8 +77,13 @@ def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor, upl
         raise InvalidInput("this is not a .zip, .tar or .tar.gz archive", field="archive")
     if uploaded:
         source = source.rename(source.with_name(f"{source.stem}.{kind}"))  # ingest reads the format off the name
-    params = {"version_id": version_id, "source": str(source), "delete_source": uploaded,
-              "dataset": slug, "label": label}
+    params = {
+        "version_id": version_id,
+        "source": str(source),
+        "delete_source": uploaded,
+        "dataset": slug,
+        "label": label,
+    }
     try:
         return service.submit(rt, "ingest", params, actor=actor)
     except BaseException:
@@ -98,19 +104,28 @@ def run_ingest(rt: Runtime, job_id: int) -> None:
     service.mark_running(rt, job_id)
     source = Path(params["source"])
     try:
-        result = catalog.ingest(rt, params["version_id"], source, actor=actor,
-                                progress=lambda done, total, message: service.report(rt, job_id, done, total,
-                                                                                     message))
+        result = catalog.ingest(
+            rt,
+            params["version_id"],
+            source,
+            actor=actor,
+            progress=lambda done, total, message: service.report(rt, job_id, done, total, message),
+        )
     except AccordError as exc:
         service.mark_failed(rt, job_id, error=exc.message)
     except Exception as exc:  # a bug or an I/O failure: keep the traceback in the log, the gist on the page
         log.exception("ingest job %s failed", job_id)
         service.mark_failed(rt, job_id, error=f"ingest failed: {type(exc).__name__}: {exc}")
     else:
-        summary = {"file_count": result.file_count, "total_bytes": result.total_bytes,
-                   "root_hash": result.root_hash, "new_blobs": result.new_blobs,
-                   "seconds": round(result.seconds, 2), "dataset": params.get("dataset"),
-                   "label": params.get("label")}
+        summary = {
+            "file_count": result.file_count,
+            "total_bytes": result.total_bytes,
+            "root_hash": result.root_hash,
+            "new_blobs": result.new_blobs,
+            "seconds": round(result.seconds, 2),
+            "dataset": params.get("dataset"),
+            "label": params.get("label"),
+        }
         service.mark_done(rt, job_id, result=summary, message=f"ingested {result.file_count:,} files")
     finally:
         if params.get("delete_source"):

@@ -9,6 +9,7 @@ The version's root hash is the SHA-256 of the manifest's bytes, so it is also th
 (`manifest_sha256`): anyone holding the manifest can recompute the root hash with `sha256sum`, and the same
 files with the same labels always give the same root hash.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,10 @@ def line(path: str, size: int, sha256: str, media_type: str, subject: str | None
     (millions of lines for CION-AL); tests check it against json.dumps(sort_keys=True)."""
     subject_json = "null" if subject is None else _string(str(subject))
     attributes_json = _encode(attributes) if attributes else "{}"
-    return (f'{{"attributes":{attributes_json},"media_type":{_string(media_type)},"path":{_string(path)},'
-            f'"sha256":{_string(sha256)},"size":{int(size)},"subject":{subject_json}}}\n').encode()
+    return (
+        f'{{"attributes":{attributes_json},"media_type":{_string(media_type)},"path":{_string(path)},'
+        f'"sha256":{_string(sha256)},"size":{int(size)},"subject":{subject_json}}}\n'
+    ).encode()
 
 
 def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:

@@ -33,7 +33,8 @@ class Dataset(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     versions: Mapped[list[DatasetVersion]] = relationship(
-        back_populates="dataset", order_by="DatasetVersion.id", cascade="all, delete-orphan")
+        back_populates="dataset", order_by="DatasetVersion.id", cascade="all, delete-orphan"
+    )
 
 
 class DatasetVersion(Base):

@@ -1,4 +1,5 @@
 """Shapes in and out of the catalogue, shared by web, API and CLI."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Ingest lives in catalog/ingest.py and the manifest format in catalog/manifest.py
 Actors given as a User are checked for the curator role (per dataset, or global to create a dataset);
 string actors ("cli", "demo") come from someone with shell access to the server and are trusted.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
-from accord.catalog.ingest import ingest  # noqa: F401  (part of this service's interface)
+from accord.catalog.ingest import ingest
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.catalog.schemas import DatasetCard, IngestResult
 from accord.db import MAX_INT32, unit_of_work, utcnow
@@ -25,8 +26,20 @@ from accord.identity.models import User
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MODALITY = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
-EDITABLE = ("title", "custodian", "custodian_short", "custodian_contact", "summary", "description", "homepage",
-            "modalities", "subject_count", "image_count", "citation_bibtex", "terms_summary")
+EDITABLE = (
+    "title",
+    "custodian",
+    "custodian_short",
+    "custodian_contact",
+    "summary",
+    "description",
+    "homepage",
+    "modalities",
+    "subject_count",
+    "image_count",
+    "citation_bibtex",
+    "terms_summary",
+)
 
 
 def require_curator(actor, dataset_id: int | None) -> None:
@@ -40,6 +53,7 @@ def can_curate(user: User | None, dataset_id: int) -> bool:
 
 
 # --- datasets --------------------------------------------------------------------------------------------
+
 
 def _text(value, field: str, *, limit: int, required: bool = False) -> str:
     value = (value or "").strip()
@@ -101,8 +115,9 @@ def _clean(fields: dict) -> dict:
             mods = [str(m).strip().lower() for m in value or () if str(m).strip()]
             bad = [m for m in mods if not MODALITY.match(m)]
             if bad:
-                raise InvalidInput(f"not a modality name: {bad[0]!r} (lowercase words, e.g. infrared)",
-                                   field="modalities")
+                raise InvalidInput(
+                    f"not a modality name: {bad[0]!r} (lowercase words, e.g. infrared)", field="modalities"
+                )
             out[key] = list(dict.fromkeys(mods))
         elif key in ("subject_count", "image_count"):
             out[key] = _count(value, key)
@@ -111,22 +126,48 @@ def _clean(fields: dict) -> dict:
     return out
 
 
-def create_dataset(db: Session, *, slug: str, title: str, custodian: str, custodian_short: str = "",
-                   custodian_contact: str = "", summary: str = "",
-                   description: str = "", homepage: str | None = None, modalities=(),
-                   subject_count: int | None = None, image_count: int | None = None,
-                   citation_bibtex: str = "", terms_summary: str = "", actor) -> Dataset:
+def create_dataset(
+    db: Session,
+    *,
+    slug: str,
+    title: str,
+    custodian: str,
+    custodian_short: str = "",
+    custodian_contact: str = "",
+    summary: str = "",
+    description: str = "",
+    homepage: str | None = None,
+    modalities=(),
+    subject_count: int | None = None,
+    image_count: int | None = None,
+    citation_bibtex: str = "",
+    terms_summary: str = "",
+    actor,
+) -> Dataset:
     """Add a dataset to the catalogue (no versions yet). Global curators only: a curator of some datasets is
     told so before anything they typed is checked."""
     require_curator(actor, None)
     slug = (slug or "").strip()
     if not SLUG.match(slug):
-        raise InvalidInput("the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al",
-                           field="slug")
-    fields = _clean(dict(title=title, custodian=custodian, custodian_short=custodian_short,
-                         custodian_contact=custodian_contact, summary=summary, description=description,
-                         homepage=homepage, modalities=modalities, subject_count=subject_count,
-                         image_count=image_count, citation_bibtex=citation_bibtex, terms_summary=terms_summary))
+        raise InvalidInput(
+            "the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al", field="slug"
+        )
+    fields = _clean(
+        {
+            "title": title,
+            "custodian": custodian,
+            "custodian_short": custodian_short,
+            "custodian_contact": custodian_contact,
+            "summary": summary,
+            "description": description,
+            "homepage": homepage,
+            "modalities": modalities,
+            "subject_count": subject_count,
+            "image_count": image_count,
+            "citation_bibtex": citation_bibtex,
+            "terms_summary": terms_summary,
+        }
+    )
     with unit_of_work(db):
         if db.scalar(select(Dataset.id).where(Dataset.slug == slug)):
             raise Conflict(f"a dataset with the slug {slug!r} already exists", field="slug")
@@ -147,8 +188,9 @@ def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
         for key, value in changed.items():
             setattr(ds, key, value)
         if changed:
-            audit.record(db, actor=actor, action="dataset.updated", object=("dataset", ds.id),
-                         data={"fields": sorted(changed)})
+            audit.record(
+                db, actor=actor, action="dataset.updated", object=("dataset", ds.id), data={"fields": sorted(changed)}
+            )
     return ds
 
 
@@ -178,18 +220,31 @@ def role_labels(db: Session, user: User) -> list[str]:
     """'curator of llvip', 'admin': a user's roles as people read them (roles name datasets by id)."""
     ids = {g.dataset_id for g in user.roles if g.dataset_id is not None}
     slugs = dict(db.execute(select(Dataset.id, Dataset.slug).where(Dataset.id.in_(ids))).all())
-    return sorted(g.role if g.dataset_id is None else f"{g.role} of {slugs.get(g.dataset_id, g.dataset_id)}"
-                  for g in user.roles)
+    return sorted(
+        g.role if g.dataset_id is None else f"{g.role} of {slugs.get(g.dataset_id, g.dataset_id)}" for g in user.roles
+    )
 
 
-def search_datasets(db: Session, *, q: str | None = None, modality: str | None = None,
-                    custodian: str | None = None, include_drafts: bool = False) -> list[DatasetCard]:
+def search_datasets(
+    db: Session,
+    *,
+    q: str | None = None,
+    modality: str | None = None,
+    custodian: str | None = None,
+    include_drafts: bool = False,
+) -> list[DatasetCard]:
     """The catalogue listing; without include_drafts only datasets with a published version."""
     query = select(Dataset).order_by(Dataset.title)
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
-        query = query.where(or_(*(func.lower(col).like(like) for col in (
-            Dataset.title, Dataset.summary, Dataset.description, Dataset.custodian, Dataset.slug))))
+        query = query.where(
+            or_(
+                *(
+                    func.lower(col).like(like)
+                    for col in (Dataset.title, Dataset.summary, Dataset.description, Dataset.custodian, Dataset.slug)
+                )
+            )
+        )
     if custodian:
         query = query.where(Dataset.custodian == custodian)
     cards = []
@@ -202,13 +257,26 @@ def search_datasets(db: Session, *, q: str | None = None, modality: str | None =
             if not include_drafts:
                 continue
             version = ds.versions[-1] if ds.versions else None
-        has_preview = bool(version and version.status == "published" and db.scalar(
-            select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True)).limit(1)))
-        cards.append(DatasetCard(
-            slug=ds.slug, title=ds.title, custodian=ds.custodian, summary=ds.summary,
-            modalities=list(ds.modalities), subject_count=ds.subject_count, image_count=ds.image_count,
-            latest_version=version.label if version else None, file_count=version.file_count if version else 0,
-            total_bytes=version.total_bytes if version else 0, has_preview=has_preview))
+        has_preview = bool(
+            version
+            and version.status == "published"
+            and db.scalar(select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True)).limit(1))
+        )
+        cards.append(
+            DatasetCard(
+                slug=ds.slug,
+                title=ds.title,
+                custodian=ds.custodian,
+                summary=ds.summary,
+                modalities=list(ds.modalities),
+                subject_count=ds.subject_count,
+                image_count=ds.image_count,
+                latest_version=version.label if version else None,
+                file_count=version.file_count if version else 0,
+                total_bytes=version.total_bytes if version else 0,
+                has_preview=has_preview,
+            )
+        )
     return cards
 
 
@@ -222,6 +290,7 @@ def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
 
 # --- versions --------------------------------------------------------------------------------------------
 
+
 def _version(db: Session, version_id: int) -> DatasetVersion:
     # populate_existing: an ingest commits through its own session, so a copy cached in this one may be stale.
     version = db.get(DatasetVersion, version_id, populate_existing=True)
@@ -232,8 +301,7 @@ def _version(db: Session, version_id: int) -> DatasetVersion:
 
 def version_by_label(db: Session, dataset_slug: str, label: str) -> DatasetVersion:
     ds = dataset_by_slug(db, dataset_slug)
-    version = db.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id,
-                                                     DatasetVersion.label == label))
+    version = db.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.label == label))
     if version is None:
         raise NotFound(f"{dataset_slug} has no version {label!r}")
     return version
@@ -252,25 +320,34 @@ def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "",
     require_curator(actor, ds.id)
     label = (label or "").strip()
     if not LABEL.match(label):
-        raise InvalidInput("a version label is 1 to 40 letters, digits, dots, dashes or underscores, e.g. 1.0",
-                           field="label")
+        raise InvalidInput(
+            "a version label is 1 to 40 letters, digits, dots, dashes or underscores, e.g. 1.0", field="label"
+        )
     notes = _text(notes, "notes", limit=10_000)
     with unit_of_work(db):
-        if db.scalar(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id,
-                                                     DatasetVersion.label == label)):
+        if db.scalar(
+            select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.label == label)
+        ):
             raise Conflict(f"{ds.slug} already has a version {label!r}", field="label")
         version = DatasetVersion(dataset_id=ds.id, label=label, notes=notes, status="draft")
         db.add(version)
         db.flush()
-        audit.record(db, actor=actor, action="dataset_version.created", object=("dataset_version", version.id),
-                     data={"dataset": ds.slug, "label": label})
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.created",
+            object=("dataset_version", version.id),
+            data={"dataset": ds.slug, "label": label},
+        )
     return version
 
 
 def _require_draft(version: DatasetVersion, doing: str) -> None:
     if version.status != "draft":
-        raise IllegalTransition(f"version {version.label} is {version.status}; a published version never "
-                                f"changes, so it cannot {doing}. Create a new version instead.")
+        raise IllegalTransition(
+            f"version {version.label} is {version.status}; a published version never "
+            f"changes, so it cannot {doing}. Create a new version instead."
+        )
 
 
 def update_version(db: Session, version_id: int, *, actor, notes: str) -> DatasetVersion:
@@ -295,8 +372,13 @@ def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
     with unit_of_work(db):
         version.status = "published"
         version.published_at = utcnow()
-        audit.record(db, actor=actor, action="dataset_version.published", object=("dataset_version", version.id),
-                     data={"root_hash": version.root_hash, "file_count": version.file_count})
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.published",
+            object=("dataset_version", version.id),
+            data={"root_hash": version.root_hash, "file_count": version.file_count},
+        )
     return version
 
 
@@ -311,8 +393,13 @@ def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVers
         version.status = "withdrawn"
         version.withdrawn_at = utcnow()
         version.withdrawn_reason = reason
-        audit.record(db, actor=actor, action="dataset_version.withdrawn", object=("dataset_version", version.id),
-                     data={"reason": reason})
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.withdrawn",
+            object=("dataset_version", version.id),
+            data={"reason": reason},
+        )
     return version
 
 
@@ -322,30 +409,43 @@ def delete_draft(db: Session, version_id: int, *, actor) -> None:
     require_curator(actor, version.dataset_id)
     _require_draft(version, "be deleted")
     with unit_of_work(db):
-        audit.record(db, actor=actor, action="dataset_version.deleted", object=("dataset_version", version.id),
-                     data={"label": version.label})
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.deleted",
+            object=("dataset_version", version.id),
+            data={"label": version.label},
+        )
         db.delete(version)
 
 
 def latest_published(db: Session, dataset_id: int) -> DatasetVersion | None:
-    return db.scalar(select(DatasetVersion)
-                     .where(DatasetVersion.dataset_id == dataset_id, DatasetVersion.status == "published")
-                     .order_by(DatasetVersion.published_at.desc(), DatasetVersion.id.desc()).limit(1))
+    return db.scalar(
+        select(DatasetVersion)
+        .where(DatasetVersion.dataset_id == dataset_id, DatasetVersion.status == "published")
+        .order_by(DatasetVersion.published_at.desc(), DatasetVersion.id.desc())
+        .limit(1)
+    )
 
 
 # --- items -----------------------------------------------------------------------------------------------
+
 
 def preview_items(db: Session, dataset_id: int, *, limit: int = 200) -> list[Item]:
     """The public preview subset of the newest published version."""
     version = latest_published(db, dataset_id)
     if version is None:
         return []
-    return list(db.scalars(select(Item).where(Item.version_id == version.id, Item.preview.is_(True))
-                           .order_by(Item.path).limit(limit)))
+    return list(
+        db.scalars(
+            select(Item).where(Item.version_id == version.id, Item.preview.is_(True)).order_by(Item.path).limit(limit)
+        )
+    )
 
 
-def list_items(db: Session, version_id: int, *, offset: int = 0, limit: int = 100,
-               subject: str | None = None) -> list[Item]:
+def list_items(
+    db: Session, version_id: int, *, offset: int = 0, limit: int = 100, subject: str | None = None
+) -> list[Item]:
     query = select(Item).where(Item.version_id == version_id)
     if subject is not None:
         query = query.where(Item.subject == subject)
@@ -355,8 +455,12 @@ def list_items(db: Session, version_id: int, *, offset: int = 0, limit: int = 10
 def version_files(db: Session, version_id: int) -> tuple[DatasetVersion, list[tuple[str, int, str]]]:
     """A version and (path, size, sha256) of each of its files in path order, without loading whole items."""
     version = _version(db, version_id)
-    return version, [tuple(r) for r in db.execute(select(Item.path, Item.size, Item.sha256)
-                                                  .where(Item.version_id == version_id).order_by(Item.path))]
+    return version, [
+        tuple(r)
+        for r in db.execute(
+            select(Item.path, Item.size, Item.sha256).where(Item.version_id == version_id).order_by(Item.path)
+        )
+    ]
 
 
 def item_by_id(db: Session, item_id: int) -> Item:
@@ -379,8 +483,9 @@ def manifest_path_or_stream(rt, version_id: int) -> Path | BinaryIO:
     return rt.store.open(sha)
 
 
-def ingest_version(rt, slug: str, label: str, source: Path, *, actor, notes: str = "",
-                   progress=None) -> tuple[IngestResult, bool]:
+def ingest_version(
+    rt, slug: str, label: str, source: Path, *, actor, notes: str = "", progress=None
+) -> tuple[IngestResult, bool]:
     """Ingest into a dataset's draft `label`, opening it first if it does not exist; returns the result and
     whether the draft was opened here. A draft opened here is deleted again if the ingest fails, so a refused
     archive leaves no empty version behind."""

@@ -3,6 +3,7 @@
 Every entry name is checked before we trust it: archive entries that escape the root (`../`, absolute paths,
 links pointing outside) and special files are refused with a message naming the entry.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
+
 from accord.catalog.checks import check_name, extension_type
 from accord.errors import InvalidInput
 
@@ -55,7 +57,7 @@ def _pillow_type(prefix: bytes) -> str | None:
         try:
             if accept(prefix):
                 return kind
-        except Exception:  # noqa: BLE001 (a plugin's test choking on a short prefix is a no)
+        except Exception:
             continue
     return None
 
@@ -77,8 +79,9 @@ def _check_utf8(path: str) -> None:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(f"the file name {path.encode('utf-8', 'replace').decode()!r} is not valid UTF-8; "
-                           "rename it and try again") from None
+        raise InvalidInput(
+            f"the file name {path.encode('utf-8', 'replace').decode()!r} is not valid UTF-8; rename it and try again"
+        ) from None
 
 
 def link_escapes(path: str, target: str, *, hard: bool = False) -> bool:
@@ -91,6 +94,7 @@ def link_escapes(path: str, target: str, *, hard: bool = False) -> bool:
 
 
 # --- folders ---------------------------------------------------------------------------------------------
+
 
 def walk_folder(root: str) -> Iterator[str]:
     """The relative POSIX path of every regular file under root, the sidecar included (no stat per file)."""
@@ -115,8 +119,10 @@ def walk_folder(root: str) -> Iterator[str]:
                     check_name(rel)
                     yield rel
                 else:
-                    raise InvalidInput(f"{rel} is not a regular file (a device, socket or pipe); "
-                                       "remove it from the folder and try again")
+                    raise InvalidInput(
+                        f"{rel} is not a regular file (a device, socket or pipe); "
+                        "remove it from the folder and try again"
+                    )
 
 
 def _check_symlink(rel: str, path: str, real_root: str) -> None:
@@ -124,8 +130,10 @@ def _check_symlink(rel: str, path: str, real_root: str) -> None:
     if not (target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)):
         raise InvalidInput(f"{rel} is a symbolic link pointing outside the source folder; it was refused")
     if os.path.isdir(target):
-        raise InvalidInput(f"{rel} is a symbolic link to a folder; such links are not followed "
-                           "(they can loop); copy the folder instead")
+        raise InvalidInput(
+            f"{rel} is a symbolic link to a folder; such links are not followed "
+            "(they can loop); copy the folder instead"
+        )
     if not os.path.isfile(target):
         raise InvalidInput(f"{rel} is a broken symbolic link or points to a special file")
     _check_utf8(rel)
@@ -133,6 +141,7 @@ def _check_symlink(rel: str, path: str, real_root: str) -> None:
 
 
 # --- the labels sidecar ----------------------------------------------------------------------------------
+
 
 def read_labels(lines: Iterable[bytes]) -> dict[str, tuple[str | None, dict, bool]]:
     """path -> (subject, attributes, preview) from accord-labels.jsonl; a bad line names its number."""

@@ -1,4 +1,5 @@
 """accord agreement verify: check a signed agreement PDF offline, as a licensee, custodian or auditor would."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +7,8 @@ from pathlib import Path
 import typer
 
 from accord.access import service as access
-from accord.cli.main import err, out, runtime
 from accord.cli.files import read_limited
+from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
 
 app = typer.Typer(help="Signed agreements (sealed PDFs).", no_args_is_help=True)
@@ -16,9 +17,12 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 
 
 @app.command()
-def verify(pdf: Path = typer.Argument(..., help="the signed agreement PDF"),
-           cert: Path | None = typer.Option(None, "--cert", help="the platform's certificate (PEM); default: this "
-                                                                 "server's own, from its data dir")) -> None:
+def verify(
+    pdf: Path = typer.Argument(..., help="the signed agreement PDF"),
+    cert: Path | None = typer.Option(
+        None, "--cert", help="the platform's certificate (PEM); default: this server's own, from its data dir"
+    ),
+) -> None:
     """Exit 0 if the PDF carries this platform's seal, intact and covering the whole file; else exit 1 and say
     what is wrong (edited, content appended, sealed by someone else, no seal)."""
 

@@ -2,6 +2,7 @@
 
 With --token (or ACCORD_TOKEN) each command talks to an Accord server as the token's owner; without one it works on
 this machine's database as the user named by --as (accord.cli.remote)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -19,8 +20,7 @@ from accord.cli.files import read_capped
 from accord.cli.main import err, out, runtime
 from accord.errors import InvalidInput
 
-app = typer.Typer(help="Applications for datasets: follow yours; review others as a reviewer.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Applications for datasets: follow yours; review others as a reviewer.", no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help="the user acting (their roles are checked), on the server's own database")
 ANSWERS = typer.Option(..., "--answers", help="a YAML file: field: answer (and signatory:)")
@@ -63,22 +63,32 @@ def _kept(app_id: int):
     try:
         yield
     except Exception:
-        err.print(f"application {app_id} was started and is kept: see `accord applications show {app_id}`, "
-                  "then sign and submit it", highlight=False)
+        err.print(
+            f"application {app_id} was started and is kept: see `accord applications show {app_id}`, "
+            "then sign and submit it",
+            highlight=False,
+        )
         raise
 
 
-def apply(dataset: str,
-          answers: Path = ANSWERS,
-          sign: str | None = typer.Option(None, "--sign", help="sign with this full name (and submit)"),
-          agree: bool = typer.Option(False, "--agree", help="you have read and agree to every clause"),
-          submit: bool | None = typer.Option(None, "--submit/--no-submit",
-                                             help="submit once signed (the default with --sign)"),
-          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def apply(
+    dataset: str,
+    answers: Path = ANSWERS,
+    sign: str | None = typer.Option(None, "--sign", help="sign with this full name (and submit)"),
+    agree: bool = typer.Option(False, "--agree", help="you have read and agree to every clause"),
+    submit: bool | None = typer.Option(
+        None, "--submit/--no-submit", help="submit once signed (the default with --sign)"
+    ),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Apply for DATASET with the answers in a file; with --sign and --agree, sign and submit it too."""
     if sign is not None and not agree:
-        raise InvalidInput("signing needs your explicit consent: add --agree after reading the terms "
-                           f"(accord policy show {dataset} --format clauses)")
+        raise InvalidInput(
+            "signing needs your explicit consent: add --agree after reading the terms "
+            f"(accord policy show {dataset} --format clauses)"
+        )
     if submit and sign is None:
         raise InvalidInput('an application is submitted once signed: add --sign "Your Full Name" --agree')
     submit = sign is not None if submit is None else submit
@@ -105,12 +115,21 @@ def apply(dataset: str,
     _status(_either(server, token, as_, over_api, here), missing=True)
 
 
-def renew(dataset: str, as_: str | None = AS, server: str | None = remote.SERVER,
-          token: str | None = remote.TOKEN) -> None:
+def renew(
+    dataset: str, as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN
+) -> None:
     """Renew your expiring or expired access to DATASET: a new application under the current terms, with your
     last approved answers filled in. Review it with `accord applications show`, then sign and submit."""
-    _status(_either(server, token, as_, lambda client: client.renew(dataset),
-                    lambda rt, db, user: access.renew(db, dataset, actor=user)), missing=True)
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.renew(dataset),
+            lambda rt, db, user: access.renew(db, dataset, actor=user),
+        ),
+        missing=True,
+    )
 
 
 def register(root: typer.Typer) -> None:
@@ -128,20 +147,37 @@ def list_(as_: str | None = AS, server: str | None = remote.SERVER, token: str |
         with runtime().session() as db:
             rows = access.mine(db, remote.acting(db, as_))
     table = Table("id", "dataset", "status", "terms", "started", "submitted", "decided")
-    day = lambda t: t.strftime("%Y-%m-%d") if t else ""
+
+    def day(t):
+        return t.strftime("%Y-%m-%d") if t else ""
+
     for r in rows:
         status = f"{r.status}, {r.grant.words.lower()}" if r.grant else r.status
-        table.add_row(str(r.id), r.dataset, status, f"v{r.policy_version}", day(r.created_at),
-                      day(r.submitted_at), day(r.decided_at))
+        table.add_row(
+            str(r.id),
+            r.dataset,
+            status,
+            f"v{r.policy_version}",
+            day(r.created_at),
+            day(r.submitted_at),
+            day(r.decided_at),
+        )
     out.print(table if rows else "no applications yet")
 
 
 @app.command()
-def show(app_id: int, as_: str | None = AS,
-         scan_to: Path | None = typer.Option(None, "--scan", metavar="FILE",
-                                             help="also save the uploaded hand-signed agreement to FILE "
-                                                  "(or into FILE if it is a folder)"),
-         server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def show(
+    app_id: int,
+    as_: str | None = AS,
+    scan_to: Path | None = typer.Option(
+        None,
+        "--scan",
+        metavar="FILE",
+        help="also save the uploaded hand-signed agreement to FILE (or into FILE if it is a folder)",
+    ),
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """State, what is missing, check results and the timeline of one application."""
     if remote.wanted(server, token, as_):
         with remote.connect(server, token) as client:
@@ -153,11 +189,15 @@ def show(app_id: int, as_: str | None = AS,
             user = remote.acting(db, as_)
             body = ApplicationOut.of(access.get(db, app_id, viewer=user))
             signed = access.stored_scan(rt, db, app_id, viewer=user) if scan_to is not None else None
-    out.print(f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
-              f"[bold]{body.status}[/]", highlight=False)
+    out.print(
+        f"application {body.id} for {body.dataset} (terms v{body.policy_version}) by {body.applicant_email}: "
+        f"[bold]{body.status}[/]",
+        highlight=False,
+    )
     if body.grant:
-        out.print(f"  {body.grant.words.lower()}" + (f": {body.grant.reason}" if body.grant.reason else ""),
-                  highlight=False)
+        out.print(
+            f"  {body.grant.words.lower()}" + (f": {body.grant.reason}" if body.grant.reason else ""), highlight=False
+        )
     if body.reason:
         out.print(f"  reviewer: {body.reason}", highlight=False)
     for line in body.missing:
@@ -189,8 +229,13 @@ def _save(data: bytes, to: Path, name: str) -> Path:
 
 
 @app.command()
-def agreement(app_id: int, to: Path = typer.Argument(..., metavar="FILE", help="a new file, or a folder"),
-              as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def agreement(
+    app_id: int,
+    to: Path = typer.Argument(..., metavar="FILE", help="a new file, or a folder"),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Save the agreement as a PDF: before signing, the copy to print, sign by hand and upload with
     `accord applications sign APP_ID "Full Name" --agree --scan FILE`; once signed, the sealed copy."""
     if remote.wanted(server, token, as_):
@@ -201,29 +246,34 @@ def agreement(app_id: int, to: Path = typer.Argument(..., metavar="FILE", help="
         with rt.session() as db:
             pdf = access.agreement_pdf(rt, db, app_id, viewer=remote.acting(db, as_))
     saved = _save(pdf, to, f"agreement-{app_id}.pdf")
-    out.print(f"agreement of application {app_id} ({len(pdf)} bytes) saved to {saved}", highlight=False,
-              soft_wrap=True)
+    out.print(f"agreement of application {app_id} ({len(pdf)} bytes) saved to {saved}", highlight=False, soft_wrap=True)
 
 
 @app.command()
-def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
-          status: str = typer.Option("submitted", "--status", help="submitted, returned, approved, rejected, ..."),
-          page: int = typer.Option(1, "--page", min=1),
-          as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def queue(
+    dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
+    status: str = typer.Option("submitted", "--status", help="submitted, returned, approved, rejected, ..."),
+    page: int = typer.Option(1, "--page", min=1),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Applications waiting on the datasets you review, oldest first."""
     if remote.wanted(server, token, as_):
         with remote.connect(server, token) as client:
             found = client.review_queue(dataset=dataset, status=status, page=page)
     else:
-
         with runtime().session() as db:
             found = asdict(access.review_queue(db, remote.acting(db, as_), dataset=dataset, status=status, page=page))
     # One line per application (a table squeezes e-mail addresses in a narrow terminal).
     for r in found["rows"]:
         failed = f"; failed checks: {', '.join(r['failed_checks'])}" if r["failed_checks"] else ""
-        out.print(f"{r['id']}  {r['dataset_slug']}  {r['status']}  {r['applicant_email']} ({r['organisation']})  "
-                  f"{r['age_days']} days{' [red]overdue[/]' if r['overdue'] else ''}{failed}",
-                  highlight=False, soft_wrap=True)
+        out.print(
+            f"{r['id']}  {r['dataset_slug']}  {r['status']}  {r['applicant_email']} ({r['organisation']})  "
+            f"{r['age_days']} days{' [red]overdue[/]' if r['overdue'] else ''}{failed}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not found["rows"]:
         out.print(f"no {status} applications on the datasets you review")
     if found["pages"] > 1:
@@ -231,61 +281,136 @@ def queue(dataset: str | None = typer.Option(None, "--dataset", help="only this 
 
 
 @app.command()
-def sign(app_id: int, full_name: str, agree: bool = typer.Option(False, "--agree"),
-         scan_file: Path | None = typer.Option(None, "--scan", metavar="FILE",
-                                               help="sign with the hand-signed agreement (PDF, PNG or JPEG) "
-                                                    "instead (print it from `accord applications agreement`)"),
-         as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def sign(
+    app_id: int,
+    full_name: str,
+    agree: bool = typer.Option(False, "--agree"),
+    scan_file: Path | None = typer.Option(
+        None,
+        "--scan",
+        metavar="FILE",
+        help="sign with the hand-signed agreement (PDF, PNG or JPEG) "
+        "instead (print it from `accord applications agreement`)",
+    ),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Sign the agreement of a draft or returned application with your full name (typed, or on a scan)."""
     if scan_file is not None:
         data = read_capped(scan_file, limit=access.MAX_SCAN_BYTES, field="scan")
-        _status(_either(server, token, as_,
-                        lambda client: client.upload_scan(app_id, data, filename=scan_file.name,
-                                                          full_name=full_name, consent=agree),
-                        lambda rt, db, user: access.upload_scan(rt, db, app_id, actor=user, data=data,
-                                                         full_name=full_name, consent=agree)))
+        _status(
+            _either(
+                server,
+                token,
+                as_,
+                lambda client: client.upload_scan(
+                    app_id, data, filename=scan_file.name, full_name=full_name, consent=agree
+                ),
+                lambda rt, db, user: access.upload_scan(
+                    rt, db, app_id, actor=user, data=data, full_name=full_name, consent=agree
+                ),
+            )
+        )
         return
-    _status(_either(server, token, as_, lambda client: client.sign(app_id, full_name, consent=agree),
-                    lambda rt, db, user: access.sign(rt, db, app_id, actor=user, full_name=full_name,
-                                                     consent=agree)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.sign(app_id, full_name, consent=agree),
+            lambda rt, db, user: access.sign(rt, db, app_id, actor=user, full_name=full_name, consent=agree),
+        )
+    )
 
 
 @app.command()
-def submit(app_id: int, as_: str | None = AS, server: str | None = remote.SERVER,
-           token: str | None = remote.TOKEN) -> None:
+def submit(
+    app_id: int, as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN
+) -> None:
     """Submit (or resubmit) a signed application."""
-    _status(_either(server, token, as_, lambda client: client.submit(app_id),
-                    lambda rt, db, user: access.submit(db, app_id, actor=user, base_url=rt.settings.base_url)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.submit(app_id),
+            lambda rt, db, user: access.submit(db, app_id, actor=user, base_url=rt.settings.base_url),
+        )
+    )
 
 
 @app.command()
-def withdraw(app_id: int, as_: str | None = AS, server: str | None = remote.SERVER,
-             token: str | None = remote.TOKEN) -> None:
+def withdraw(
+    app_id: int, as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN
+) -> None:
     """Withdraw your application."""
-    _status(_either(server, token, as_, lambda client: client.withdraw(app_id),
-                    lambda rt, db, user: access.withdraw(db, app_id, actor=user)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.withdraw(app_id),
+            lambda rt, db, user: access.withdraw(db, app_id, actor=user),
+        )
+    )
 
 
 @app.command()
-def approve(app_id: int, note: str = typer.Option("", "--note"), as_: str | None = AS,
-            server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def approve(
+    app_id: int,
+    note: str = typer.Option("", "--note"),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Approve an application (reviewers of its dataset)."""
-    _status(_either(server, token, as_, lambda client: client.approve(app_id, note),
-                    lambda rt, db, user: access.approve(db, app_id, actor=user, note=note,
-                                                       base_url=rt.settings.base_url)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.approve(app_id, note),
+            lambda rt, db, user: access.approve(db, app_id, actor=user, note=note, base_url=rt.settings.base_url),
+        )
+    )
 
 
 @app.command()
-def reject(app_id: int, reason: str = typer.Option("", "--reason", help="told to the applicant"),
-           as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def reject(
+    app_id: int,
+    reason: str = typer.Option("", "--reason", help="told to the applicant"),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Reject an application with a reason (reviewers of its dataset)."""
-    _status(_either(server, token, as_, lambda client: client.reject(app_id, reason),
-                    lambda rt, db, user: access.reject(db, app_id, actor=user, reason=reason)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.reject(app_id, reason),
+            lambda rt, db, user: access.reject(db, app_id, actor=user, reason=reason),
+        )
+    )
 
 
 @app.command("return")
-def return_(app_id: int, comment: str = typer.Option("", "--comment", help="what the applicant should change"),
-            as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN) -> None:
+def return_(
+    app_id: int,
+    comment: str = typer.Option("", "--comment", help="what the applicant should change"),
+    as_: str | None = AS,
+    server: str | None = remote.SERVER,
+    token: str | None = remote.TOKEN,
+) -> None:
     """Return an application for changes (reviewers of its dataset)."""
-    _status(_either(server, token, as_, lambda client: client.return_for_changes(app_id, comment),
-                    lambda rt, db, user: access.return_for_changes(db, app_id, actor=user, comment=comment)))
+    _status(
+        _either(
+            server,
+            token,
+            as_,
+            lambda client: client.return_for_changes(app_id, comment),
+            lambda rt, db, user: access.return_for_changes(db, app_id, actor=user, comment=comment),
+        )
+    )

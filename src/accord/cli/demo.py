@@ -1,4 +1,5 @@
 """`accord demo`: migrate, create the demo accounts, load the four seed datasets, optionally serve."""
+
 from __future__ import annotations
 
 import typer
@@ -25,8 +26,14 @@ def _size(n: float) -> str:
 
 
 def _load_with_progress(rt, scale) -> load.DemoReport:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=cli.out, transient=False) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=cli.out,
+        transient=False,
+    ) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(slug: str, done: int, total: int | None, message: str) -> None:
@@ -40,8 +47,14 @@ def _load_with_progress(rt, scale) -> load.DemoReport:
 def _print_report(report: load.DemoReport, url: str) -> None:
     table = Table("dataset", "version", "files", "size", "preview", "this run", title="Demo catalogue")
     for d in report.datasets:
-        table.add_row(d.slug, f"{d.version} {d.status}", f"{d.file_count:,}", _size(d.total_bytes),
-                      str(d.preview_count), "loaded" if d.changed else "unchanged")
+        table.add_row(
+            d.slug,
+            f"{d.version} {d.status}",
+            f"{d.file_count:,}",
+            _size(d.total_bytes),
+            str(d.preview_count),
+            "loaded" if d.changed else "unchanged",
+        )
     cli.out.print(table)
     logins = Table(title="Demo logins")
     logins.add_column("e-mail", no_wrap=True)
@@ -54,21 +67,26 @@ def _print_report(report: load.DemoReport, url: str) -> None:
     for u in report.users:
         cli.out.print(f"  [bold]{u.user.email}[/]: {u.user.story}", highlight=False)
     name, domain = load.DEMO_ORGANISATION
-    cli.out.print(f"Registered organisation: {name}, {domain} "
-                  f"({'registered' if report.organisation_created else 'unchanged'}). An application for CION-AL "
-                  "names a signatory: sign in as the admin and open their link from the mail outbox, /admin/outbox.")
+    cli.out.print(
+        f"Registered organisation: {name}, {domain} "
+        f"({'registered' if report.organisation_created else 'unchanged'}). An application for CION-AL "
+        "names a signatory: sign in as the admin and open their link from the mail outbox, /admin/outbox."
+    )
     if not report.changed:
         cli.out.print("[green]Nothing to do:[/] the demo accounts and catalogue were already in place.")
-    cli.out.print(f"Open [bold]{url}[/] and sign in with a login above "
-                  "(passwords of accounts that already existed are left as they were).")
+    cli.out.print(
+        f"Open [bold]{url}[/] and sign in with a login above "
+        "(passwords of accounts that already existed are left as they were)."
+    )
 
 
-def demo(serve: bool = typer.Option(False, "--serve", help="serve the app after loading"),
-         host: str = typer.Option("127.0.0.1", help="address to listen on (with --serve)"),
-         port: int = typer.Option(8000, help="TCP port (with --serve)"),
-         reset: bool = typer.Option(False, "--reset",
-                                    help="delete the embedded database and blobs first, then load afresh"),
-         small: bool = typer.Option(False, "--small", hidden=True, help="a few images per dataset (tests)")) -> None:
+def demo(
+    serve: bool = typer.Option(False, "--serve", help="serve the app after loading"),
+    host: str = typer.Option("127.0.0.1", help="address to listen on (with --serve)"),
+    port: int = typer.Option(8000, help="TCP port (with --serve)"),
+    reset: bool = typer.Option(False, "--reset", help="delete the embedded database and blobs first, then load afresh"),
+    small: bool = typer.Option(False, "--small", hidden=True, help="a few images per dataset (tests)"),
+) -> None:
     """Load the demo catalogue (LLVIP, CION-AL, AT-USTC, SHHQ) and demo logins; needs ACCORD_DEMO=true."""
     rt = cli.runtime()
     load.require_demo_mode(rt.settings)

@@ -1,4 +1,5 @@
 """Reading a file named on the command line: never more than a limit, and an unreadable file is InvalidInput."""
+
 from __future__ import annotations
 
 from pathlib import Path

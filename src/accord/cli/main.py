@@ -1,4 +1,5 @@
 """The `accord` command. Each group lives in its own module; all of them call services, nothing else."""
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,12 @@ from accord import errors
 if TYPE_CHECKING:
     from accord.runtime import Runtime
 
-app = typer.Typer(name="accord", help="Accord: licence-gated distribution of human-subject image datasets.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="accord",
+    help="Accord: licence-gated distribution of human-subject image datasets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 err = Console(stderr=True, emoji=False)  # ":ab:" in a fingerprint or a hash must print as it is
 out = Console(emoji=False)
 
@@ -59,8 +64,24 @@ def _register(target: typer.Typer) -> typer.Typer:
     if target in _registered:
         return target
     _registered.add(target)
-    from accord.cli import (agreements, applications, audit, datasets, db, demo, download, grants, manifest,
-                            organisations, policy, serve, storage, terms, training, users)
+    from accord.cli import (
+        agreements,
+        applications,
+        audit,
+        datasets,
+        db,
+        demo,
+        download,
+        grants,
+        manifest,
+        organisations,
+        policy,
+        serve,
+        storage,
+        terms,
+        training,
+        users,
+    )
 
     target.add_typer(db.app, name="db")
     target.add_typer(users.app, name="user")

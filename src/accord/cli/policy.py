@@ -1,4 +1,5 @@
 """accord policy ...: a dataset's licence terms as YAML/JSON; show, set, history, diff, exports."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,11 @@ FORMATS = ("yaml", "json", "clauses", "duo", "odrl")
 
 
 @app.command()
-def show(dataset: str, version: int | None = typer.Option(None, help="a past version (default: current)"),
-         format: str = typer.Option("yaml", "--format", "-f", help="yaml, json, clauses, duo or odrl")) -> None:
+def show(
+    dataset: str,
+    version: int | None = typer.Option(None, help="a past version (default: current)"),
+    format: str = typer.Option("yaml", "--format", "-f", help="yaml, json, clauses, duo or odrl"),
+) -> None:
     """Print the terms (an editable YAML document by default)."""
     if format not in FORMATS:
         raise InvalidInput(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
@@ -41,9 +45,12 @@ def show(dataset: str, version: int | None = typer.Option(None, help="a past ver
 
 
 @app.command("set")
-def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON policy document"),
-         note: str = typer.Option("", help="why the terms change (kept with the version)"),
-         as_: str | None = AS) -> None:
+def set_(
+    dataset: str,
+    file: Path = typer.Argument(..., help="a YAML or JSON policy document"),
+    note: str = typer.Option("", help="why the terms change (kept with the version)"),
+    as_: str | None = AS,
+) -> None:
     """Set the terms from FILE; changed terms become a new version, identical ones change nothing."""
     try:
         text = file.read_text(encoding="utf-8")
@@ -54,8 +61,7 @@ def set_(dataset: str, file: Path = typer.Argument(..., help="a YAML or JSON pol
     with rt.session() as db:
         ds = catalog.dataset_by_slug(db, dataset)
         before = policies.current(db, ds.id)
-        terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note,
-                                    base_url=rt.settings.base_url)
+        terms = policies.set_policy(db, ds.id, policy, actor=actor(db, as_), note=note, base_url=rt.settings.base_url)
     if before is not None and before.version == terms.version:
         out.print(f"{dataset}: the terms are unchanged (version {terms.version})")
     else:

@@ -1,4 +1,5 @@
 """`accord serve` (web app plus an in-process job worker) and `accord worker` (a job worker alone)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,12 +18,13 @@ def register(app: typer.Typer) -> None:
     app.command()(worker)
 
 
-def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
-          port: int = typer.Option(8000, help="TCP port"),
-          workers: int = typer.Option(1, min=1, help="web server processes"),
-          reload: bool = typer.Option(False, help="restart on code changes (development; uses uvicorn)"),
-          no_worker: bool = typer.Option(False, "--no-worker",
-                                         help="do not run background jobs here (run `accord worker`)")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, min=1, help="web server processes"),
+    reload: bool = typer.Option(False, help="restart on code changes (development; uses uvicorn)"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="do not run background jobs here (run `accord worker`)"),
+) -> None:
     """Serve the web app and API, with a background job worker in the same process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime()
@@ -52,13 +54,17 @@ def _granian(host: str, port: int, workers: int) -> None:
 
     # Web workers are fresh processes: forking after the job worker's threads started would copy its locks.
     multiprocessing.set_start_method("spawn", force=True)
-    Granian(APP_FACTORY, address=host, port=port, interface=Interfaces.ASGI, workers=workers,
-            factory=True, log_access=False).serve()
+    Granian(
+        APP_FACTORY, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True, log_access=False
+    ).serve()
 
 
-def worker(threads: int = typer.Option(2, min=1, help="jobs run at the same time"),
-           periodic: bool = typer.Option(True, help="also schedule periodic tasks (mail); keep it on in one "
-                                                    "worker only when several share a Redis queue")) -> None:
+def worker(
+    threads: int = typer.Option(2, min=1, help="jobs run at the same time"),
+    periodic: bool = typer.Option(
+        True, help="also schedule periodic tasks (mail); keep it on in one worker only when several share a Redis queue"
+    ),
+) -> None:
     """Run background jobs only (e.g. several of these against Redis)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime()

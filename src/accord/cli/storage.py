@@ -1,4 +1,5 @@
 """accord storage gc: list (and with --delete remove) what failed or killed ingests left in the blob store."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,10 +21,12 @@ def _size(n: float) -> str:
 
 
 @app.command()
-def gc(delete: bool = typer.Option(False, "--delete", help="remove what is listed (default: only list it)"),
-       grace_hours: float = typer.Option(24.0, "--grace-hours", min=0,
-                                         help="keep anything written more recently (an ingest may be running)"),
-       ) -> None:
+def gc(
+    delete: bool = typer.Option(False, "--delete", help="remove what is listed (default: only list it)"),
+    grace_hours: float = typer.Option(
+        24.0, "--grace-hours", min=0, help="keep anything written more recently (an ingest may be running)"
+    ),
+) -> None:
     """List blobs, packs and temp files nothing refers to; --delete removes them."""
     from accord import storage_gc
     from accord.audit import service as audit
@@ -39,12 +42,17 @@ def gc(delete: bool = typer.Option(False, "--delete", help="remove what is liste
         table.add_row(g.kind, g.name, _size(g.size), f"{g.age / 3600:,.1f} h")
     out.print(table)
     if not delete:
-        out.print(f"{len(sweep.found):,} unreferenced entries, {_size(sweep.total)}; "
-                  "run again with --delete to remove them")
+        out.print(
+            f"{len(sweep.found):,} unreferenced entries, {_size(sweep.total)}; run again with --delete to remove them"
+        )
         return
     storage_gc.remove(rt, sweep)
     with rt.session() as db, unit_of_work(db):
-        audit.record(db, actor="cli", action="storage.collected", object=("storage", 0),
-                     data={"entries": len(sweep.found), "bytes": sweep.total,
-                           "kinds": sorted({g.kind for g in sweep.found})})
+        audit.record(
+            db,
+            actor="cli",
+            action="storage.collected",
+            object=("storage", 0),
+            data={"entries": len(sweep.found), "bytes": sweep.total, "kinds": sorted({g.kind for g in sweep.found})},
+        )
     out.print(f"[green]removed[/] {len(sweep.found):,} entries, {_size(sweep.total)}")

@@ -1,4 +1,5 @@
 """accord user ...: accounts, roles and API tokens from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -31,14 +32,15 @@ def _dataset_id(db, slug: str | None) -> int | None:
 
 
 @app.command()
-def create(email: str,
-           name: str = typer.Option("", "--name", help="full name (default: the e-mail address)"),
-           password: str | None = typer.Option(None, "--password", help="visible in the process list; "
-                                               "prefer --password-stdin"),
-           password_stdin: bool = typer.Option(False, "--password-stdin",
-                                               help="read the password from stdin"),
-           role: list[str] = typer.Option([], "--role", help="a global role: admin, curator, reviewer "
-                                          "(repeatable)")) -> None:
+def create(
+    email: str,
+    name: str = typer.Option("", "--name", help="full name (default: the e-mail address)"),
+    password: str | None = typer.Option(
+        None, "--password", help="visible in the process list; prefer --password-stdin"
+    ),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
+    role: list[str] = typer.Option([], "--role", help="a global role: admin, curator, reviewer (repeatable)"),
+) -> None:
     """Create an account with a confirmed e-mail address."""
     secret = _password(password, password_stdin)
     with runtime().session() as db:
@@ -48,9 +50,11 @@ def create(email: str,
 
 
 @app.command()
-def grant(email: str, role: str,
-          dataset: str | None = typer.Option(None, "--dataset",
-                                             help="limit the role to this dataset (slug)")) -> None:
+def grant(
+    email: str,
+    role: str,
+    dataset: str | None = typer.Option(None, "--dataset", help="limit the role to this dataset (slug)"),
+) -> None:
     """Give a user a role, globally or for one dataset."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)
@@ -59,9 +63,9 @@ def grant(email: str, role: str,
 
 
 @app.command("revoke-role")
-def revoke_role(email: str, role: str,
-                dataset: str | None = typer.Option(None, "--dataset",
-                                                   help="the dataset the role was for")) -> None:
+def revoke_role(
+    email: str, role: str, dataset: str | None = typer.Option(None, "--dataset", help="the dataset the role was for")
+) -> None:
     """Take a role away from a user."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)
@@ -75,14 +79,18 @@ def list_users() -> None:
     with runtime().session() as db:
         table = Table("id", "e-mail", "name", "confirmed", "roles")
         for user in identity.list_users(db):
-            table.add_row(str(user.id), user.email, user.name, "yes" if user.email_verified_at else "no",
-                          ", ".join(catalog.role_labels(db, user)))
+            table.add_row(
+                str(user.id),
+                user.email,
+                user.name,
+                "yes" if user.email_verified_at else "no",
+                ", ".join(catalog.role_labels(db, user)),
+            )
     out.print(table)
 
 
 @app.command()
-def token(email: str,
-          name: str = typer.Option(..., "--name", help="what the token is for, e.g. a host")) -> None:
+def token(email: str, name: str = typer.Option(..., "--name", help="what the token is for, e.g. a host")) -> None:
     """Create a personal API token and print it (once: only its hash is kept)."""
     with runtime().session() as db:
         user = identity.user_by_email(db, email)

@@ -1,5 +1,6 @@
 """Serving one stored blob (a dataset file, or a version's manifest): a redirect to the object store (S3), a whole
 local file (for sendfile or nginx), or its bytes read from a pack."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -28,8 +29,9 @@ class Target:
     address: str | None = None  # the client's, for asking about the grant again while the bytes go out
 
 
-def blob(rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_in: int,
-         media_type: str | None = None) -> Target:
+def blob(
+    rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_in: int, media_type: str | None = None
+) -> Target:
     media_type = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     target = Target(link, vid, filename, media_type, etag)
     url = rt.store.presigned_url(sha, expires_in=expires_in, filename=filename)
@@ -54,5 +56,6 @@ def blob(rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_i
                     raise OSError(f"blob {sha} is shorter than recorded")
                 left -= len(data)
                 yield data
+
     target.read = read
     return target

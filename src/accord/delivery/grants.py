@@ -1,5 +1,6 @@
 """Asking `entitlements` about a link's grant, which serving does only when the cached answer is a refusal: for the
 grant's specific reason, or to find that the cache was stale and serve after all."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -34,8 +35,11 @@ def recheck(rt, refused: links.Refused, *, address: str | None, now: float | Non
     decision = entitlements.explain(db, link.grant_id, at=at, address=address)
     if lapsed and decision.allowed:
         raise links.LinkExpired("this download link has expired; open the dataset page for a fresh one", link=link)
-    if isinstance(refused, links.LinkExpired) and not lapsed and decision.code not in ("revoked", "expired",
-                                                                                       "no_grant"):
+    if (
+        isinstance(refused, links.LinkExpired)
+        and not lapsed
+        and decision.code not in ("revoked", "expired", "no_grant")
+    ):
         raise refused  # the grant stands (or pauses, which a fresh listing says): the link only needs renewing
     if decision.allowed:
         return link

@@ -1,5 +1,6 @@
 """Issuing links: a licensee's files of one version, each with a short-lived signed link, plus the manifest, its
 signature, SHA256SUMS and the version's tar shards. Asks `entitlements` once per listing page."""
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,12 @@ class Listing:
 
 
 def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, until: float | None, name: str) -> str:
-    token = links.sign(rt.secret, Link(user.id, grant.id, obj, expires, grant.dataset_id, grant.policy_version,
-                                       tuple(grant.networks or ()), until))
+    token = links.sign(
+        rt.secret,
+        Link(
+            user.id, grant.id, obj, expires, grant.dataset_id, grant.policy_version, tuple(grant.networks or ()), until
+        ),
+    )
     return f"/dl/{token}/{safe_name(name)}"
 
 
@@ -72,8 +77,18 @@ def safe_name(name: str) -> str:
     return base[:200]
 
 
-def listing(rt, db: Session, user: User | None, slug: str, label: str, *, address: str | None = None,
-            offset: int = 0, limit: int = 1000, now: datetime | None = None) -> Listing:
+def listing(
+    rt,
+    db: Session,
+    user: User | None,
+    slug: str,
+    label: str,
+    *,
+    address: str | None = None,
+    offset: int = 0,
+    limit: int = 1000,
+    now: datetime | None = None,
+) -> Listing:
     """The licensee's files of one version with fresh signed links (one page), plus manifest, sums, shards."""
     version = catalog.version_by_label(db, slug, label)
     if version.status == "draft":
@@ -96,15 +111,40 @@ def listing(rt, db: Session, user: User | None, slug: str, label: str, *, addres
     offset, limit = max(offset, 0), min(max(limit, 1), MAX_PAGE)
     items = catalog.list_items(db, version.id, offset=offset, limit=limit)
     vid = version.id
-    files = [FileLink(i.path, i.size, i.sha256, i.media_type,
-                      _url(rt, user, grant, f"item:{vid}:{i.sha256}", expires, until, i.path)) for i in items]
+    files = [
+        FileLink(
+            i.path,
+            i.size,
+            i.sha256,
+            i.media_type,
+            _url(rt, user, grant, f"item:{vid}:{i.sha256}", expires, until, i.path),
+        )
+        for i in items
+    ]
     cached = state(rt).files.get(vid)
-    shards = [ShardLink(n, s.size, len(s.members), s.members[0].path, s.members[-1].path,
-                        _url(rt, user, grant, f"shard:{vid}:{n}", expires, until,
-                             f"{cached.name}-{n:04d}.tar"))
-              for n, s in enumerate(cached.shards)]
-    return Listing(slug, label, version.root_hash, version.file_count, version.total_bytes, offset, limit,
-                   expires_at, files,
-                   _url(rt, user, grant, f"manifest:{vid}", expires, until, f"{cached.name}-manifest.jsonl"),
-                   _url(rt, user, grant, f"sha256sums:{vid}", expires, until, "SHA256SUMS"), shards,
-                   _url(rt, user, grant, f"manifest-sig:{vid}", expires, until, f"{cached.name}-manifest.sig"))
+    shards = [
+        ShardLink(
+            n,
+            s.size,
+            len(s.members),
+            s.members[0].path,
+            s.members[-1].path,
+            _url(rt, user, grant, f"shard:{vid}:{n}", expires, until, f"{cached.name}-{n:04d}.tar"),
+        )
+        for n, s in enumerate(cached.shards)
+    ]
+    return Listing(
+        slug,
+        label,
+        version.root_hash,
+        version.file_count,
+        version.total_bytes,
+        offset,
+        limit,
+        expires_at,
+        files,
+        _url(rt, user, grant, f"manifest:{vid}", expires, until, f"{cached.name}-manifest.jsonl"),
+        _url(rt, user, grant, f"sha256sums:{vid}", expires, until, "SHA256SUMS"),
+        shards,
+        _url(rt, user, grant, f"manifest-sig:{vid}", expires, until, f"{cached.name}-manifest.sig"),
+    )

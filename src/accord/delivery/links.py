@@ -7,6 +7,7 @@ training certificate its terms need); what can change since, revocation and new 
 `revoked(grant_id)` and `terms_now(dataset_id)`, which the caller backs with a small in-process cache refreshed
 every few seconds. Each refusal is its own class, so the caller can look up the specific reason (only then).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -80,13 +81,31 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def sign(secret: str, link: Link) -> str:
-    return _serializer(secret).dumps([link.user_id, link.grant_id, link.object, link.expires, link.dataset_id,
-                                      link.terms, list(link.networks), link.until])
+    return _serializer(secret).dumps(
+        [
+            link.user_id,
+            link.grant_id,
+            link.object,
+            link.expires,
+            link.dataset_id,
+            link.terms,
+            list(link.networks),
+            link.until,
+        ]
+    )
 
 
-def check(secret: str, token: str, *, object: str, now: float | None = None, user_id: int | None = None,
-          revoked: Callable[[int], bool] = lambda _grant: False,
-          terms_now: Callable[[int], int | None] = lambda _dataset: None, address: str | None = None) -> Link:
+def check(
+    secret: str,
+    token: str,
+    *,
+    object: str,
+    now: float | None = None,
+    user_id: int | None = None,
+    revoked: Callable[[int], bool] = lambda _grant: False,
+    terms_now: Callable[[int], int | None] = lambda _dataset: None,
+    address: str | None = None,
+) -> Link:
     """The link for `object`, or an error saying why not. `user_id` is the caller's account, if logged in;
     `address` the client's (for grants limited to a site's networks)."""
     try:
@@ -112,8 +131,7 @@ def check(secret: str, token: str, *, object: str, now: float | None = None, use
     return link
 
 
-def standing(link: Link, *, now: float, revoked: Callable[[int], bool],
-             terms_now: Callable[[int], int | None]) -> None:
+def standing(link: Link, *, now: float, revoked: Callable[[int], bool], terms_now: Callable[[int], int | None]) -> None:
     """Raise the refusal if the link's grant no longer counts: revoked, past its end, or paused for new terms. Asked
     again while a long answer is on its way (the link's own expiry only limits when an answer may start)."""
     if revoked(link.grant_id):

@@ -3,6 +3,7 @@ a list in memory; the list is written in one INSERT when it holds `batch` rows o
 (and on `flush()`, e.g. at shutdown or in tests). A watcher thread writes rows that would otherwise wait
 for the next download. A crash loses at most that one unwritten batch; a failed write keeps its rows.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,18 +32,38 @@ class DownloadLogWriter:
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
 
-    def add(self, *, user_id: int, entitlement_id: int, version_id: int, object: str, offset: int,
-            nbytes: int, at: datetime | None = None, stopped: str | None = None) -> None:
+    def add(
+        self,
+        *,
+        user_id: int,
+        entitlement_id: int,
+        version_id: int,
+        object: str,
+        offset: int,
+        nbytes: int,
+        at: datetime | None = None,
+        stopped: str | None = None,
+    ) -> None:
         with self._lock:
-            self._rows.append({"user_id": user_id, "entitlement_id": entitlement_id, "version_id": version_id,
-                               "object": object, "offset": offset, "bytes": nbytes, "at": at or utcnow(),
-                               "stopped": stopped})
+            self._rows.append(
+                {
+                    "user_id": user_id,
+                    "entitlement_id": entitlement_id,
+                    "version_id": version_id,
+                    "object": object,
+                    "offset": offset,
+                    "bytes": nbytes,
+                    "at": at or utcnow(),
+                    "stopped": stopped,
+                }
+            )
             if self._oldest is None:
                 self._oldest = self.clock()
             due = len(self._rows) >= self.batch or self.clock() - self._oldest >= self.every
             if self._watcher is None:
-                self._watcher = threading.Thread(target=_watch, args=(weakref.ref(self), self.every),
-                                                 name="download-log", daemon=True)
+                self._watcher = threading.Thread(
+                    target=_watch, args=(weakref.ref(self), self.every), name="download-log", daemon=True
+                )
                 self._watcher.start()
         if due:
             self.flush()
@@ -83,5 +104,6 @@ def _watch(ref: weakref.ref, every: float) -> None:
 
 def for_user(db: Session, user_id: int) -> list[DownloadLog]:
     """What this licensee received, oldest first (for the privacy desk and the licensee's own page)."""
-    return list(db.scalars(select(DownloadLog).where(DownloadLog.user_id == user_id)
-                           .order_by(DownloadLog.at, DownloadLog.id)))
+    return list(
+        db.scalars(select(DownloadLog).where(DownloadLog.user_id == user_id).order_by(DownloadLog.at, DownloadLog.id))
+    )

@@ -1,4 +1,5 @@
 """HTTP Range requests (RFC 9110 §14): parsing into half-open byte intervals."""
+
 from __future__ import annotations
 
 from accord.errors import AccordError

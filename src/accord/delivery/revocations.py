@@ -6,6 +6,7 @@ At most every `interval` seconds one request asks the database which grants were
 row per dataset); a revocation or new terms therefore take effect within seconds, far inside a link's
 lifetime. Only revocations newer than a link's lifetime can matter (older ones stopped the links being issued).
 """
+
 from __future__ import annotations
 
 import threading

@@ -11,19 +11,52 @@ package's door; the work is done in
 Serving a link does not touch the database: the link's HMAC says who and what, a process-local revocation cache
 says whether the grant still stands, and a version's file list (immutable once published) is cached per process.
 """
+
 from __future__ import annotations
 
 from accord.delivery.files import Target
 from accord.delivery.issuing import MAX_PAGE, FileLink, Listing, ShardLink, listing, safe_name
-from accord.delivery.links import (GrantEnded, GrantRevoked, LinkExpired, LinkForeign, LinkInvalid, OutsideNetwork,
-                                   Refused, TermsChanged)
+from accord.delivery.links import (
+    GrantEnded,
+    GrantRevoked,
+    LinkExpired,
+    LinkForeign,
+    LinkInvalid,
+    OutsideNetwork,
+    Refused,
+    TermsChanged,
+)
 from accord.delivery.ranges import RangeNotSatisfiable
 from accord.delivery.ranges import parse as parse_ranges
 from accord.delivery.serving import log_transfer, resolve, stopped_by
 from accord.delivery.signatures import SigningKey, manifest_signature, signing_key
 from accord.delivery.state import State, VersionFiles, state
 
-__all__ = ["MAX_PAGE", "FileLink", "GrantEnded", "GrantRevoked", "LinkExpired", "LinkForeign", "LinkInvalid",
-           "Listing", "OutsideNetwork", "RangeNotSatisfiable", "Refused", "ShardLink", "SigningKey", "State", "Target",
-           "TermsChanged", "VersionFiles", "listing", "manifest_signature", "parse_ranges", "log_transfer", "resolve",
-           "safe_name", "signing_key", "state", "stopped_by"]
+__all__ = [
+    "MAX_PAGE",
+    "FileLink",
+    "GrantEnded",
+    "GrantRevoked",
+    "LinkExpired",
+    "LinkForeign",
+    "LinkInvalid",
+    "Listing",
+    "OutsideNetwork",
+    "RangeNotSatisfiable",
+    "Refused",
+    "ShardLink",
+    "SigningKey",
+    "State",
+    "Target",
+    "TermsChanged",
+    "VersionFiles",
+    "listing",
+    "log_transfer",
+    "manifest_signature",
+    "parse_ranges",
+    "resolve",
+    "safe_name",
+    "signing_key",
+    "state",
+    "stopped_by",
+]

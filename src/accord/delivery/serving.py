@@ -1,5 +1,6 @@
 """Serving a link: check it (HMAC, expiry, account, revocation, the grant's end, terms, site; no database unless
 refused), say what it serves, and log the bytes that went out."""
+
 from __future__ import annotations
 
 import time
@@ -22,21 +23,36 @@ def _peek(token: str) -> str:
     try:
         _ok, payload = URLSafeSerializer("").loads_unsafe(token)
         return str(payload[2])
-    except Exception:  # noqa: BLE001 (anything unreadable is simply an invalid link, reported by check)
+    except Exception:
         return ""
 
 
-def resolve(rt, token: str, *, name: str | None = None, user_id: int | None = None, now: float | None = None,
-            address: str | None = None, db: Session | None = None) -> Target:
+def resolve(
+    rt,
+    token: str,
+    *,
+    name: str | None = None,
+    user_id: int | None = None,
+    now: float | None = None,
+    address: str | None = None,
+    db: Session | None = None,
+) -> Target:
     """Check the link (HMAC, expiry, account, revocation, the grant's end, terms, site; no database) and say what
     it serves."""
     st = state(rt)
     obj = _peek(token)
     try:
-        link = links.check(rt.secret, token, object=obj, now=now, user_id=user_id, revoked=st.revocations.revoked,
-                           terms_now=st.revocations.terms_version, address=address)
-    except (links.LinkExpired, links.GrantRevoked, links.GrantEnded, links.TermsChanged,
-            links.OutsideNetwork) as exc:
+        link = links.check(
+            rt.secret,
+            token,
+            object=obj,
+            now=now,
+            user_id=user_id,
+            revoked=st.revocations.revoked,
+            terms_now=st.revocations.terms_version,
+            address=address,
+        )
+    except (links.LinkExpired, links.GrantRevoked, links.GrantEnded, links.TermsChanged, links.OutsideNetwork) as exc:
         link = recheck(rt, exc, address=address, now=now, db=db)
     target = _target(rt, link, name, now)
     target.address = address
@@ -58,8 +74,16 @@ def _target(rt, link: links.Link, name: str | None, now: float | None) -> Target
     if kind == "manifest":
         if not files.manifest_sha:
             raise NotFound("this version has no manifest yet")
-        return blobs.blob(rt, link, vid, files.manifest_sha, f"{files.name}-manifest.jsonl", files.manifest_sha,
-                          expires_in, media_type="application/jsonl")
+        return blobs.blob(
+            rt,
+            link,
+            vid,
+            files.manifest_sha,
+            f"{files.name}-manifest.jsonl",
+            files.manifest_sha,
+            expires_in,
+            media_type="application/jsonl",
+        )
     if kind == "manifest-sig":
         return shards.signature(rt, link, files)
     if kind == "sha256sums":
@@ -89,6 +113,12 @@ def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused
 
 def log_transfer(rt, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
     """Log bytes sent for a link (batched; see log.py); `stopped` is the refusal that cut the answer short."""
-    state(rt).log.add(user_id=target.link.user_id, entitlement_id=target.link.grant_id,
-                      version_id=target.version_id, object=target.link.object, offset=offset, nbytes=nbytes,
-                      stopped=stopped)
+    state(rt).log.add(
+        user_id=target.link.user_id,
+        entitlement_id=target.link.grant_id,
+        version_id=target.version_id,
+        object=target.link.object,
+        offset=offset,
+        nbytes=nbytes,
+        stopped=stopped,
+    )

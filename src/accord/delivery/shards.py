@@ -1,5 +1,6 @@
 """Serving what is made from a version's file list rather than stored: its tar shards (built on the fly from the
 member blobs, any byte range), SHA256SUMS and the manifest's signature."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,22 +13,41 @@ from accord.delivery.state import VersionFiles
 
 def shard(rt, link: Link, files: VersionFiles, n: int) -> Target:
     made = files.shards[n]
-    return Target(link, files.version_id, f"{files.name}-{n:04d}.tar", "application/x-tar", etag=made.etag,
-                  size=made.size, read=lambda start, end: made.read(start, end, lambda sha: _seekable(rt, sha)))
+    return Target(
+        link,
+        files.version_id,
+        f"{files.name}-{n:04d}.tar",
+        "application/x-tar",
+        etag=made.etag,
+        size=made.size,
+        read=lambda start, end: made.read(start, end, lambda sha: _seekable(rt, sha)),
+    )
 
 
 def sums(link: Link, files: VersionFiles) -> Target:
     body = files.sums
-    return Target(link, files.version_id, "SHA256SUMS", "text/plain; charset=utf-8",
-                  etag=f"sums-{files.manifest_sha or files.version_id}", size=len(body),
-                  read=lambda start, end: iter([body[start:end]]))
+    return Target(
+        link,
+        files.version_id,
+        "SHA256SUMS",
+        "text/plain; charset=utf-8",
+        etag=f"sums-{files.manifest_sha or files.version_id}",
+        size=len(body),
+        read=lambda start, end: iter([body[start:end]]),
+    )
 
 
 def signature(rt, link: Link, files: VersionFiles) -> Target:
     body = manifest_signature(rt, files)
-    return Target(link, files.version_id, f"{files.name}-manifest.sig", "application/octet-stream",
-                  etag=f"sig-{files.manifest_sha}-{hashlib.sha256(body).hexdigest()[:16]}", size=len(body),
-                  read=lambda start, end: iter([body[start:end]]))
+    return Target(
+        link,
+        files.version_id,
+        f"{files.name}-manifest.sig",
+        "application/octet-stream",
+        etag=f"sig-{files.manifest_sha}-{hashlib.sha256(body).hexdigest()[:16]}",
+        size=len(body),
+        read=lambda start, end: iter([body[start:end]]),
+    )
 
 
 class _Skipping:

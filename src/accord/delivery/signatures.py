@@ -1,4 +1,5 @@
 """The platform's signature of each version's manifest, and the certificate anyone checks it with."""
+
 from __future__ import annotations
 
 from contextlib import closing

@@ -1,5 +1,6 @@
 """What delivery keeps per process and runtime: the revocation cache, the download log writer, and each version's
 file list (immutable once published), so serving a link needs no database round trip."""
+
 from __future__ import annotations
 
 import threading
@@ -58,8 +59,9 @@ class FilesCache:
         with self.sessions() as db:
             version, rows = catalog.version_files(db, version_id)
             name, manifest_sha = f"{version.dataset.slug}-{version.label}", version.manifest_sha256
-        return VersionFiles(version_id, name, manifest_sha, [tarshard.Member(p, s, h) for p, s, h in rows],
-                            self.shard_target)
+        return VersionFiles(
+            version_id, name, manifest_sha, [tarshard.Member(p, s, h) for p, s, h in rows], self.shard_target
+        )
 
 
 @dataclass
@@ -71,5 +73,11 @@ class State:
 
 def state(rt) -> State:
     """This process's delivery state for the runtime (built on first use)."""
-    return rt.kept("delivery", lambda: State(RevocationCache(rt.session, lookback=rt.settings.link_ttl),
-                                             DownloadLogWriter(rt.session), FilesCache(rt.session)))
+    return rt.kept(
+        "delivery",
+        lambda: State(
+            RevocationCache(rt.session, lookback=rt.settings.link_ttl),
+            DownloadLogWriter(rt.session),
+            FilesCache(rt.session),
+        ),
+    )

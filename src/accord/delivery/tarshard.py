@@ -5,6 +5,7 @@ function of its members (fixed mtime, owner and mode; PAX headers for long or no
 ETag are known before a byte is read and any byte range can be served without building the archive: a client
 that drops the connection resumes with a Range request.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -72,8 +73,7 @@ class Shard:
             h.update(f"{m.path}\0{m.size}\0{m.sha256}\n".encode())
         return h.hexdigest()[:32]
 
-    def read(self, start: int, end: int, open_blob: Callable[[str], BinaryIO],
-             chunk: int = 1 << 20) -> Iterator[bytes]:
+    def read(self, start: int, end: int, open_blob: Callable[[str], BinaryIO], chunk: int = 1 << 20) -> Iterator[bytes]:
         """Yield the bytes [start, end) of the shard, reading blob data in chunks."""
         if not 0 <= start <= end <= self.size:
             raise ValueError(f"range {start}-{end} outside shard of {self.size} bytes")

@@ -6,6 +6,7 @@ The images shipped with the demo are generated stand-ins; the counts below descr
 themselves are the seed policies (policy/seeds/*.yaml). The custodians' contacts are demo addresses: no real
 address from the seed documents goes into the demo (a click on one must not mail a real person).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -41,7 +42,7 @@ LLVIP = DatasetFacts(
     custodian_short="BUPT",
     custodian_contact="llvip-custodian@example.org",
     summary="Pedestrian scenes captured at the same instant by a visible-light and an infrared camera, "
-            "mostly after dark, as 15,488 aligned image pairs.",
+    "mostly after dark, as 15,488 aligned image pairs.",
     description=(
         "LLVIP pairs every visible-light frame with an infrared frame of the same view, registered in time "
         "and space, so that methods can be trained and compared where ordinary cameras see little. The "
@@ -52,7 +53,8 @@ LLVIP = DatasetFacts(
         "the data is used for low-light pedestrian detection, visible-infrared image fusion and "
         "image-to-image translation. Some faces have been blurred.\n\n"
         "The pictures in this demo are small generated stand-ins (visible/ and infrared/ folders with "
-        "matching file names), not images from LLVIP."),
+        "matching file names), not images from LLVIP."
+    ),
     homepage="https://bupt-ai-cz.github.io/LLVIP/",
     modalities=("visible", "infrared"),
     subject_count=None,
@@ -73,19 +75,20 @@ LLVIP = DatasetFacts(
         "them on its homepage, with credit. Do not use the images to identify people or intrude on their "
         "privacy; anyone pictured can ask BUPT to be removed. Rights not granted stay with BUPT.\n\n"
         "Access is a click-through: apply on this page, tick each clause, sign with your name, and the "
-        "download page opens as soon as the automatic checks pass."),
+        "download page opens as soon as the automatic checks pass."
+    ),
 )
 
 CION_AL = DatasetFacts(
     slug="cion-al",
     title="CION-AL: identity-labelled person images for re-identification pre-training",
     custodian="National Key Laboratory of Multispectral Information Intelligent Processing Technology, "
-              "School of Artificial Intelligence and Automation, Huazhong University of Science and "
-              "Technology (HUST)",
+    "School of Artificial Intelligence and Automation, Huazhong University of Science and "
+    "Technology (HUST)",
     custodian_short="HUST",
     custodian_contact="cion-al-creators@example.org",
     summary="3,898,086 person images from internet videos, grouped into 246,904 identities, for "
-            "pre-training person re-identification models.",
+    "pre-training person re-identification models.",
     description=(
         "CION-AL re-labels the person crops of LUPerson-NL, which were cut from street-view videos found "
         "online. Its creators correlate images of the same person across different videos with a "
@@ -94,7 +97,8 @@ CION_AL = DatasetFacts(
         "It was built for CION (Cross-video Identity-cOrrelating pre-traiNing), whose pre-trained models "
         "the authors publish as the ReIDZoo model zoo. The dataset is free of charge for researchers.\n\n"
         "This demo holds small generated stand-ins: one folder per identity with a few crops each, the "
-        "folder name being the identity label."),
+        "folder name being the identity label."
+    ),
     homepage="https://github.com/Zplusdragon/CION_ReIDZoo",
     modalities=("visible",),
     subject_count=246_904,
@@ -117,7 +121,8 @@ CION_AL = DatasetFacts(
         "agreements for your institution (ideally after its legal staff have read the terms). Accord "
         "e-mails that person a one-use link to read and countersign the agreement; a signature without "
         "that authority is void. A reviewer then decides, you are told by e-mail, and once approved the "
-        "dataset's download page opens for you."),
+        "dataset's download page opens for you."
+    ),
 )
 
 AT_USTC = DatasetFacts(
@@ -127,7 +132,7 @@ AT_USTC = DatasetFacts(
     custodian_short="USTC",
     custodian_contact="at-ustc-custodian@example.org",
     summary="RGB and infrared images of 270 consenting volunteers, each photographed about 29 times over "
-            "more than a year, for re-identifying people by day, by night, soon after or long after.",
+    "more than a year, for re-identifying people by day, by night, soon after or long after.",
     description=(
         "AT-USTC supports anytime person re-identification (AT-ReID): finding a person again at any time "
         "of day and over short or long gaps. From the times of the query and gallery images the benchmark "
@@ -140,7 +145,8 @@ AT_USTC = DatasetFacts(
         "different dates or in different scenes, which gives many clothes, scenes and modalities per "
         "person. Every volunteer consented to the collection.\n\n"
         "This demo holds small generated stand-ins: rgb/ and ir/ crops per volunteer, labelled with their "
-        "scenario and camera."),
+        "scenario and camera."
+    ),
     homepage="https://arxiv.org/abs/2509.16635",
     modalities=("visible", "infrared"),
     subject_count=270,
@@ -160,7 +166,8 @@ AT_USTC = DatasetFacts(
         "benchmark paper.\n\n"
         "Your written request is the application on this page: your name, organisation, postal address, "
         "telephone and e-mail, the unit that will hold the data and what it is for, signed and dated in "
-        "the browser. A reviewer decides, and once approved the download page opens for you."),
+        "the browser. A reviewer decides, and once approved the download page opens for you."
+    ),
 )
 
 SHHQ = DatasetFacts(
@@ -170,7 +177,7 @@ SHHQ = DatasetFacts(
     custodian_short="Shanghai AI Lab",
     custodian_contact="shhq-custodian@example.org",
     summary="40,000 high-quality full-body photographs of clothed people at 1024x512 (SHHQ-1.0), with a "
-            "100-image preview open to everyone.",
+    "100-image preview open to everyone.",
     description=(
         "SHHQ collects clean, full-body images of people in everyday and fashionable clothing, made for "
         "training generative models of the human body (the StyleGAN-Human study). Each image is 1024 "
@@ -181,7 +188,8 @@ SHHQ = DatasetFacts(
         "review, 9,991 processed DeepFashion images (full-body shots only) and 1,940 images of African "
         "fashion from InFashAI added for diversity. People are anonymised and no private metadata is kept.\n\n"
         "A preview of 100 images sampled at random from SHHQ-1.0 is public. In this demo the preview and "
-        "the rest are generated stand-ins."),
+        "the rest are generated stand-ins."
+    ),
     homepage="https://github.com/stylegan-human/StyleGAN-Human",
     modalities=("visible",),
     subject_count=None,
@@ -201,7 +209,8 @@ SHHQ = DatasetFacts(
         "access at any time. The 100-image preview needs no agreement.\n\n"
         "Apply on this page with an address at your institution, name the site that will keep the data, "
         "and sign the release agreement in the browser. Each application is checked by hand; once it is "
-        "approved the download page opens for you, with every file and its checksum."),
+        "approved the download page opens for you, with every file and its checksum."
+    ),
 )
 
 ALL: tuple[DatasetFacts, ...] = (LLVIP, CION_AL, AT_USTC, SHHQ)

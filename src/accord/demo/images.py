@@ -3,6 +3,7 @@
 Each generator writes a folder of JPEGs plus the `accord-labels.jsonl` sidecar that catalog ingest reads for
 subject labels, attributes and the preview flag. The same seed and scale always give the same bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,19 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from accord.demo.figures import (Figure, canvas, dimmed, draw_person, finish, gradient, noise, random_figure,
-                                 redress, scaled, thermal)
+from accord.demo.figures import (
+    Figure,
+    canvas,
+    dimmed,
+    draw_person,
+    finish,
+    gradient,
+    noise,
+    random_figure,
+    redress,
+    scaled,
+    thermal,
+)
 
 LABELS = "accord-labels.jsonl"
 JPEG_QUALITY = 80
@@ -38,8 +50,16 @@ class DemoScale:
 
 
 FULL = DemoScale()
-SMALL = DemoScale(llvip_pairs=6, llvip_preview_pairs=2, cion_identities=4, cion_crops=3,
-                  cion_preview_identities=1, at_ustc_volunteers=2, shhq_images=8, shhq_preview=5)
+SMALL = DemoScale(
+    llvip_pairs=6,
+    llvip_preview_pairs=2,
+    cion_identities=4,
+    cion_crops=3,
+    cion_preview_identities=1,
+    at_ustc_volunteers=2,
+    shhq_images=8,
+    shhq_preview=5,
+)
 
 
 @dataclass
@@ -58,8 +78,15 @@ class Generated:
     def preview(self) -> int:
         return sum(1 for row in self.labels if row.get("preview"))
 
-    def save(self, img: Image.Image, rel: str, *, subject: str | None = None, attributes: dict | None = None,
-             preview: bool = False) -> None:
+    def save(
+        self,
+        img: Image.Image,
+        rel: str,
+        *,
+        subject: str | None = None,
+        attributes: dict | None = None,
+        preview: bool = False,
+    ) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         img.save(path, "JPEG", quality=JPEG_QUALITY)
@@ -68,7 +95,7 @@ class Generated:
             row["subject"] = subject
         self.labels.append(row)
 
-    def write_labels(self) -> "Generated":
+    def write_labels(self) -> Generated:
         lines = [json.dumps(row, sort_keys=True) for row in sorted(self.labels, key=lambda r: r["path"])]
         (self.root / LABELS).write_text("\n".join(lines) + "\n")
         return self
@@ -82,6 +109,7 @@ def _start(slug: str, root: Path) -> Generated:
 
 
 # --- LLVIP: visible/infrared pairs of one street scene -------------------------------------------------
+
 
 @dataclass
 class _Street:
@@ -117,8 +145,16 @@ def _street(scene: int, frame_rng: random.Random, size: tuple[int, int]) -> _Str
     for _ in range(frame_rng.randint(2, 5)):
         feet = frame_rng.uniform(horizon + 0.1 * h, h * 0.98)
         height = (feet - horizon) * frame_rng.uniform(0.75, 0.9)  # a camera mounted above head height
-        people.append((frame_rng.uniform(0.08, 0.92) * w, feet, height, random_figure(frame_rng),
-                       frame_rng.uniform(-1, 1), frame_rng.choice((-1, 1))))
+        people.append(
+            (
+                frame_rng.uniform(0.08, 0.92) * w,
+                feet,
+                height,
+                random_figure(frame_rng),
+                frame_rng.uniform(-1, 1),
+                frame_rng.choice((-1, 1)),
+            )
+        )
     people.sort(key=lambda p: p[1])  # far ones first, so near ones overlap them
     return _Street(scene in LLVIP_DAYLIGHT, horizon, buildings, lamps, people)
 
@@ -139,8 +175,15 @@ def _render_visible(st: _Street, size: tuple[int, int], rng: random.Random) -> I
             colour = (250, 205, 120) if lit and not st.daylight else scaled(base, shade * 0.6)
             draw.rectangle((wx0 * k, wy0 * k, wx1 * k, wy1 * k), fill=colour)
     for i in range(0, w, int(60 * k)):  # lane markings
-        draw.rectangle((i, (st.horizon + (h / k - st.horizon) * 0.55) * k, i + 28 * k,
-                        (st.horizon + (h / k - st.horizon) * 0.55 + 2) * k), fill=scaled((200, 200, 190), light))
+        draw.rectangle(
+            (
+                i,
+                (st.horizon + (h / k - st.horizon) * 0.55) * k,
+                i + 28 * k,
+                (st.horizon + (h / k - st.horizon) * 0.55 + 2) * k,
+            ),
+            fill=scaled((200, 200, 190), light),
+        )
     for x, top in st.lamps:
         draw.line([(x * k, top * k), (x * k, (st.horizon + 25) * k)], fill=(50, 50, 55), width=int(2 * k))
     if not st.daylight:  # lamp glow: a blurred bright disc added on top
@@ -188,10 +231,18 @@ def llvip(root: Path, scale: DemoScale = FULL, *, seed: int = 2021) -> Generated
         street = _street(scene, random.Random(rng.random()), size)
         attrs = {"scene": f"scene-{scene:02d}", "light": "daylight" if street.daylight else "dark"}
         preview = i < scale.llvip_preview_pairs
-        out.save(_render_visible(street, size, rng), f"visible/{name}",
-                 attributes={**attrs, "modality": "visible"}, preview=preview)
-        out.save(_render_infrared(street, size, rng), f"infrared/{name}",
-                 attributes={**attrs, "modality": "infrared"}, preview=preview)
+        out.save(
+            _render_visible(street, size, rng),
+            f"visible/{name}",
+            attributes={**attrs, "modality": "visible"},
+            preview=preview,
+        )
+        out.save(
+            _render_infrared(street, size, rng),
+            f"infrared/{name}",
+            attributes={**attrs, "modality": "infrared"},
+            preview=preview,
+        )
     return out.write_labels()
 
 
@@ -208,10 +259,19 @@ def _crop(fig: Figure, rng: random.Random, *, wall: tuple, floor: tuple, grey: b
     draw = ImageDraw.Draw(img)
     if rng.random() < 0.6:  # a door, window or pillar behind the person
         x0 = rng.uniform(0, w * 0.8)
-        draw.rectangle((x0, h * rng.uniform(0.1, 0.3), x0 + w * rng.uniform(0.1, 0.25), horizon),
-                       fill=scaled(wall[1], rng.uniform(0.6, 0.85)))
-    draw_person(draw, w / 2 + rng.uniform(-0.06, 0.06) * w, h * rng.uniform(0.95, 0.985),
-                h * rng.uniform(0.84, 0.92), fig, rng.uniform(-0.8, 0.8), rng.choice((-1, 1)))
+        draw.rectangle(
+            (x0, h * rng.uniform(0.1, 0.3), x0 + w * rng.uniform(0.1, 0.25), horizon),
+            fill=scaled(wall[1], rng.uniform(0.6, 0.85)),
+        )
+    draw_person(
+        draw,
+        w / 2 + rng.uniform(-0.06, 0.06) * w,
+        h * rng.uniform(0.95, 0.985),
+        h * rng.uniform(0.84, 0.92),
+        fig,
+        rng.uniform(-0.8, 0.8),
+        rng.choice((-1, 1)),
+    )
     img = finish(img)
     if grey:
         return img.convert("L").filter(ImageFilter.GaussianBlur(0.7))
@@ -237,9 +297,13 @@ def cion_al(root: Path, scale: DemoScale = FULL, *, seed: int = 2024) -> Generat
         for k in range(scale.cion_crops):
             video = videos[k % len(videos)]
             wall, floor = _street_colours(rng)
-            out.save(_crop(fig, rng, wall=wall, floor=floor), f"{label}/{label}_v{video:05d}_{k + 1:02d}.jpg",
-                     subject=label, attributes={"video": f"v{video:05d}", "camera": f"c{rng.randint(1, 4)}"},
-                     preview=n < scale.cion_preview_identities)
+            out.save(
+                _crop(fig, rng, wall=wall, floor=floor),
+                f"{label}/{label}_v{video:05d}_{k + 1:02d}.jpg",
+                subject=label,
+                attributes={"video": f"v{video:05d}", "camera": f"c{rng.randint(1, 4)}"},
+                preview=n < scale.cion_preview_identities,
+            )
     return out.write_labels()
 
 
@@ -260,16 +324,30 @@ def at_ustc(root: Path, scale: DemoScale = FULL, *, seed: int = 2025) -> Generat
             for shot, modality in enumerate({"DT": ("rgb", "rgb"), "NT": ("ir", "ir"), "AD": ("rgb", "ir")}[when]):
                 if modality == "rgb":
                     camera = rng.randint(1, 6)
-                    img = _crop(worn, rng, wall=((190, 205, 225), (165, 170, 175)),
-                                floor=((150, 145, 140), (120, 118, 115)))
+                    img = _crop(
+                        worn, rng, wall=((190, 205, 225), (165, 170, 175)), floor=((150, 145, 140), (120, 118, 115))
+                    )
                 else:
                     camera = rng.randint(7, 10)
-                    img = _crop(thermal(worn, rng), rng, wall=((25, 25, 25), (50, 50, 50)),
-                                floor=((80, 80, 80), (65, 65, 65)), grey=True)
-                out.save(img, f"{modality}/{person}/{person}_{scenario}_c{camera:02d}_{shot + 1}.jpg",
-                         subject=person, preview=_at_ustc_preview(v, scenario, modality),
-                         attributes={"modality": modality, "scenario": scenario, "camera": f"c{camera:02d}",
-                                     "time": "day" if modality == "rgb" else "night"})
+                    img = _crop(
+                        thermal(worn, rng),
+                        rng,
+                        wall=((25, 25, 25), (50, 50, 50)),
+                        floor=((80, 80, 80), (65, 65, 65)),
+                        grey=True,
+                    )
+                out.save(
+                    img,
+                    f"{modality}/{person}/{person}_{scenario}_c{camera:02d}_{shot + 1}.jpg",
+                    subject=person,
+                    preview=_at_ustc_preview(v, scenario, modality),
+                    attributes={
+                        "modality": modality,
+                        "scenario": scenario,
+                        "camera": f"c{camera:02d}",
+                        "time": "day" if modality == "rgb" else "night",
+                    },
+                )
     return out.write_labels()
 
 
@@ -302,8 +380,15 @@ def _full_body(rng: random.Random) -> tuple[Image.Image, Figure]:
     feet = h * 0.955
     draw.ellipse((w * 0.22, feet - h * 0.015, w * 0.78, feet + h * 0.02), fill=(95, 92, 88))  # shadow
     fig = random_figure(rng)
-    draw_person(draw, w / 2 + rng.uniform(-0.03, 0.03) * w, feet, h * rng.uniform(0.86, 0.91), fig,
-                rng.uniform(-0.5, 0.5), rng.choice((-1, 1)))
+    draw_person(
+        draw,
+        w / 2 + rng.uniform(-0.03, 0.03) * w,
+        feet,
+        h * rng.uniform(0.86, 0.91),
+        fig,
+        rng.uniform(-0.5, 0.5),
+        rng.choice((-1, 1)),
+    )
     return finish(img), fig
 
 
@@ -312,11 +397,15 @@ def shhq(root: Path, scale: DemoScale = FULL, *, seed: int = 2022) -> Generated:
     out = _start("shhq", root)
     rng = random.Random(seed)
     preview = set(rng.sample(range(scale.shhq_images), min(scale.shhq_preview, scale.shhq_images)))
-    names, weights = zip(*SHHQ_SOURCES)
+    names, weights = zip(*SHHQ_SOURCES, strict=False)
     for i in range(scale.shhq_images):
         img, fig = _full_body(rng)
-        out.save(img, f"images/{i + 1:06d}.jpg", preview=i in preview,
-                 attributes={"source": rng.choices(names, weights)[0], "clothing": fig.lower})
+        out.save(
+            img,
+            f"images/{i + 1:06d}.jpg",
+            preview=i in preview,
+            attributes={"source": rng.choices(names, weights)[0], "clothing": fig.lower},
+        )
     return out.write_labels()
 
 

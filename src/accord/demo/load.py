@@ -4,6 +4,7 @@ Every step checks what is already there first, so running the demo twice changes
 and a run interrupted half-way picks up where it stopped (ingest itself is all-or-nothing).
 All state changes go through the identity and catalog services, which write the audit events.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -45,15 +46,35 @@ DEMO_ORGANISATION = ("Example Research Institute (demo)", "example.org")
 # Reserved names only (example.org, and .example for the free-mail look-alike): the seed documents' real
 # addresses never appear in the demo, and no real person is ever mailed.
 DEMO_USERS = (
-    DemoUser("admin@example.org", "Ada Admin", "demo-admin-pass", "admin",
-             "everything: create datasets, ingest, publish, read the outbox (the demo's mail)"),
-    DemoUser("curator@example.org", "Cory Curator", "demo-curator-pass", "curator",
-             "publish and withdraw dataset versions, revoke access"),
+    DemoUser(
+        "admin@example.org",
+        "Ada Admin",
+        "demo-admin-pass",
+        "admin",
+        "everything: create datasets, ingest, publish, read the outbox (the demo's mail)",
+    ),
+    DemoUser(
+        "curator@example.org",
+        "Cory Curator",
+        "demo-curator-pass",
+        "curator",
+        "publish and withdraw dataset versions, revoke access",
+    ),
     DemoUser("reviewer@example.org", "Rea Reviewer", "demo-reviewer-pass", "reviewer", "review applications"),
-    DemoUser("researcher@example.org", "Remy Researcher", "demo-researcher-pass", "applicant",
-             "browse and apply; an institutional address (example.org is a registered organisation)"),
-    DemoUser("fran.freemail@gmail.example", "Fran Freemail", "demo-freemail-pass", "applicant",
-             "apply from a free-mail address: the institutional e-mail check fails, and says what to do"),
+    DemoUser(
+        "researcher@example.org",
+        "Remy Researcher",
+        "demo-researcher-pass",
+        "applicant",
+        "browse and apply; an institutional address (example.org is a registered organisation)",
+    ),
+    DemoUser(
+        "fran.freemail@gmail.example",
+        "Fran Freemail",
+        "demo-freemail-pass",
+        "applicant",
+        "apply from a free-mail address: the institutional e-mail check fails, and says what to do",
+    ),
 )
 
 
@@ -84,15 +105,16 @@ class DemoReport:
 
     @property
     def changed(self) -> bool:
-        return (self.organisation_created or any(u.created for u in self.users)
-                or any(d.changed for d in self.datasets))
+        return self.organisation_created or any(u.created for u in self.users) or any(d.changed for d in self.datasets)
 
 
 def require_demo_mode(settings: Settings) -> None:
     """The demo creates accounts whose passwords are printed and published: never on a real instance."""
     if not settings.demo:
-        raise InvalidInput("the demo creates an admin account with a published password; run it only on a "
-                           "demo instance, with ACCORD_DEMO=true (as `make demo` does)")
+        raise InvalidInput(
+            "the demo creates an admin account with a published password; run it only on a "
+            "demo instance, with ACCORD_DEMO=true (as `make demo` does)"
+        )
 
 
 def ensure_users(db: Session, settings: Settings) -> list[UserOutcome]:
@@ -105,8 +127,15 @@ def ensure_users(db: Session, settings: Settings) -> list[UserOutcome]:
             outcomes.append(UserOutcome(demo_user, created=False))
         except NotFound:
             roles = [] if demo_user.role == "applicant" else [demo_user.role]
-            identity.create_user(db, email=demo_user.email, name=demo_user.name, password=demo_user.password,
-                                 roles=roles, verified=True, actor="demo")
+            identity.create_user(
+                db,
+                email=demo_user.email,
+                name=demo_user.name,
+                password=demo_user.password,
+                roles=roles,
+                verified=True,
+                actor="demo",
+            )
             outcomes.append(UserOutcome(demo_user, created=True))
     return outcomes
 
@@ -138,8 +167,9 @@ def _version_or_none(db: Session, slug: str):
         return None
 
 
-def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoScale = FULL,
-                   progress: Progress | None = None) -> DatasetOutcome:
+def ensure_dataset(
+    rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoScale = FULL, progress: Progress | None = None
+) -> DatasetOutcome:
     """Bring one dataset to a published version 1.0, doing only the steps still missing."""
     changed = False
     try:
@@ -148,8 +178,13 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
         dataset = catalog.create_dataset(db, **facts.as_fields(), actor=actor)
         changed = True
     if not dataset.custodian_short and not dataset.custodian_contact:  # a demo made before datasets had them
-        dataset = catalog.update_dataset(db, dataset.id, actor=actor, custodian_short=facts.custodian_short,
-                                         custodian_contact=facts.custodian_contact)
+        dataset = catalog.update_dataset(
+            db,
+            dataset.id,
+            actor=actor,
+            custodian_short=facts.custodian_short,
+            custodian_contact=facts.custodian_contact,
+        )
         changed = True
     if policies.current(db, dataset.id) is None:
         # Every rule of the seed document, as data (src/accord/policy/seeds/, tested rule by rule).
@@ -157,8 +192,9 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
         changed = True
     version = _version_or_none(db, facts.slug)
     if version is None:
-        version = catalog.create_version(db, dataset.id, label=VERSION, actor=actor,
-                                         notes="Generated stand-in images for the Accord demo.")
+        version = catalog.create_version(
+            db, dataset.id, label=VERSION, actor=actor, notes="Generated stand-in images for the Accord demo."
+        )
         changed = True
     if version.status == "draft" and not version.file_count:
         generate_and_ingest(rt, version.id, facts.slug, actor=actor, scale=scale, progress=progress)
@@ -170,13 +206,22 @@ def ensure_dataset(rt, db: Session, facts: DatasetFacts, *, actor, scale: DemoSc
     preview = len(catalog.preview_items(db, dataset.id, limit=100_000)) if version.status == "published" else 0
     if progress:
         progress(facts.slug, 1, 1, "published" if changed else "already loaded")
-    return DatasetOutcome(slug=facts.slug, title=dataset.title, custodian=dataset.custodian, version=version.label,
-                          status=version.status, file_count=version.file_count, total_bytes=version.total_bytes,
-                          preview_count=preview, changed=changed)
+    return DatasetOutcome(
+        slug=facts.slug,
+        title=dataset.title,
+        custodian=dataset.custodian,
+        version=version.label,
+        status=version.status,
+        file_count=version.file_count,
+        total_bytes=version.total_bytes,
+        preview_count=preview,
+        changed=changed,
+    )
 
 
-def generate_and_ingest(rt, version_id: int, slug: str, *, actor, scale: DemoScale = FULL,
-                        progress: Progress | None = None) -> None:
+def generate_and_ingest(
+    rt, version_id: int, slug: str, *, actor, scale: DemoScale = FULL, progress: Progress | None = None
+) -> None:
     """Generate one dataset's stand-in images and ingest them into an empty draft."""
     # Generated under the data dir; removed once ingested, since the blob store then holds every byte.
     workdir = Path(rt.settings.data_dir) / "demo" / slug
@@ -197,8 +242,9 @@ def generate_and_ingest(rt, version_id: int, slug: str, *, actor, scale: DemoSca
             workdir.parent.rmdir()
 
 
-def load_datasets(rt, *, scale: DemoScale = FULL, progress: Progress | None = None,
-                  only: tuple[str, ...] | None = None) -> list[DatasetOutcome]:
+def load_datasets(
+    rt, *, scale: DemoScale = FULL, progress: Progress | None = None, only: tuple[str, ...] | None = None
+) -> list[DatasetOutcome]:
     """Make sure each demo dataset is in the catalogue with a published version."""
     chosen = [f for f in demo_facts.ALL if only is None or f.slug in only]
     with rt.session() as db:
@@ -212,8 +258,11 @@ def run(rt, *, scale: DemoScale = FULL, progress: Progress | None = None) -> Dem
     with rt.session() as db:
         users = ensure_users(db, rt.settings)
         organisation_created = ensure_organisation(db, rt.settings)
-    return DemoReport(users=users, datasets=load_datasets(rt, scale=scale, progress=progress),
-                      organisation_created=organisation_created)
+    return DemoReport(
+        users=users,
+        datasets=load_datasets(rt, scale=scale, progress=progress),
+        organisation_created=organisation_created,
+    )
 
 
 def reset(settings: Settings) -> list[Path]:
@@ -224,10 +273,13 @@ def reset(settings: Settings) -> list[Path]:
     """
     require_demo_mode(settings)
     if settings.database_url or settings.storage_url:
-        raise InvalidInput("--reset only clears the embedded SQLite database and blob folder; this instance "
-                           "uses a configured database or storage, so drop or empty those yourself")
-    sqlite_files = [settings.data_dir / f"{name}{suffix}" for name in ("accord.db", "jobs.db")
-                    for suffix in ("", "-wal", "-shm")]  # jobs.db: queued jobs name rows that go too
+        raise InvalidInput(
+            "--reset only clears the embedded SQLite database and blob folder; this instance "
+            "uses a configured database or storage, so drop or empty those yourself"
+        )
+    sqlite_files = [
+        settings.data_dir / f"{name}{suffix}" for name in ("accord.db", "jobs.db") for suffix in ("", "-wal", "-shm")
+    ]  # jobs.db: queued jobs name rows that go too
     gone = []
     for path in (*sqlite_files, settings.blob_dir, settings.data_dir / "demo"):
         if path.is_dir():

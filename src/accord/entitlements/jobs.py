@@ -1,4 +1,5 @@
 """Entitlements' daily job: warn licensees whose access ends within two weeks (each grant once)."""
+
 from __future__ import annotations
 
 import logging

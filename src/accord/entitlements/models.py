@@ -17,8 +17,7 @@ class Entitlement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"),
-                                                       unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), unique=True)
     policy_version: Mapped[int]  # the terms the licensee agreed to
     version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id", ondelete="CASCADE"))
     # version_id NULL: every published version, current and future (when the terms cover future versions)

@@ -24,7 +24,8 @@ class EntitlementOut(BaseModel):
     revoked_at: datetime | None
     revoke_reason: str | None
     standing: Literal["permanent", "lifted"] | None = Field(
-        None, description="a curator's decision on the revocation: permanent (no applying again) or lifted")
+        None, description="a curator's decision on the revocation: permanent (no applying again) or lifted"
+    )
     standing_at: datetime | None = None
     standing_reason: str | None = None
 
@@ -39,6 +40,7 @@ class StandingIn(BaseModel):
 
 class RevocationOut(BaseModel):
     """An earlier revocation of the applicant's access to the dataset, shown to its reviewers."""
+
     model_config = ConfigDict(from_attributes=True)
 
     grant_id: int
@@ -46,12 +48,15 @@ class RevocationOut(BaseModel):
     revoked_by: str
     reason: str
     standing: Literal["permanent", "lifted"] | None = Field(
-        description="undecided (null): a person reviews each new application; permanent; lifted")
+        description="undecided (null): a person reviews each new application; permanent; lifted"
+    )
     standing_at: datetime | None
     standing_by: str | None
     standing_reason: str | None
 
 
 class ReacceptIn(BaseModel):
-    version: int = Field(ge=1, le=MAX_INT, description="the terms version the licensee read and accepts (the current one)")
+    version: int = Field(
+        ge=1, le=MAX_INT, description="the terms version the licensee read and accepts (the current one)"
+    )
     signed_as: str = Field("", max_length=200, description="the licensee's typed full name, kept in the audit log")

@@ -1,4 +1,5 @@
 """Entitlements: who may download which dataset versions, from where, until when. Delivery asks only `check`."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -46,8 +47,18 @@ def _networks(values) -> list[str]:
     return out
 
 
-def grant(db: Session, *, dataset_id: int, user_id: int, policy_version: int, actor, application_id: int | None = None,
-          unit: str = "", networks=(), starts_at: datetime | None = None) -> Entitlement:
+def grant(
+    db: Session,
+    *,
+    dataset_id: int,
+    user_id: int,
+    policy_version: int,
+    actor,
+    application_id: int | None = None,
+    unit: str = "",
+    networks=(),
+    starts_at: datetime | None = None,
+) -> Entitlement:
     """Create a grant inside the caller's transaction (an approval commits it together with its event)."""
     terms = policies.get(db, dataset_id, policy_version)
     starts_at = starts_at or utcnow()
@@ -55,16 +66,32 @@ def grant(db: Session, *, dataset_id: int, user_id: int, policy_version: int, ac
     if not terms.policy.covers_future_versions:
         current = catalog.latest_published(db, dataset_id)
         covers = current.id if current else None
-    ent = Entitlement(dataset_id=dataset_id, user_id=user_id, application_id=application_id,
-                      policy_version=policy_version, version_id=covers, unit=unit.strip(),
-                      networks=_networks(networks), starts_at=starts_at,
-                      expires_at=starts_at + timedelta(days=terms.policy.access_days) if terms.policy.access_days
-                      else None)
+    ent = Entitlement(
+        dataset_id=dataset_id,
+        user_id=user_id,
+        application_id=application_id,
+        policy_version=policy_version,
+        version_id=covers,
+        unit=unit.strip(),
+        networks=_networks(networks),
+        starts_at=starts_at,
+        expires_at=starts_at + timedelta(days=terms.policy.access_days) if terms.policy.access_days else None,
+    )
     db.add(ent)
     db.flush()
-    audit.record(db, actor=actor, action="entitlement.granted", object=("entitlement", ent.id),
-                 data={"dataset_id": dataset_id, "user_id": user_id, "version_id": covers,
-                       "expires_at": ent.expires_at, "unit": ent.unit})
+    audit.record(
+        db,
+        actor=actor,
+        action="entitlement.granted",
+        object=("entitlement", ent.id),
+        data={
+            "dataset_id": dataset_id,
+            "user_id": user_id,
+            "version_id": covers,
+            "expires_at": ent.expires_at,
+            "unit": ent.unit,
+        },
+    )
     return ent
 
 
@@ -76,8 +103,9 @@ def get(db: Session, entitlement_id: int, *, dataset_id: int | None = None) -> E
     return ent
 
 
-def revoke(db: Session, entitlement_id: int, *, actor: User | str, reason: str,
-           at: datetime | None = None) -> Entitlement:
+def revoke(
+    db: Session, entitlement_id: int, *, actor: User | str, reason: str, at: datetime | None = None
+) -> Entitlement:
     """End a grant now (curators; the licensee is told why by e-mail). The custodian's 'terminate' is this."""
     ent = get(db, entitlement_id)
     catalog.require_curator(actor, ent.dataset_id)
@@ -90,25 +118,41 @@ def revoke(db: Session, entitlement_id: int, *, actor: User | str, reason: str,
             ent.revoke_reason = reason.strip()
             ds = catalog.dataset_by_id(db, ent.dataset_id)
             licensee = db.get(User, ent.user_id)
-            audit.record(db, actor=actor, action="entitlement.revoked", object=("entitlement", ent.id),
-                         data={"reason": ent.revoke_reason})
-            notify.enqueue(db, "access-revoked", to=licensee.email, name=licensee.name, dataset=ds.title,
-                           reason=ent.revoke_reason)
+            audit.record(
+                db,
+                actor=actor,
+                action="entitlement.revoked",
+                object=("entitlement", ent.id),
+                data={"reason": ent.revoke_reason},
+            )
+            notify.enqueue(
+                db, "access-revoked", to=licensee.email, name=licensee.name, dataset=ds.title, reason=ent.revoke_reason
+            )
     return ent
 
 
-def check(db: Session, user: User | None, dataset_id: int, version_id: int | None = None, *,
-          at: datetime | None = None, address: str | None = None) -> Decision:
+def check(
+    db: Session,
+    user: User | None,
+    dataset_id: int,
+    version_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    address: str | None = None,
+) -> Decision:
     """May `user` download (this version of) this dataset now, from this address? One answer, one reason."""
     if user is None:
         return Decision(False, "log in to download", code="login")
     at = at or utcnow()
-    grants = list(db.scalars(select(Entitlement).where(Entitlement.user_id == user.id,
-                                                       Entitlement.dataset_id == dataset_id)
-                             .order_by(Entitlement.id.desc())))
+    grants = list(
+        db.scalars(
+            select(Entitlement)
+            .where(Entitlement.user_id == user.id, Entitlement.dataset_id == dataset_id)
+            .order_by(Entitlement.id.desc())
+        )
+    )
     if not grants:
-        return Decision(False, "you have no access to this dataset; apply for it on the dataset page",
-                        code="no_grant")
+        return Decision(False, "you have no access to this dataset; apply for it on the dataset page", code="no_grant")
     reasons = []
     for ent in grants:
         decision = _decide(db, ent, version_id, at, address)
@@ -118,8 +162,14 @@ def check(db: Session, user: User | None, dataset_id: int, version_id: int | Non
     return reasons[0]
 
 
-def explain(db: Session, entitlement_id: int, version_id: int | None = None, *, at: datetime | None = None,
-            address: str | None = None) -> Decision:
+def explain(
+    db: Session,
+    entitlement_id: int,
+    version_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    address: str | None = None,
+) -> Decision:
     """The answer for one grant, the one a download link was issued under. The link server asks this only
     once its caches said no, to tell the licensee the specific reason (or to learn its cache was stale)."""
     ent = db.get(Entitlement, entitlement_id)
@@ -133,8 +183,9 @@ def _decide(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
     if why is None:
         return Decision(True, "access granted", ent, until=until)
     code, reason = why
-    return Decision(False, reason, ent, needs_reacceptance=code == "terms_changed",
-                    needs_training=code == "training", code=code)
+    return Decision(
+        False, reason, ent, needs_reacceptance=code == "terms_changed", needs_training=code == "training", code=code
+    )
 
 
 def _out_of_force(db: Session, ent: Entitlement, version_id: int | None, at: datetime) -> tuple[str, str] | None:
@@ -152,16 +203,22 @@ def _out_of_force(db: Session, ent: Entitlement, version_id: int | None, at: dat
     return None
 
 
-def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime,
-             address: str | None) -> tuple[tuple[str, str] | None, datetime | None]:
+def _refusal(
+    db: Session, ent: Entitlement, version_id: int | None, at: datetime, address: str | None
+) -> tuple[tuple[str, str] | None, datetime | None]:
     """(code, reason) when `ent` does not allow the download at `at`; else None and when it stops counting."""
     lapsed = _out_of_force(db, ent, version_id, at)
     if lapsed is not None:
         return lapsed, None
     current = policies.current(db, ent.dataset_id)
     if current is not None and current.version > ent.policy_version:
-        return ("terms_changed", (f"the terms changed (version {ent.policy_version} → {current.version}); "
-                                  "accept the new terms to resume downloading")), None
+        return (
+            "terms_changed",
+            (
+                f"the terms changed (version {ent.policy_version} → {current.version}); "
+                "accept the new terms to resume downloading"
+            ),
+        ), None
     until = ent.expires_at
     if current is not None:  # the grant's terms (checked just above): other domains may pause it
         for pause in plugins.provided("entitlements.pauses"):
@@ -171,8 +228,13 @@ def _refusal(db: Session, ent: Entitlement, version_id: int | None, at: datetime
             if ends is not None:
                 until = min(until, ends) if until is not None else ends
     if ent.networks and not _from(address, ent.networks):
-        return ("network", ("this licence allows downloads only from the site named in the application"
-                            + (f", not from {address}" if address else ""))), None
+        return (
+            "network",
+            (
+                "this licence allows downloads only from the site named in the application"
+                + (f", not from {address}" if address else "")
+            ),
+        ), None
     return None, until
 
 
@@ -195,14 +257,22 @@ def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int, sig
         raise Conflict(f"this access expired on {ent.expires_at:%Y-%m-%d}; renew it from the dataset page")
     current = policies.get(db, ent.dataset_id)
     if version != current.version:
-        raise Conflict(f"the terms are now at version {current.version}, not {version}; "
-                       "read the current terms and accept them again", field="version")
+        raise Conflict(
+            f"the terms are now at version {current.version}, not {version}; "
+            "read the current terms and accept them again",
+            field="version",
+        )
     with unit_of_work(db):
         if ent.policy_version != current.version:
             old = ent.policy_version
             ent.policy_version = current.version
-            audit.record(db, actor=actor, action="entitlement.reaccepted", object=("entitlement", ent.id),
-                         data={"from": old, "to": current.version, "signed_as": signed_as.strip()})
+            audit.record(
+                db,
+                actor=actor,
+                action="entitlement.reaccepted",
+                object=("entitlement", ent.id),
+                data={"from": old, "to": current.version, "signed_as": signed_as.strip()},
+            )
     return ent
 
 
@@ -214,8 +284,15 @@ def _from(address: str | None, networks: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(n) for n in networks)
 
 
-def require(db: Session, user: User | None, dataset_id: int, version_id: int | None = None, *,
-            at: datetime | None = None, address: str | None = None) -> Entitlement:
+def require(
+    db: Session,
+    user: User | None,
+    dataset_id: int,
+    version_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    address: str | None = None,
+) -> Entitlement:
     decision = check(db, user, dataset_id, version_id, at=at, address=address)
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
@@ -233,8 +310,7 @@ def file_list_is_public(db: Session, dataset_id: int) -> bool:
     return terms is not None and terms.policy.privacy.publish_manifest
 
 
-def require_file_list(db: Session, user: User | None, version: DatasetVersion, *,
-                      at: datetime | None = None) -> None:
+def require_file_list(db: Session, user: User | None, version: DatasetVersion, *, at: datetime | None = None) -> None:
     """The one rule for what would tell whoever holds a photo whether, and as whom, a person is in a dataset: a
     version's manifest, item list and SHA256SUMS (paths, sha256, subject labels, attributes). They go to the
     dataset's curators (and admins), to licensees whose grant is in force and covers this version (a grant of
@@ -251,8 +327,9 @@ def require_file_list(db: Session, user: User | None, version: DatasetVersion, *
     if user is None:
         raise NotAuthenticated("log in: " + FILE_LIST_PRIVATE)
     at = at or utcnow()
-    grants = db.scalars(select(Entitlement).where(Entitlement.user_id == user.id,
-                                                  Entitlement.dataset_id == version.dataset_id))
+    grants = db.scalars(
+        select(Entitlement).where(Entitlement.user_id == user.id, Entitlement.dataset_id == version.dataset_id)
+    )
     if not any(_out_of_force(db, ent, version.id, at) is None for ent in grants):
         raise PermissionDenied(FILE_LIST_PRIVATE)
 
@@ -267,8 +344,12 @@ def may_read_file_list(db: Session, user: User | None, version: DatasetVersion) 
 
 def newest(db: Session, user: User, dataset_id: int) -> Entitlement:
     """The user's newest grant of a dataset (the one re-acceptance and renewal act on)."""
-    ent = db.scalar(select(Entitlement).where(Entitlement.user_id == user.id, Entitlement.dataset_id == dataset_id)
-                    .order_by(Entitlement.id.desc()).limit(1))
+    ent = db.scalar(
+        select(Entitlement)
+        .where(Entitlement.user_id == user.id, Entitlement.dataset_id == dataset_id)
+        .order_by(Entitlement.id.desc())
+        .limit(1)
+    )
     if ent is None:
         raise NotFound("you hold no access to this dataset; apply for it on the dataset page")
     return ent
@@ -279,8 +360,10 @@ def ended_by_lapse(db: Session, ent: Entitlement) -> bool:
     training certificate, under terms that end access with it). Like an expiry, such access can be renewed."""
     if ent.revoked_at is None or ent.revoked_by_id is not None:
         return False
-    revoked = next((e for e in audit.recent(db, object=("entitlement", ent.id), limit=50)
-                    if e.action == "entitlement.revoked"), None)
+    revoked = next(
+        (e for e in audit.recent(db, object=("entitlement", ent.id), limit=50) if e.action == "entitlement.revoked"),
+        None,
+    )
     return revoked is not None and revoked.actor == "system"
 
 
@@ -290,14 +373,19 @@ def held_by(db: Session, user: User) -> list[Entitlement]:
 
 def ever_held(db: Session, user_id: int, dataset_id: int) -> bool:
     """Whether the user holds, or once held, access to the dataset (in force or not)."""
-    return db.scalar(select(Entitlement.id).where(Entitlement.user_id == user_id,
-                                                  Entitlement.dataset_id == dataset_id).limit(1)) is not None
+    return (
+        db.scalar(
+            select(Entitlement.id).where(Entitlement.user_id == user_id, Entitlement.dataset_id == dataset_id).limit(1)
+        )
+        is not None
+    )
 
 
 def live(db: Session, now: datetime, *, user_id: int | None = None) -> list[Entitlement]:
     """Grants neither revoked nor expired at `now` (of one user, or everyone's), oldest first."""
-    query = select(Entitlement).where(Entitlement.revoked_at.is_(None),
-                                      or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now))
+    query = select(Entitlement).where(
+        Entitlement.revoked_at.is_(None), or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now)
+    )
     if user_id is not None:
         query = query.where(Entitlement.user_id == user_id)
     return list(db.scalars(query.order_by(Entitlement.id)))
@@ -306,14 +394,14 @@ def live(db: Session, now: datetime, *, user_id: int | None = None) -> list[Enti
 def for_dataset(db: Session, dataset_id: int, *, actor: User | str) -> list[Entitlement]:
     """Who holds access to the dataset: for its curators."""
     catalog.require_curator(actor, dataset_id)
-    return list(db.scalars(select(Entitlement).where(Entitlement.dataset_id == dataset_id)
-                           .order_by(Entitlement.id)))
+    return list(db.scalars(select(Entitlement).where(Entitlement.dataset_id == dataset_id).order_by(Entitlement.id)))
 
 
 def revoked_count(db: Session, user_id: int) -> int:
     """How many of this user's grants, for any dataset, were ever revoked (shown to reviewers)."""
-    return db.scalar(select(func.count()).where(Entitlement.user_id == user_id,
-                                                Entitlement.revoked_at.is_not(None))) or 0
+    return (
+        db.scalar(select(func.count()).where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_not(None))) or 0
+    )
 
 
 def revoked_since(db: Session, since: datetime) -> list[int]:
@@ -326,10 +414,18 @@ def terms_changed(db: Session, dataset_id: int, *, version: int, note: str = "",
     that their access pauses until they accept `version`, with what changed and the link to accept it.
     Returns the grants whose holders were told."""
     now = utcnow()
-    grants = list(db.scalars(select(Entitlement).where(
-        Entitlement.dataset_id == dataset_id, Entitlement.policy_version < version,
-        Entitlement.revoked_at.is_(None), or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now))
-        .order_by(Entitlement.id)))
+    grants = list(
+        db.scalars(
+            select(Entitlement)
+            .where(
+                Entitlement.dataset_id == dataset_id,
+                Entitlement.policy_version < version,
+                Entitlement.revoked_at.is_(None),
+                or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now),
+            )
+            .order_by(Entitlement.id)
+        )
+    )
     if not grants:
         return []
     ds = catalog.dataset_by_id(db, dataset_id)
@@ -342,12 +438,26 @@ def terms_changed(db: Session, dataset_id: int, *, version: int, note: str = "",
         if ent.policy_version not in changes:
             changes[ent.policy_version] = policies.compare(db, dataset_id, ent.policy_version, version)
         licensee = db.get(User, ent.user_id)
-        notify.enqueue(db, "terms-changed", to=licensee.email, name=licensee.name, dataset=ds.title,
-                       old=ent.policy_version, new=version, note=note.strip(), changes=changes[ent.policy_version],
-                       link=f"{base_url}/datasets/{ds.slug}/terms/accept")
+        notify.enqueue(
+            db,
+            "terms-changed",
+            to=licensee.email,
+            name=licensee.name,
+            dataset=ds.title,
+            old=ent.policy_version,
+            new=version,
+            note=note.strip(),
+            changes=changes[ent.policy_version],
+            link=f"{base_url}/datasets/{ds.slug}/terms/accept",
+        )
     ids = [ent.id for ent in grants]
-    audit.record(db, actor="system", action="entitlement.terms_change_told", object=("dataset", dataset_id),
-                 data={"version": version, "grants": ids, "licensees": len(told)})
+    audit.record(
+        db,
+        actor="system",
+        action="entitlement.terms_change_told",
+        object=("dataset", dataset_id),
+        data={"version": version, "grants": ids, "licensees": len(told)},
+    )
     return ids
 
 
@@ -356,16 +466,26 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     told = 0
     with unit_of_work(db):
-        due = db.scalars(select(Entitlement).where(Entitlement.revoked_at.is_(None),
-                                                   Entitlement.expires_at.is_not(None),
-                                                   Entitlement.expires_at > now,
-                                                   Entitlement.expires_at <= now + WARN_BEFORE,
-                                                   Entitlement.expiry_warned_at.is_(None)))
+        due = db.scalars(
+            select(Entitlement).where(
+                Entitlement.revoked_at.is_(None),
+                Entitlement.expires_at.is_not(None),
+                Entitlement.expires_at > now,
+                Entitlement.expires_at <= now + WARN_BEFORE,
+                Entitlement.expiry_warned_at.is_(None),
+            )
+        )
         for ent in due:
             licensee = db.get(User, ent.user_id)
             ds = catalog.dataset_by_id(db, ent.dataset_id)
-            notify.enqueue(db, "access-expiring", to=licensee.email, name=licensee.name, dataset=ds.title,
-                           expires=f"{ent.expires_at:%Y-%m-%d}")
+            notify.enqueue(
+                db,
+                "access-expiring",
+                to=licensee.email,
+                name=licensee.name,
+                dataset=ds.title,
+                expires=f"{ent.expires_at:%Y-%m-%d}",
+            )
             ent.expiry_warned_at = now
             audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
             told += 1
@@ -373,15 +493,7 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
 
 
 # Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
-from accord.entitlements.standing import (  # noqa: F401
-    barred,
-    lift,
-    make_permanent,
-    may_apply,
-    refusal as bar_refusal,
-    require_may_apply,
-    revocations,
-)
+from accord.entitlements.standing import barred, lift, make_permanent, may_apply, require_may_apply, revocations  # noqa: E402, F401
 
 # The door: what grants became, for the pages and answers that show an application's state.
 from accord.entitlements.states import GrantState, Holder, holders  # noqa: E402, F401

@@ -3,6 +3,7 @@ to a person, whatever the terms' review mode, until a curator decides what the r
 permanent (the holder may not apply again, nor renew) or lifted (the holder's applications are reviewed as
 anyone's again). A grant the system ended (a certificate ran out) is a lapse, not a revocation, and does not
 count. Each decision is one unit of work with its audit event and the licensee's e-mail."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,17 +64,27 @@ def _name(db: Session, user_id: int | None) -> str | None:
 
 def _of(db: Session, ent: Entitlement) -> Revocation:
     assert ent.revoked_at is not None  # only revoked grants are listed
-    return Revocation(ent.id, ent.revoked_at, _name(db, ent.revoked_by_id) or "Accord", ent.revoke_reason or "",
-                      ent.standing, ent.standing_at, _name(db, ent.standing_by_id) if ent.standing else None,
-                      ent.standing_reason)
+    return Revocation(
+        ent.id,
+        ent.revoked_at,
+        _name(db, ent.revoked_by_id) or "Accord",
+        ent.revoke_reason or "",
+        ent.standing,
+        ent.standing_at,
+        _name(db, ent.standing_by_id) if ent.standing else None,
+        ent.standing_reason,
+    )
 
 
 def revocations(db: Session, user_id: int, dataset_id: int) -> list[Revocation]:
     """The person's revoked grants of the dataset, newest first (lapses left out)."""
-    grants = db.scalars(select(Entitlement).where(Entitlement.user_id == user_id,
-                                                  Entitlement.dataset_id == dataset_id,
-                                                  Entitlement.revoked_at.is_not(None))
-                        .order_by(Entitlement.revoked_at.desc(), Entitlement.id.desc()))
+    grants = db.scalars(
+        select(Entitlement)
+        .where(
+            Entitlement.user_id == user_id, Entitlement.dataset_id == dataset_id, Entitlement.revoked_at.is_not(None)
+        )
+        .order_by(Entitlement.revoked_at.desc(), Entitlement.id.desc())
+    )
     return [_of(db, ent) for ent in grants if _by_person(db, ent)]
 
 
@@ -93,9 +104,11 @@ def refusal(db: Session, dataset_id: int, barring: Revocation) -> str:
     name = ds.title.split(":")[0]
     contact = ds.custodian_contact.strip() or f"see /datasets/{ds.slug}"
     who = ds.custodian_short or ds.custodian
-    return (f"you may not apply for {name} again: your access was revoked on {barring.revoked_at:%Y-%m-%d} "
-            f"({barring.reason}) and the revocation was made permanent on {barring.standing_at:%Y-%m-%d}; "
-            f"if you think this is wrong, write to {who} ({contact})")
+    return (
+        f"you may not apply for {name} again: your access was revoked on {barring.revoked_at:%Y-%m-%d} "
+        f"({barring.reason}) and the revocation was made permanent on {barring.standing_at:%Y-%m-%d}; "
+        f"if you think this is wrong, write to {who} ({contact})"
+    )
 
 
 def require_may_apply(db: Session, user: User, dataset_id: int) -> None:
@@ -110,6 +123,7 @@ def may_apply(db: Session, user: User | None, dataset_id: int) -> bool:
 
 
 # --- the curator's decisions -------------------------------------------------------------------------------
+
 
 def make_permanent(db: Session, entitlement_id: int, *, actor: User | str, reason: str) -> Entitlement:
     """The holder may not apply for the dataset again (nor renew); they are told why and whom to write to."""
@@ -132,20 +146,39 @@ def _decide(db: Session, entitlement_id: int, standing: str, *, actor: User | st
     if ent.revoked_at is None:
         raise Conflict("this access has not been revoked; revoke it first")
     if not _by_person(db, ent):
-        raise Conflict("this access ended by itself when something it needs ran out; it can be renewed, "
-                       "there is no revocation to decide on")
+        raise Conflict(
+            "this access ended by itself when something it needs ran out; it can be renewed, "
+            "there is no revocation to decide on"
+        )
     with unit_of_work(db):
         if ent.standing != standing:
             before = ent.standing
             ent.standing, ent.standing_at, ent.standing_reason = standing, utcnow(), reason.strip()
             ent.standing_by_id = actor.id if isinstance(actor, User) else None
             action = "entitlement.revocation_permanent" if standing == PERMANENT else "entitlement.revocation_lifted"
-            audit.record(db, actor=actor, action=action, object=("entitlement", ent.id),
-                         data={"reason": ent.standing_reason, "before": before, "user_id": ent.user_id,
-                               "dataset_id": ent.dataset_id})
+            audit.record(
+                db,
+                actor=actor,
+                action=action,
+                object=("entitlement", ent.id),
+                data={
+                    "reason": ent.standing_reason,
+                    "before": before,
+                    "user_id": ent.user_id,
+                    "dataset_id": ent.dataset_id,
+                },
+            )
             ds = catalog.dataset_by_id(db, ent.dataset_id)
             licensee = db.get_one(User, ent.user_id)  # the foreign key holds it
-            notify.enqueue(db, f"revocation-{standing}", to=licensee.email, name=licensee.name, dataset=ds.title,
-                           reason=ent.standing_reason, revoked=f"{ent.revoked_at:%Y-%m-%d}",
-                           contact=ds.custodian_contact or ds.custodian, slug=ds.slug)
+            notify.enqueue(
+                db,
+                f"revocation-{standing}",
+                to=licensee.email,
+                name=licensee.name,
+                dataset=ds.title,
+                reason=ent.standing_reason,
+                revoked=f"{ent.revoked_at:%Y-%m-%d}",
+                contact=ds.custodian_contact or ds.custodian,
+                slug=ds.slug,
+            )
     return ent

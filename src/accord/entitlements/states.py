@@ -4,6 +4,7 @@ An application stays "approved" for good; its grant does not. Every page (and th
 application's state shows this next to it, so a revoked licensee is never told "approved" alone.
 Read in two queries however many applications are listed: their grants, and each dataset's current terms.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
+from accord.entitlements.models import Entitlement
 from accord.identity import service as identity
 from accord.identity.models import User
-from accord.entitlements.models import Entitlement
 from accord.policy import service as policies
-
 
 State = Literal["active", "not_started", "expired", "revoked", "paused"]
 
@@ -60,8 +60,13 @@ def _state_of(ent: Entitlement, current_terms: int | None, at: datetime) -> Gran
     elif ent.expires_at is not None and ent.expires_at <= at:
         state, since = "expired", ent.expires_at
     elif current_terms is not None and current_terms > ent.policy_version:
-        state, reason = "paused", (f"the terms changed (version {ent.policy_version} → {current_terms}); "
-                                   "accept the new terms on the download page to resume downloading")
+        state, reason = (
+            "paused",
+            (
+                f"the terms changed (version {ent.policy_version} → {current_terms}); "
+                "accept the new terms on the download page to resume downloading"
+            ),
+        )
     return GrantState(entitlement_id=ent.id, state=state, since=since, expires_at=ent.expires_at, reason=reason)
 
 
@@ -75,8 +80,9 @@ def for_applications(db: Session, application_ids, *, at: datetime | None = None
         return {}
     current = policies.current_versions(db)
     at = at or utcnow()
-    return {g.application_id: _state_of(g, current.get(g.dataset_id), at) for g in grants
-            if g.application_id is not None}
+    return {
+        g.application_id: _state_of(g, current.get(g.dataset_id), at) for g in grants if g.application_id is not None
+    }
 
 
 def for_application(db: Session, application_id: int, *, at: datetime | None = None) -> GrantState | None:
@@ -109,6 +115,7 @@ def holders(db: Session, dataset_id: int, *, actor: User | str) -> list[Holder]:
             state = "pending"
         else:
             state = "active"
-        out.append(Holder(g, people[g.user_id].email, state,
-                          state == "revoked" and not entitlements.ended_by_lapse(db, g)))
+        out.append(
+            Holder(g, people[g.user_id].email, state, state == "revoked" and not entitlements.ended_by_lapse(db, g))
+        )
     return out

@@ -1,4 +1,5 @@
 """FastAPI dependencies shared by the web pages and the API: runtime, session, current user, CSRF."""
+
 from __future__ import annotations
 
 import hashlib
@@ -83,8 +84,11 @@ def optional_user(request: Request, db: Db) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user
     token = bearer_token(request)
-    user = (identity.user_for_api_token(db, token) if token
-            else identity.user_for_session(db, request.cookies.get(SESSION_COOKIE)))
+    user = (
+        identity.user_for_api_token(db, token)
+        if token
+        else identity.user_for_session(db, request.cookies.get(SESSION_COOKIE))
+    )
     request.state.user = user
     request.state.via_token = bool(token)
     return user
@@ -108,6 +112,7 @@ AdminUser = Annotated[User, Depends(admin_user)]
 
 
 # --- CSRF: signed in, a token bound to the session; before that, a random cookie echoed in each form ---------
+
 
 def session_csrf(secret: str, session: str) -> str:
     """The CSRF token of a signed-in browser: a keyed hash of its session cookie, so that a token planted as a
@@ -134,6 +139,7 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    expected = expected_csrf(get_rt(request).secret, request.cookies.get(SESSION_COOKIE),
-                             request.cookies.get(CSRF_COOKIE))
+    expected = expected_csrf(
+        get_rt(request).secret, request.cookies.get(SESSION_COOKIE), request.cookies.get(CSRF_COOKIE)
+    )
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))

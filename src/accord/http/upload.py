@@ -4,6 +4,7 @@ Starlette's `request.form()` (and so FastAPI's `UploadFile`) spools the whole bo
 archive can be gigabytes and anyone can send a scan of 3 GB, so every upload route (web and API) parses the
 stream here: a declared length over the limit is refused before reading, and bytes are counted as they arrive.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,16 @@ def openapi_body(file_field: str, **fields: str) -> dict:
     (name: description), as FastAPI would declare them for UploadFile and Form parameters."""
     properties = {file_field: {"type": "string", "format": "binary"}}
     properties.update({name: {"type": "string", "description": text} for name, text in fields.items()})
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": [file_field], "properties": properties}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "required": [file_field], "properties": properties}
+                }
+            },
+        }
+    }
 
 
 def _disposition(value: bytes) -> tuple[str, str | None]:
@@ -72,8 +81,9 @@ def _disposition(value: bytes) -> tuple[str, str | None]:
     return name, filename.decode("utf-8", "replace") if filename is not None else None
 
 
-async def receive(request: Request, *, directory: Path, limit: int, file_field: str = "archive",
-                  required: bool = True) -> Upload:
+async def receive(
+    request: Request, *, directory: Path, limit: int, file_field: str = "archive", required: bool = True
+) -> Upload:
     """Stream `file_field` into a new file under `directory`; other fields are kept as short strings.
 
     Over `limit` bytes: TooLarge, and the partial file is deleted. The caller owns (and deletes) the file.
@@ -115,7 +125,7 @@ async def receive(request: Request, *, directory: Path, limit: int, file_field: 
         if name == file_field and filename:
             upload.filename = os.path.basename(filename)
             upload.path = directory / f"{uuid.uuid4().hex}.upload"
-            out = open(upload.path, "wb")
+            out = open(upload.path, "wb")  # noqa: SIM115 (written by later callbacks, closed at the end)
             part["file"] = True
 
     def on_part_data(data, start, end):
@@ -135,10 +145,18 @@ async def receive(request: Request, *, directory: Path, limit: int, file_field: 
         elif part.get("name"):
             upload.fields[part["name"]] = part["buf"].decode("utf-8", "replace")
 
-    parser = MultipartParser(boundary, callbacks={
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_headers_finished": on_headers_finished,
-        "on_part_data": on_part_data, "on_part_end": on_part_end})
+    parser = MultipartParser(
+        boundary,
+        callbacks={
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
     try:
         async for chunk in request.stream():
             parser.write(chunk)

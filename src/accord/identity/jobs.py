@@ -1,5 +1,6 @@
 """The audit trail's scheduled jobs, wired here: identity knows who the admins are and may import notify, while
 audit, which every domain writes to, imports no domain and is handed the mail's means (`audit.jobs.Post`)."""
+
 from __future__ import annotations
 
 from accord.audit import jobs as audit_jobs

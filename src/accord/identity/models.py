@@ -23,8 +23,7 @@ class User(Base):
     # How a reviewer hears of new applications: "each" (a mail per application) or "digest" (one a day).
     review_mail: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
 
-    roles: Mapped[list[RoleGrant]] = relationship(back_populates="user", lazy="selectin",
-                                                  cascade="all, delete-orphan")
+    roles: Mapped[list[RoleGrant]] = relationship(back_populates="user", lazy="selectin", cascade="all, delete-orphan")
 
     @property
     def is_admin(self) -> bool:

@@ -1,6 +1,7 @@
 """Organisations registered with this instance. An applicant's address at a registered domain passes the
 institutional e-mail check (access/checks.py) as an academic one does: how a company lab or a research
 institute that is not in swot's list of schools gets its people through."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from accord.audit import service as audit
 from accord.db import unit_of_work
 from accord.errors import Conflict, InvalidInput
-from accord.identity.roles import require_role
 from accord.identity.models import Organisation, User
+from accord.identity.roles import require_role
 
 # A host name: dot-separated labels of letters, digits and inner hyphens, with at least one dot.
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -38,8 +39,13 @@ def register(db: Session, *, name: str, domain: str, actor: User | str) -> Organ
         org = Organisation(name=name.strip()[:300], domain=value)
         db.add(org)
         db.flush()
-        audit.record(db, actor=actor, action="organisation.registered", object=("organisation", org.id),
-                     data={"name": org.name, "domain": value})
+        audit.record(
+            db,
+            actor=actor,
+            action="organisation.registered",
+            object=("organisation", org.id),
+            data={"name": org.name, "domain": value},
+        )
     return org
 
 

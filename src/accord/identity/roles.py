@@ -1,6 +1,7 @@
 """Roles: global or per dataset. Part of the identity service (re-exported by identity.service).
 
 Datasets are named here by id only; catalog turns slugs into ids and ids into labels (`catalog.role_labels`)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -33,7 +34,9 @@ def require_role(user: User | None, role: str, *, dataset_id: int | None = None)
     return user
 
 
-def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None) -> RoleGrant:
+def grant_role(
+    db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None
+) -> RoleGrant:
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose from {', '.join(ROLES)}", field="role")
     if role in ("admin", "applicant") and dataset_id is not None:
@@ -49,23 +52,41 @@ def grant_role(db: Session, user: User, role: str, *, dataset_id: int | None = N
         except IntegrityError as exc:  # the foreign key is the check: identity does not read catalog's tables
             db.rollback()
             raise NotFound(f"no dataset with the id {dataset_id}") from exc
-        audit.record(db, actor=actor or "cli", action="role.granted", object=("user", user.id),
-                     data={"role": role, "dataset_id": dataset_id})
+        audit.record(
+            db,
+            actor=actor or "cli",
+            action="role.granted",
+            object=("user", user.id),
+            data={"role": role, "dataset_id": dataset_id},
+        )
     return grant
 
 
-def revoke_role(db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None) -> None:
+def revoke_role(
+    db: Session, user: User, role: str, *, dataset_id: int | None = None, actor: User | str | None = None
+) -> None:
     with unit_of_work(db):
         grant = next((g for g in user.roles if g.role == role and g.dataset_id == dataset_id), None)
         if grant is None:
             raise NotFound("the user does not have this role")
         user.roles.remove(grant)
-        audit.record(db, actor=actor or "cli", action="role.revoked", object=("user", user.id),
-                     data={"role": role, "dataset_id": dataset_id})
+        audit.record(
+            db,
+            actor=actor or "cli",
+            action="role.revoked",
+            object=("user", user.id),
+            data={"role": role, "dataset_id": dataset_id},
+        )
 
 
 def admin_emails(db: Session) -> list[str]:
     """The addresses of every enabled admin (platform-wide notices, such as the audit checkpoint mail)."""
-    return list(db.scalars(select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
-                           .where(RoleGrant.role == "admin", User.disabled_at.is_(None))
-                           .distinct().order_by(User.email)))
+    return list(
+        db.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == "admin", User.disabled_at.is_(None))
+            .distinct()
+            .order_by(User.email)
+        )
+    )

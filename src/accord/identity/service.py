@@ -1,4 +1,5 @@
 """Accounts, logins, sessions, API tokens and roles."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +21,14 @@ from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
+from accord.identity.roles import admin_emails as admin_emails
+from accord.identity.roles import grant_role as grant_role
+from accord.identity.roles import has_role as has_role
+from accord.identity.roles import require_role as require_role
+from accord.identity.roles import revoke_role as revoke_role
+
 # Re-exported (`X as X`): callers build LoginLimits from settings; roles are part of this service's surface.
 from accord.identity.throttle import LoginLimits as LoginLimits
-from accord.identity.roles import admin_emails as admin_emails, grant_role as grant_role, has_role as has_role
-from accord.identity.roles import require_role as require_role, revoke_role as revoke_role
 from accord.notify import service as notify
 
 _hasher = PasswordHasher()
@@ -55,8 +60,10 @@ def check_password_strength(password: str, email: str = "") -> None:
 
 # --- accounts -------------------------------------------------------------------------------------------
 
-def register(db: Session, *, email: str, name: str, password: str, secret: str, base_url: str,
-             actor: User | str | None = None) -> User:
+
+def register(
+    db: Session, *, email: str, name: str, password: str, secret: str, base_url: str, actor: User | str | None = None
+) -> User:
     """Create an applicant account and send the verification link; unverified until it is followed."""
     email = normalize_email(email)
     name = name.strip()
@@ -72,32 +79,47 @@ def register(db: Session, *, email: str, name: str, password: str, secret: str, 
         user.roles.append(RoleGrant(role="applicant"))
         db.add(user)
         db.flush()
-        audit.record(db, actor=actor or user, action="user.registered", object=("user", user.id),
-                     data={"email": email})
+        audit.record(db, actor=actor or user, action="user.registered", object=("user", user.id), data={"email": email})
         _enqueue_verification(db, user, secret=secret, base_url=base_url)
     return user
 
 
-def create_user(db: Session, *, email: str, name: str, password: str, roles: Sequence[str] = (),
-                verified: bool = True, actor: User | str | None = None) -> User:
+def create_user(
+    db: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: Sequence[str] = (),
+    verified: bool = True,
+    actor: User | str | None = None,
+) -> User:
     """Administrative creation (CLI, demo): global roles and a verified address."""
     email = normalize_email(email)
     check_password_strength(password, email)
     bad = [r for r in roles if r not in ROLES]
     if bad:
-        raise InvalidInput(f"unknown role(s): {', '.join(bad)}; choose from {', '.join(ROLES)}",
-                           field="roles")
+        raise InvalidInput(f"unknown role(s): {', '.join(bad)}; choose from {', '.join(ROLES)}", field="roles")
     with unit_of_work(db):
         if db.scalar(select(User.id).where(User.email == email)):
             raise Conflict(f"an account with the e-mail address {email} already exists", field="email")
-        user = User(email=email, name=name.strip() or email, password_hash=_hasher.hash(password),
-                    email_verified_at=utcnow() if verified else None)
+        user = User(
+            email=email,
+            name=name.strip() or email,
+            password_hash=_hasher.hash(password),
+            email_verified_at=utcnow() if verified else None,
+        )
         for role in dict.fromkeys(["applicant", *roles]):
             user.roles.append(RoleGrant(role=role))
         db.add(user)
         db.flush()
-        audit.record(db, actor=actor or "cli", action="user.created", object=("user", user.id),
-                     data={"email": email, "roles": sorted(set(roles))})
+        audit.record(
+            db,
+            actor=actor or "cli",
+            action="user.created",
+            object=("user", user.id),
+            data={"email": email, "roles": sorted(set(roles))},
+        )
     return user
 
 
@@ -127,8 +149,16 @@ def user_by_email(db: Session, email: str) -> User:
 
 # --- logging in ----------------------------------------------------------------------------------------
 
-def authenticate(db: Session, *, email: str, password: str, client: str = "",
-                 limits: LoginLimits = LoginLimits(), now: datetime | None = None) -> User:
+
+def authenticate(
+    db: Session,
+    *,
+    email: str,
+    password: str,
+    client: str = "",
+    limits: LoginLimits = LoginLimits(),
+    now: datetime | None = None,
+) -> User:
     """Check a password. Repeated failures slow further attempts (see `throttle`): strictly for this account
     from this client, more loosely for the account from anywhere and for the client over all accounts."""
     now = now or utcnow()
@@ -151,8 +181,13 @@ def authenticate(db: Session, *, email: str, password: str, client: str = "",
                 user.password_hash = _hasher.hash(password)
         else:
             throttle.failed(db, keys, now, limits)
-            audit.record(db, actor=email or "anonymous", action="login.failed",
-                         object=("user", user.id if user else "unknown"), data={"client": client[:100]})
+            audit.record(
+                db,
+                actor=email or "anonymous",
+                action="login.failed",
+                object=("user", user.id if user else "unknown"),
+                data={"client": client[:100]},
+            )
     if not ok or user is None:
         raise NotAuthenticated("wrong e-mail address or password")
     return user
@@ -185,6 +220,7 @@ def change_password(db: Session, user: User, *, old: str, new: str, keep_session
 
 
 # --- browser sessions ----------------------------------------------------------------------------------
+
 
 def start_session(db: Session, user: User, *, ttl: timedelta, now: datetime | None = None) -> str:
     """Returns the cookie value; only its hash is stored."""
@@ -219,14 +255,16 @@ def end_session(db: Session, token: str | None) -> None:
 
 # --- API tokens ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class NewToken:
     token: ApiToken
     secret: str  # shown to the user once
 
 
-def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime | None = None,
-                     actor: User | str | None = None) -> NewToken:
+def create_api_token(
+    db: Session, user: User, *, name: str, expires_at: datetime | None = None, actor: User | str | None = None
+) -> NewToken:
     """A new personal token; its secret is in the result only, never stored in clear."""
     name = name.strip()
     if not name:
@@ -235,12 +273,12 @@ def create_api_token(db: Session, user: User, *, name: str, expires_at: datetime
         raise InvalidInput("a token name may have at most 100 characters", field="name")
     secret = "acc_" + secrets.token_urlsafe(32)
     with unit_of_work(db):
-        row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_sha(secret),
-                       expires_at=expires_at)
+        row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_sha(secret), expires_at=expires_at)
         db.add(row)
         db.flush()
-        audit.record(db, actor=actor or user, action="api_token.created", object=("api_token", row.id),
-                     data={"name": name})
+        audit.record(
+            db, actor=actor or user, action="api_token.created", object=("api_token", row.id), data={"name": name}
+        )
     return NewToken(row, secret)
 
 
@@ -277,6 +315,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> ApiToken:
 
 # --- e-mail verification -------------------------------------------------------------------------------
 
+
 class _ClockSigner(TimestampSigner):
     """A TimestampSigner whose clock can be set, so link expiry is testable without waiting."""
 
@@ -289,8 +328,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _verifier(secret: str, now: datetime | None = None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="accord.verify-email", signer=_ClockSigner,
-                                  signer_kwargs={"at": now})
+    return URLSafeTimedSerializer(secret, salt="accord.verify-email", signer=_ClockSigner, signer_kwargs={"at": now})
 
 
 def email_verification_token(secret: str, user: User, *, now: datetime | None = None) -> str:
@@ -302,13 +340,19 @@ def verification_link(secret: str, base_url: str, user: User) -> str:
 
 
 def _enqueue_verification(db: Session, user: User, *, secret: str, base_url: str) -> None:
-    notify.enqueue(db, "verify-email", to=user.email, name=user.name, email=user.email,
-                   link=verification_link(secret, base_url, user), site=base_url,
-                   valid_days=VERIFY_TTL.days)
+    notify.enqueue(
+        db,
+        "verify-email",
+        to=user.email,
+        name=user.name,
+        email=user.email,
+        link=verification_link(secret, base_url, user),
+        site=base_url,
+        valid_days=VERIFY_TTL.days,
+    )
 
 
-def resend_verification(db: Session, user: User, *, secret: str, base_url: str,
-                        now: datetime | None = None) -> None:
+def resend_verification(db: Session, user: User, *, secret: str, base_url: str, now: datetime | None = None) -> None:
     """Send a fresh verification link, at most one every few minutes."""
     now = now or utcnow()
     if user.email_verified_at:
@@ -316,15 +360,15 @@ def resend_verification(db: Session, user: User, *, secret: str, base_url: str,
     last = notify.last_enqueued_at(db, to=user.email, template="verify-email")
     if last and now - last < RESEND_INTERVAL:
         wait = int((last + RESEND_INTERVAL - now).total_seconds()) + 1
-        raise RateLimited(f"a link was sent a moment ago; you can ask again in {wait} seconds",
-                          retry_after=wait)
+        raise RateLimited(f"a link was sent a moment ago; you can ask again in {wait} seconds", retry_after=wait)
     with unit_of_work(db):
         _enqueue_verification(db, user, secret=secret, base_url=base_url)
         audit.record(db, actor=user, action="user.verification_resent", object=("user", user.id))
 
 
-def verify_email(db: Session, secret: str, token: str, *, max_age: timedelta = VERIFY_TTL,
-                 now: datetime | None = None) -> User:
+def verify_email(
+    db: Session, secret: str, token: str, *, max_age: timedelta = VERIFY_TTL, now: datetime | None = None
+) -> User:
     """Mark the address confirmed if the signed link is genuine, unexpired and still names this address."""
     try:
         data = _verifier(secret, now).loads(token, max_age=int(max_age.total_seconds()))

@@ -8,6 +8,7 @@ A single address cannot push the account counter to its limit: its own strict pa
 the looser counters forgive one failure per FORGIVE_EVERY. Attempts refused while a wait runs count for nothing.
 A wait is answered at once (429 with Retry-After); nothing is ever locked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,11 @@ def keys(email: str, client: str) -> dict[str, str]:
 
 
 def check(db: Session, names: dict[str, str], now: datetime) -> None:
-    waits = [row.blocked_until for row in db.scalars(select(LoginThrottle).where(
-        LoginThrottle.key.in_(names.values()))) if row.blocked_until and row.blocked_until > now]
+    waits = [
+        row.blocked_until
+        for row in db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(names.values())))
+        if row.blocked_until and row.blocked_until > now
+    ]
     if waits:
         wait = int((max(waits) - now).total_seconds()) + 1
         raise RateLimited(f"too many failed logins; try again in {wait} seconds", retry_after=wait)

@@ -4,6 +4,7 @@ Task functions take the runtime as their first argument. They are kept in a plai
 runtime when `make_huey` registers them on that runtime's huey instance, so a worker needs nothing but the
 runtime it was started with.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,17 +32,21 @@ _current: Runtime | None = None
 
 def task(name: str) -> Callable[[T], T]:
     """Register `fn(rt, *args)` as a queue task called `name`."""
+
     def decorator(fn: T) -> T:
         TASKS[name] = fn
         return fn
+
     return decorator
 
 
 def periodic(name: str, schedule: Schedule) -> Callable[[T], T]:
     """Register `fn(rt)` to run on a huey crontab schedule (only where a consumer runs)."""
+
     def decorator(fn: T) -> T:
         PERIODIC[name] = (fn, schedule)
         return fn
+
     return decorator
 
 
@@ -68,8 +73,7 @@ def make_huey(rt: Runtime) -> Huey:
         huey = RedisHuey("accord", url=settings.redis_url, immediate=settings.jobs_immediate)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey("accord", filename=str(settings.data_dir / "jobs.db"),
-                          immediate=settings.jobs_immediate)
+        huey = SqliteHuey("accord", filename=str(settings.data_dir / "jobs.db"), immediate=settings.jobs_immediate)
     huey.accord_tasks = {}
     for name, fn in TASKS.items():
         huey.accord_tasks[name] = huey.task(name=name)(_bind(rt, fn))
@@ -82,6 +86,7 @@ def make_huey(rt: Runtime) -> Huey:
 def _bind(rt: Runtime, fn: Task) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         return fn(rt, *args, **kwargs)
+
     run.__name__ = fn.__name__
     return run
 

@@ -1,4 +1,5 @@
 """Background jobs: a row per job that the UI, API and CLI read to show status and progress."""
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,13 @@ def create(db: Session, kind: str, params: dict[str, Any], *, actor: object) -> 
     if kind not in queue.TASKS:
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
     with unit_of_work(db):
-        job = Job(kind=kind, params=dict(params), status="queued",
-                  created_by_id=getattr(actor, "id", None), message="waiting for a worker")
+        job = Job(
+            kind=kind,
+            params=dict(params),
+            status="queued",
+            created_by_id=getattr(actor, "id", None),
+            message="waiting for a worker",
+        )
         db.add(job)
         db.flush()
         audit.record(db, actor=actor, action="job.created", object=("job", job.id), data={"kind": kind})
@@ -85,8 +91,7 @@ def list_recent(db: Session, *, limit: int = 20, kind: str | None = None) -> lis
     return list(db.scalars(q))
 
 
-def report(rt: Runtime, job_id: int, done: int, total: int | None, message: str, *,
-           now: float | None = None) -> bool:
+def report(rt: Runtime, job_id: int, done: int, total: int | None, message: str, *, now: float | None = None) -> bool:
     """Save progress in its own short transaction, at most every REPORT_INTERVAL seconds per job.
 
     Returns whether a row was written. Progress is telemetry, not a decision, so it is not audited.

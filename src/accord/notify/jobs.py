@@ -1,4 +1,5 @@
 """The outbox's job: send what is due, every minute, where a queue consumer runs."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

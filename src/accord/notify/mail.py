@@ -1,4 +1,5 @@
 """Rendering e-mails from templates, and the two ways of sending them: SMTP, or the console in a demo."""
+
 from __future__ import annotations
 
 import smtplib
@@ -13,9 +14,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from accord.config import Settings, Smtp
 
 TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                   autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-                   keep_trailing_newline=True)
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    keep_trailing_newline=True,
+)
 
 
 def render(template: str, **context: Any) -> tuple[str, str, str | None]:
@@ -27,7 +31,7 @@ def render(template: str, **context: Any) -> tuple[str, str, str | None]:
         html = _env.get_template(f"{template}.html").render(**context)
     except TemplateNotFound:
         html = None
-    return head[len("Subject:"):].strip(), text.lstrip("\n"), html
+    return head[len("Subject:") :].strip(), text.lstrip("\n"), html
 
 
 def build_message(sender: str, to: str, subject: str, text: str, html: str | None) -> EmailMessage:
@@ -82,8 +86,10 @@ class ConsoleTransport:
     def send(self, msg: EmailMessage) -> None:
         stream = self.stream or sys.stderr
         body = msg.get_body(preferencelist=("plain",))
-        stream.write(f"\n----- e-mail to {msg['To']}: {msg['Subject']}\n{body.get_content() if body else ''}"
-                     "----- end of e-mail\n")
+        stream.write(
+            f"\n----- e-mail to {msg['To']}: {msg['Subject']}\n{body.get_content() if body else ''}"
+            "----- end of e-mail\n"
+        )
         stream.flush()
 
     def close(self) -> None:

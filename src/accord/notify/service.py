@@ -1,4 +1,5 @@
 """E-mail through an outbox: written in the caller's transaction, sent by a job, retried until it goes."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,7 @@ MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smt
 def enqueue(db: Session, template: str, *, to: str, **context: Any) -> OutboxMessage:
     """Render `template` and add it to the outbox in the caller's transaction (never commits)."""
     subject, text, html = mail.render(template, **context)
-    msg = OutboxMessage(to=to, subject=subject, template=template, text_body=text, html_body=html,
-                        created_at=utcnow())
+    msg = OutboxMessage(to=to, subject=subject, template=template, text_body=text, html_body=html, created_at=utcnow())
     db.add(msg)
     db.flush()
     return msg
@@ -39,9 +39,19 @@ def enqueue(db: Session, template: str, *, to: str, **context: Any) -> OutboxMes
 
 def queued(db: Session, template: str, *, to: str, since: datetime, until: datetime) -> bool:
     """Was a `template` mail to `to` written to the outbox in [since, until), sent yet or not?"""
-    return db.scalar(select(OutboxMessage.id).where(OutboxMessage.template == template, OutboxMessage.to == to,
-                                                    OutboxMessage.created_at >= since,
-                                                    OutboxMessage.created_at < until).limit(1)) is not None
+    return (
+        db.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.template == template,
+                OutboxMessage.to == to,
+                OutboxMessage.created_at >= since,
+                OutboxMessage.created_at < until,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -57,22 +67,32 @@ class SendReport:
 
 
 def _due(db: Session, now: datetime, limit: int) -> list[int]:
-    q = (select(OutboxMessage.id)
-         .where(OutboxMessage.sent_at.is_(None),
-                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-         .order_by(OutboxMessage.id).limit(limit))
+    q = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     return list(db.scalars(q))
 
 
 def _claim(db: Session, msg_id: int, now: datetime) -> OutboxMessage | None:
     """Take the message for this sender only (a conditional update: same on SQLite and PostgreSQL)."""
     with unit_of_work(db):
-        claimed = rows_matched(db,
+        claimed = rows_matched(
+            db,
             update(OutboxMessage)
-            .where(OutboxMessage.id == msg_id, OutboxMessage.sent_at.is_(None),
-                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+            .where(
+                OutboxMessage.id == msg_id,
+                OutboxMessage.sent_at.is_(None),
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            )
             .values(next_attempt_at=now + CLAIM_LEASE)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False),
+        )
     return db.get(OutboxMessage, msg_id, populate_existing=True) if claimed == 1 else None
 
 
@@ -82,8 +102,13 @@ def _mark_sent(db: Session, msg: OutboxMessage, now: datetime) -> None:
         msg.attempts += 1
         msg.next_attempt_at = None
         msg.last_error = None
-        audit.record(db, actor="system", action="email.sent", object=("outbox_message", msg.id),
-                     data={"to": msg.to, "template": msg.template})
+        audit.record(
+            db,
+            actor="system",
+            action="email.sent",
+            object=("outbox_message", msg.id),
+            data={"to": msg.to, "template": msg.template},
+        )
 
 
 def _mark_failed(db: Session, msg: OutboxMessage, now: datetime, error: str) -> None:
@@ -91,8 +116,13 @@ def _mark_failed(db: Session, msg: OutboxMessage, now: datetime, error: str) -> 
         msg.attempts += 1
         msg.last_error = error[:2000]
         msg.next_attempt_at = now + backoff(msg.attempts)
-        audit.record(db, actor="system", action="email.failed", object=("outbox_message", msg.id),
-                     data={"to": msg.to, "attempts": msg.attempts, "error": msg.last_error[:200]})
+        audit.record(
+            db,
+            actor="system",
+            action="email.failed",
+            object=("outbox_message", msg.id),
+            data={"to": msg.to, "attempts": msg.attempts, "error": msg.last_error[:200]},
+        )
 
 
 def send_due(rt: Runtime, now: datetime | None = None, limit: int = 100) -> SendReport:
@@ -106,8 +136,7 @@ def send_due(rt: Runtime, now: datetime | None = None, limit: int = 100) -> Send
             msg = _claim(db, msg_id, now)
             if msg is None:
                 continue  # another sender has it
-            email = mail.build_message(rt.settings.smtp.sender, msg.to, msg.subject, msg.text_body,
-                                       msg.html_body)
+            email = mail.build_message(rt.settings.smtp.sender, msg.to, msg.subject, msg.text_body, msg.html_body)
             try:
                 transport.send(email)
             except OSError as exc:  # smtplib's errors are OSErrors too
@@ -134,12 +163,12 @@ def outbox(db: Session, *, limit: int = 200) -> list[OutboxMessage]:
 
 def outbox_counts(db: Session) -> dict[str, int]:
     pending = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
-    failing = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None),
-                                                   OutboxMessage.attempts > 0)) or 0
+    failing = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)) or 0
     sent = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_not(None))) or 0
     return {"pending": pending, "failing": failing, "sent": sent}
 
 
 def last_enqueued_at(db: Session, *, to: str, template: str) -> datetime | None:
-    return db.scalar(select(func.max(OutboxMessage.created_at))
-                     .where(OutboxMessage.to == to, OutboxMessage.template == template))
+    return db.scalar(
+        select(func.max(OutboxMessage.created_at)).where(OutboxMessage.to == to, OutboxMessage.template == template)
+    )

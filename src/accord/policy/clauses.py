@@ -5,13 +5,13 @@ Clauses name the custodian in full once and by its short name after that. A clau
 tell the custodian something (a derivative, a request for approval, a deletion) says where: the Accord page
 that takes it, once one exists (`FEATURE_PAGES`), else the custodian's own contact from the dataset. Each such
 place is also a `ClauseLink`, which pages turn into a link; the PDF and the CLI print the plain text."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from accord.policy.schema import (Commercial, Modification, Policy, Purpose, Redistribution, ReviewMode,
-                                  Signatory)
+from accord.policy.schema import Commercial, Modification, Policy, Purpose, Redistribution, ReviewMode, Signatory
 
 PURPOSE_WORDS = {
     Purpose.research: "research",
@@ -91,8 +91,15 @@ def _bare(text: str) -> str:
     return text.rstrip().rstrip(".")
 
 
-def clauses(p: Policy, *, custodian: str = "the custodian", dataset: str = "the dataset", custodian_short: str = "",
-            contact: str = "", slug: str = "") -> list[Clause]:
+def clauses(
+    p: Policy,
+    *,
+    custodian: str = "the custodian",
+    dataset: str = "the dataset",
+    custodian_short: str = "",
+    contact: str = "",
+    slug: str = "",
+) -> list[Clause]:
     out: list[Clause] = []
     names = _Names(dataset, custodian, custodian_short, contact, slug)
 
@@ -100,18 +107,23 @@ def clauses(p: Policy, *, custodian: str = "the custodian", dataset: str = "the 
         out.append(Clause(key, title, text, tuple(links)))
 
     def approval(feature: str = "request_approval") -> tuple[str, list[ClauseLink]]:
-        """"… without prior approval from X; ask X for it by writing to …"."""
+        """ "… without prior approval from X; ask X for it by writing to …"."""
         who = names.who
         how, links = names.reach(feature, "ask for it in Accord", "ask {name} for it")
         return f"without prior approval from {who}; {how}.", links
 
-    add("purpose", "Permitted use",
+    add(
+        "purpose",
+        "Permitted use",
         f"You may use {dataset} only for {_join([PURPOSE_WORDS[x] for x in p.purposes])}, "
-        "as described in your application.")
+        "as described in your application.",
+    )
     links: list[ClauseLink] = []
     if p.commercial_use is Commercial.forbidden:
-        text = (f"You may not use {dataset}, any part of it or anything derived from it for commercial purposes, "
-                "such as selling, trading or licensing it, or using it to make money.")
+        text = (
+            f"You may not use {dataset}, any part of it or anything derived from it for commercial purposes, "
+            "such as selling, trading or licensing it, or using it to make money."
+        )
     else:
         tail, links = approval()
         text = f"You may not use {dataset}, any part of it or anything derived from it commercially {tail}"
@@ -119,23 +131,36 @@ def clauses(p: Policy, *, custodian: str = "the custodian", dataset: str = "the 
         text += " It may not be used to advertise or promote any product or technology."
     add("commercial", "Commercial use", text, links)
     if p.redistribution is Redistribution.forbidden:
-        add("redistribution", "Sharing copies",
-            f"You may not give, publish or copy {dataset} or any part of it to anyone else.")
+        add(
+            "redistribution",
+            "Sharing copies",
+            f"You may not give, publish or copy {dataset} or any part of it to anyone else.",
+        )
     elif p.redistribution is Redistribution.on_approval:
         tail, links = approval()
-        add("redistribution", "Sharing copies",
+        add(
+            "redistribution",
+            "Sharing copies",
             f"You may not pass on, publish, copy or spread {dataset} or any part of it in any way, whether for "
-            f"profit or not, {tail}", links)
+            f"profit or not, {tail}",
+            links,
+        )
     elif p.redistribution is Redistribution.single_site_internal:
-        add("redistribution", "Sharing copies",
+        add(
+            "redistribution",
+            "Sharing copies",
             f"You may not copy, publish or give {dataset} or any part of it to any third party, for any purpose. "
             "Copies for internal use are allowed only at the single site of your organisation named in your "
-            "application.")
+            "application.",
+        )
     else:  # approved_unit_only
-        add("redistribution", "Sharing copies",
+        add(
+            "redistribution",
+            "Sharing copies",
             f"You may not copy, publish, pass on or spread {dataset} or any part of it in any way, whether for "
             "profit or not. That includes other units or facilities of your own organisation: only the unit "
-            "named in your application may hold and use it.")
+            "named in your application may hold and use it.",
+        )
     if p.modification is Modification.forbidden:
         add("modification", "Changing the data", f"You may not modify {dataset} or any part of it.")
     elif p.modification is Modification.on_approval:
@@ -157,38 +182,53 @@ def clauses(p: Policy, *, custodian: str = "the custodian", dataset: str = "the 
         if any(c.include_upgraded_versions for c in p.citations):
             refs += " (or a later version of that paper)"
         if p.link_allowed_instead_of_citation:
-            text = (f"Every work that uses {dataset} must say so. Papers must cite: {_sentence(refs)} Other "
-                    "media may cite it or link to the dataset's homepage instead.")
+            text = (
+                f"Every work that uses {dataset} must say so. Papers must cite: {_sentence(refs)} Other "
+                "media may cite it or link to the dataset's homepage instead."
+            )
         else:
             text = f"Every document or paper that uses {dataset} must cite: {_sentence(refs)}"
         add("citation", "Citation", text)
     privacy, links = [], []
     if p.privacy.no_identification:
-        privacy.append("You may not use the data to identify, contact or track any person shown in it, or to "
-                       "intrude on their privacy in any other way.")
+        privacy.append(
+            "You may not use the data to identify, contact or track any person shown in it, or to "
+            "intrude on their privacy in any other way."
+        )
     if p.privacy.protect_subjects:
         privacy.append("You must keep the data secure and protect the privacy of the people in it.")
     if p.privacy.removal_requests:
         who = names.who
         how, links = names.reach("removal_notices", "confirm it in Accord", "confirm it to {name}")
-        privacy.append(f"People shown in the data may ask {who} to remove their images. When that happens you "
-                       f"will be told which files to delete; delete them and {how}.")
+        privacy.append(
+            f"People shown in the data may ask {who} to remove their images. When that happens you "
+            f"will be told which files to delete; delete them and {how}."
+        )
     if privacy:
         add("privacy", "Privacy of the people in the images", " ".join(privacy), links)
     if p.privacy.licensee_liable_for_misuse:
-        add("liability", "Responsibility for misuse",
-            "You bear all responsibility and consequences for any loss caused by misuse of the data.")
+        add(
+            "liability",
+            "Responsibility for misuse",
+            "You bear all responsibility and consequences for any loss caused by misuse of the data.",
+        )
     if p.signatory is Signatory.legal_authority:
-        add("signatory", "Who signs",
+        add(
+            "signatory",
+            "Who signs",
             "This agreement must be signed by a person with legal authority to enter licence agreements with "
             f"{names.who} on behalf of your institution, after your institution's legal staff have reviewed its "
-            "terms. An agreement signed without that authority is void and will be discarded.")
+            "terms. An agreement signed without that authority is void and will be discarded.",
+        )
     if p.access_days:
         add("duration", "Duration", f"Access lasts {p.access_days} days from approval, unless renewed.")
     if p.training:
-        add("training", "Training",
+        add(
+            "training",
+            "Training",
             f"You must hold a valid certificate of {_bare(p.training.name)}; access "
-            f"{'pauses' if p.training.on_expiry == 'pause' else 'ends'} when it expires.")
+            f"{'pauses' if p.training.on_expiry == 'pause' else 'ends'} when it expires.",
+        )
     if p.custodian_may_terminate:
         add("termination", "Ending access", f"{names.who} may end your access at any time.")
     if p.rights_reserved:

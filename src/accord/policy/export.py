@@ -1,4 +1,5 @@
 """Exports for other systems: GA4GH Data Use Ontology codes and a W3C ODRL policy (JSON-LD)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -55,9 +56,13 @@ def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict[str, Any
     """An ODRL 2.2 Offer: what a licensee may do, must do, and must not do."""
     duties: list[dict[str, Any]] = []
     if p.citations:
-        duties.append({"action": "attribute",
-                       "refinement": [_constraint("media", "eq", "publication")],
-                       "accord:citations": [c.text for c in p.citations]})
+        duties.append(
+            {
+                "action": "attribute",
+                "refinement": [_constraint("media", "eq", "publication")],
+                "accord:citations": [c.text for c in p.citations],
+            }
+        )
     if p.derivatives.must_declare:
         duties.append({"action": "inform", "accord:about": "derivatives and new annotations"})
     if p.privacy.removal_requests:
@@ -74,12 +79,22 @@ def to_odrl(p: Policy, *, uid: str, target: str, assigner: str) -> dict[str, Any
     if p.modification is not Modification.allowed:
         prohibitions.append({"target": target, "action": "modify"})
     if p.privacy.no_identification:
-        prohibitions.append({"target": target, "action": "use",
-                             "constraint": [_constraint("purpose", "eq", "identification of persons")]})
+        prohibitions.append(
+            {
+                "target": target,
+                "action": "use",
+                "constraint": [_constraint("purpose", "eq", "identification of persons")],
+            }
+        )
     permissions = [permission]
     if p.redistribution is Redistribution.single_site_internal:
-        permissions.append({"target": target, "action": "reproduce",
-                            "constraint": [_constraint("spatial", "eq", "the licensee's named site")]})
+        permissions.append(
+            {
+                "target": target,
+                "action": "reproduce",
+                "constraint": [_constraint("spatial", "eq", "the licensee's named site")],
+            }
+        )
     return {
         "@context": ["http://www.w3.org/ns/odrl.jsonld", {"accord": "https://accord.example.org/ns#"}],
         "@type": "Offer",

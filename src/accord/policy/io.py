@@ -1,4 +1,5 @@
 """Reading and writing policies as YAML or JSON, with errors that name the field."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,10 @@ def parse(text: str) -> Policy:
         for e in exc.errors():
             where = ".".join(str(x) for x in e["loc"]) or "policy"
             problems.append(f"{where}: {e['msg']}")
-        raise InvalidInput("the policy is not valid: " + "; ".join(problems),
-                           field=".".join(str(x) for x in exc.errors()[0]["loc"]) or None) from None
+        raise InvalidInput(
+            "the policy is not valid: " + "; ".join(problems),
+            field=".".join(str(x) for x in exc.errors()[0]["loc"]) or None,
+        ) from None
 
 
 def dump_yaml(p: Policy) -> str:

@@ -1,4 +1,5 @@
 """A dataset's licence terms as data. Everything downstream (form, agreement, checks, exports) derives from this."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -130,8 +131,7 @@ class Policy(Strict):
     privacy: Privacy = Privacy()
     signatory: Signatory = Signatory.applicant
     institutional_email: bool = False
-    applicant_fields: list[ApplicantField] = Field(default_factory=lambda: [ApplicantField.name,
-                                                                            ApplicantField.email])
+    applicant_fields: list[ApplicantField] = Field(default_factory=lambda: [ApplicantField.name, ApplicantField.email])
     access_days: int | None = Field(default=None, ge=1)  # None: no fixed end
     covers_future_versions: bool = False
     custodian_may_terminate: bool = False
@@ -141,14 +141,20 @@ class Policy(Strict):
     custom_clauses: list[CustomClause] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Policy":
+    def _consistent(self) -> Policy:
         if ApplicantField.email not in self.applicant_fields:
             raise ValueError("applicant_fields must include email: every applicant is contacted by e-mail")
         if len(set(self.applicant_fields)) != len(self.applicant_fields):
             raise ValueError("applicant_fields lists a field twice")
-        if self.redistribution is Redistribution.approved_unit_only and ApplicantField.unit not in self.applicant_fields:
+        if (
+            self.redistribution is Redistribution.approved_unit_only
+            and ApplicantField.unit not in self.applicant_fields
+        ):
             raise ValueError("redistribution 'approved_unit_only' needs the 'unit' applicant field to name the unit")
-        if self.redistribution is Redistribution.single_site_internal and ApplicantField.unit not in self.applicant_fields:
+        if (
+            self.redistribution is Redistribution.single_site_internal
+            and ApplicantField.unit not in self.applicant_fields
+        ):
             raise ValueError("redistribution 'single_site_internal' needs the 'unit' applicant field to name the site")
         if self.review.mode is ReviewMode.automatic and self.signatory is Signatory.legal_authority:
             raise ValueError("automatic review cannot be combined with a separate legal signatory")

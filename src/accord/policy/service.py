@@ -1,4 +1,5 @@
 """Dataset policies: set (a new version when the terms change), read, compare, export."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,17 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.errors import NotFound
 from accord.identity.models import User
+
 # The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
-from accord.policy.clauses import Clause as Clause, ClauseChange as ClauseChange, clauses as clauses
-from accord.policy.clauses import diff as diff, review_words as review_words
+from accord.policy.clauses import Clause as Clause
+from accord.policy.clauses import ClauseChange as ClauseChange
+from accord.policy.clauses import clauses as clauses
+from accord.policy.clauses import diff as diff
+from accord.policy.clauses import review_words as review_words
 from accord.policy.export import to_duo, to_odrl
-from accord.policy.io import dump_yaml as dump_yaml, parse as parse, seed as seed
+from accord.policy.io import dump_yaml as dump_yaml
+from accord.policy.io import parse as parse
+from accord.policy.io import seed as seed
 from accord.policy.models import PolicyVersion
 from accord.policy.schema import Policy
 
@@ -42,8 +49,13 @@ class Terms:
     @property
     def names(self) -> dict[str, str]:
         """What `clauses` and `diff` write the clauses with."""
-        return dict(custodian=self.custodian, dataset=self.dataset, custodian_short=self.custodian_short,
-                    contact=self.contact, slug=self.slug)
+        return {
+            "custodian": self.custodian,
+            "dataset": self.dataset,
+            "custodian_short": self.custodian_short,
+            "contact": self.contact,
+            "slug": self.slug,
+        }
 
     def clauses(self) -> list[Clause]:
         return clauses(self.policy, **self.names)
@@ -52,18 +64,32 @@ class Terms:
 def clause_names(ds: Dataset) -> dict[str, str]:
     """How a dataset's clauses name it and its custodian. The dataset by its short name: "LLVIP" from "LLVIP:
     visible-infrared paired images ..."."""
-    return dict(custodian=ds.custodian, dataset=ds.title.split(":")[0], custodian_short=ds.custodian_short or "",
-                contact=ds.custodian_contact or "", slug=ds.slug)
+    return {
+        "custodian": ds.custodian,
+        "dataset": ds.title.split(":")[0],
+        "custodian_short": ds.custodian_short or "",
+        "contact": ds.custodian_contact or "",
+        "slug": ds.slug,
+    }
 
 
 def _terms(db: Session, row: PolicyVersion) -> Terms:
     names = clause_names(catalog.dataset_by_id(db, row.dataset_id))
-    return Terms(row.version, Policy.model_validate(row.document), names["custodian"], names["dataset"], row,
-                 custodian_short=names["custodian_short"], contact=names["contact"], slug=names["slug"])
+    return Terms(
+        row.version,
+        Policy.model_validate(row.document),
+        names["custodian"],
+        names["dataset"],
+        row,
+        custodian_short=names["custodian_short"],
+        contact=names["contact"],
+        slug=names["slug"],
+    )
 
 
-def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "",
-               base_url: str = "") -> Terms:
+def set_policy(
+    db: Session, dataset_id: int, policy: Policy, *, actor: User | str, note: str = "", base_url: str = ""
+) -> Terms:
     """Store the terms; identical terms keep the current version, different ones append the next, and every
     current licensee is told by e-mail that their access pauses until they accept it (links use `base_url`)."""
     catalog.require_curator(actor, dataset_id)
@@ -73,13 +99,22 @@ def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | st
         current = _current_row(db, dataset_id)
         if current is not None and current.document == document:
             return _terms(db, current)
-        row = PolicyVersion(dataset_id=dataset_id, version=(current.version + 1) if current else 1,
-                            document=document, note=note.strip(),
-                            created_by_id=actor.id if isinstance(actor, User) else None)
+        row = PolicyVersion(
+            dataset_id=dataset_id,
+            version=(current.version + 1) if current else 1,
+            document=document,
+            note=note.strip(),
+            created_by_id=actor.id if isinstance(actor, User) else None,
+        )
         db.add(row)
         db.flush()
-        audit.record(db, actor=actor, action="policy.set", object=("dataset", dataset_id),
-                     data={"version": row.version, "note": row.note})
+        audit.record(
+            db,
+            actor=actor,
+            action="policy.set",
+            object=("dataset", dataset_id),
+            data={"version": row.version, "note": row.note},
+        )
         if current is not None:
             for tell in plugins.provided("policy.terms_changed"):  # entitlements pauses its grants and says so
                 tell(db, dataset_id, version=row.version, note=row.note, base_url=base_url)
@@ -87,8 +122,12 @@ def set_policy(db: Session, dataset_id: int, policy: Policy, *, actor: User | st
 
 
 def _current_row(db: Session, dataset_id: int) -> PolicyVersion | None:
-    return db.scalar(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id)
-                     .order_by(PolicyVersion.version.desc()).limit(1))
+    return db.scalar(
+        select(PolicyVersion)
+        .where(PolicyVersion.dataset_id == dataset_id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
 
 
 def current(db: Session, dataset_id: int) -> Terms | None:
@@ -103,22 +142,27 @@ def get(db: Session, dataset_id: int, version: int | None = None) -> Terms:
         if terms is None:
             raise NotFound("this dataset has no licence terms yet")
         return terms
-    row = db.scalar(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id,
-                                                PolicyVersion.version == version))
+    row = db.scalar(
+        select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id, PolicyVersion.version == version)
+    )
     if row is None:
         raise NotFound(f"this dataset has no terms version {version}")
     return _terms(db, row)
 
 
 def versions(db: Session, dataset_id: int) -> list[PolicyVersion]:
-    return list(db.scalars(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id)
-                           .order_by(PolicyVersion.version)))
+    return list(
+        db.scalars(select(PolicyVersion).where(PolicyVersion.dataset_id == dataset_id).order_by(PolicyVersion.version))
+    )
 
 
 def current_versions(db: Session) -> dict[int, int]:
     """dataset id → its current terms version, for every dataset with terms."""
-    return dict(db.execute(select(PolicyVersion.dataset_id, func.max(PolicyVersion.version))
-                           .group_by(PolicyVersion.dataset_id)).all())
+    return dict(
+        db.execute(
+            select(PolicyVersion.dataset_id, func.max(PolicyVersion.version)).group_by(PolicyVersion.dataset_id)
+        ).all()
+    )
 
 
 def count(db: Session, dataset_id: int) -> int:
@@ -136,5 +180,9 @@ def duo(terms: Terms) -> dict[str, Any]:
 
 
 def odrl(terms: Terms, *, base_url: str, slug: str) -> dict[str, Any]:
-    return to_odrl(terms.policy, uid=f"{base_url}/api/v1/datasets/{slug}/policy?version={terms.version}",
-                   target=f"{base_url}/datasets/{slug}", assigner=terms.custodian)
+    return to_odrl(
+        terms.policy,
+        uid=f"{base_url}/api/v1/datasets/{slug}/policy?version={terms.version}",
+        target=f"{base_url}/datasets/{slug}",
+        assigner=terms.custodian,
+    )

@@ -1,5 +1,6 @@
 """Training's daily job: warn holders whose certificate runs out within two weeks (each certificate once), and
 end the grants whose terms end access with a certificate that ran out."""
+
 from __future__ import annotations
 
 import logging

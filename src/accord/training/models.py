@@ -1,4 +1,5 @@
 """Training certificates: a person's proof of human-subjects research training, reviewed before it counts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -17,8 +18,7 @@ class TrainingCertificate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"),
-                                                       index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
     # The dataset whose terms asked for it: its reviewers decide on it (a renewal has no application).
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset.id", ondelete="SET NULL"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))  # the file, in the blob store

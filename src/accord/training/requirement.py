@@ -1,5 +1,6 @@
 """Training as a provider to other domains (registered in `accord.plugins`): the certificate an application
 needs before it is sent and approved, and the pause of a grant whose holder's certificate ran out."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,14 +42,21 @@ class Certificate:
         if training is None:  # terms without training ask for no certificate (`applies`)
             return
         if cert is None:
-            raise InvalidInput(f"upload your certificate of {training.name} (with its dates) before submitting",
-                               field="certificate")
+            raise InvalidInput(
+                f"upload your certificate of {training.name} (with its dates) before submitting", field="certificate"
+            )
         if cert.status == "rejected":
-            raise InvalidInput(f"your training certificate was not accepted ({cert.reject_reason}); upload "
-                               "another one before submitting", field="certificate")
+            raise InvalidInput(
+                f"your training certificate was not accepted ({cert.reject_reason}); upload "
+                "another one before submitting",
+                field="certificate",
+            )
         if today >= valid_until(cert, training):
-            raise InvalidInput(f"your training certificate counts only until {valid_until(cert, training)}; "
-                               "upload a current one before submitting", field="certificate")
+            raise InvalidInput(
+                f"your training certificate counts only until {valid_until(cert, training)}; "
+                "upload a current one before submitting",
+                field="certificate",
+            )
 
     def met(self, db: Session, app_id: int, policy: Policy) -> bool:
         cert = for_application(db, app_id)
@@ -59,21 +67,38 @@ class Certificate:
             return
         cert, training = for_application(db, app_id), policy.training
         if cert is None:
-            raise IllegalTransition("cannot approve: these terms need a training certificate and the applicant "
-                                    "has not uploaded one")
+            raise IllegalTransition(
+                "cannot approve: these terms need a training certificate and the applicant has not uploaded one"
+            )
         if cert.status == "accepted":
-            raise IllegalTransition(f"cannot approve: the applicant's training certificate ran out on "
-                                    f"{valid_until(cert, training)}")
-        raise IllegalTransition(f"cannot approve until the applicant's training certificate is accepted (it is "
-                                f"{cert.status}); accept it on this page first")
+            raise IllegalTransition(
+                f"cannot approve: the applicant's training certificate ran out on {valid_until(cert, training)}"
+            )
+        raise IllegalTransition(
+            f"cannot approve until the applicant's training certificate is accepted (it is "
+            f"{cert.status}); accept it on this page first"
+        )
 
-    def stages(self, db: Session, apps: Sequence[Application], policies: dict[int, Policy], today: date) -> dict[int, str]:
+    def stages(
+        self, db: Session, apps: Sequence[Application], policies: dict[int, Policy], today: date
+    ) -> dict[int, str]:
         """In one statement: the certificates uploaded with these applications and the accepted ones of their
         applicants, from which each application's is picked as `for_application` picks it."""
-        certs = list(db.scalars(select(TrainingCertificate).where(or_(
-            TrainingCertificate.application_id.in_(sorted(a.id for a in apps)),
-            and_(TrainingCertificate.user_id.in_(sorted({a.applicant_id for a in apps})),
-                 TrainingCertificate.status == "accepted"))).order_by(TrainingCertificate.id.desc())))
+        certs = list(
+            db.scalars(
+                select(TrainingCertificate)
+                .where(
+                    or_(
+                        TrainingCertificate.application_id.in_(sorted(a.id for a in apps)),
+                        and_(
+                            TrainingCertificate.user_id.in_(sorted({a.applicant_id for a in apps})),
+                            TrainingCertificate.status == "accepted",
+                        ),
+                    )
+                )
+                .order_by(TrainingCertificate.id.desc())
+            )
+        )
         out: dict[int, str] = {}
         for app in apps:
             training = policies[app.id].training
@@ -86,7 +111,9 @@ class Certificate:
 certificate = Certificate()
 
 
-def paused(db: Session, ent: Entitlement, policy: Policy, at: datetime) -> tuple[tuple[str, str] | None, datetime | None]:
+def paused(
+    db: Session, ent: Entitlement, policy: Policy, at: datetime
+) -> tuple[tuple[str, str] | None, datetime | None]:
     """Access pauses (it is not revoked) while the holder has no accepted certificate valid on `at`'s day, and
     resumes by itself once a reviewer accepts a new one. (None, when the certificate stops counting) if it
     counts; (None, None) for terms without training."""

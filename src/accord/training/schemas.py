@@ -1,4 +1,5 @@
 """Training certificate shapes for the API and the CLI."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

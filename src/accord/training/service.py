@@ -4,6 +4,7 @@ and grants need of it is `requirement`'s (both re-exported here: this module is 
 
 Every upload is a new row, so what was shown and decided stays on record.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,12 +25,20 @@ from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy.schema import Training
 from accord.training.models import TrainingCertificate
+
 # The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
-from accord.training.requirement import certificate as certificate, paused as paused
-from accord.training.validity import STAGES as STAGES, Standing as Standing, counts as counts
-from accord.training.validity import for_application as for_application, parse_date as parse_date
-from accord.training.validity import pick as pick, stage as stage, standing as standing
-from accord.training.validity import terms_training as terms_training, valid_until as valid_until
+from accord.training.requirement import certificate as certificate
+from accord.training.requirement import paused as paused
+from accord.training.validity import STAGES as STAGES
+from accord.training.validity import Standing as Standing
+from accord.training.validity import counts as counts
+from accord.training.validity import for_application as for_application
+from accord.training.validity import parse_date as parse_date
+from accord.training.validity import pick as pick
+from accord.training.validity import stage as stage
+from accord.training.validity import standing as standing
+from accord.training.validity import terms_training as terms_training
+from accord.training.validity import valid_until as valid_until
 
 if TYPE_CHECKING:
     from accord.runtime import Runtime
@@ -43,8 +52,10 @@ NOT_YET_SENT = {access.Status.draft.value, access.Status.returned.value, access.
 
 # --- uploading -----------------------------------------------------------------------------------------------
 
-def _context(db: Session, actor: User, application_id: int | None, dataset_slug: str | None
-             ) -> tuple[int, int | None, str | None, Training]:
+
+def _context(
+    db: Session, actor: User, application_id: int | None, dataset_slug: str | None
+) -> tuple[int, int | None, str | None, Training]:
     """(dataset id, application id, application status, Training) of an upload, checking the uploader's right."""
     if application_id is not None:
         loaded = access.load(db, application_id)
@@ -52,8 +63,9 @@ def _context(db: Session, actor: User, application_id: int | None, dataset_slug:
         current = loaded.state.status
         assert current is not None, "a stored application has a status"
         if current in access.TERMINAL:
-            raise IllegalTransition(f"this application is {current.value}; upload a renewed "
-                                    "certificate from the dataset's download page")
+            raise IllegalTransition(
+                f"this application is {current.value}; upload a renewed certificate from the dataset's download page"
+            )
         training = terms_training(db, loaded.row.dataset_id, loaded.row.policy_version)
         dataset_id, status = loaded.row.dataset_id, current.value
     elif dataset_slug:
@@ -75,10 +87,20 @@ def may_renew(db: Session, dataset_slug: str, *, actor: User) -> Dataset:
     return dataset
 
 
-def upload(rt: Runtime, db: Session, *, actor: User, data: bytes, course: str, completed_on: object,
-           expires_on: object,
-           filename: str = "", application_id: int | None = None, dataset_slug: str | None = None,
-           base_url: str = "") -> TrainingCertificate:
+def upload(
+    rt: Runtime,
+    db: Session,
+    *,
+    actor: User,
+    data: bytes,
+    course: str,
+    completed_on: object,
+    expires_on: object,
+    filename: str = "",
+    application_id: int | None = None,
+    dataset_slug: str | None = None,
+    base_url: str = "",
+) -> TrainingCertificate:
     """Store a certificate (PDF, PNG or JPEG, checked by its bytes) as pending until a reviewer decides."""
     dataset_id, application_id, app_status, training = _context(db, actor, application_id, dataset_slug)
     if len(data) > MAX_BYTES:
@@ -88,8 +110,9 @@ def upload(rt: Runtime, db: Session, *, actor: User, data: bytes, course: str, c
     try:
         kind = access.sniff(data)
     except InvalidInput as exc:  # the scan's words are about a signed agreement
-        raise InvalidInput(exc.message.replace("the signed agreement", "the certificate"),
-                           field="certificate") from None
+        raise InvalidInput(
+            exc.message.replace("the signed agreement", "the certificate"), field="certificate"
+        ) from None
     course = " ".join(str(course or "").split())
     if len(course) < 2:
         raise InvalidInput("name the course and who issued the certificate", field="course")
@@ -104,20 +127,36 @@ def upload(rt: Runtime, db: Session, *, actor: User, data: bytes, course: str, c
     if expires <= today:
         raise InvalidInput(f"this certificate expired on {expires}; upload a current one", field="expires_on")
     if today >= completed + timedelta(days=training.valid_days):
-        raise InvalidInput(f"these terms count a course for {training.valid_days} days after completion; this "
-                           "one is too old", field="completed_on")
+        raise InvalidInput(
+            f"these terms count a course for {training.valid_days} days after completion; this one is too old",
+            field="completed_on",
+        )
     sha = hashlib.sha256(data).hexdigest()
     with unit_of_work(db):
         rt.store.put_bytes(sha, data)  # before the commit: a rollback leaves an unreferenced blob only
-        cert = TrainingCertificate(user_id=actor.id, application_id=application_id, dataset_id=dataset_id,
-                                   sha256=sha, media_type=kind, size=len(data), filename=_filename(filename),
-                                   course=course, completed_on=completed, expires_on=expires, status="pending",
-                                   uploaded_at=utcnow())
+        cert = TrainingCertificate(
+            user_id=actor.id,
+            application_id=application_id,
+            dataset_id=dataset_id,
+            sha256=sha,
+            media_type=kind,
+            size=len(data),
+            filename=_filename(filename),
+            course=course,
+            completed_on=completed,
+            expires_on=expires,
+            status="pending",
+            uploaded_at=utcnow(),
+        )
         db.add(cert)
         db.flush()
-        audit.record(db, actor=actor, action="training.uploaded", object=("training_certificate", cert.id),
-                     data={"sha256": sha, "application": application_id, "dataset_id": dataset_id,
-                           "expires_on": str(expires)})
+        audit.record(
+            db,
+            actor=actor,
+            action="training.uploaded",
+            object=("training_certificate", cert.id),
+            data={"sha256": sha, "application": application_id, "dataset_id": dataset_id, "expires_on": str(expires)},
+        )
         if app_status not in NOT_YET_SENT:
             _tell_reviewers(db, cert, actor, base_url=base_url)
     return cert
@@ -134,9 +173,16 @@ def _tell_reviewers(db: Session, cert: TrainingCertificate, holder: User, *, bas
     ds = catalog.dataset_by_id(db, cert.dataset_id)
     for reviewer in access.reviewers_of(db, cert.dataset_id):
         if reviewer.id != holder.id:
-            notify.enqueue(db, "training-to-review", to=reviewer.email, name=reviewer.name, dataset=ds.title,
-                           holder=holder.name or holder.email, base_url=base_url.rstrip("/"),
-                           path=_review_path(cert))
+            notify.enqueue(
+                db,
+                "training-to-review",
+                to=reviewer.email,
+                name=reviewer.name,
+                dataset=ds.title,
+                holder=holder.name or holder.email,
+                base_url=base_url.rstrip("/"),
+                path=_review_path(cert),
+            )
 
 
 def _review_path(cert: TrainingCertificate) -> str:
@@ -144,6 +190,7 @@ def _review_path(cert: TrainingCertificate) -> str:
 
 
 # --- reading -------------------------------------------------------------------------------------------------
+
 
 def _reviews(user: User, cert: TrainingCertificate) -> bool:
     return cert.dataset_id is not None and access.is_reviewer(user, cert.dataset_id)
@@ -175,18 +222,25 @@ def file(rt: Runtime, db: Session, cert_id: int, *, viewer: User) -> tuple[bytes
 
 def mine(db: Session, user: User) -> list[TrainingCertificate]:
     """The user's certificates, newest first."""
-    return list(db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == user.id)
-                           .order_by(TrainingCertificate.id.desc())))
+    return list(
+        db.scalars(
+            select(TrainingCertificate)
+            .where(TrainingCertificate.user_id == user.id)
+            .order_by(TrainingCertificate.id.desc())
+        )
+    )
 
 
 def to_review(db: Session, reviewer: User) -> list[TrainingCertificate]:
     """Pending certificates in the datasets this user reviews (not their own), oldest first."""
-    rows = db.scalars(select(TrainingCertificate).where(TrainingCertificate.status == "pending")
-                      .order_by(TrainingCertificate.id))
+    rows = db.scalars(
+        select(TrainingCertificate).where(TrainingCertificate.status == "pending").order_by(TrainingCertificate.id)
+    )
     return [c for c in rows if c.user_id != reviewer.id and _reviews(reviewer, c)]
 
 
 # --- deciding ------------------------------------------------------------------------------------------------
+
 
 def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
     cert = get(db, cert_id, viewer=actor)
@@ -199,12 +253,17 @@ def _decidable(db: Session, cert_id: int, actor: User) -> TrainingCertificate:
     return cert
 
 
-def _decide(db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason: str | None = None) -> None:
+def _decide(
+    db: Session, cert: TrainingCertificate, status: str, actor: User, at: datetime, reason: str | None = None
+) -> None:
     """Only a pending certificate is decided, once: of two reviewers deciding at the same moment one is told."""
-    done = rows_matched(db, update(TrainingCertificate)
-                      .where(TrainingCertificate.id == cert.id, TrainingCertificate.status == "pending")
-                      .values(status=status, reviewed_by_id=actor.id, reviewed_at=at, reject_reason=reason)
-                      .execution_options(synchronize_session=False))
+    done = rows_matched(
+        db,
+        update(TrainingCertificate)
+        .where(TrainingCertificate.id == cert.id, TrainingCertificate.status == "pending")
+        .values(status=status, reviewed_by_id=actor.id, reviewed_at=at, reject_reason=reason)
+        .execution_options(synchronize_session=False),
+    )
     if done != 1:
         raise Conflict("another reviewer decided on this certificate a moment ago")
     db.refresh(cert)
@@ -217,11 +276,17 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
     with unit_of_work(db):
         now = utcnow()
         _decide(db, cert, "accepted", actor, now)
-        audit.record(db, actor=actor, action="training.accepted", object=("training_certificate", cert.id),
-                     data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)})
+        audit.record(
+            db,
+            actor=actor,
+            action="training.accepted",
+            object=("training_certificate", cert.id),
+            data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)},
+        )
         holder = db.get_one(User, cert.user_id)
-        notify.enqueue(db, "training-accepted", to=holder.email, name=holder.name, course=cert.course,
-                       expires=str(cert.expires_on))
+        notify.enqueue(
+            db, "training-accepted", to=holder.email, name=holder.name, course=cert.course, expires=str(cert.expires_on)
+        )
         access.requirement_met(db, cert.user_id, at=now)
     return cert
 
@@ -236,15 +301,20 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
         raise InvalidInput("the reason is too long (at most 2000 characters)", field="reason")
     with unit_of_work(db):
         _decide(db, cert, "rejected", actor, utcnow(), reason=reason)
-        audit.record(db, actor=actor, action="training.rejected", object=("training_certificate", cert.id),
-                     data={"user_id": cert.user_id, "reason": reason})
+        audit.record(
+            db,
+            actor=actor,
+            action="training.rejected",
+            object=("training_certificate", cert.id),
+            data={"user_id": cert.user_id, "reason": reason},
+        )
         holder = db.get_one(User, cert.user_id)
-        notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course,
-                       reason=reason)
+        notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course, reason=reason)
     return cert
 
 
 # --- the daily warning ---------------------------------------------------------------------------------------
+
 
 def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "") -> int:
     """Daily: tell each holder whose accepted certificate stops counting within two weeks for a grant they
@@ -253,11 +323,17 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
     today = now.date()
     told = 0
     with unit_of_work(db):
-        due = list(db.scalars(select(TrainingCertificate)
-                              .where(TrainingCertificate.status == "accepted",
-                                     TrainingCertificate.expiry_warned_at.is_(None),
-                                     TrainingCertificate.expires_on > today)
-                              .order_by(TrainingCertificate.id)))
+        due = list(
+            db.scalars(
+                select(TrainingCertificate)
+                .where(
+                    TrainingCertificate.status == "accepted",
+                    TrainingCertificate.expiry_warned_at.is_(None),
+                    TrainingCertificate.expires_on > today,
+                )
+                .order_by(TrainingCertificate.id)
+            )
+        )
         for cert in due:
             needs = _trainings_held(db, cert.user_id, now)
             if not needs:
@@ -269,12 +345,25 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
                 continue
             holder = db.get_one(User, cert.user_id)
             names = sorted({ds.title for ds, _ in needs})
-            notify.enqueue(db, "training-expiring", to=holder.email, name=holder.name, course=cert.course,
-                           expires=str(ends), datasets=names, base_url=base_url.rstrip("/"),
-                           paths=sorted({f"/datasets/{ds.slug}/download" for ds, _ in needs}))
+            notify.enqueue(
+                db,
+                "training-expiring",
+                to=holder.email,
+                name=holder.name,
+                course=cert.course,
+                expires=str(ends),
+                datasets=names,
+                base_url=base_url.rstrip("/"),
+                paths=sorted({f"/datasets/{ds.slug}/download" for ds, _ in needs}),
+            )
             cert.expiry_warned_at = now
-            audit.record(db, actor="system", action="training.expiry_warned",
-                         object=("training_certificate", cert.id), data={"ends": str(ends)})
+            audit.record(
+                db,
+                actor="system",
+                action="training.expiry_warned",
+                object=("training_certificate", cert.id),
+                data={"ends": str(ends)},
+            )
             told += 1
     return told
 
@@ -306,8 +395,13 @@ def end_lapsed(db: Session, *, now: datetime | None = None) -> list[int]:
             continue
         held = standing(db, ent.user_id, required, today)
         if held.state == "expired":
-            entitlements.revoke(db, ent.id, actor="system", at=now,
-                                reason=f"your training certificate ran out on {held.until}, and these terms end "
-                                       "access when it does; apply again with a current certificate")
+            entitlements.revoke(
+                db,
+                ent.id,
+                actor="system",
+                at=now,
+                reason=f"your training certificate ran out on {held.until}, and these terms end "
+                "access when it does; apply again with a current certificate",
+            )
             ended.append(ent.id)
     return ended

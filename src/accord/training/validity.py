@@ -4,6 +4,7 @@ A certificate belongs to a person, not to one dataset: once a reviewer accepted 
 whose terms ask for training until it runs out, on its own expiry date or earlier when the terms say how many
 days after completion a course still counts (`Training.valid_days`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -60,8 +61,13 @@ class Standing:
 
 def standing(db: Session, user_id: int, training: Training, today: date) -> Standing:
     """One query: the person's certificates, best first."""
-    certs = list(db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == user_id)
-                            .order_by(TrainingCertificate.id.desc())))
+    certs = list(
+        db.scalars(
+            select(TrainingCertificate)
+            .where(TrainingCertificate.user_id == user_id)
+            .order_by(TrainingCertificate.id.desc())
+        )
+    )
     valid = [c for c in certs if counts(c, training, today)]
     if valid:
         return Standing(True, "valid", max(valid_until(c, training) for c in valid))
@@ -82,6 +88,7 @@ def terms_training(db: Session, dataset_id: int, version: int | None = None) -> 
 
 # --- which certificate an application shows ----------------------------------------------------------------
 
+
 def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
     """The latest certificate uploaded with the application; without one (or when it was rejected), the applicant's
     latest accepted certificate that still counts today (a person trained once need not upload it for every
@@ -89,18 +96,28 @@ def for_application(db: Session, app_id: int) -> TrainingCertificate | None:
     app = access.facts(db, app_id)
     if app is None:
         return None
-    attached = db.scalar(select(TrainingCertificate).where(TrainingCertificate.application_id == app_id)
-                         .order_by(TrainingCertificate.id.desc()).limit(1))
+    attached = db.scalar(
+        select(TrainingCertificate)
+        .where(TrainingCertificate.application_id == app_id)
+        .order_by(TrainingCertificate.id.desc())
+        .limit(1)
+    )
     if attached is not None and attached.status != "rejected":
         return attached
-    accepted = db.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == app.applicant_id,
-                                                            TrainingCertificate.status == "accepted")
-                          .order_by(TrainingCertificate.id.desc()))
+    accepted = db.scalars(
+        select(TrainingCertificate)
+        .where(TrainingCertificate.user_id == app.applicant_id, TrainingCertificate.status == "accepted")
+        .order_by(TrainingCertificate.id.desc())
+    )
     return pick(attached, accepted, terms_training(db, app.dataset_id, app.policy_version), utcnow().date())
 
 
-def pick(attached: TrainingCertificate | None, accepted: Iterable[TrainingCertificate], training: Training | None,
-         today: date) -> TrainingCertificate | None:
+def pick(
+    attached: TrainingCertificate | None,
+    accepted: Iterable[TrainingCertificate],
+    training: Training | None,
+    today: date,
+) -> TrainingCertificate | None:
     """`for_application`'s choice, given the latest certificate uploaded with the application and the applicant's
     accepted ones (newest first): the review queue makes it for a whole page from one query."""
     if attached is not None and attached.status != "rejected":
@@ -111,8 +128,12 @@ def pick(attached: TrainingCertificate | None, accepted: Iterable[TrainingCertif
     return attached  # a rejected one: the applicant is told why
 
 
-STAGES = {"none": "none uploaded yet", "waiting": "waiting for a reviewer", "ran out": "it ran out",
-          "not accepted": "the last one was not accepted"}
+STAGES = {
+    "none": "none uploaded yet",
+    "waiting": "waiting for a reviewer",
+    "ran out": "it ran out",
+    "not accepted": "the last one was not accepted",
+}
 
 
 def stage(cert: TrainingCertificate | None, training: Training | None, today: date) -> str:

@@ -1,4 +1,5 @@
 """The ASGI application: web pages, the REST API under /api/v1, static assets."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,9 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def error_page(request: Request, status: int, title: str, detail: str, *, exc: errors.AccordError | None = None,
-               **extra):
+def error_page(
+    request: Request, status: int, title: str, detail: str, *, exc: errors.AccordError | None = None, **extra
+):
     """problem+json for programs; for people, a page with a heading in words, the message and what to do next."""
     if wants_json(request):
         return problem(status, title, detail, **extra)
@@ -43,8 +45,16 @@ def error_page(request: Request, status: int, title: str, detail: str, *, exc: e
     page = _described(request, user, exc) if exc is not None else None
     if page is None:
         page = error_pages.ErrorPage(title, detail, [error_pages.BACK, error_pages.CATALOGUE])
-    return render(request, template, status_code=status, title=page.heading, detail=page.detail, steps=page.steps,
-                  status=status, user=user)
+    return render(
+        request,
+        template,
+        status_code=status,
+        title=page.heading,
+        detail=page.detail,
+        steps=page.steps,
+        status=status,
+        user=user,
+    )
 
 
 def _described(request: Request, user, exc: errors.AccordError):
@@ -52,7 +62,7 @@ def _described(request: Request, user, exc: errors.AccordError):
     try:
         with request.app.state.rt.session() as db:
             return error_pages.describe(db, user, exc, path=request.url.path)
-    except Exception:  # noqa: BLE001 - an error page must not fail: fall back to the plain message
+    except Exception:
         log.exception("could not describe %s", type(exc).__name__)
         return None
 
@@ -78,9 +88,13 @@ def _signed_in(request: Request):
 
 async def _csrf_refused(scope, receive, send):
     request = Request(scope, receive)
-    response = error_page(request, 403, "Form expired or forged",
-                          "This form could not be accepted (missing or wrong CSRF token). "
-                          "Reload the page and try again; nothing was changed.")
+    response = error_page(
+        request,
+        403,
+        "Form expired or forged",
+        "This form could not be accepted (missing or wrong CSRF token). "
+        "Reload the page and try again; nothing was changed.",
+    )
     await response(scope, receive, send)
 
 
@@ -90,8 +104,9 @@ async def _method_refused(scope, receive, send, status: int, allowed: set[str]):
         response = error_page(request, 404, "Not found", "There is nothing at this address.")
     else:
         allow = ", ".join(sorted(allowed))
-        response = error_page(request, 405, "Method not allowed",
-                              f"{scope['method']} is not allowed here; this address takes {allow}.")
+        response = error_page(
+            request, 405, "Method not allowed", f"{scope['method']} is not allowed here; this address takes {allow}."
+        )
         response.headers["Allow"] = allow
     await response(scope, receive, send)
 
@@ -108,9 +123,15 @@ async def _lifespan(app: FastAPI):
 def create_app(rt: Runtime | None = None) -> FastAPI:
     rt = rt or build()
     # /api/docs is web/routes/api_docs.py: FastAPI's own page loads Swagger UI from a CDN.
-    app = FastAPI(title="Accord", version="0.1.0", docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json", lifespan=_lifespan,
-                  description="Licence-gated distribution of human-subject image datasets.")
+    app = FastAPI(
+        title="Accord",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan,
+        description="Licence-gated distribution of human-subject image datasets.",
+    )
     app.state.rt = rt
 
     @app.exception_handler(errors.AccordError)
@@ -137,7 +158,8 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         title = {404: "Not found", 405: "This address does not take that kind of request"}.get(
-            exc.status_code, "This request could not be completed")
+            exc.status_code, "This request could not be completed"
+        )
         response = error_page(request, exc.status_code, title, str(exc.detail))
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         return response
@@ -146,8 +168,13 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     async def crash(request: Request, exc: Exception):
         request_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error, request id %s", request_id)
-        return error_page(request, 500, "Internal error",
-                          f"Something went wrong on our side (request id {request_id}).", request_id=request_id)
+        return error_page(
+            request,
+            500,
+            "Internal error",
+            f"Something went wrong on our side (request id {request_id}).",
+            request_id=request_id,
+        )
 
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused, secret=rt.secret)
     app.add_middleware(Methods, on_refusal=_method_refused)  # outside the CSRF check: 405 before 403

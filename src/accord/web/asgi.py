@@ -1,4 +1,5 @@
 """ASGI entry point for servers: `granian --interface asgi --factory accord.web.asgi:create`."""
+
 from __future__ import annotations
 
 

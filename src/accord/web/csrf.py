@@ -5,6 +5,7 @@ everything else that is not GET/HEAD/OPTIONS must echo, in a form field or heade
 session cookie (`deps.session_csrf`), or before signing in the CSRF cookie. Someone who can plant cookies (a
 sibling subdomain, a man in the middle on plain http) cannot make a token for another's session.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -92,7 +93,7 @@ def _find_token(ctype: str, body: bytes) -> str | None:
         end = body.find(b"\r\n", start + 4)
         if start < 0 or end < 0:
             return None
-        return body[start + 4:end].decode("latin-1").strip()
+        return body[start + 4 : end].decode("latin-1").strip()
     return None
 
 
@@ -101,15 +102,17 @@ class ResponseHeaders:
     none (`csrf_token` leaves it in the request state). Plain ASGI: an `@app.middleware("http")` costs a task and
     a body stream per request, which a segmented downloader pays on every range it asks for."""
 
-    SECURITY = (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
-                ("referrer-policy", "same-origin"))
+    SECURITY = (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin"))
     # Scripts, styles and images only from this site's own files: no inline script or style, no eval, no
     # framing, forms post only here. A route may set its own (a scan is shown with `sandbox`).
-    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
-           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    CSP = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
     # Swagger UI styles itself inline; its scripts must still come from this site (self-hosted).
     DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
-        "img-src 'self'", "img-src 'self' data:")
+        "img-src 'self'", "img-src 'self' data:"
+    )
 
     def __init__(self, app: ASGIApp, secure_cookies: bool):
         self.app = app
@@ -131,8 +134,9 @@ class ResponseHeaders:
                 for name, value in self.SECURITY:
                     headers.setdefault(name, value)
                 if headers.get("content-type", "").startswith("text/html"):  # PDFs and images open as they are
-                    headers.setdefault("content-security-policy",
-                                       self.DOCS_CSP if scope["path"].startswith("/api/docs") else self.CSP)
+                    headers.setdefault(
+                        "content-security-policy", self.DOCS_CSP if scope["path"].startswith("/api/docs") else self.CSP
+                    )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,6 +1,7 @@
 """What an error page says: a heading in words (not the error's class name), the message, and the next steps
 as links. A refused download names the dataset, when and why access ended, and how to go on: apply again
 (when that is possible), accept new terms, fetch a fresh link, or write to the custodian."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,14 +67,15 @@ def contact_steps(ds: Dataset) -> list[tuple[str, str]]:
 
 
 def access_ended(db, user, ds: Dataset, grant) -> str:
-    """"Your access to LLVIP was ended on 2026-12-06 because ..." from the grant itself."""
+    """ "Your access to LLVIP was ended on 2026-12-06 because ..." from the grant itself."""
     name = ds.title.split(":")[0]
     if grant is not None and grant.revoked_at is not None:
         reason = (grant.revoke_reason or "").strip().rstrip(".")
         if reason[:1].isupper() and not reason[1:2].isupper():
             reason = reason[:1].lower() + reason[1:]
         return f"Your access to {name} was ended on {grant.revoked_at:%Y-%m-%d}" + (
-            f" because {reason}." if reason else ".")
+            f" because {reason}." if reason else "."
+        )
     return ""
 
 
@@ -107,8 +109,11 @@ def describe(db, user, exc: errors.AccordError, *, path: str = "/") -> ErrorPage
     elif isinstance(exc, errors.NotFound):
         page.steps = [CATALOGUE, ("Go to the start page", "/")]
     elif isinstance(exc, errors.PermissionDenied):
-        page.steps = ([("Your applications", "/applications"), CATALOGUE] if user is not None
-                      else [("Log in", f"/login?next={path}"), CATALOGUE])
+        page.steps = (
+            [("Your applications", "/applications"), CATALOGUE]
+            if user is not None
+            else [("Log in", f"/login?next={path}"), CATALOGUE]
+        )
     elif isinstance(exc, errors.RateLimited):
         page.steps = [("Try again in a little while", path)]
         page.detail = f"{exc.message} (wait {exc.retry_after} seconds)."

@@ -6,6 +6,7 @@
 - Any other method at an address that no route has is answered 404: no handler would run, so there is no form
   to check.
 """
+
 from __future__ import annotations
 
 import re

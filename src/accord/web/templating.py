@@ -25,6 +25,8 @@ def _filesize(n: int | None) -> str:
 
 
 templates.env.filters["filesize"] = _filesize
+
+
 def _clause_text(clause) -> Markup:
     """A clause's text with its links (an Accord page, the custodian's contact) made clickable."""
     html = str(escape(clause.text))
@@ -48,7 +50,7 @@ def _linkify(text: str | None) -> Markup:
     html, last = [], 0
     for m in URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?)")
-        html += [str(escape(text[last:m.start()])), f'<a href="{escape(url)}">{escape(url)}</a>']
+        html += [str(escape(text[last : m.start()])), f'<a href="{escape(url)}">{escape(url)}</a>']
         last = m.start() + len(url)
     html.append(str(escape(text[last:])))
     return Markup("".join(html))
@@ -56,8 +58,13 @@ def _linkify(text: str | None) -> Markup:
 
 templates.env.filters["linkify"] = _linkify
 # The badge colour of a grant's state (entitlements.states), wherever an application's state is shown.
-templates.env.globals["grant_badges"] = {"active": "ok", "not_started": "warn", "paused": "warn",
-                                         "expired": "bad", "revoked": "bad"}
+templates.env.globals["grant_badges"] = {
+    "active": "ok",
+    "not_started": "warn",
+    "paused": "warn",
+    "expired": "bad",
+    "revoked": "bad",
+}
 templates.env.filters["thousands"] = lambda n: "–" if n is None else f"{n:,}"
 
 

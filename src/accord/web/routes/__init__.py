@@ -2,9 +2,31 @@
 
 
 def pages():
-    from accord.web.routes import (admin, api_docs, applications, catalog, downloads, identity, jobs, review,
-                                   signatory, terms, training)
+    from accord.web.routes import (
+        admin,
+        api_docs,
+        applications,
+        catalog,
+        downloads,
+        identity,
+        jobs,
+        review,
+        signatory,
+        terms,
+        training,
+    )
 
     # training before review: /review/training must not be taken for /review/{app_id}
-    return [identity.router, catalog.router, admin.router, jobs.router, signatory.router, applications.router,
-            training.router, review.router, downloads.router, terms.router, api_docs.router]
+    return [
+        identity.router,
+        catalog.router,
+        admin.router,
+        jobs.router,
+        signatory.router,
+        applications.router,
+        training.router,
+        review.router,
+        downloads.router,
+        terms.router,
+        api_docs.router,
+    ]

@@ -2,6 +2,7 @@
 
 Global curators and administrators see every dataset; a curator of some datasets sees and manages only those
 (another dataset's pages answer 403, as the services do); creating datasets stays with global curators."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,19 +13,32 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from accord.catalog import service as catalog
-from accord.errors import AccordError, Conflict, InvalidInput, PermissionDenied
-from accord.identity import service as identity
-from accord.identity.models import User
 from accord.catalog.jobs import check_ingest, start_ingest
+from accord.errors import AccordError, Conflict, InvalidInput, PermissionDenied
 from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
+from accord.identity import service as identity
+from accord.identity.models import User
 from accord.web.routes import downloads
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-DATASET_FIELDS = ("slug", "title", "custodian", "custodian_short", "custodian_contact", "summary", "description", "homepage", "modalities",
-                  "subject_count", "image_count", "citation_bibtex", "terms_summary")
+DATASET_FIELDS = (
+    "slug",
+    "title",
+    "custodian",
+    "custodian_short",
+    "custodian_contact",
+    "summary",
+    "description",
+    "homepage",
+    "modalities",
+    "subject_count",
+    "image_count",
+    "citation_bibtex",
+    "terms_summary",
+)
 
 
 def curator_user(user: CurrentUser) -> User:
@@ -48,14 +62,22 @@ def _back(slug: str, note: str = "") -> RedirectResponse:
     return RedirectResponse(f"/admin/datasets/{slug}" + (f"?note={note}" if note else ""), status_code=303)
 
 
-def _admin_home(request: Request, db, me: User, *, form: dict | None = None, errors: dict | None = None,
-                status_code: int = 200):
+def _admin_home(
+    request: Request, db, me: User, *, form: dict | None = None, errors: dict | None = None, status_code: int = 200
+):
     cards = catalog.search_datasets(db, include_drafts=True)
     creates = identity.has_role(me, "curator")  # global curators and administrators
     if not creates:  # a curator of some datasets: only those
         cards = [c for c in cards if catalog.can_curate(me, catalog.dataset_by_slug(db, c.slug).id)]
-    return render(request, "admin/index.html", status_code=status_code, cards=cards, form=form or {},
-                  errors=errors or {}, creates=creates)
+    return render(
+        request,
+        "admin/index.html",
+        status_code=status_code,
+        cards=cards,
+        form=form or {},
+        errors=errors or {},
+        creates=creates,
+    )
 
 
 @router.get("/admin")
@@ -64,44 +86,89 @@ def admin_home(request: Request, db: Db, me: Curator):
 
 
 @router.post("/admin/datasets")
-def create_dataset(request: Request, db: Db, me: Curator, slug: Annotated[str, Form()] = "",
-                   title: Annotated[str, Form()] = "", custodian: Annotated[str, Form()] = "",
-                   custodian_short: Annotated[str, Form()] = "", custodian_contact: Annotated[str, Form()] = "",
-                   summary: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
-                   homepage: Annotated[str, Form()] = "", modalities: Annotated[str, Form()] = "",
-                   subject_count: Annotated[str, Form()] = "", image_count: Annotated[str, Form()] = "",
-                   citation_bibtex: Annotated[str, Form()] = "", terms_summary: Annotated[str, Form()] = ""):
-    form = dict(slug=slug, title=title, custodian=custodian, custodian_short=custodian_short,
-                custodian_contact=custodian_contact, summary=summary, description=description,
-                homepage=homepage, modalities=modalities, subject_count=subject_count, image_count=image_count,
-                citation_bibtex=citation_bibtex, terms_summary=terms_summary)
+def create_dataset(
+    request: Request,
+    db: Db,
+    me: Curator,
+    slug: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    custodian: Annotated[str, Form()] = "",
+    custodian_short: Annotated[str, Form()] = "",
+    custodian_contact: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    homepage: Annotated[str, Form()] = "",
+    modalities: Annotated[str, Form()] = "",
+    subject_count: Annotated[str, Form()] = "",
+    image_count: Annotated[str, Form()] = "",
+    citation_bibtex: Annotated[str, Form()] = "",
+    terms_summary: Annotated[str, Form()] = "",
+):
+    form = {
+        "slug": slug,
+        "title": title,
+        "custodian": custodian,
+        "custodian_short": custodian_short,
+        "custodian_contact": custodian_contact,
+        "summary": summary,
+        "description": description,
+        "homepage": homepage,
+        "modalities": modalities,
+        "subject_count": subject_count,
+        "image_count": image_count,
+        "citation_bibtex": citation_bibtex,
+        "terms_summary": terms_summary,
+    }
     try:
         ds = catalog.create_dataset(db, **{**form, "homepage": homepage or None}, actor=me)
     except (InvalidInput, Conflict) as exc:
         # Show the message next to its field and keep what was typed.
         errors = {exc.field if exc.field in DATASET_FIELDS else "_form": exc.message}
-        return _admin_home(request, db, me, form=form, errors=errors,
-                           status_code=409 if isinstance(exc, Conflict) else 422)
+        return _admin_home(
+            request, db, me, form=form, errors=errors, status_code=409 if isinstance(exc, Conflict) else 422
+        )
     return _back(ds.slug, "created")
 
 
 @router.get("/admin/datasets/{slug}")
 def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = ""):
     ds = _curated(db, slug, me)
-    return render(request, "admin/dataset.html", ds=ds, versions=list(reversed(ds.versions)), note=note,
-                  is_admin=me.is_admin, errors={}, access=downloads.who_has_access(db, ds.id, me))
+    return render(
+        request,
+        "admin/dataset.html",
+        ds=ds,
+        versions=list(reversed(ds.versions)),
+        note=note,
+        is_admin=me.is_admin,
+        errors={},
+        access=downloads.who_has_access(db, ds.id, me),
+    )
 
 
 @router.post("/admin/datasets/{slug}/versions")
-def create_version(request: Request, slug: str, db: Db, me: Curator, label: Annotated[str, Form()] = "",
-                   notes: Annotated[str, Form()] = ""):
+def create_version(
+    request: Request,
+    slug: str,
+    db: Db,
+    me: Curator,
+    label: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+):
     ds = _curated(db, slug, me)
     try:
         catalog.create_version(db, ds.id, label=label, notes=notes, actor=me)
     except (InvalidInput, Conflict) as exc:
-        return render(request, "admin/dataset.html", status_code=409 if isinstance(exc, Conflict) else 422,
-                      ds=ds, versions=list(reversed(ds.versions)), note="", is_admin=me.is_admin,
-                      errors={"label": exc.message}, version_form={"label": label, "notes": notes})
+        return render(
+            request,
+            "admin/dataset.html",
+            status_code=409 if isinstance(exc, Conflict) else 422,
+            ds=ds,
+            versions=list(reversed(ds.versions)),
+            note="",
+            is_admin=me.is_admin,
+            errors={"label": exc.message},
+            version_form={"label": label, "notes": notes},
+        )
     return _back(slug, "version-created")
 
 
@@ -111,8 +178,9 @@ async def upload_archive(request: Request, slug: str, label: str, rt: Rt, db: Db
     _curated(db, slug, me)
     db.close()  # hand the connection back: an upload can take minutes and needs no database meanwhile
     await run_in_threadpool(check_ingest, rt, slug, label, actor=me, uploaded=True)  # before reading gigabytes
-    received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
-                                    limit=rt.settings.max_upload_bytes)
+    received = await upload.receive(
+        request, directory=rt.settings.data_dir / "uploads", limit=rt.settings.max_upload_bytes
+    )
     try:
         job = await run_in_threadpool(start_ingest, rt, slug, label, received.path, actor=me, uploaded=True)
     except AccordError:

@@ -1,6 +1,7 @@
 """The API's Swagger UI, served entirely from this install: a self-hosted Accord often has no internet, and
 FastAPI's own docs page loads Swagger UI from a CDN (and starts it with an inline script, which a
 script-src 'self' policy refuses). The Swagger UI files come from the fastapi-offline package."""
+
 from __future__ import annotations
 
 from importlib.resources import files

@@ -1,4 +1,5 @@
 """The applicant's pages: apply for a dataset, fill in and save the form, sign clause by clause, submit, follow."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -11,11 +12,11 @@ from accord.access.service import SIGNATORY_FIELDS
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
-from accord.policy import service as policies
-from accord.policy.schema import FIELD_LABELS, Signatory
 from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Form, Rt
 from accord.http.params import Id
+from accord.policy import service as policies
+from accord.policy.schema import FIELD_LABELS, Signatory
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,20 +31,32 @@ STATUS_WORDS = {
     "withdrawn": "Withdrawn",
 }
 EVENT_WORDS = {
-    "created": "Application started", "saved": "Answers saved", "signed": "Agreement signed",
-    "submitted": "Submitted", "email_verified": "E-mail address confirmed", "checks_run": "Automatic checks run",
-    "signatory_invited": "Signatory invited", "signatory_signed": "Signatory signed",
-    "signatory_declined": "Signatory declined", "returned": "Returned for changes", "resubmitted": "Resubmitted",
-    "approved": "Approved", "rejected": "Rejected", "withdrawn": "Withdrawn",
+    "created": "Application started",
+    "saved": "Answers saved",
+    "signed": "Agreement signed",
+    "submitted": "Submitted",
+    "email_verified": "E-mail address confirmed",
+    "checks_run": "Automatic checks run",
+    "signatory_invited": "Signatory invited",
+    "signatory_signed": "Signatory signed",
+    "signatory_declined": "Signatory declined",
+    "returned": "Returned for changes",
+    "resubmitted": "Resubmitted",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "withdrawn": "Withdrawn",
 }
-NOTICES = {"saved": "Your answers were saved.", "signed": "The agreement is signed.",
-           "scanned": "Your signed agreement was uploaded; it counts as your signature.",
-           "training": "Your training certificate was uploaded; a reviewer will look at it.",
-           "submitted": "Your application was submitted.", "withdrawn": "Your application was withdrawn.",
-           "started": "Your draft was saved. Sign the agreement below when the form is complete.",
-           "renewal": "This application renews your access: your earlier answers are filled in. Check them, answer "
-                      "any new questions, then sign and submit."}
-
+NOTICES = {
+    "saved": "Your answers were saved.",
+    "signed": "The agreement is signed.",
+    "scanned": "Your signed agreement was uploaded; it counts as your signature.",
+    "training": "Your training certificate was uploaded; a reviewer will look at it.",
+    "submitted": "Your application was submitted.",
+    "withdrawn": "Your application was withdrawn.",
+    "started": "Your draft was saved. Sign the agreement below when the form is complete.",
+    "renewal": "This application renews your access: your earlier answers are filled in. Check them, answer "
+    "any new questions, then sign and submit.",
+}
 
 
 def answers_from(form: FormData, fields: list[str]) -> tuple[dict, dict | None]:
@@ -67,6 +80,7 @@ def _errors(exc: AccordError) -> dict[str, str]:
 
 # --- starting ----------------------------------------------------------------------------------------------
 
+
 @router.get("/datasets/{slug}/apply")
 def apply_form(request: Request, slug: str, db: Db, me: CurrentUser):
     ds = catalog.visible_dataset(db, slug, me)
@@ -80,9 +94,17 @@ def apply_form(request: Request, slug: str, db: Db, me: CurrentUser):
 
 
 def _apply_page(request, ds, terms, values, errors, status_code=200):
-    return render(request, "access/apply.html", status_code=status_code, ds=ds, terms=terms,
-                  fields=form_fields(terms.policy), signatory=needs_signatory(terms.policy), values=values,
-                  errors=errors)
+    return render(
+        request,
+        "access/apply.html",
+        status_code=status_code,
+        ds=ds,
+        terms=terms,
+        fields=form_fields(terms.policy),
+        signatory=needs_signatory(terms.policy),
+        values=values,
+        errors=errors,
+    )
 
 
 @router.post("/datasets/{slug}/apply")
@@ -99,22 +121,34 @@ def apply(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
 
 # --- following -----------------------------------------------------------------------------------------------
 
+
 @router.get("/applications")
 def my_applications(request: Request, db: Db, me: CurrentUser):
-    return render(request, "access/mine.html", rows=access.mine(db, me), words=STATUS_WORDS,
-                  reviews=access.reviews_any(me))
+    return render(
+        request, "access/mine.html", rows=access.mine(db, me), words=STATUS_WORDS, reviews=access.reviews_any(me)
+    )
 
 
 def application_context(db, record) -> dict:
     """What the applicant's and the reviewer's page both show about one application."""
     from accord.web.routes import training as training_pages
+
     terms = policies.get(db, record.state.dataset_id, record.state.policy_version)
-    return {"record": record, "state": record.state, "terms": terms, "clauses": terms.clauses(),
-                "fields": form_fields(terms.policy), "signatory": needs_signatory(terms.policy), "words": STATUS_WORDS,
-                "event_words": EVENT_WORDS, "actors": access.people(db, [e.actor for e in record.events]),
-                "typical": access.typical_decision_time(db, record.state.dataset_id),
-                "dataset": catalog.dataset_by_id(db, record.state.dataset_id),
-                "scan_limit_mb": access.MAX_SCAN_BYTES // (1024 * 1024), **training_pages.context(db, record)}
+    return {
+        "record": record,
+        "state": record.state,
+        "terms": terms,
+        "clauses": terms.clauses(),
+        "fields": form_fields(terms.policy),
+        "signatory": needs_signatory(terms.policy),
+        "words": STATUS_WORDS,
+        "event_words": EVENT_WORDS,
+        "actors": access.people(db, [e.actor for e in record.events]),
+        "typical": access.typical_decision_time(db, record.state.dataset_id),
+        "dataset": catalog.dataset_by_id(db, record.state.dataset_id),
+        "scan_limit_mb": access.MAX_SCAN_BYTES // (1024 * 1024),
+        **training_pages.context(db, record),
+    }
 
 
 def render_application(request, db, me, app_id: int, *, status_code=200, errors=None, values=None, notice=None):
@@ -122,8 +156,15 @@ def render_application(request, db, me, app_id: int, *, status_code=200, errors=
     ctx = application_context(db, record)
     if values is None:
         values = {**record.state.answers, **{f"signatory.{k}": v for k, v in (record.state.signatory or {}).items()}}
-    return render(request, "access/application.html", status_code=status_code, errors=errors or {},
-                  values=values, notice=notice, **ctx)
+    return render(
+        request,
+        "access/application.html",
+        status_code=status_code,
+        errors=errors or {},
+        values=values,
+        notice=notice,
+        **ctx,
+    )
 
 
 @router.get("/applications/{app_id}")
@@ -134,20 +175,27 @@ def application_page(request: Request, app_id: Id, db: Db, me: CurrentUser, noti
 @router.get("/applications/{app_id}/agreement.pdf")
 def agreement_pdf(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     pdf = access.agreement_pdf(rt, db, app_id, viewer=me)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="agreement-{app_id}.pdf"'}
+    )
 
 
 @router.get("/applications/{app_id}/scan")
 def scan_file(app_id: Id, db: Db, rt: Rt, me: CurrentUser):
     data, kind = access.stored_scan(rt, db, app_id, viewer=me)
     # An uploaded file is shown from our origin: sandboxed, so a PDF's scripts cannot act as the viewer.
-    return Response(data, media_type=kind, headers={
-        "Content-Disposition": f'inline; filename="{access.scan_file_name(app_id, kind)}"',
-        "Content-Security-Policy": "sandbox"})
+    return Response(
+        data,
+        media_type=kind,
+        headers={
+            "Content-Disposition": f'inline; filename="{access.scan_file_name(app_id, kind)}"',
+            "Content-Security-Policy": "sandbox",
+        },
+    )
 
 
 # --- changing -------------------------------------------------------------------------------------------------
+
 
 @router.post("/applications/{app_id}/answers")
 def save_answers(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Form):
@@ -157,8 +205,9 @@ def save_answers(request: Request, app_id: Id, db: Db, me: CurrentUser, form: Fo
     try:
         access.save(db, app_id, actor=me, answers=answers, signatory=who)
     except AccordError as exc:
-        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
-                     values=dict(form))
+        return render_application(
+            request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc), values=dict(form)
+        )
     return RedirectResponse(f"/applications/{app_id}?notice=saved", status_code=303)
 
 
@@ -176,8 +225,15 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
             raise InvalidInput(f"tick every clause to agree to it; not ticked: {', '.join(unticked)}", field="ack")
         access.sign(rt, db, app_id, actor=me, full_name=full_name, consent=not unticked)
     except AccordError as exc:
-        return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc),
-                     values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)})
+        return render_application(
+            request,
+            db,
+            me,
+            app_id,
+            status_code=lookup(HTTP_STATUS, exc),
+            errors=_errors(exc),
+            values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)},
+        )
     return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
 
 
@@ -190,13 +246,25 @@ async def upload_scan(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentU
     await run_in_threadpool(access.may_upload_scan, db, app_id, actor=me)  # strangers and reviewers: before the body
     received = None
     try:
-        received = await upload.receive(request, directory=rt.settings.data_dir / "uploads",
-                                        limit=access.MAX_SCAN_BYTES, file_field="scan", required=False)
+        received = await upload.receive(
+            request,
+            directory=rt.settings.data_dir / "uploads",
+            limit=access.MAX_SCAN_BYTES,
+            file_field="scan",
+            required=False,
+        )
         if received.path is None:
             raise InvalidInput("choose the file with your signed agreement", field="scan")
-        await run_in_threadpool(access.upload_scan, rt, db, app_id, actor=me, data=received.path.read_bytes(),
-                                full_name=received.fields.get("full_name", ""),
-                                consent=received.fields.get("consent") == "yes")
+        await run_in_threadpool(
+            access.upload_scan,
+            rt,
+            db,
+            app_id,
+            actor=me,
+            data=received.path.read_bytes(),
+            full_name=received.fields.get("full_name", ""),
+            consent=received.fields.get("consent") == "yes",
+        )
     except AccordError as exc:
         full_name = received.fields.get("full_name", "") if received else ""
         return await run_in_threadpool(_scan_refused, request, db, me, app_id, exc, full_name)
@@ -210,10 +278,20 @@ def _scan_refused(request, db, me, app_id: int, exc: AccordError, full_name: str
     """The page again with the reason next to the scan form's field; the answers are as stored."""
     state = access.get(db, app_id, viewer=me).state
     field = exc.field or "form"
-    values = {**state.answers, **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()},
-              "scan_name": full_name}
-    return render_application(request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc),
-                 errors={SCAN_FIELDS.get(field, field): exc.message}, values=values)
+    values = {
+        **state.answers,
+        **{f"signatory.{k}": v for k, v in (state.signatory or {}).items()},
+        "scan_name": full_name,
+    }
+    return render_application(
+        request,
+        db,
+        me,
+        app_id,
+        status_code=lookup(HTTP_STATUS, exc),
+        errors={SCAN_FIELDS.get(field, field): exc.message},
+        values=values,
+    )
 
 
 @router.post("/applications/{app_id}/submit")

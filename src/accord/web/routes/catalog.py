@@ -1,4 +1,5 @@
 """Public catalogue pages: the listing with search and filters, a dataset's page, its preview images."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -7,10 +8,10 @@ from fastapi.responses import FileResponse, StreamingResponse
 from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
-from accord.policy import service as policies
 from accord.errors import NotFound
 from accord.http.deps import Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
+from accord.policy import service as policies
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -21,13 +22,17 @@ GALLERY = 100  # preview images on a dataset page (SHHQ publishes exactly 100)
 
 def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
     cards = catalog.search_datasets(db, q=q or None, modality=modality or None, custodian=custodian or None)
-    strips = {c.slug: [i.id for i in catalog.preview_items(db, catalog.dataset_by_slug(db, c.slug).id, limit=STRIP)]
-              for c in cards if c.has_preview}
-    ctx = dict(cards=cards, strips=strips, q=q, modality=modality, custodian=custodian)
+    strips = {
+        c.slug: [i.id for i in catalog.preview_items(db, catalog.dataset_by_slug(db, c.slug).id, limit=STRIP)]
+        for c in cards
+        if c.has_preview
+    }
+    ctx = {"cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return render(request, "catalog/_results.html", **ctx)
-    return render(request, template, custodians=catalog.list_custodians(db),
-                  modalities=catalog.list_modalities(db), **ctx)
+    return render(
+        request, template, custodians=catalog.list_custodians(db), modalities=catalog.list_modalities(db), **ctx
+    )
 
 
 @router.get("/")
@@ -46,15 +51,28 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
     versions = catalog.visible_versions(ds, user)
     published = catalog.latest_published(db, ds.id)
     mine = access.current_application(db, user, ds.id)
-    file_list_url = (f"/api/v1/datasets/{ds.slug}/versions/{published.label}/manifest"
-                     if published and entitlements.may_read_file_list(db, user, published) else None)
-    return render(request, "catalog/dataset.html", ds=ds, versions=versions, published=published,
-                  file_list_public=entitlements.file_list_is_public(db, ds.id), file_list_url=file_list_url,
-                  preview=catalog.preview_items(db, ds.id, limit=GALLERY),
-                  can_curate=catalog.can_curate(user, ds.id), terms=policies.current(db, ds.id),
-                  my_application=mine, my_grant=entitlements.grant_state_of(db, mine[0]) if mine else None,
-                  can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
-                  can_renew=access.renewable(db, user, ds.id) is not None, barred=_barred(db, user, ds.id))
+    file_list_url = (
+        f"/api/v1/datasets/{ds.slug}/versions/{published.label}/manifest"
+        if published and entitlements.may_read_file_list(db, user, published)
+        else None
+    )
+    return render(
+        request,
+        "catalog/dataset.html",
+        ds=ds,
+        versions=versions,
+        published=published,
+        file_list_public=entitlements.file_list_is_public(db, ds.id),
+        file_list_url=file_list_url,
+        preview=catalog.preview_items(db, ds.id, limit=GALLERY),
+        can_curate=catalog.can_curate(user, ds.id),
+        terms=policies.current(db, ds.id),
+        my_application=mine,
+        my_grant=entitlements.grant_state_of(db, mine[0]) if mine else None,
+        can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
+        can_renew=access.renewable(db, user, ds.id) is not None,
+        barred=_barred(db, user, ds.id),
+    )
 
 
 def _barred(db, user, dataset_id: int) -> str | None:

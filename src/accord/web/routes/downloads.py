@@ -3,6 +3,7 @@ revoke a grant and then make the revocation permanent or lift it.
 
 Whether a user may download is `entitlements.check`'s answer alone; a refusal is shown with its reason.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -16,10 +17,10 @@ from accord.db import utcnow
 from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
-from accord.policy import service as policies
-from accord.web import error_pages
 from accord.http.deps import CurrentUser, Db, Rt, client_address
 from accord.http.params import MAX_INT, Id
+from accord.policy import service as policies
+from accord.web import error_pages
 from accord.web.routes import training as training_pages
 from accord.web.templating import render
 
@@ -29,9 +30,16 @@ MAX_PER_PAGE = 500  # a version can hold millions of files: one page never lists
 
 
 @router.get("/datasets/{slug}/download")
-def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser, version: str = "",
-                  page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
-                  per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE):
+def download_page(
+    request: Request,
+    slug: str,
+    db: Db,
+    rt: Rt,
+    user: CurrentUser,
+    version: str = "",
+    page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
+):
     ds = catalog.visible_dataset(db, slug, user)
     address = client_address(request)
     decision = entitlements.check(db, user, ds.id, address=address)
@@ -41,29 +49,60 @@ def download_page(request: Request, slug: str, db: Db, rt: Rt, user: CurrentUser
         if decision.needs_reacceptance and current is not None:
             diff_url = f"/datasets/{ds.slug}/terms/accept"  # the changed clauses, and the way to accept them
         ended = error_pages.access_ended(db, user, ds, decision.entitlement) if decision.code == "revoked" else ""
-        steps = [] if decision.needs_reacceptance or decision.needs_training else error_pages.download_steps(
-            db, user, ds, decision.code)
-        return render(request, "downloads/refused.html", status_code=403, ds=ds, reason=decision.reason,
-                      ended=ended, steps=steps, diff_url=diff_url, renew=_renewal(db, user, ds.id),
-                      training_url=f"/datasets/{ds.slug}/training" if decision.needs_training else None)
+        steps = (
+            []
+            if decision.needs_reacceptance or decision.needs_training
+            else error_pages.download_steps(db, user, ds, decision.code)
+        )
+        return render(
+            request,
+            "downloads/refused.html",
+            status_code=403,
+            ds=ds,
+            reason=decision.reason,
+            ended=ended,
+            steps=steps,
+            diff_url=diff_url,
+            renew=_renewal(db, user, ds.id),
+            training_url=f"/datasets/{ds.slug}/training" if decision.needs_training else None,
+        )
     # Newest first: the published versions this grant covers.
-    versions = [v for v in reversed(ds.versions) if v.status == "published"
-                and entitlements.check(db, user, ds.id, v.id, address=address).allowed]
+    versions = [
+        v
+        for v in reversed(ds.versions)
+        if v.status == "published" and entitlements.check(db, user, ds.id, v.id, address=address).allowed
+    ]
     if not versions:
-        return render(request, "downloads/refused.html", status_code=403, ds=ds, diff_url=None,
-                      reason="no published version of this dataset is covered by your access yet")
+        return render(
+            request,
+            "downloads/refused.html",
+            status_code=403,
+            ds=ds,
+            diff_url=None,
+            reason="no published version of this dataset is covered by your access yet",
+        )
     chosen = next((v for v in versions if v.label == version), None) if version else versions[0]
     if chosen is None:
         raise NotFound(f"your access covers no published version {version!r} of {ds.slug}")
     pages = max(1, -(-chosen.file_count // per_page))
     page = min(page, pages)  # past the end: the last page
-    listing = delivery.listing(rt, db, user, ds.slug, chosen.label, address=address,
-                               offset=(page - 1) * per_page, limit=per_page)
-    return render(request, "downloads/page.html", ds=ds, versions=versions, chosen=chosen, listing=listing,
-                  grant=decision.entitlement, base_url=rt.settings.base_url.rstrip("/"),
-                  pager={"page": page, "pages": pages, "per_page": per_page, "sizes": (PER_PAGE, 250, MAX_PER_PAGE)},
-                  renew=_renewal(db, user, ds.id), signing=delivery.signing_key(rt),
-                  training=training_pages.licensee_note(db, user, ds.id))
+    listing = delivery.listing(
+        rt, db, user, ds.slug, chosen.label, address=address, offset=(page - 1) * per_page, limit=per_page
+    )
+    return render(
+        request,
+        "downloads/page.html",
+        ds=ds,
+        versions=versions,
+        chosen=chosen,
+        listing=listing,
+        grant=decision.entitlement,
+        base_url=rt.settings.base_url.rstrip("/"),
+        pager={"page": page, "pages": pages, "per_page": per_page, "sizes": (PER_PAGE, 250, MAX_PER_PAGE)},
+        renew=_renewal(db, user, ds.id),
+        signing=delivery.signing_key(rt),
+        training=training_pages.licensee_note(db, user, ds.id),
+    )
 
 
 def _renewal(db, user, dataset_id: int) -> dict | None:

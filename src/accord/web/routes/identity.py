@@ -1,4 +1,5 @@
 """Account pages: register, log in and out, confirm the e-mail address, the account page, the mail outbox."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,14 +8,14 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
 from accord.access import service as access
 from accord.access.service import reviews_any
 from accord.catalog import service as catalog
-from accord.identity import service as identity
-from accord.notify import service as notify
+from accord.errors import HTTP_STATUS, AccordError, RateLimited, lookup
 from accord.http.deps import SESSION_COOKIE, AdminUser, CurrentUser, Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
+from accord.identity import service as identity
+from accord.notify import service as notify
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,9 +47,15 @@ def _form_errors(exc: AccordError) -> dict[str, str]:
 
 def _login_response(rt, token: str, target: str) -> RedirectResponse:
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(rt.settings.session_ttl.total_seconds()),
-                        httponly=True, samesite="lax", secure=rt.settings.base_url.startswith("https"),
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(rt.settings.session_ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.base_url.startswith("https"),
+        path="/",
+    )
     return response
 
 
@@ -58,14 +65,26 @@ def register_form(request: Request, user: OptionalUser):
 
 
 @router.post("/register")
-def register(request: Request, db: Db, rt: Rt, email: Annotated[str, Form()] = "",
-             name: Annotated[str, Form()] = "", password: Annotated[str, Form()] = ""):
+def register(
+    request: Request,
+    db: Db,
+    rt: Rt,
+    email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+):
     try:
-        user = identity.register(db, email=email, name=name, password=password, secret=rt.secret,
-                                 base_url=rt.settings.base_url)
+        user = identity.register(
+            db, email=email, name=name, password=password, secret=rt.secret, base_url=rt.settings.base_url
+        )
     except AccordError as exc:
-        return render(request, "identity/register.html", status_code=exc_status(exc),
-                      values={"email": email, "name": name}, errors=_form_errors(exc))
+        return render(
+            request,
+            "identity/register.html",
+            status_code=exc_status(exc),
+            values={"email": email, "name": name},
+            errors=_form_errors(exc),
+        )
     token = identity.start_session(db, user, ttl=rt.settings.session_ttl)
     return _login_response(rt, token, "/account?notice=welcome")
 
@@ -76,16 +95,32 @@ def login_form(request: Request, user: OptionalUser, next: str = "/"):
 
 
 @router.post("/login")
-def login(request: Request, db: Db, rt: Rt, email: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+def login(
+    request: Request,
+    db: Db,
+    rt: Rt,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+):
     target = safe_next(next)
     try:
-        user = identity.authenticate(db, email=email, password=password,
-                                     client=client_address(request),
-                                     limits=identity.LoginLimits.of(rt.settings))
+        user = identity.authenticate(
+            db,
+            email=email,
+            password=password,
+            client=client_address(request),
+            limits=identity.LoginLimits.of(rt.settings),
+        )
     except AccordError as exc:
-        response = render(request, "identity/login.html", status_code=exc_status(exc),
-                          values={"email": email}, errors={"form": exc.message}, next=target)
+        response = render(
+            request,
+            "identity/login.html",
+            status_code=exc_status(exc),
+            values={"email": email},
+            errors={"form": exc.message},
+            next=target,
+        )
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -118,9 +153,17 @@ def resend_verification(request: Request, db: Db, rt: Rt, me: CurrentUser):
 
 def _account(request: Request, db, me, *, status_code: int = 200, **extra):
     extra.setdefault("errors", {})
-    return render(request, "identity/account.html", status_code=status_code, me=me,
-                  roles=catalog.role_labels(db, me), reviews=reviews_any(me), tokens=identity.list_api_tokens(db, me),
-                  notice=NOTICES.get(request.query_params.get("notice", "")), **extra)
+    return render(
+        request,
+        "identity/account.html",
+        status_code=status_code,
+        me=me,
+        roles=catalog.role_labels(db, me),
+        reviews=reviews_any(me),
+        tokens=identity.list_api_tokens(db, me),
+        notice=NOTICES.get(request.query_params.get("notice", "")),
+        **extra,
+    )
 
 
 @router.get("/account")
@@ -154,19 +197,23 @@ def revoke_token(db: Db, me: CurrentUser, token_id: Id):
 
 
 @router.post("/account/password")
-def change_password(request: Request, db: Db, me: CurrentUser, old_password: Annotated[str, Form()] = "",
-                    new_password: Annotated[str, Form()] = ""):
+def change_password(
+    request: Request,
+    db: Db,
+    me: CurrentUser,
+    old_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+):
     try:
-        identity.change_password(db, me, old=old_password, new=new_password,
-                                 keep_session=request.cookies.get(SESSION_COOKIE))
+        identity.change_password(
+            db, me, old=old_password, new=new_password, keep_session=request.cookies.get(SESSION_COOKIE)
+        )
     except AccordError as exc:
         field = "new_password" if exc.field == "password" else exc.field
-        return _account(request, db, me, status_code=exc_status(exc),
-                        errors={field or "password": exc.message})
+        return _account(request, db, me, status_code=exc_status(exc), errors={field or "password": exc.message})
     return RedirectResponse("/account?notice=password-changed", status_code=303)
 
 
 @router.get("/admin/outbox")
 def outbox(request: Request, db: Db, me: AdminUser):
-    return render(request, "identity/outbox.html", messages=notify.outbox(db),
-                  counts=notify.outbox_counts(db))
+    return render(request, "identity/outbox.html", messages=notify.outbox(db), counts=notify.outbox_counts(db))

@@ -1,9 +1,10 @@
 """A job's status page; htmx polls the status fragment every second until the job has finished."""
+
 from fastapi import APIRouter, Request
 
-from accord.jobs import service as jobs
 from accord.http.deps import CurrentUser, Db
 from accord.http.params import Id
+from accord.jobs import service as jobs
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)

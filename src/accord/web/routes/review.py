@@ -1,8 +1,10 @@
 """The reviewers' pages: the queue with filters, sorting, pages and bulk decisions; one application to decide."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+
 from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
 from accord.http.deps import CurrentUser, Db, Rt
@@ -13,10 +15,13 @@ from accord.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 SORT_WORDS = {"oldest": "Oldest first", "newest": "Newest first", "dataset": "Dataset", "organisation": "Organisation"}
-NOTICES = {"approve": "Approved.", "reject": "Rejected; the applicant was told why.",
-           "return": "Returned to the applicant with your comment.",
-           "training-accepted": "The training certificate was accepted.",
-           "training-rejected": "The training certificate was rejected; the applicant was told why."}
+NOTICES = {
+    "approve": "Approved.",
+    "reject": "Rejected; the applicant was told why.",
+    "return": "Returned to the applicant with your comment.",
+    "training-accepted": "The training certificate was accepted.",
+    "training-rejected": "The training certificate was rejected; the applicant was told why.",
+}
 
 
 def _int(value: str) -> int | None:
@@ -29,31 +34,70 @@ def _int(value: str) -> int | None:
 
 
 @router.get("/review")
-def review_queue(request: Request, db: Db, me: CurrentUser, dataset: str = "", status: str = "submitted",
-                 organisation: str = "", failed: str = "", older_than: str = "", sort: str = "oldest",
-                 page: str = "1", per_page: str = "50"):
-    return _queue(request, db, me, {"dataset": dataset, "status": status, "organisation": organisation, "failed": failed,
-                                        "older_than": older_than, "sort": sort, "page": page, "per_page": per_page})
+def review_queue(
+    request: Request,
+    db: Db,
+    me: CurrentUser,
+    dataset: str = "",
+    status: str = "submitted",
+    organisation: str = "",
+    failed: str = "",
+    older_than: str = "",
+    sort: str = "oldest",
+    page: str = "1",
+    per_page: str = "50",
+):
+    return _queue(
+        request,
+        db,
+        me,
+        {
+            "dataset": dataset,
+            "status": status,
+            "organisation": organisation,
+            "failed": failed,
+            "older_than": older_than,
+            "sort": sort,
+            "page": page,
+            "per_page": per_page,
+        },
+    )
 
 
 def _queue(request, db, me, filters: dict, *, bulk=None, errors=None, status_code=200):
     choices = access.reviewed_choices(db, me) if access.reviews_any(me) else []
     try:
-        result = access.review_queue(db, me, dataset=filters["dataset"] or None, status=filters["status"],
-                                    organisation=filters["organisation"] or None,
-                                    failed_checks=filters["failed"] or None,
-                                    older_than_days=_int(filters["older_than"]) if filters["older_than"] else None,
-                                    sort=filters["sort"], page=_int(filters["page"]) or 0,
-                                    per_page=_int(filters["per_page"]) or 0)
+        result = access.review_queue(
+            db,
+            me,
+            dataset=filters["dataset"] or None,
+            status=filters["status"],
+            organisation=filters["organisation"] or None,
+            failed_checks=filters["failed"] or None,
+            older_than_days=_int(filters["older_than"]) if filters["older_than"] else None,
+            sort=filters["sort"],
+            page=_int(filters["page"]) or 0,
+            per_page=_int(filters["per_page"]) or 0,
+        )
     except NotFound:
         raise
     except AccordError as exc:
         if lookup(HTTP_STATUS, exc) == 403:
             raise
         result, errors, status_code = None, {exc.field or "form": exc.message}, lookup(HTTP_STATUS, exc)
-    return render(request, "access/queue.html", status_code=status_code, result=result, filters=filters,
-                  choices=choices, statuses=access.STATUSES, words=STATUS_WORDS, sorts=SORT_WORDS, bulk=bulk,
-                  errors=errors or {})
+    return render(
+        request,
+        "access/queue.html",
+        status_code=status_code,
+        result=result,
+        filters=filters,
+        choices=choices,
+        statuses=access.STATUSES,
+        words=STATUS_WORDS,
+        sorts=SORT_WORDS,
+        bulk=bulk,
+        errors=errors or {},
+    )
 
 
 def _reviewable(db, me, app_id: int):
@@ -65,9 +109,16 @@ def _reviewable(db, me, app_id: int):
 
 def render_review(request, db, me, app_id: int, *, errors=None, status_code=200, notice=None, values=None):
     record = _reviewable(db, me, app_id)
-    return render(request, "access/review_item.html", status_code=status_code, errors=errors or {},
-                  notice=notice, values=values or {}, revocations=access.earlier_revocations(db, record.state, me),
-                  **application_context(db, record))
+    return render(
+        request,
+        "access/review_item.html",
+        status_code=status_code,
+        errors=errors or {},
+        notice=notice,
+        values=values or {},
+        revocations=access.earlier_revocations(db, record.state, me),
+        **application_context(db, record),
+    )
 
 
 @router.get("/review/{app_id}")
@@ -101,22 +152,46 @@ def _decide(request, db, me, app_id: int, decision: str, form, *, base_url: str 
         else:
             access.return_for_changes(db, app_id, actor=me, comment=text)
     except AccordError as exc:
-        return render_review(request, db, me, app_id, errors={decision: exc.message}, status_code=lookup(HTTP_STATUS, exc),
-                     values={decision: text})
+        return render_review(
+            request,
+            db,
+            me,
+            app_id,
+            errors={decision: exc.message},
+            status_code=lookup(HTTP_STATUS, exc),
+            values={decision: text},
+        )
     return RedirectResponse(f"/review/{app_id}?notice={decision}", status_code=303)
 
 
 @router.post("/review")
 def bulk(request: Request, db: Db, rt: Rt, me: CurrentUser, form: Form):
     """Decide on the ticked rows; the queue is shown again with one line per row saying what happened."""
-    filters = {k: str(form.get(k, d)) for k, d in (("dataset", ""), ("status", "submitted"), ("organisation", ""),
-                                                   ("failed", ""), ("older_than", ""), ("sort", "oldest"),
-                                                   ("page", "1"), ("per_page", "50"))}
+    filters = {
+        k: str(form.get(k, d))
+        for k, d in (
+            ("dataset", ""),
+            ("status", "submitted"),
+            ("organisation", ""),
+            ("failed", ""),
+            ("older_than", ""),
+            ("sort", "oldest"),
+            ("page", "1"),
+            ("per_page", "50"),
+        )
+    }
     ids = [i for i in (_int(str(v)) for v in form.getlist("id")) if i is not None]
     try:
-        results = access.bulk_decide(db, ids, actor=me, action=str(form.get("action", "")),
-                                    reason=str(form.get("reason", "")), base_url=rt.settings.base_url)
+        results = access.bulk_decide(
+            db,
+            ids,
+            actor=me,
+            action=str(form.get("action", "")),
+            reason=str(form.get("reason", "")),
+            base_url=rt.settings.base_url,
+        )
     except AccordError as exc:
-        return _queue(request, db, me, filters, errors={exc.field or "form": exc.message},
-                      status_code=lookup(HTTP_STATUS, exc))
+        return _queue(
+            request, db, me, filters, errors={exc.field or "form": exc.message}, status_code=lookup(HTTP_STATUS, exc)
+        )
     return _queue(request, db, me, filters, bulk=results)
