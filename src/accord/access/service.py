@@ -18,7 +18,7 @@ from accord.access.common import (
     ApplicationView,
     agreement_of,
     applicant_only,
-    is_reviewer,  # noqa: F401  (re-exported: the web asks access.is_reviewer)
+    is_reviewer,
     mail,
     reviewer_only,
     seal_and_store,
@@ -27,7 +27,16 @@ from accord.access.common import (
     visible,
 )
 from accord.access.events import Loaded, append, load
-from accord.access.facts import datasets_applied_for  # noqa: F401
+from accord.access.facts import (
+    MAX_SCAN_BYTES,
+    TERMINAL,
+    Facts,
+    Status,
+    datasets_applied_for,
+    facts,
+    reviewers_of,
+    sniff,
+)
 from accord.access.models import Application
 from accord.access.schemas import ApplicationRow
 from accord.audit import service as audit
@@ -456,16 +465,32 @@ def mine(db: Session, user: User) -> list[ApplicationRow]:
 
 
 # The door: what the adapters and other domains use of access's own modules.
-from accord.access.digest import set_review_mail  # noqa: E402, F401
-from accord.access.form import SIGNATORY_FIELDS  # noqa: E402, F401
-from accord.access.history import seen_by_reviewer as earlier_revocations  # noqa: E402, F401
-from accord.access.queue import QueueRow  # noqa: E402, F401
-from accord.access.renewal import renew, renewable, require_renewable  # noqa: E402, F401
-from accord.access.scan import SUFFIXES as SCAN_SUFFIXES  # noqa: E402, F401
-from accord.access.scan import file_name as scan_file_name  # noqa: E402, F401
-from accord.access.scan import may_upload as may_upload_scan  # noqa: E402, F401
-from accord.access.scan import stored as stored_scan  # noqa: E402, F401
-from accord.access.scan import upload as upload_scan  # noqa: E402, F401
-from accord.access.sealing import require_pdf  # noqa: E402, F401
-from accord.access.signatory import decide as signatory_decide  # noqa: E402, F401
-from accord.access.signatory import view as signatory_invitation  # noqa: E402, F401
+from accord.access.digest import set_review_mail
+from accord.access.form import SIGNATORY_FIELDS
+from accord.access.history import seen_by_reviewer as earlier_revocations
+from accord.access.queue import (
+    MAX_DAYS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    STATUSES,
+    QueuePage,
+    QueueRow,
+    bulk_decide,
+    current_application,
+    open_application,
+    people,
+    review_queue,
+    reviewed_choices,
+    reviews_any,
+    typical_decision_time,
+)
+from accord.access.renewal import renew, renewable, require_renewable
+from accord.access.scan import SUFFIXES as SCAN_SUFFIXES
+from accord.access.scan import file_name as scan_file_name
+from accord.access.scan import may_upload as may_upload_scan
+from accord.access.scan import stored as stored_scan
+from accord.access.scan import upload as upload_scan
+from accord.access.sealing import require_pdf
+from accord.access.sealing import verify as verify_seal
+from accord.access.signatory import decide as signatory_decide
+from accord.access.signatory import view as signatory_invitation

@@ -493,9 +493,10 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
 
 
 # Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
-from accord.entitlements.standing import barred, lift, make_permanent, may_apply, require_may_apply, revocations  # noqa: E402, F401
+from accord.entitlements.standing import barred, lift, make_permanent, may_apply, require_may_apply, revocations
+from accord.entitlements.standing import refusal as bar_refusal
 
 # The door: what grants became, for the pages and answers that show an application's state.
-from accord.entitlements.states import GrantState, Holder, holders  # noqa: E402, F401
-from accord.entitlements.states import for_application as grant_state_of  # noqa: E402, F401
-from accord.entitlements.states import for_applications as grant_states_of  # noqa: E402, F401
+from accord.entitlements.states import GrantState, Holder, holders
+from accord.entitlements.states import for_application as grant_state_of
+from accord.entitlements.states import for_applications as grant_states_of
