@@ -56,7 +56,19 @@ def test_every_domain_job_is_on_the_queue(rt):
     }
 
 
-DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy", "training"]
+DOMAINS = [
+    "access",
+    "audit",
+    "catalog",
+    "delivery",
+    "entitlements",
+    "identity",
+    "jobs",
+    "notify",
+    "policy",
+    "privacy",
+    "training",
+]
 PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}
 
 

@@ -6,7 +6,19 @@ import pathlib
 import sys
 
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")
-DOMAINS = ["access", "audit", "catalog", "delivery", "entitlements", "identity", "jobs", "notify", "policy", "training"]
+DOMAINS = [
+    "access",
+    "audit",
+    "catalog",
+    "delivery",
+    "entitlements",
+    "identity",
+    "jobs",
+    "notify",
+    "policy",
+    "privacy",
+    "training",
+]
 PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}
 EXTRA_PUBLIC = {"jobs": {"queue"}}  # the queue is how every domain registers its jobs
 blocks = []

@@ -1,0 +1,97 @@
+"""The privacy desk's tables: a data subject's removal request, the files found for it, the deletion notices
+sent to licensees, and the per-blob search index (faces and perceptual hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.db import Base, utcnow
+
+
+class RemovalRequest(Base):
+    """A person's request to be removed from a dataset. No account: the contact address is proven by a one-use
+    link, and the requester follows the request from a private link whose secret is kept only as a hash."""
+
+    __tablename__ = "removal_request"
+    __table_args__ = (Index("ix_removal_request_dataset_status", "dataset_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    # unproven → received (proven) → under_review → done | declined
+    status: Mapped[str] = mapped_column(String(20), default="unproven")
+    what: Mapped[str] = mapped_column(Text, default="")  # what to remove, in the requester's words
+    why: Mapped[str] = mapped_column(Text, default="")
+    labels: Mapped[list] = mapped_column(default=list)  # identity labels the requester knows, if any
+    paths: Mapped[list] = mapped_column(default=list)  # file names or path patterns, if known
+    photo_key: Mapped[str | None] = mapped_column(String(200))  # the photo in the blob store until the search ran
+    photo_deleted_at: Mapped[datetime | None]
+    proof_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the one-use proof secret
+    follow_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the private follow-link secret
+    address_hash: Mapped[str] = mapped_column(String(64), default="")  # for the per-address rate limit only
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    proven_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # one month after proof (GDPR Art. 12(3))
+    escalated_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")  # what the requester reads
+    old_version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id", ondelete="SET NULL"))
+    new_version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id", ondelete="SET NULL"))
+    removed_count: Mapped[int] = mapped_column(default=0)
+
+
+class RemovalMatch(Base):
+    """A file found for a request, by one method with its score; the curator selects the true matches."""
+
+    __tablename__ = "removal_match"
+    __table_args__ = (UniqueConstraint("request_id", "item_id", "method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("removal_request.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(20))  # label | path | phash | face
+    score: Mapped[float] = mapped_column(default=1.0)  # 1.0 exact; similarity otherwise
+    selected: Mapped[bool] = mapped_column(default=False)
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeletionNotice(Base):
+    """What one licensee must delete after a removal: exactly the removed files their download log shows they
+    received (or nothing, kind "changed": the dataset changed under their grant), by a due date, attested."""
+
+    __tablename__ = "deletion_notice"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"), Index("ix_deletion_notice_user", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("removal_request.id", ondelete="CASCADE"))
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    entitlement_id: Mapped[int | None] = mapped_column(ForeignKey("entitlement.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))  # delete | changed
+    files: Mapped[list] = mapped_column(default=list)  # [{"version", "path", "sha256"}]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    attested_at: Mapped[datetime | None]
+    attestation: Mapped[str] = mapped_column(Text, default="")
+
+
+class BlobIndex(Base):
+    """What the search knows about one stored image, keyed by its sha256 so a new version indexes only new blobs:
+    its perceptual hash and each face found (box, detector score, 128-d embedding as float32 bytes)."""
+
+    __tablename__ = "privacy_blob_index"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phash: Mapped[str | None] = mapped_column(String(32))  # hex; None: not an image Pillow can read
+    faces: Mapped[list] = mapped_column(default=list)  # [{"box": [x0, y0, x1, y1], "score": float}]
+    embeddings: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # len(faces) x 128 float32, row-major
+    detector: Mapped[str] = mapped_column(String(60), default="")
+    error: Mapped[str | None] = mapped_column(Text)  # why the image could not be indexed
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
