@@ -53,6 +53,8 @@ def test_every_domain_job_is_on_the_queue(rt):
         "review_digest",
         "audit_checkpoint",
         "audit_checkpoint_mail",
+        "removal_escalation",
+        "deletion_reminders",
     }
 
 

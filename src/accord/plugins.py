@@ -18,7 +18,7 @@ from functools import cache
 
 HOOKS: dict[str, tuple[str, ...]] = {
     "access.requirements": ("accord.training.requirement:certificate",),
-    "entitlements.pauses": ("accord.training.requirement:paused",),
+    "entitlements.pauses": ("accord.training.requirement:paused", "accord.privacy.notices:paused"),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
     "jobs": (
         "accord.notify.jobs",
@@ -27,6 +27,7 @@ HOOKS: dict[str, tuple[str, ...]] = {
         "accord.access.jobs",
         "accord.training.jobs",
         "accord.identity.jobs",
+        "accord.privacy.jobs",
     ),
 }
 

@@ -15,6 +15,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
+from accord.catalog.cuts import Cut as Cut
+from accord.catalog.cuts import cut_without as cut_without
+from accord.catalog.cuts import matching as matching
+from accord.catalog.cuts import versions_holding as versions_holding
 from accord.catalog.ingest import ingest
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.catalog.schemas import DatasetCard, IngestResult

@@ -28,6 +28,7 @@ from accord.delivery.links import (
 )
 from accord.delivery.ranges import RangeNotSatisfiable
 from accord.delivery.ranges import parse as parse_ranges
+from accord.delivery.received import received
 from accord.delivery.serving import log_transfer, resolve, stopped_by
 from accord.delivery.signatures import SigningKey, manifest_signature, signing_key
 from accord.delivery.state import State, VersionFiles, state
@@ -54,6 +55,7 @@ __all__ = [
     "log_transfer",
     "manifest_signature",
     "parse_ranges",
+    "received",
     "resolve",
     "safe_name",
     "signing_key",

@@ -4,7 +4,7 @@ Datasets are named here by id only; catalog turns slugs into ids and ids into la
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,6 +86,27 @@ def admin_emails(db: Session) -> list[str]:
             select(User.email)
             .join(RoleGrant, RoleGrant.user_id == User.id)
             .where(RoleGrant.role == "admin", User.disabled_at.is_(None))
+            .distinct()
+            .order_by(User.email)
+        )
+    )
+
+
+def curator_emails(db: Session, dataset_id: int) -> list[str]:
+    """Who answers for a dataset's privacy desk: its curators (its own grants and global ones) and the admins,
+    enabled accounts only."""
+    return list(
+        db.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                User.disabled_at.is_(None),
+                or_(
+                    RoleGrant.role == "admin",
+                    (RoleGrant.role == "curator")
+                    & or_(RoleGrant.dataset_id == dataset_id, RoleGrant.dataset_id.is_(None)),
+                ),
+            )
             .distinct()
             .order_by(User.email)
         )

@@ -22,6 +22,7 @@ from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, Ra
 from accord.identity import throttle
 from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
 from accord.identity.roles import admin_emails as admin_emails
+from accord.identity.roles import curator_emails as curator_emails
 from accord.identity.roles import grant_role as grant_role
 from accord.identity.roles import has_role as has_role
 from accord.identity.roles import require_role as require_role

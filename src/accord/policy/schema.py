@@ -97,6 +97,8 @@ class Privacy(Strict):
     # Anyone may read the versions' file lists (paths, sha256, subject labels, attributes): only where the terms
     # allow it, since a file list tells whoever holds a photo whether, and as whom, a person is in the dataset.
     publish_manifest: bool = False
+    deletion_days: int = Field(default=30, ge=1, le=365)  # a licensee's time to delete files removed on request
+    pause_while_notice_overdue: bool = False  # access pauses while a deletion notice is past its due date
 
 
 class Training(Strict):

@@ -1,4 +1,35 @@
 """The privacy desk: a data subject's removal request, from proof to the deletion notices it sends. This module
-is the package's door."""
+is the package's door; the work is done in
+
+- requests.py: the public side (submit, prove by a one-use link, follow by a private link), rate-limited;
+- desk.py: the curators' queue with its legal clock, finding the files, the decision and the cut version;
+- notices.py: what each licensee must delete (exactly what their download log shows they received), their
+  attestation, reminders, and the pause of access while a notice is overdue where the terms say so.
+"""
 
 from __future__ import annotations
+
+from accord.privacy.desk import REMOVED as REMOVED
+from accord.privacy.desk import Match as Match
+from accord.privacy.desk import QueueRow as QueueRow
+from accord.privacy.desk import accept as accept
+from accord.privacy.desk import add_candidates as add_candidates
+from accord.privacy.desk import decline as decline
+from accord.privacy.desk import escalate as escalate
+from accord.privacy.desk import get as get
+from accord.privacy.desk import matches as matches
+from accord.privacy.desk import queue as queue
+from accord.privacy.desk import require_desk as require_desk
+from accord.privacy.desk import search as search
+from accord.privacy.desk import select_matches as select_matches
+from accord.privacy.notices import ATTESTATION as ATTESTATION
+from accord.privacy.notices import attest as attest
+from accord.privacy.notices import open_notices as open_notices
+from accord.privacy.notices import remind as remind
+from accord.privacy.requests import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES
+from accord.privacy.requests import LinkInvalid as LinkInvalid
+from accord.privacy.requests import Submitted as Submitted
+from accord.privacy.requests import follow as follow
+from accord.privacy.requests import prove as prove
+from accord.privacy.requests import stages as stages
+from accord.privacy.requests import submit as submit

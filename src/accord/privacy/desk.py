@@ -1,0 +1,260 @@
+"""The curators' side of a removal request: the queue with its legal clock, finding the files, and the decision,
+which cuts a new version without them and sends every licensee the notice that fits what they received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.catalog import service as catalog
+from accord.db import unit_of_work, utcnow
+from accord.errors import IllegalTransition, InvalidInput, NotFound
+from accord.identity import service as identity
+from accord.identity.models import User
+from accord.notify import service as notify
+from accord.privacy import notices
+from accord.privacy.models import RemovalMatch, RemovalRequest
+
+REMOVED = "removed at a data subject's request"
+OPEN = ("received", "under_review")
+
+
+def require_desk(actor, dataset_id: int) -> None:
+    """Curators of the dataset and admins; a string actor is the server's shell."""
+    if actor is None or isinstance(actor, User):
+        identity.require_role(actor, "curator", dataset_id=dataset_id)
+
+
+def get(db: Session, request_id: int, *, actor) -> RemovalRequest:
+    req = db.get(RemovalRequest, request_id)
+    if req is None or req.status == "unproven":
+        raise NotFound("no such removal request")
+    try:
+        require_desk(actor, req.dataset_id)
+    except Exception:
+        raise NotFound("no such removal request") from None  # no existence oracle for other datasets' curators
+    return req
+
+
+@dataclass
+class QueueRow:
+    request: RemovalRequest
+    dataset: str
+    days_left: int  # negative: overdue
+    overdue: bool
+
+
+def queue(db: Session, *, actor, include_closed: bool = False, now: datetime | None = None) -> list[QueueRow]:
+    """Proven requests for the datasets the actor curates, the most urgent first."""
+    now = now or utcnow()
+    query = select(RemovalRequest).where(RemovalRequest.status != "unproven")
+    if not include_closed:
+        query = query.where(RemovalRequest.status.in_(OPEN))
+    rows = []
+    for req in db.scalars(query.order_by(RemovalRequest.due_at, RemovalRequest.id)):
+        if isinstance(actor, User) and not identity.has_role(actor, "curator", dataset_id=req.dataset_id):
+            continue
+        left = (req.due_at - now).days if req.due_at else 0
+        open_ = req.status in OPEN
+        rows.append(QueueRow(req, catalog.dataset_by_id(db, req.dataset_id).slug, left, open_ and left < 0))
+    return rows
+
+
+@dataclass
+class Match:
+    match: RemovalMatch
+    path: str
+    subject: str | None
+    sha256: str
+    media_type: str
+
+
+def matches(db: Session, req: RemovalRequest) -> list[Match]:
+    out = []
+    for m in db.scalars(
+        select(RemovalMatch).where(RemovalMatch.request_id == req.id).order_by(RemovalMatch.score.desc())
+    ):
+        item = catalog.item_by_id(db, m.item_id)
+        out.append(Match(m, item.path, item.subject, item.sha256, item.media_type))
+    return out
+
+
+def search(db: Session, request_id: int, *, actor, labels=None, paths=None) -> list[Match]:
+    """Find the request's files in the dataset's current version by subject label and path pattern (the
+    requester's, or the curator's own when given). Adds to the matches found so far; opens the review."""
+    req = get(db, request_id, actor=actor)
+    if req.status not in OPEN:
+        raise IllegalTransition(f"this request is {req.status}; nothing more to search for")
+    version = catalog.latest_published(db, req.dataset_id)
+    if version is None:
+        raise IllegalTransition("the dataset has no published version left")
+    found = catalog.matching(
+        db, version.id, labels=req.labels if labels is None else labels, patterns=req.paths if paths is None else paths
+    )
+    with unit_of_work(db):
+        known = {
+            (m.item_id, m.method) for m in db.scalars(select(RemovalMatch).where(RemovalMatch.request_id == req.id))
+        }
+        added = 0
+        for item, method in found:
+            if (item.id, method) not in known:
+                db.add(RemovalMatch(request_id=req.id, item_id=item.id, method=method, score=1.0))
+                added += 1
+        _start_review(db, req, actor)
+        audit.record(
+            db,
+            actor=actor,
+            action="removal.searched",
+            object=("removal_request", req.id),
+            data={"version_id": version.id, "found": len(found), "added": added},
+        )
+    return matches(db, req)
+
+
+def add_candidates(db: Session, req: RemovalRequest, version_id: int, candidates, *, actor) -> int:
+    """Store photo-search candidates (item_id, method, score) for the curator to look at. Inside the caller's
+    transaction."""
+    known = {
+        (m.item_id, m.method): m for m in db.scalars(select(RemovalMatch).where(RemovalMatch.request_id == req.id))
+    }
+    added = 0
+    for c in candidates:
+        row = known.get((c.item_id, c.method))
+        if row is None:
+            db.add(RemovalMatch(request_id=req.id, item_id=c.item_id, method=c.method, score=float(c.score)))
+            added += 1
+        elif c.score > row.score:
+            row.score = float(c.score)
+    _start_review(db, req, actor)
+    return added
+
+
+def _start_review(db: Session, req: RemovalRequest, actor) -> None:
+    if req.status == "received":
+        req.status, req.reviewed_at = "under_review", utcnow()
+        req.reviewed_by_id = actor.id if isinstance(actor, User) else None
+
+
+def select_matches(db: Session, request_id: int, item_ids: set[int], *, actor) -> int:
+    """The curator's choice of true matches (replaces the previous choice)."""
+    req = get(db, request_id, actor=actor)
+    if req.status not in OPEN:
+        raise IllegalTransition(f"this request is {req.status}")
+    with unit_of_work(db):
+        db.execute(update(RemovalMatch).where(RemovalMatch.request_id == req.id).values(selected=False))
+        if item_ids:
+            db.execute(
+                update(RemovalMatch)
+                .where(RemovalMatch.request_id == req.id, RemovalMatch.item_id.in_(item_ids))
+                .values(selected=True)
+            )
+        chosen = set(
+            db.scalars(select(RemovalMatch.item_id).where(RemovalMatch.request_id == req.id, RemovalMatch.selected))
+        )
+        if chosen != set(item_ids):
+            raise InvalidInput("choose among the files found for this request")
+        audit.record(
+            db, actor=actor, action="removal.selected", object=("removal_request", req.id), data={"items": len(chosen)}
+        )
+    return len(chosen)
+
+
+def decline(rt, db: Session, request_id: int, *, actor, reason: str) -> RemovalRequest:
+    req = get(db, request_id, actor=actor)
+    if req.status not in OPEN:
+        raise IllegalTransition(f"this request is already {req.status}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why, in words the requester will read", field="reason")
+    with unit_of_work(db):
+        req.status, req.decided_at, req.decision_reason = "declined", utcnow(), reason[:5000]
+        req.decided_by_id = actor.id if isinstance(actor, User) else None
+        db.execute(delete(RemovalMatch).where(RemovalMatch.request_id == req.id))  # nothing kept about them
+        _tell_requester(db, req)
+        audit.record(db, actor=actor, action="removal.declined", object=("removal_request", req.id))
+    return req
+
+
+def accept(rt, db: Session, request_id: int, *, actor, note: str = "", now: datetime | None = None) -> RemovalRequest:
+    """Remove the selected files: a new published version without them (from the old blobs), the old one
+    withdrawn, a deletion notice to every licensee, the requester told. One unit of work."""
+    now = now or utcnow()
+    req = get(db, request_id, actor=actor)
+    if req.status not in OPEN:
+        raise IllegalTransition(f"this request is already {req.status}")
+    chosen = set(
+        db.scalars(select(RemovalMatch.item_id).where(RemovalMatch.request_id == req.id, RemovalMatch.selected))
+    )
+    if not chosen:
+        raise InvalidInput("select the files to remove first (or decline the request with a reason)")
+    version = catalog.latest_published(db, req.dataset_id)
+    if version is None:
+        raise IllegalTransition("the dataset has no published version left")
+    with unit_of_work(db):
+        cut = catalog.cut_without(db, rt.store, version.id, chosen, actor=actor, reason=REMOVED)
+        removed = {item.sha256 for item in cut.removed}
+        sent = notices.send(rt, db, req, cut.new, removed, now=now)
+        req.status, req.decided_at, req.decision_reason = "done", now, (note or "").strip()[:5000]
+        req.decided_by_id = actor.id if isinstance(actor, User) else None
+        req.old_version_id, req.new_version_id, req.removed_count = cut.old.id, cut.new.id, len(cut.removed)
+        _tell_requester(db, req)
+        audit.record(
+            db,
+            actor=actor,
+            action="removal.accepted",
+            object=("removal_request", req.id),
+            data={"old_version_id": cut.old.id, "new_version_id": cut.new.id, "removed": len(cut.removed), **sent},
+        )
+    return req
+
+
+def _tell_requester(db: Session, req: RemovalRequest) -> None:
+    ds = catalog.dataset_by_id(db, req.dataset_id)
+    notify.enqueue(
+        db,
+        "removal-decided",
+        to=req.email,
+        dataset=ds.title,
+        outcome=req.status,
+        count=req.removed_count,
+        reason=req.decision_reason,
+    )
+
+
+def overdue_requests(db: Session, now: datetime) -> list[RemovalRequest]:
+    return list(
+        db.scalars(
+            select(RemovalRequest).where(
+                RemovalRequest.status.in_(OPEN), RemovalRequest.due_at < now, RemovalRequest.escalated_at.is_(None)
+            )
+        )
+    )
+
+
+def escalate(rt, now: datetime | None = None) -> int:
+    """Tell the curators and admins once about each request past its month (the job runs daily)."""
+    now = now or utcnow()
+    told = 0
+    with rt.session() as db, unit_of_work(db):
+        for req in overdue_requests(db, now):
+            ds = catalog.dataset_by_id(db, req.dataset_id)
+            for to in identity.curator_emails(db, ds.id):
+                notify.enqueue(
+                    db,
+                    "removal-overdue",
+                    to=to,
+                    dataset=ds.title,
+                    days=(now - req.due_at).days if req.due_at else 0,
+                    link=f"{rt.settings.base_url.rstrip('/')}/privacy/requests/{req.id}",
+                )
+            req.escalated_at = now
+            audit.record(db, actor="system", action="removal.escalated", object=("removal_request", req.id))
+            told += 1
+    return told
+
+
+STALE_UNPROVEN = timedelta(days=8)
