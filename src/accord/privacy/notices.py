@@ -50,8 +50,8 @@ def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *
     counts = {"delete": 0, "changed": 0}
     base = rt.settings.base_url.rstrip("/")
     for user_id in sorted(set(held) | set(grants)):
-        files = held.get(user_id, [])
-        kind = "delete" if files else "changed"
+        wanted = held.get(user_id, [])
+        kind = "delete" if wanted else "changed"
         grant = grants.get(user_id)
         notice = DeletionNotice(
             request_id=req.id,
@@ -59,21 +59,21 @@ def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *
             user_id=user_id,
             entitlement_id=grant.id if grant else None,
             kind=kind,
-            files=files,
+            files=wanted,
             created_at=now,
             due_at=due,
-            attested_at=None if files else now,  # nothing to delete, nothing to attest
+            attested_at=None if wanted else now,  # nothing to delete, nothing to attest
         )
         db.add(notice)
         db.flush()
         notify.enqueue(
             db,
-            "removal-notice" if files else "removal-changed",
+            "removal-notice" if wanted else "removal-changed",
             to=people[user_id].email,
             dataset=ds.title,
-            count=len(files),
-            files=files[:50],
-            more=max(len(files) - 50, 0),
+            count=len(wanted),
+            files=wanted[:50],
+            more=max(len(wanted) - 50, 0),
             due=due.date().isoformat(),
             version=new_version.label,
             link=f"{base}/privacy/notices/{notice.id}",

@@ -165,7 +165,7 @@ def _limit(db: Session, *, email: str, address_hash: str, now: datetime) -> None
             RemovalRequest.email == email, RemovalRequest.created_at > now - timedelta(days=1)
         )
     )
-    if by_email >= PER_EMAIL_PER_DAY:
+    if (by_email or 0) >= PER_EMAIL_PER_DAY:
         raise RateLimited(
             "this address has sent several requests today; follow them from the links we e-mailed, "
             "or try again tomorrow",
@@ -176,7 +176,7 @@ def _limit(db: Session, *, email: str, address_hash: str, now: datetime) -> None
             RemovalRequest.address_hash == address_hash, RemovalRequest.created_at > now - timedelta(hours=1)
         )
     )
-    if by_address >= PER_ADDRESS_PER_HOUR:
+    if (by_address or 0) >= PER_ADDRESS_PER_HOUR:
         raise RateLimited("too many requests from this network; try again in an hour", retry_after=3600)
 
 
