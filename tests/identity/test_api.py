@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi.testclient import TestClient
 
 from tests.identity.helpers import PASSWORD, api_token, csrf, log_in, make_user
@@ -73,6 +75,21 @@ def test_a_token_lifetime_that_is_not_an_integer_is_refused(client, rt):
         assert "expires_in_days" in refused.text
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["TokenIn"]
     assert {"type": "integer", "minimum": 1, "maximum": 3650} in schema["properties"]["expires_in_days"]["anyOf"]
+
+
+def test_a_token_lifetime_written_as_a_whole_float_is_an_integer(client, rt):
+    """JSON Schema counts 364.0 as an integer, so the document allows it (found by the long schemathesis run:
+    the strict integer refused it with 422)."""
+    make_user(rt, "ada@example.org")
+    headers = _bearer(api_token(rt, "ada@example.org"))
+    created = client.post("/api/v1/tokens", json={"name": "ci", "expires_in_days": 364.0}, headers=headers)
+    assert created.status_code == 201, created.text
+    new = created.json()
+    lifetime = datetime.fromisoformat(new["expires_at"]) - datetime.fromisoformat(new["created_at"])
+    assert abs(lifetime - timedelta(days=364)) < timedelta(minutes=1)
+    for days in (0.0, 3651.0, False):
+        refused = client.post("/api/v1/tokens", json={"name": "ci", "expires_in_days": days}, headers=headers)
+        assert refused.status_code == 422, (days, refused.text)
 
 
 def test_another_users_token_is_not_found(client, rt):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from accord.access import service as access
 from accord.db import utcnow
@@ -67,10 +67,18 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="the secret; shown in this response only")
 
 
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer as JSON Schema has it: 30 or 30.0, but not `true`, "30" or 1.5 (a strict int alone refuses 30.0,
+# which the document allows; a lax one reads `true` as 1 day and "30" as 30, which it does not)
+Days = Annotated[int, Field(strict=True, ge=1, le=3650), BeforeValidator(_whole)]
+
+
 class TokenIn(BaseModel):
     name: str = Field(max_length=100, pattern=r"\S", description="not blank")
-    # strict: the document says integer, so `true` or "30" is refused rather than read as 1 or 30 days
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
+    expires_in_days: Days | None = None
 
 
 class LoginIn(BaseModel):
