@@ -1,13 +1,12 @@
 """The catalogue: datasets, their versions (draft → published → withdrawn) and items.
 
-Ingest lives in catalog/ingest.py and the manifest format in catalog/manifest.py; both are re-exported here.
-Actors given as a User are checked for the curator role (per dataset, or global to create a dataset);
-string actors ("cli", "demo") come from someone with shell access to the server and are trusted.
+Ingest lives in catalog/ingest.py and finding rows in catalog/lookup.py, both re-exported here; what curators type is
+checked by catalog/fields.py. Actors given as a User are checked for the curator role (per dataset, or global to
+create a dataset); string actors ("cli", "demo") come from someone with shell access to the server and are trusted.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,115 +18,25 @@ from accord.catalog.cuts import Cut as Cut
 from accord.catalog.cuts import cut_without as cut_without
 from accord.catalog.cuts import matching as matching
 from accord.catalog.cuts import versions_holding as versions_holding
-from accord.catalog.ingest import ingest
+from accord.catalog.fields import LABEL, SLUG, clean_fields, clean_text
+from accord.catalog.ingest import ingest as ingest
+from accord.catalog.lookup import can_curate as can_curate
+from accord.catalog.lookup import dataset_by_id as dataset_by_id
+from accord.catalog.lookup import dataset_by_slug as dataset_by_slug
+from accord.catalog.lookup import item_by_id as item_by_id
+from accord.catalog.lookup import latest_published as latest_published
+from accord.catalog.lookup import require_curator as require_curator
+from accord.catalog.lookup import version_by_id
+from accord.catalog.lookup import version_by_label as version_by_label
+from accord.catalog.lookup import visible_dataset as visible_dataset
+from accord.catalog.lookup import visible_versions as visible_versions
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.catalog.schemas import DatasetCard, IngestResult
-from accord.db import MAX_INT32, unit_of_work, utcnow
+from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from accord.identity import service as identity
 from accord.identity.models import User
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")
-LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-MODALITY = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
-EDITABLE = (
-    "title",
-    "custodian",
-    "custodian_short",
-    "custodian_contact",
-    "summary",
-    "description",
-    "homepage",
-    "modalities",
-    "subject_count",
-    "image_count",
-    "citation_bibtex",
-    "terms_summary",
-)
-
-
-def require_curator(actor, dataset_id: int | None) -> None:
-    """Users need the curator role (global when dataset_id is None); string actors are the server's shell."""
-    if actor is None or isinstance(actor, User):
-        identity.require_role(actor, "curator", dataset_id=dataset_id)
-
-
-def can_curate(user: User | None, dataset_id: int) -> bool:
-    return identity.has_role(user, "curator", dataset_id=dataset_id)
-
-
 # --- datasets --------------------------------------------------------------------------------------------
-
-
-def _text(value, field: str, *, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(f"the {field.replace('_', ' ')} is required", field=field)
-    if len(value) > limit:
-        raise InvalidInput(f"the {field.replace('_', ' ')} is too long (at most {limit} characters)", field=field)
-    return value
-
-
-def _count(value, field: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field.replace('_', ' ')} must be a whole number", field=field) from None
-    if value < 0:
-        raise InvalidInput(f"{field.replace('_', ' ')} cannot be negative", field=field)
-    if value > MAX_INT32:
-        raise InvalidInput(f"{field.replace('_', ' ')} is at most {MAX_INT32:,}", field=field)
-    return value
-
-
-CONTACT = re.compile(r"^(?:[^@\s,]+@[^@\s,]+\.[^@\s,]+|https?://[^\s,]+)$")
-
-
-def _contact(value) -> str:
-    """Comma-separated e-mail addresses or http(s) contact pages, normalised to "a@x.org, b@y.org"."""
-    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
-    bad = [p for p in parts if not CONTACT.match(p)]
-    if bad:
-        raise InvalidInput(f"not an e-mail address or http(s) page: {bad[0]!r}", field="custodian_contact")
-    return _text(", ".join(parts), "custodian contact", limit=300)
-
-
-def _clean(fields: dict) -> dict:
-    """Validate and normalise dataset fields; only the keys given are checked."""
-    out = {}
-    for key, value in fields.items():
-        if key in ("title", "custodian"):
-            out[key] = _text(value, key, limit=300, required=True)
-        elif key == "summary":
-            out[key] = _text(value, key, limit=500)
-        elif key == "custodian_short":
-            out[key] = _text(value, "custodian's short name", limit=60)
-        elif key == "custodian_contact":
-            out[key] = _contact(value)
-        elif key in ("description", "citation_bibtex", "terms_summary"):
-            out[key] = _text(value, key, limit=100_000)
-        elif key == "homepage":
-            value = (value or "").strip() or None
-            if value and not re.match(r"^https?://[^\s/]+\S*$", value):
-                raise InvalidInput("the homepage must be an http(s) address", field="homepage")
-            out[key] = value
-        elif key == "modalities":
-            if isinstance(value, str):
-                value = value.split(",")
-            mods = [str(m).strip().lower() for m in value or () if str(m).strip()]
-            bad = [m for m in mods if not MODALITY.match(m)]
-            if bad:
-                raise InvalidInput(
-                    f"not a modality name: {bad[0]!r} (lowercase words, e.g. infrared)", field="modalities"
-                )
-            out[key] = list(dict.fromkeys(mods))
-        elif key in ("subject_count", "image_count"):
-            out[key] = _count(value, key)
-        else:
-            raise InvalidInput(f"unknown dataset field {key!r}", field=key)
-    return out
 
 
 def create_dataset(
@@ -156,7 +65,7 @@ def create_dataset(
         raise InvalidInput(
             "the slug needs 2 to 64 lowercase letters, digits or dashes, e.g. llvip or cion-al", field="slug"
         )
-    fields = _clean(
+    fields = clean_fields(
         {
             "title": title,
             "custodian": custodian,
@@ -186,7 +95,7 @@ def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
     """Change descriptive fields; versions and their items are untouched."""
     ds = dataset_by_id(db, dataset_id)
     require_curator(actor, ds.id)
-    fields = _clean(fields)
+    fields = clean_fields(fields)
     with unit_of_work(db):
         changed = {k: v for k, v in fields.items() if getattr(ds, k) != v}
         for key, value in changed.items():
@@ -195,28 +104,6 @@ def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
             audit.record(
                 db, actor=actor, action="dataset.updated", object=("dataset", ds.id), data={"fields": sorted(changed)}
             )
-    return ds
-
-
-def dataset_by_id(db: Session, dataset_id: int) -> Dataset:
-    ds = db.get(Dataset, dataset_id)
-    if ds is None:
-        raise NotFound("no such dataset")
-    return ds
-
-
-def visible_dataset(db: Session, slug: str, user: User | None) -> Dataset:
-    """A dataset as `user` may see it: one with nothing published yet exists only for its curators."""
-    dataset = dataset_by_slug(db, slug)
-    if not visible_versions(dataset, user) and not can_curate(user, dataset.id):
-        raise NotFound(f"no dataset called {slug!r}")
-    return dataset
-
-
-def dataset_by_slug(db: Session, slug: str) -> Dataset:
-    ds = db.scalar(select(Dataset).where(Dataset.slug == slug))
-    if ds is None:
-        raise NotFound(f"no dataset called {slug!r}")
     return ds
 
 
@@ -295,29 +182,6 @@ def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
 # --- versions --------------------------------------------------------------------------------------------
 
 
-def _version(db: Session, version_id: int) -> DatasetVersion:
-    # populate_existing: an ingest commits through its own session, so a copy cached in this one may be stale.
-    version = db.get(DatasetVersion, version_id, populate_existing=True)
-    if version is None:
-        raise NotFound("no such dataset version")
-    return version
-
-
-def version_by_label(db: Session, dataset_slug: str, label: str) -> DatasetVersion:
-    ds = dataset_by_slug(db, dataset_slug)
-    version = db.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.label == label))
-    if version is None:
-        raise NotFound(f"{dataset_slug} has no version {label!r}")
-    return version
-
-
-def visible_versions(dataset: Dataset, user: User | None) -> list[DatasetVersion]:
-    """Curators see drafts too; everyone else sees published and withdrawn versions."""
-    if can_curate(user, dataset.id):
-        return list(dataset.versions)
-    return [v for v in dataset.versions if v.status != "draft"]
-
-
 def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "", actor) -> DatasetVersion:
     """Open a new draft version, ready to ingest files into."""
     ds = dataset_by_id(db, dataset_id)
@@ -327,7 +191,7 @@ def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "",
         raise InvalidInput(
             "a version label is 1 to 40 letters, digits, dots, dashes or underscores, e.g. 1.0", field="label"
         )
-    notes = _text(notes, "notes", limit=10_000)
+    notes = clean_text(notes, "notes", limit=10_000)
     with unit_of_work(db):
         if db.scalar(
             select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.label == label)
@@ -356,10 +220,10 @@ def _require_draft(version: DatasetVersion, doing: str) -> None:
 
 def update_version(db: Session, version_id: int, *, actor, notes: str) -> DatasetVersion:
     """Change a draft's release notes."""
-    version = _version(db, version_id)
+    version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
     _require_draft(version, "be edited")
-    notes = _text(notes, "notes", limit=10_000)
+    notes = clean_text(notes, "notes", limit=10_000)
     with unit_of_work(db):
         version.notes = notes
         audit.record(db, actor=actor, action="dataset_version.updated", object=("dataset_version", version.id))
@@ -368,7 +232,7 @@ def update_version(db: Session, version_id: int, *, actor, notes: str) -> Datase
 
 def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
     """Freeze a draft with items: from now on its items and manifest never change."""
-    version = _version(db, version_id)
+    version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
     _require_draft(version, "be published again")
     if not version.file_count or not version.manifest_sha256:
@@ -388,9 +252,9 @@ def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
 
 def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVersion:
     """Stop offering a published version (e.g. after a removal request); its record stays."""
-    version = _version(db, version_id)
+    version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
-    reason = _text(reason, "reason", limit=2000, required=True)
+    reason = clean_text(reason, "reason", limit=2000, required=True)
     if version.status != "published":
         raise IllegalTransition(f"only a published version can be withdrawn; {version.label} is {version.status}")
     with unit_of_work(db):
@@ -409,7 +273,7 @@ def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVers
 
 def delete_draft(db: Session, version_id: int, *, actor) -> None:
     """Drop a draft and its items (blobs stay in the store: other versions may share them)."""
-    version = _version(db, version_id)
+    version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
     _require_draft(version, "be deleted")
     with unit_of_work(db):
@@ -421,15 +285,6 @@ def delete_draft(db: Session, version_id: int, *, actor) -> None:
             data={"label": version.label},
         )
         db.delete(version)
-
-
-def latest_published(db: Session, dataset_id: int) -> DatasetVersion | None:
-    return db.scalar(
-        select(DatasetVersion)
-        .where(DatasetVersion.dataset_id == dataset_id, DatasetVersion.status == "published")
-        .order_by(DatasetVersion.published_at.desc(), DatasetVersion.id.desc())
-        .limit(1)
-    )
 
 
 # --- items -----------------------------------------------------------------------------------------------
@@ -458,26 +313,19 @@ def list_items(
 
 def version_files(db: Session, version_id: int) -> tuple[DatasetVersion, list[tuple[str, int, str]]]:
     """A version and (path, size, sha256) of each of its files in path order, without loading whole items."""
-    version = _version(db, version_id)
+    version = version_by_id(db, version_id)
     return version, [
-        tuple(r)
-        for r in db.execute(
+        (path, size, sha256)
+        for path, size, sha256 in db.execute(
             select(Item.path, Item.size, Item.sha256).where(Item.version_id == version_id).order_by(Item.path)
         )
     ]
 
 
-def item_by_id(db: Session, item_id: int) -> Item:
-    item = db.get(Item, item_id)
-    if item is None:
-        raise NotFound("no such item")
-    return item
-
-
 def manifest_path_or_stream(rt, version_id: int) -> Path | BinaryIO:
     """The version's manifest: a local file path when the store is a folder, else an open stream."""
     with rt.session() as db:
-        version = _version(db, version_id)
+        version = version_by_id(db, version_id)
         sha = version.manifest_sha256
     if not sha:
         raise NotFound(f"version {version.label} has no manifest yet (nothing ingested)")
