@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from accord import dbmigrate
-from accord.access import sealing, workflow
+from accord.access import applicant, sealing, workflow
 from accord.access import service as access
 from accord.access.models import Application, ApplicationEvent
 from accord.audit.models import AuditEvent
@@ -408,16 +408,16 @@ def test_approve_and_withdraw_racing_the_second_gets_conflict_and_nothing_is_los
         reviewer = person(db, "rev@ustc.edu.cn", reviewer_of=at_ustc)
         record = signed(rt, db, "at-ustc", ana)
         access.submit(db, record.id, actor=ana)
-    real_load = access.load
+    real_load = applicant.load  # where withdraw (access/applicant.py) reads the events
 
     def load_while_a_reviewer_approves(db, app_id):
         loaded = real_load(db, app_id)  # the withdrawal has read the events ...
-        monkeypatch.setattr(access, "load", real_load)
+        monkeypatch.setattr(applicant, "load", real_load)
         with rt.session() as other:  # ... and a reviewer approves in between, on another connection
             access.approve(other, app_id, actor=reviewer)
         return loaded
 
-    monkeypatch.setattr(access, "load", load_while_a_reviewer_approves)
+    monkeypatch.setattr(applicant, "load", load_while_a_reviewer_approves)
     with rt.session() as db, pytest.raises(Conflict):
         access.withdraw(db, record.id, actor=ana)
     with rt.session() as db:

@@ -269,7 +269,8 @@ def decide_email_verified(app: Application, *, at: datetime) -> Event:
     return Event(Kind.email_verified, app.applicant_id, at)
 
 
-def decide_approve(app: Application, *, actor: int, at: datetime, note: str = "") -> Event:
+def decide_approve(app: Application, *, actor: int | None, at: datetime, note: str = "") -> Event:
+    # actor None: approved automatically (click-through terms, every check passed)
     _require(app, {Status.submitted}, "approve")
     if actor == app.applicant_id:
         raise IllegalTransition("reviewers cannot approve their own application")
