@@ -6,7 +6,7 @@
 
 Usable from a notebook; `accord download` is this with a progress bar. The same client applies, signs, follows
 applications and decides them (accord.client_access), which is how `accord apply` and `accord applications`
-work from a laptop with a token.
+work from a laptop with a token. Its errors live in accord.client_errors and are importable from here.
 """
 
 from __future__ import annotations
@@ -23,39 +23,18 @@ from pathlib import Path, PurePosixPath
 import httpx
 
 from accord.client_access import AccessCalls
+from accord.client_errors import TOKEN_REFUSED as TOKEN_REFUSED
+from accord.client_errors import AccessEnded as AccessEnded
+from accord.client_errors import ClientError as ClientError
+from accord.client_errors import SignatureInvalid as SignatureInvalid
+from accord.client_errors import TokenRefused as TokenRefused
+from accord.client_errors import code_of, reason_of
+from accord.client_errors import refusal as refusal
 
 CHUNK = 1024 * 1024
 PAGE = 1000
-
-
-class ClientError(Exception):
-    """A failure with a reason a person can act on (the server's words where it gave some). `status` is the
-    server's HTTP status when it answered, `code` its refusal code where it gave one."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
-        super().__init__(message)
-        self.status, self.code = status, code
-
-
-class AccessEnded(ClientError):
-    """The server refused: no grant, revoked, expired, or the terms changed. Retrying will not help."""
-
-
-class TokenRefused(AccessEnded):
-    """The server does not know the API token: mistyped, expired or revoked."""
-
-
-class SignatureInvalid(ClientError):
-    """The manifest is not signed by the platform certificate in use: tampered with, or another platform's."""
-
-
 PROOF_MANIFEST, PROOF_SIGNATURE = "manifest.jsonl", "manifest.sig"
 SUMS = "SHA256SUMS"
-
-TOKEN_REFUSED = (
-    "the server did not accept your API token: it is wrong, expired or revoked "
-    "(make a new one on your account page, or with `accord user token` on the server)"
-)
 
 
 @dataclass(frozen=True)
@@ -64,35 +43,6 @@ class RemoteFile:
     size: int
     sha256: str
     url: str
-
-
-def _reason(response: httpx.Response) -> str:
-    try:
-        return response.json().get("detail") or response.text
-    except ValueError:
-        return response.text.strip()[:300] or f"HTTP {response.status_code}"
-
-
-def _code(response: httpx.Response) -> str:
-    """Which refusal it is (link_expired, revoked, terms_changed, ...): a header on plain answers, a field in JSON."""
-    code = response.headers.get("x-accord-refusal")
-    if code:
-        return code
-    try:
-        return str(response.json().get("code") or "")
-    except (ValueError, AttributeError):
-        return ""
-
-
-def refusal(response: httpx.Response) -> ClientError:
-    """The error for a 4xx/5xx answer, with the server's reason and status."""
-    status = response.status_code
-    if status == 401:
-        return TokenRefused(TOKEN_REFUSED, status=status)
-    if status >= 500:
-        return ClientError(f"the server failed: {_reason(response)}", status=status)
-    kind = AccessEnded if status == 403 else ClientError
-    return kind(_reason(response), status=status, code=_code(response))
 
 
 def safe_target(root: Path, path: str) -> Path:
@@ -335,7 +285,7 @@ class Client(AccessCalls):
         with self.http.stream("GET", url, headers=headers) as response:
             if response.status_code == 403:
                 response.read()
-                reason, code = _reason(response), _code(response)
+                reason, code = reason_of(response), code_of(response)
                 if code == "link_expired" or (not code and "expired" in reason and "download link" in reason):
                     raise _LinkExpired(reason)  # links live minutes: a fresh listing renews them
                 # revoked, expired, paused for new terms, outside the site: say why
