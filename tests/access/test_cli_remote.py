@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from accord.access.models import Application
-from accord.cli import applications
+from accord.cli import applications, reviews, steps
 from accord.cli import main as cli
 from accord.db import utcnow
 from accord.entitlements.models import Entitlement
@@ -39,7 +39,8 @@ def world(rt, tmp_path, monkeypatch):
     def no_database():
         raise AssertionError("a command with a token must not open a database")
 
-    monkeypatch.setattr(applications, "runtime", no_database)  # the laptop has none: prove it is not used
+    for module in (applications, reviews, steps):  # the laptop has none: prove it is not used
+        monkeypatch.setattr(module, "runtime", no_database)
     cli.use_runtime(None)
     with serving(create_app(rt)) as url:
         yield {"url": url, **tokens}

@@ -1,4 +1,5 @@
-"""accord apply ... and accord applications ...: apply for a dataset, follow it, and decide as a reviewer.
+"""accord apply ... and accord applications ...: apply for a dataset and follow it. The reviewers' commands of the
+same group live in accord.cli.reviews.
 
 With --token (or ACCORD_TOKEN) each command talks to an Accord server as the token's owner; without one it works on
 this machine's database as the user named by --as (accord.cli.remote)."""
@@ -6,7 +7,6 @@ this machine's database as the user named by --as (accord.cli.remote)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -15,26 +15,17 @@ from rich.table import Table
 
 from accord.access import service as access
 from accord.access.schemas import ApplicationOut, ApplicationRow
-from accord.cli import remote
+from accord.cli import remote, reviews
 from accord.cli.files import read_capped
 from accord.cli.main import err, out, runtime
+from accord.cli.steps import AS, either, print_status
 from accord.errors import InvalidInput
 
 app = typer.Typer(help="Applications for datasets: follow yours; review others as a reviewer.", no_args_is_help=True)
+app.add_typer(reviews.app)  # queue, approve, reject, return (accord.cli.reviews)
 
-AS = typer.Option(None, "--as", help="the user acting (their roles are checked), on the server's own database")
 ANSWERS = typer.Option(..., "--answers", help="a YAML file: field: answer (and signatory:)")
 MAX_ANSWERS_BYTES = 64 * 1024
-
-
-def _either(server, token, as_, over_api, here) -> ApplicationOut:
-    """One application step, over the API (`over_api(client)`) or on the database (`here(rt, db, user)`)."""
-    if remote.wanted(server, token, as_):
-        with remote.connect(server, token) as client:
-            return ApplicationOut.model_validate(over_api(client))
-    rt = runtime()
-    with rt.session() as db:
-        return ApplicationOut.of(here(rt, db, remote.acting(db, as_)))
 
 
 def _read_answers(path: Path) -> tuple[dict, dict | None]:
@@ -48,13 +39,6 @@ def _read_answers(path: Path) -> tuple[dict, dict | None]:
         raise InvalidInput(f"{path} must be a mapping of field names to answers")
     signatory = data.pop("signatory", None)
     return {str(k): v for k, v in data.items()}, signatory
-
-
-def _status(body: ApplicationOut, *, missing: bool = False) -> None:
-    grant = f" ({body.grant.words.lower()})" if body.grant else ""
-    out.print(f"application {body.id} for {body.dataset}: [bold]{body.status}[/]{grant}", highlight=False)
-    for line in body.missing if missing else ():
-        out.print(f"  still needed: {line}", highlight=False)
 
 
 @contextmanager
@@ -112,7 +96,7 @@ def apply(
                     record = access.submit(db, record.id, actor=user, base_url=rt.settings.base_url)
         return record
 
-    _status(_either(server, token, as_, over_api, here), missing=True)
+    print_status(either(server, token, as_, over_api, here), missing=True)
 
 
 def renew(
@@ -120,8 +104,8 @@ def renew(
 ) -> None:
     """Renew your expiring or expired access to DATASET: a new application under the current terms, with your
     last approved answers filled in. Review it with `accord applications show`, then sign and submit."""
-    _status(
-        _either(
+    print_status(
+        either(
             server,
             token,
             as_,
@@ -250,37 +234,6 @@ def agreement(
 
 
 @app.command()
-def queue(
-    dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
-    status: str = typer.Option("submitted", "--status", help="submitted, returned, approved, rejected, ..."),
-    page: int = typer.Option(1, "--page", min=1),
-    as_: str | None = AS,
-    server: str | None = remote.SERVER,
-    token: str | None = remote.TOKEN,
-) -> None:
-    """Applications waiting on the datasets you review, oldest first."""
-    if remote.wanted(server, token, as_):
-        with remote.connect(server, token) as client:
-            found = client.review_queue(dataset=dataset, status=status, page=page)
-    else:
-        with runtime().session() as db:
-            found = asdict(access.review_queue(db, remote.acting(db, as_), dataset=dataset, status=status, page=page))
-    # One line per application (a table squeezes e-mail addresses in a narrow terminal).
-    for r in found["rows"]:
-        failed = f"; failed checks: {', '.join(r['failed_checks'])}" if r["failed_checks"] else ""
-        out.print(
-            f"{r['id']}  {r['dataset_slug']}  {r['status']}  {r['applicant_email']} ({r['organisation']})  "
-            f"{r['age_days']} days{' [red]overdue[/]' if r['overdue'] else ''}{failed}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if not found["rows"]:
-        out.print(f"no {status} applications on the datasets you review")
-    if found["pages"] > 1:
-        out.print(f"page {found['page']} of {found['pages']} ({found['total']} in all)", highlight=False)
-
-
-@app.command()
 def sign(
     app_id: int,
     full_name: str,
@@ -299,8 +252,8 @@ def sign(
     """Sign the agreement of a draft or returned application with your full name (typed, or on a scan)."""
     if scan_file is not None:
         data = read_capped(scan_file, limit=access.MAX_SCAN_BYTES, field="scan")
-        _status(
-            _either(
+        print_status(
+            either(
                 server,
                 token,
                 as_,
@@ -313,8 +266,8 @@ def sign(
             )
         )
         return
-    _status(
-        _either(
+    print_status(
+        either(
             server,
             token,
             as_,
@@ -329,8 +282,8 @@ def submit(
     app_id: int, as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN
 ) -> None:
     """Submit (or resubmit) a signed application."""
-    _status(
-        _either(
+    print_status(
+        either(
             server,
             token,
             as_,
@@ -345,72 +298,12 @@ def withdraw(
     app_id: int, as_: str | None = AS, server: str | None = remote.SERVER, token: str | None = remote.TOKEN
 ) -> None:
     """Withdraw your application."""
-    _status(
-        _either(
+    print_status(
+        either(
             server,
             token,
             as_,
             lambda client: client.withdraw(app_id),
             lambda rt, db, user: access.withdraw(db, app_id, actor=user),
-        )
-    )
-
-
-@app.command()
-def approve(
-    app_id: int,
-    note: str = typer.Option("", "--note"),
-    as_: str | None = AS,
-    server: str | None = remote.SERVER,
-    token: str | None = remote.TOKEN,
-) -> None:
-    """Approve an application (reviewers of its dataset)."""
-    _status(
-        _either(
-            server,
-            token,
-            as_,
-            lambda client: client.approve(app_id, note),
-            lambda rt, db, user: access.approve(db, app_id, actor=user, note=note, base_url=rt.settings.base_url),
-        )
-    )
-
-
-@app.command()
-def reject(
-    app_id: int,
-    reason: str = typer.Option("", "--reason", help="told to the applicant"),
-    as_: str | None = AS,
-    server: str | None = remote.SERVER,
-    token: str | None = remote.TOKEN,
-) -> None:
-    """Reject an application with a reason (reviewers of its dataset)."""
-    _status(
-        _either(
-            server,
-            token,
-            as_,
-            lambda client: client.reject(app_id, reason),
-            lambda rt, db, user: access.reject(db, app_id, actor=user, reason=reason),
-        )
-    )
-
-
-@app.command("return")
-def return_(
-    app_id: int,
-    comment: str = typer.Option("", "--comment", help="what the applicant should change"),
-    as_: str | None = AS,
-    server: str | None = remote.SERVER,
-    token: str | None = remote.TOKEN,
-) -> None:
-    """Return an application for changes (reviewers of its dataset)."""
-    _status(
-        _either(
-            server,
-            token,
-            as_,
-            lambda client: client.return_for_changes(app_id, comment),
-            lambda rt, db, user: access.return_for_changes(db, app_id, actor=user, comment=comment),
         )
     )
