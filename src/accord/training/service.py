@@ -1,6 +1,6 @@
-"""Training certificates: upload (with an application, or later as a renewal), review, and the daily warning
-and end of grants whose certificate ran out. Whether a certificate counts is `validity`'s; what applications
-and grants need of it is `requirement`'s (both re-exported here: this module is training's door).
+"""Training certificates: upload (with an application, or later as a renewal) and review. Whether a certificate
+counts is `validity`'s; what applications and grants need of it is `requirement`'s; the daily warning and the end
+of grants whose certificate ran out are `lapses`' (all re-exported here: this module is training's door).
 
 Every upload is a new row, so what was shown and decided stays on record.
 """
@@ -24,9 +24,11 @@ from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound, P
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy.schema import Training
-from accord.training.models import TrainingCertificate
 
-# The door's: other packages read these from here (`X as X` marks them re-exported for the type checker).
+# The door's: other packages read the `X as X` names from here (the form marks them re-exported for the type checker).
+from accord.training.lapses import end_lapsed as end_lapsed
+from accord.training.lapses import warn_expiring as warn_expiring
+from accord.training.models import TrainingCertificate
 from accord.training.requirement import certificate as certificate
 from accord.training.requirement import paused as paused
 from accord.training.validity import STAGES as STAGES
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
 MAX_BYTES = access.MAX_SCAN_BYTES  # the same limit as a signed scan: a certificate is a page or two
 STATUSES = ("pending", "accepted", "rejected")
-WARN_BEFORE = timedelta(days=14)
 # Reviewers are told about an upload unless it sits on an application they have not been sent yet.
 NOT_YET_SENT = {access.Status.draft.value, access.Status.returned.value, access.Status.awaiting_signatory.value}
 
@@ -311,97 +312,3 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
         holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course, reason=reason)
     return cert
-
-
-# --- the daily warning ---------------------------------------------------------------------------------------
-
-
-def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "") -> int:
-    """Daily: tell each holder whose accepted certificate stops counting within two weeks for a grant they
-    still hold (once per certificate), unless a later one already covers them. Returns how many were told."""
-    now = now or utcnow()
-    today = now.date()
-    told = 0
-    with unit_of_work(db):
-        due = list(
-            db.scalars(
-                select(TrainingCertificate)
-                .where(
-                    TrainingCertificate.status == "accepted",
-                    TrainingCertificate.expiry_warned_at.is_(None),
-                    TrainingCertificate.expires_on > today,
-                )
-                .order_by(TrainingCertificate.id)
-            )
-        )
-        for cert in due:
-            needs = _trainings_held(db, cert.user_id, now)
-            if not needs:
-                continue
-            ends = min(valid_until(cert, t) for _, t in needs)
-            if not today < ends <= today + WARN_BEFORE:
-                continue
-            if standing(db, cert.user_id, needs[0][1], ends).ok:  # a later certificate carries on
-                continue
-            holder = db.get_one(User, cert.user_id)
-            names = sorted({ds.title for ds, _ in needs})
-            notify.enqueue(
-                db,
-                "training-expiring",
-                to=holder.email,
-                name=holder.name,
-                course=cert.course,
-                expires=str(ends),
-                datasets=names,
-                base_url=base_url.rstrip("/"),
-                paths=sorted({f"/datasets/{ds.slug}/download" for ds, _ in needs}),
-            )
-            cert.expiry_warned_at = now
-            audit.record(
-                db,
-                actor="system",
-                action="training.expiry_warned",
-                object=("training_certificate", cert.id),
-                data={"ends": str(ends)},
-            )
-            told += 1
-    return told
-
-
-def _trainings_held(db: Session, user_id: int, now: datetime) -> list[tuple[Dataset, Training]]:
-    """(dataset, training) for each live grant of the user whose terms ask for training."""
-    out = []
-    for ent in entitlements.live(db, now, user_id=user_id):
-        training = terms_training(db, ent.dataset_id, ent.policy_version)
-        if training is not None:
-            out.append((catalog.dataset_by_id(db, ent.dataset_id), training))
-    return out
-
-
-def end_lapsed(db: Session, *, now: datetime | None = None) -> list[int]:
-    """Daily: where the terms say access ends with the certificate (`on_expiry: end`), revoke the grants of holders
-    whose accepted certificate ran out with no other one counting (until then `entitlements.check` pauses them).
-    Each revocation is its own transaction, audited, and told to the licensee. Returns the grant ids."""
-    now = now or utcnow()
-    today = now.date()
-    terms: dict[tuple[int, int], Training | None] = {}
-    ended = []
-    for ent in entitlements.live(db, now):
-        key = (ent.dataset_id, ent.policy_version)
-        if key not in terms:
-            terms[key] = terms_training(db, *key)
-        required = terms[key]
-        if required is None or required.on_expiry != "end":
-            continue
-        held = standing(db, ent.user_id, required, today)
-        if held.state == "expired":
-            entitlements.revoke(
-                db,
-                ent.id,
-                actor="system",
-                at=now,
-                reason=f"your training certificate ran out on {held.until}, and these terms end "
-                "access when it does; apply again with a current certificate",
-            )
-            ended.append(ent.id)
-    return ended
