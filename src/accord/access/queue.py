@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from accord.access import requirements, workflow
+from accord.access import decisions, history, requirements, workflow
 from accord.access.models import Application, ApplicationEvent
 from accord.catalog.models import Dataset
 from accord.db import utcnow
@@ -318,11 +318,8 @@ class BulkResult:
 def bulk_decide(
     db: Session, ids: list[int], *, actor: User, action: str, reason: str = "", base_url: str = ""
 ) -> list[BulkResult]:
-    """Approve or reject many applications, each through the service in its own unit of work: one refusal
-    (a failing check, a decision someone else just took) is reported and leaves the others done."""
-    from accord.access import history
-    from accord.access import service as access
-
+    """Approve or reject many applications, each as on its own page (access.decisions) in its own unit of work: one
+    refusal (a failing check, a decision someone else just took) is reported and leaves the others done."""
     if action not in ("approve", "reject"):
         raise InvalidInput("choose approve or reject for the selected applications", field="action")
     if not ids:
@@ -337,9 +334,9 @@ def bulk_decide(
                 out.append(BulkResult(app_id, False, held))
                 continue
             if action == "approve":
-                record = access.approve(db, app_id, actor=actor, base_url=base_url)
+                record = decisions.approve(db, app_id, actor=actor, base_url=base_url)
             else:
-                record = access.reject(db, app_id, actor=actor, reason=reason)
+                record = decisions.reject(db, app_id, actor=actor, reason=reason)
         except AccordError as exc:
             out.append(BulkResult(app_id, False, exc.message))
             continue

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.access import form
+from accord.access.applicant import start
 from accord.access.common import ApplicationView
 from accord.access.events import load
 from accord.access.models import Application
@@ -115,8 +116,6 @@ def require_renewable(db: Session, user: User, dataset_id: int) -> Entitlement:
 
 def renew(db: Session, dataset_slug: str, *, actor: User) -> ApplicationView:
     """Start the renewal application (a draft under the current terms, prefilled); it goes on as any other."""
-    from accord.access import service as access
-
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
     ent = require_renewable(db, actor, dataset.id)
     terms = policies.get(db, dataset.id)
@@ -125,7 +124,7 @@ def renew(db: Session, dataset_slug: str, *, actor: User) -> ApplicationView:
     if previous is not None:
         state = load(db, previous.id).state
         answers, who = carried_over(terms.policy, state.answers, state.signatory, account_email=actor.email)
-    return access.start(
+    return start(
         db,
         dataset.slug,
         actor=actor,

@@ -27,6 +27,7 @@ from accord.access.decisions import approve as approve
 from accord.access.decisions import reject as reject
 from accord.access.decisions import requirement_met as requirement_met
 from accord.access.decisions import return_for_changes as return_for_changes
+from accord.access.digest import set_review_mail as set_review_mail
 from accord.access.events import load as load
 from accord.access.facts import MAX_SCAN_BYTES as MAX_SCAN_BYTES
 from accord.access.facts import TERMINAL as TERMINAL
@@ -36,8 +37,36 @@ from accord.access.facts import datasets_applied_for as datasets_applied_for
 from accord.access.facts import facts as facts
 from accord.access.facts import reviewers_of as reviewers_of
 from accord.access.facts import sniff as sniff
+from accord.access.form import SIGNATORY_FIELDS as SIGNATORY_FIELDS
+from accord.access.history import seen_by_reviewer as earlier_revocations  # noqa: F401  (the door's)
 from accord.access.models import Application
+from accord.access.queue import MAX_DAYS as MAX_DAYS
+from accord.access.queue import MAX_PAGE as MAX_PAGE
+from accord.access.queue import MAX_PER_PAGE as MAX_PER_PAGE
+from accord.access.queue import STATUSES as STATUSES
+from accord.access.queue import QueuePage as QueuePage
+from accord.access.queue import QueueRow as QueueRow
+from accord.access.queue import bulk_decide as bulk_decide
+from accord.access.queue import current_application as current_application
+from accord.access.queue import open_application as open_application
+from accord.access.queue import people as people
+from accord.access.queue import review_queue as review_queue
+from accord.access.queue import reviewed_choices as reviewed_choices
+from accord.access.queue import reviews_any as reviews_any
+from accord.access.queue import typical_decision_time as typical_decision_time
+from accord.access.renewal import renew as renew
+from accord.access.renewal import renewable as renewable
+from accord.access.renewal import require_renewable as require_renewable
+from accord.access.scan import SUFFIXES as SCAN_SUFFIXES  # noqa: F401  (the door's)
+from accord.access.scan import file_name as scan_file_name  # noqa: F401  (the door's)
+from accord.access.scan import may_upload as may_upload_scan  # noqa: F401  (the door's)
+from accord.access.scan import stored as stored_scan  # noqa: F401  (the door's)
+from accord.access.scan import upload as upload_scan  # noqa: F401  (the door's)
 from accord.access.schemas import ApplicationRow
+from accord.access.sealing import require_pdf as require_pdf
+from accord.access.sealing import verify as verify_seal  # noqa: F401  (the door's)
+from accord.access.signatory import decide as signatory_decide  # noqa: F401  (the door's)
+from accord.access.signatory import view as signatory_invitation  # noqa: F401  (the door's)
 from accord.entitlements import service as entitlements
 from accord.identity.models import User
 
@@ -68,35 +97,3 @@ def mine(db: Session, user: User) -> list[ApplicationRow]:
     ).all()
     grants = entitlements.grant_states_of(db, [app.id for app, _ in rows])  # one query for all of them
     return [ApplicationRow.of(app, slug, grants.get(app.id)) for app, slug in rows]
-
-
-# The door: what the adapters and other domains use of access's own modules.
-from accord.access.digest import set_review_mail
-from accord.access.form import SIGNATORY_FIELDS
-from accord.access.history import seen_by_reviewer as earlier_revocations
-from accord.access.queue import (
-    MAX_DAYS,
-    MAX_PAGE,
-    MAX_PER_PAGE,
-    STATUSES,
-    QueuePage,
-    QueueRow,
-    bulk_decide,
-    current_application,
-    open_application,
-    people,
-    review_queue,
-    reviewed_choices,
-    reviews_any,
-    typical_decision_time,
-)
-from accord.access.renewal import renew, renewable, require_renewable
-from accord.access.scan import SUFFIXES as SCAN_SUFFIXES
-from accord.access.scan import file_name as scan_file_name
-from accord.access.scan import may_upload as may_upload_scan
-from accord.access.scan import stored as stored_scan
-from accord.access.scan import upload as upload_scan
-from accord.access.sealing import require_pdf
-from accord.access.sealing import verify as verify_seal
-from accord.access.signatory import decide as signatory_decide
-from accord.access.signatory import view as signatory_invitation

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from accord.access import workflow
+from accord.access import digest, workflow
 from accord.access.agreement import Agreement, Signature, render_pdf
 from accord.access.common import agreement_of, mail, seal_and_store
 from accord.access.events import Loaded, append, load
@@ -114,8 +114,6 @@ def decide(
     now: datetime | None = None,
 ) -> workflow.Application:
     """Countersign (the agreement is sealed again with both signatures) or decline (back to the applicant)."""
-    from accord.access import digest
-
     now = now or utcnow()
     with unit_of_work(db):
         loaded = _open(db, token, now=now)

@@ -1,7 +1,9 @@
 """Entitlements: who may download which dataset versions, from where, until when. Delivery asks only `check`.
 
-This door grants, revokes and re-accepts, and tells licensees what changed; the download decision is
-entitlements/decisions.py and reading the grants entitlements/grants.py, both re-exported here.
+This door grants, revokes and re-accepts, and tells licensees what changed. Re-exported here: the download
+decision (entitlements/decisions.py), reading the grants (entitlements/grants.py), revocations that stick (make
+permanent, lift, who may apply again: entitlements/standing.py) and what grants became, for the pages and answers
+that show an application's state (entitlements/states.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ from accord.entitlements.grants import newest as newest
 from accord.entitlements.grants import revoked_count as revoked_count
 from accord.entitlements.grants import revoked_since as revoked_since
 from accord.entitlements.models import Entitlement
+from accord.entitlements.standing import barred as barred
+from accord.entitlements.standing import lift as lift
+from accord.entitlements.standing import make_permanent as make_permanent
+from accord.entitlements.standing import may_apply as may_apply
+from accord.entitlements.standing import refusal as bar_refusal  # noqa: F401  (the door's)
+from accord.entitlements.standing import require_may_apply as require_may_apply
+from accord.entitlements.standing import revocations as revocations
+from accord.entitlements.states import GrantState as GrantState
+from accord.entitlements.states import Holder as Holder
+from accord.entitlements.states import for_application as grant_state_of  # noqa: F401  (the door's)
+from accord.entitlements.states import for_applications as grant_states_of  # noqa: F401  (the door's)
+from accord.entitlements.states import holders as holders
 from accord.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
 from accord.notify import service as notify
@@ -248,13 +262,3 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
             audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
             told += 1
     return told
-
-
-# Revocations that stick (make permanent, lift, who may apply again): entitlements.standing, through this door.
-from accord.entitlements.standing import barred, lift, make_permanent, may_apply, require_may_apply, revocations
-from accord.entitlements.standing import refusal as bar_refusal
-
-# The door: what grants became, for the pages and answers that show an application's state.
-from accord.entitlements.states import GrantState, Holder, holders
-from accord.entitlements.states import for_application as grant_state_of
-from accord.entitlements.states import for_applications as grant_states_of

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
+from accord.entitlements.grants import ended_by_lapse
 from accord.entitlements.models import Entitlement
 from accord.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from accord.identity.models import User
@@ -52,9 +53,7 @@ class Revocation:
 
 
 def _by_person(db: Session, ent: Entitlement) -> bool:
-    from accord.entitlements import service as entitlements  # the door re-exports this module
-
-    return ent.revoked_at is not None and not entitlements.ended_by_lapse(db, ent)
+    return ent.revoked_at is not None and not ended_by_lapse(db, ent)
 
 
 def _name(db: Session, user_id: int | None) -> str | None:

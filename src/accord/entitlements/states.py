@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
+from accord.entitlements.grants import ended_by_lapse, for_dataset
 from accord.entitlements.models import Entitlement
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -101,9 +102,7 @@ class Holder:
 
 def holders(db: Session, dataset_id: int, *, actor: User | str) -> list[Holder]:
     """Everyone who holds or held access to the dataset, newest first, with their address (one query for all)."""
-    from accord.entitlements import service as entitlements  # the door, which re-exports this module
-
-    grants = list(reversed(entitlements.for_dataset(db, dataset_id, actor=actor)))
+    grants = list(reversed(for_dataset(db, dataset_id, actor=actor)))
     people = identity.users_by_id(db, {g.user_id for g in grants})
     now, out = utcnow(), []
     for g in grants:
@@ -115,7 +114,5 @@ def holders(db: Session, dataset_id: int, *, actor: User | str) -> list[Holder]:
             state = "pending"
         else:
             state = "active"
-        out.append(
-            Holder(g, people[g.user_id].email, state, state == "revoked" and not entitlements.ended_by_lapse(db, g))
-        )
+        out.append(Holder(g, people[g.user_id].email, state, state == "revoked" and not ended_by_lapse(db, g)))
     return out
