@@ -77,3 +77,37 @@ def test_many_applications_cost_two_queries_not_one_each(db_rt, db, tmp_path):
         event.remove(db.get_bind(), "before_cursor_execute", listener)
     assert len(found) == 5
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+
+
+def test_a_later_revocation_and_an_expiry_read_the_same_for_the_applicant_and_the_curators(db_rt, db, tmp_path):
+    """One derivation for both paths: an application's grant state and the dataset's "who has access" row agree,
+    before and after a revocation dated in the future, for a grant that expired and was revoked, and for one that
+    expired with a revocation still to come (the order of entitlements.check: revoked, not started, expired)."""
+    ds = dataset_with_terms(db_rt, tmp_path, "llvip")
+    ana = person(db, "ana@lab.example")
+    later, expired_revoked, expired_then_later = _applications(db, ds, ana, 3)
+    grants = {g.application_id: g for g in db.scalars(select(Entitlement))}
+    now = utcnow()
+    with unit_of_work(db):
+        grants[expired_revoked].expires_at = now - timedelta(hours=2)
+        grants[expired_then_later].expires_at = now - timedelta(hours=2)
+    entitlements.revoke(db, grants[later].id, actor="cli", reason="ends next week", at=now + timedelta(days=7))
+    entitlements.revoke(db, grants[expired_revoked].id, actor="cli", reason="misuse", at=now - timedelta(hours=1))
+    entitlements.revoke(db, grants[expired_then_later].id, actor="cli", reason="too", at=now + timedelta(days=7))
+    apps = [later, expired_revoked, expired_then_later]
+
+    def both(at):
+        of_applications = {app: s.state for app, s in states.for_applications(db, apps, at=at).items()}
+        rows = {h.grant.application_id: h for h in states.holders(db, ds.id, actor="cli", at=at)}
+        return of_applications, {app: rows[app].state for app in apps}, {app: rows[app].decidable for app in apps}
+
+    of_applications, of_holders, decidable = both(now)
+    assert of_applications == {later: "active", expired_revoked: "revoked", expired_then_later: "expired"}
+    assert of_holders == of_applications
+    assert decidable == {later: False, expired_revoked: True, expired_then_later: False}  # not revoked yet
+    assert states.for_application(db, expired_revoked, at=now).reason == "misuse"
+
+    of_applications, of_holders, decidable = both(now + timedelta(days=8))
+    assert of_applications == {later: "revoked", expired_revoked: "revoked", expired_then_later: "revoked"}
+    assert of_holders == of_applications
+    assert decidable == {later: True, expired_revoked: True, expired_then_later: True}  # a person revoked each

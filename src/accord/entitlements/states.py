@@ -49,7 +49,8 @@ class GrantState(BaseModel):
 
 
 def _state_of(ent: Entitlement, current_terms: int | None, at: datetime) -> GrantState:
-    # In the order entitlements.check refuses: a revocation outweighs an expiry, both outweigh new terms.
+    # In the order entitlements.check refuses (decisions._out_of_force): a revocation outweighs an expiry, both
+    # outweigh new terms; a revocation dated after `at` does not count yet, as downloads are allowed until then.
     # (A pause for a missing training certificate is told on the download page, which checks it in full.)
     state: State = "active"
     since: datetime | None = None
@@ -100,19 +101,15 @@ class Holder:
     decidable: bool  # a curator's revocation can be made permanent or lifted; a lapse (the system ended it) cannot
 
 
-def holders(db: Session, dataset_id: int, *, actor: User | str) -> list[Holder]:
-    """Everyone who holds or held access to the dataset, newest first, with their address (one query for all)."""
+def holders(db: Session, dataset_id: int, *, actor: User | str, at: datetime | None = None) -> list[Holder]:
+    """Everyone who holds or held access to the dataset, newest first, with their address (one query for all).
+    Each grant's state is the one its application shows (`_state_of`): a revocation dated later counts from then."""
     grants = list(reversed(for_dataset(db, dataset_id, actor=actor)))
     people = identity.users_by_id(db, {g.user_id for g in grants})
-    now, out = utcnow(), []
+    at = at or utcnow()
+    out = []
     for g in grants:
-        if g.revoked_at is not None:
-            state = "revoked"
-        elif g.expires_at is not None and g.expires_at <= now:
-            state = "expired"
-        elif g.starts_at > now:
-            state = "pending"
-        else:
-            state = "active"
+        derived = _state_of(g, None, at).state  # no terms given: new terms pause downloads, not who holds access
+        state = "pending" if derived == "not_started" else derived
         out.append(Holder(g, people[g.user_id].email, state, state == "revoked" and not ended_by_lapse(db, g)))
     return out
