@@ -89,3 +89,23 @@ def test_each_domain_door_contract_lists_every_private_module():
         )
         listed = sorted(contracts[f"{domain}-door"]["protected_modules"]) if f"{domain}-door" in contracts else []
         assert listed == private, (domain, set(private) ^ set(listed))
+
+
+MAX_LINES = 400  # CONTRIBUTING.md: modules under 400 lines
+
+
+def test_every_module_is_under_400_lines():
+    """Split a module that grows past it by job (a private sibling module, re-exported by the door where other
+    code needs it); Alembic revisions are exempt."""
+    src = ROOT / "src" / "accord"
+    versions = src / "migrations" / "versions"
+    counts = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in sorted(src.rglob("*.py"))
+        if versions not in path.parents
+    }
+    assert len(counts) > 100  # the walk found the tree
+    too_long = {path: n for path, n in counts.items() if n >= MAX_LINES}
+    assert not too_long, f"modules of {MAX_LINES} lines or more: " + ", ".join(
+        f"{path} ({n})" for path, n in sorted(too_long.items(), key=lambda item: -item[1])
+    )
