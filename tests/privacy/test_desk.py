@@ -138,7 +138,8 @@ def test_bad_requests_get_a_clear_error_and_store_nothing(rt, tmp_path, fields, 
             privacy.submit(rt, db, **{**base, **fields})
         assert str(raised.value)
         assert db.query(RemovalRequest).count() == 0
-    assert not any((tmp_path / "data" / "privacy-photos").glob("*")) if (tmp_path / "data").exists() else True
+    photos = rt.settings.data_dir / "privacy-photos"
+    assert not photos.exists() or not any(photos.iterdir())
 
 
 def test_a_removal_that_would_empty_the_version_is_refused_and_changes_nothing(rt, tmp_path):
@@ -268,3 +269,35 @@ def test_files_received_inside_a_tar_shard_count_by_the_bytes_that_went_out(rt, 
         got = delivery.received(rt, db, world.version_id, removed)
     in_shard = {s.sha256 for s in shard.segments if s.sha256 in removed}
     assert got == {whole.id: in_shard}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("img-001.jpg", ["subject-01/img-001.jpg"]),
+        ("subject-00/*", ["subject-00/img-000.jpg", "subject-00/img-002.jpg"]),
+        (
+            "*-00?.jpg",
+            ["subject-00/img-000.jpg", "subject-00/img-002.jpg", "subject-01/img-001.jpg", "subject-01/img-003.jpg"],
+        ),
+        ("100%", []),
+    ],
+)
+def test_path_patterns_match_file_names_and_folders(rt, tmp_path, pattern, found):
+    world = make_world(rt, tmp_path, count=4)
+    with rt.session() as db:
+        got = [item.path for item, _ in catalog.matching(db, world.version_id, patterns=[pattern])]
+    assert got == found
+
+
+def test_a_path_pattern_with_an_underscore_or_percent_finds_that_file_and_no_other(rt, tmp_path):
+    from tests.delivery.world import make_world as world_of_files
+
+    jpeg = b"not an image; the name is what counts here"
+    world = world_of_files(
+        rt, tmp_path, "names", files={"a_b.jpg": jpeg, "axb.jpg": jpeg + b"1", "c%d.jpg": jpeg + b"2"}
+    )
+    with rt.session() as db:
+        for pattern, found in (("a_b.jpg", ["a_b.jpg"]), ("c%d.jpg", ["c%d.jpg"]), ("a?b.jpg", ["a_b.jpg", "axb.jpg"])):
+            got = [item.path for item, _ in catalog.matching(db, world.version_id, patterns=[pattern])]
+            assert got == found, pattern

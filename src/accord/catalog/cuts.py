@@ -110,8 +110,12 @@ def matching(db: Session, version_id: int, *, labels=(), patterns=(), limit: int
             found[item.id] = (item, "label")
     for pattern in (p.strip() for p in patterns if p and p.strip()):
         regex = _glob(pattern)
-        like = "%" + re.split(r"[*?\[]", pattern.rsplit("/", 1)[-1])[0].replace("%", "").replace("_", "") + "%"
-        query = select(Item).where(Item.version_id == version_id, Item.path.like(like)).order_by(Item.path)
+        literal = re.split(r"[*?\[]", pattern.rsplit("/", 1)[-1])[0]  # narrows the rows in SQL, escaped
+        query = (
+            select(Item)
+            .where(Item.version_id == version_id, Item.path.contains(literal, autoescape=True))
+            .order_by(Item.path)
+        )
         for item in db.scalars(query.limit(limit * 10)):
             if item.id not in found and regex.fullmatch(item.path):
                 found[item.id] = (item, "path")
