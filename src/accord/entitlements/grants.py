@@ -54,13 +54,15 @@ def ever_held(db: Session, user_id: int, dataset_id: int) -> bool:
     )
 
 
-def live(db: Session, now: datetime, *, user_id: int | None = None) -> list[Entitlement]:
-    """Grants neither revoked nor expired at `now` (of one user, or everyone's), oldest first."""
+def live(db: Session, now: datetime, *, user_id: int | None = None, dataset_id: int | None = None) -> list[Entitlement]:
+    """Grants neither revoked nor expired at `now` (of one user or dataset, or everyone's), oldest first."""
     query = select(Entitlement).where(
         Entitlement.revoked_at.is_(None), or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now)
     )
     if user_id is not None:
         query = query.where(Entitlement.user_id == user_id)
+    if dataset_id is not None:
+        query = query.where(Entitlement.dataset_id == dataset_id)
     return list(db.scalars(query.order_by(Entitlement.id)))
 
 

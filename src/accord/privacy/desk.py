@@ -4,7 +4,7 @@ which cuts a new version without them and sends every licensee the notice that f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -25,8 +25,7 @@ OPEN = ("received", "under_review")
 
 def require_desk(actor, dataset_id: int) -> None:
     """Curators of the dataset and admins; a string actor is the server's shell."""
-    if actor is None or isinstance(actor, User):
-        identity.require_role(actor, "curator", dataset_id=dataset_id)
+    catalog.require_curator(actor, dataset_id)
 
 
 def get(db: Session, request_id: int, *, actor) -> RemovalRequest:
@@ -54,13 +53,15 @@ def queue(db: Session, *, actor, include_closed: bool = False, now: datetime | N
     query = select(RemovalRequest).where(RemovalRequest.status != "unproven")
     if not include_closed:
         query = query.where(RemovalRequest.status.in_(OPEN))
-    rows = []
+    rows: list[QueueRow] = []
+    slugs: dict[int, str] = {}
     for req in db.scalars(query.order_by(RemovalRequest.due_at, RemovalRequest.id)):
         if isinstance(actor, User) and not identity.has_role(actor, "curator", dataset_id=req.dataset_id):
             continue
+        if req.dataset_id not in slugs:
+            slugs[req.dataset_id] = catalog.dataset_by_id(db, req.dataset_id).slug
         left = (req.due_at - now).days if req.due_at else 0
-        open_ = req.status in OPEN
-        rows.append(QueueRow(req, catalog.dataset_by_id(db, req.dataset_id).slug, left, open_ and left < 0))
+        rows.append(QueueRow(req, slugs[req.dataset_id], left, req.status in OPEN and left < 0))
     return rows
 
 
@@ -96,15 +97,7 @@ def search(db: Session, request_id: int, *, actor, labels=None, paths=None) -> l
         db, version.id, labels=req.labels if labels is None else labels, patterns=req.paths if paths is None else paths
     )
     with unit_of_work(db):
-        known = {
-            (m.item_id, m.method) for m in db.scalars(select(RemovalMatch).where(RemovalMatch.request_id == req.id))
-        }
-        added = 0
-        for item, method in found:
-            if (item.id, method) not in known:
-                db.add(RemovalMatch(request_id=req.id, item_id=item.id, method=method, score=1.0))
-                added += 1
-        _start_review(db, req, actor)
+        added = add_candidates(db, req, [Candidate(item.id, method, 1.0) for item, method in found], actor=actor)
         audit.record(
             db,
             actor=actor,
@@ -115,9 +108,16 @@ def search(db: Session, request_id: int, *, actor, labels=None, paths=None) -> l
     return matches(db, req)
 
 
-def add_candidates(db: Session, req: RemovalRequest, version_id: int, candidates, *, actor) -> int:
-    """Store photo-search candidates (item_id, method, score) for the curator to look at. Inside the caller's
-    transaction."""
+@dataclass(frozen=True)
+class Candidate:
+    item_id: int
+    method: str  # label | path | phash | face
+    score: float  # 1.0 for an exact label or path; a similarity otherwise
+
+
+def add_candidates(db: Session, req: RemovalRequest, candidates, *, actor) -> int:
+    """Store what a search found (anything with item_id, method and score) for the curator to look at, keeping
+    each item's best score per method; opens the review. Inside the caller's transaction."""
     known = {
         (m.item_id, m.method): m for m in db.scalars(select(RemovalMatch).where(RemovalMatch.request_id == req.id))
     }
@@ -255,6 +255,3 @@ def escalate(rt, now: datetime | None = None) -> int:
             audit.record(db, actor="system", action="removal.escalated", object=("removal_request", req.id))
             told += 1
     return told
-
-
-STALE_UNPROVEN = timedelta(days=8)

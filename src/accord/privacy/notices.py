@@ -43,7 +43,7 @@ def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *
                 held.setdefault(user_id, []).extend(
                     {"version": label, "path": path, "sha256": sha} for label, path in by_sha[sha]
                 )
-    grants = {g.user_id: g for g in entitlements.live(db, now) if g.dataset_id == ds.id}
+    grants = {g.user_id: g for g in entitlements.live(db, now, dataset_id=ds.id)}
     terms = policies_in_force(db, ds.id)
     due = now + timedelta(days=terms.privacy.deletion_days if terms else DUE_DAYS)
     people = identity.users_by_id(db, set(held) | set(grants))

@@ -32,7 +32,6 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PER_EMAIL_PER_DAY = 3
 PER_ADDRESS_PER_HOUR = 10
 MAX_LIST = 50  # labels or path patterns
-STAGES = ("received", "under_review", "done")  # what the follow page shows, in order; declined ends it too
 
 
 class LinkInvalid(PermissionDenied): ...
