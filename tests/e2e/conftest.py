@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,7 +28,13 @@ CHROMIUM_ARGS = [
 ]
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "an admin passphrase for e2e"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are refreshed on request only (ACCORD_SCREENSHOTS=1 make test PYTEST_ARGS=tests/e2e), so an
+# ordinary run leaves the working tree as it was; otherwise the shots still get taken, into a scratch folder.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("ACCORD_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "accord-e2e-screenshots"
+)
 
 
 @pytest.fixture(scope="session")
