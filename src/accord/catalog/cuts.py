@@ -127,13 +127,13 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(body if "/" in pattern else f"(?:.*/)?{body}")
 
 
-def versions_holding(db: Session, dataset_id: int, shas: set[str]) -> dict[int, list[tuple[str, str, str]]]:
-    """For each non-draft version of the dataset: (label, path, sha256) of its files among `shas`."""
-    out: dict[int, list[tuple[str, str, str]]] = {}
+def versions_holding(db: Session, dataset_id: int, shas: set[str]) -> dict[int, list[tuple[str, str, str, int]]]:
+    """For each non-draft version of the dataset: (label, path, sha256, size) of its files among `shas`."""
+    out: dict[int, list[tuple[str, str, str, int]]] = {}
     wanted = sorted(shas)
     for i in range(0, len(wanted), 500):
         rows = db.execute(
-            select(DatasetVersion.id, DatasetVersion.label, Item.path, Item.sha256)
+            select(DatasetVersion.id, DatasetVersion.label, Item.path, Item.sha256, Item.size)
             .join(Item, Item.version_id == DatasetVersion.id)
             .where(
                 DatasetVersion.dataset_id == dataset_id,
@@ -142,6 +142,6 @@ def versions_holding(db: Session, dataset_id: int, shas: set[str]) -> dict[int, 
             )
             .order_by(DatasetVersion.id, Item.path)
         )
-        for vid, label, path, sha in rows:
-            out.setdefault(vid, []).append((label, path, sha))
+        for vid, label, path, sha, size in rows:
+            out.setdefault(vid, []).append((label, path, sha, size))
     return out

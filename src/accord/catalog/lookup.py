@@ -82,3 +82,13 @@ def item_by_id(db: Session, item_id: int) -> Item:
     if item is None:
         raise NotFound("no such item")
     return item
+
+
+def withdrawn_versions(db: Session) -> dict[int, tuple[str, str]]:
+    """Every withdrawn version: id → (label, reason). Few rows: delivery's link check keeps them in memory."""
+    rows = db.execute(
+        select(DatasetVersion.id, DatasetVersion.label, DatasetVersion.withdrawn_reason).where(
+            DatasetVersion.status == "withdrawn"
+        )
+    )
+    return {vid: (label, reason or "withdrawn by its curators") for vid, label, reason in rows}

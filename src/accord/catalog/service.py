@@ -30,6 +30,7 @@ from accord.catalog.lookup import version_by_id
 from accord.catalog.lookup import version_by_label as version_by_label
 from accord.catalog.lookup import visible_dataset as visible_dataset
 from accord.catalog.lookup import visible_versions as visible_versions
+from accord.catalog.lookup import withdrawn_versions as withdrawn_versions
 from accord.catalog.models import Dataset, DatasetVersion, Item
 from accord.catalog.schemas import DatasetCard, IngestResult
 from accord.db import unit_of_work, utcnow

@@ -64,6 +64,13 @@ class OutsideNetwork(Refused):
     code = "network"
 
 
+class VersionWithdrawn(Refused):
+    """The link's version was withdrawn after the link was issued (its reason says why: for a removal, "removed at
+    a data subject's request"); the dataset page offers the version that replaced it."""
+
+    code = "withdrawn"
+
+
 @dataclass(frozen=True)
 class Link:
     user_id: int

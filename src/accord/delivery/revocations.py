@@ -5,6 +5,8 @@ At most every `interval` seconds one request asks the database which grants were
 (`entitlements.revoked_since`) and which terms version each dataset is at (`entitlements.terms_in_force`, one
 row per dataset); a revocation or new terms therefore take effect within seconds, far inside a link's
 lifetime. Only revocations newer than a link's lifetime can matter (older ones stopped the links being issued).
+Withdrawn versions (a handful) are kept whole: a link issued before its version was withdrawn, after a removal
+at a data subject's request say, is refused from then on.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from accord.catalog import service as catalog
 from accord.db import utcnow
 from accord.entitlements import service as entitlements
 
@@ -26,6 +29,7 @@ class RevocationCache:
         self.clock = clock
         self.revoked_ids: set[int] = set()
         self.terms: dict[int, int] = {}  # dataset id → current terms version
+        self.withdrawn: dict[int, tuple[str, str]] = {}  # version id → (label, reason)
         self._since: datetime = utcnow() - lookback - SLACK
         self._checked: float | None = None
         self._lock = threading.Lock()
@@ -37,6 +41,7 @@ class RevocationCache:
             with self.sessions() as db:
                 self.revoked_ids.update(entitlements.revoked_since(db, self._since))
                 self.terms = entitlements.terms_in_force(db)
+                self.withdrawn = catalog.withdrawn_versions(db)
             self._since = asked - SLACK
             self._checked = self.clock()
 
@@ -54,3 +59,8 @@ class RevocationCache:
         """The dataset's current terms version, as of the last look (None: no terms)."""
         self._fresh()
         return self.terms.get(dataset_id)
+
+    def withdrawn_version(self, version_id: int) -> tuple[str, str] | None:
+        """(label, reason) when the version was withdrawn, as of the last look."""
+        self._fresh()
+        return self.withdrawn.get(version_id)

@@ -25,6 +25,7 @@ from accord.delivery.links import (
     OutsideNetwork,
     Refused,
     TermsChanged,
+    VersionWithdrawn,
 )
 from accord.delivery.ranges import RangeNotSatisfiable
 from accord.delivery.ranges import parse as parse_ranges
@@ -51,6 +52,7 @@ __all__ = [
     "Target",
     "TermsChanged",
     "VersionFiles",
+    "VersionWithdrawn",
     "listing",
     "log_transfer",
     "manifest_signature",

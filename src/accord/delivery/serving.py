@@ -54,9 +54,27 @@ def resolve(
         )
     except (links.LinkExpired, links.GrantRevoked, links.GrantEnded, links.TermsChanged, links.OutsideNetwork) as exc:
         link = recheck(rt, exc, address=address, now=now, db=db)
+    _not_withdrawn(st, link)
     target = _target(rt, link, name, now)
     target.address = address
     return target
+
+
+def _version_of(link: links.Link) -> int | None:
+    text = link.object.partition(":")[2].partition(":")[0]
+    return int(text) if text.isdigit() else None
+
+
+def _not_withdrawn(st, link: links.Link) -> None:
+    vid = _version_of(link)
+    gone = st.revocations.withdrawn_version(vid) if vid is not None else None
+    if gone is not None:
+        label, reason = gone
+        raise links.VersionWithdrawn(
+            f"this file is no longer offered: version {label} was withdrawn ({reason}); "
+            "the dataset page offers the version that replaced it",
+            link=link,
+        )
 
 
 def _target(rt, link: links.Link, name: str | None, now: float | None) -> Target:
@@ -99,6 +117,10 @@ def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused
     again every few seconds); only a cached refusal asks the database, to confirm it and find the reason."""
     st = state(rt)
     at = now if now is not None else time.time()
+    try:
+        _not_withdrawn(st, target.link)
+    except links.VersionWithdrawn as gone:
+        return gone
     try:
         links.standing(target.link, now=at, revoked=st.revocations.revoked, terms_now=st.revocations.terms_version)
     except links.Refused as cached:

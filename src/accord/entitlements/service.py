@@ -262,3 +262,21 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
             audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
             told += 1
     return told
+
+
+def follow_cut(db: Session, old_version_id: int, new_version_id: int, *, actor, reason: str) -> int:
+    """Grants of one version that was cut (files removed at a data subject's request) now name the cut: the same
+    files less the removed ones, so the licensee keeps access without applying again. Inside the caller's unit
+    of work; one audit event per grant moved."""
+    moved = 0
+    for ent in db.scalars(select(Entitlement).where(Entitlement.version_id == old_version_id)):
+        ent.version_id = new_version_id
+        audit.record(
+            db,
+            actor=actor,
+            action="entitlement.version_replaced",
+            object=("entitlement", ent.id),
+            data={"from": old_version_id, "to": new_version_id, "reason": reason},
+        )
+        moved += 1
+    return moved

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
+from accord.entitlements import service as entitlements
 from accord.errors import IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -139,28 +140,40 @@ def _start_review(db: Session, req: RemovalRequest, actor) -> None:
         req.reviewed_by_id = actor.id if isinstance(actor, User) else None
 
 
-def select_matches(db: Session, request_id: int, item_ids: set[int], *, actor) -> int:
-    """The curator's choice of true matches (replaces the previous choice)."""
+def select_matches(db: Session, request_id: int, item_ids=(), *, actor, labels=()) -> int:
+    """The curator's choice of true matches (replaces the previous choice): the files named, and every file
+    found whose subject label is among `labels` (bulk select by identity)."""
     req = get(db, request_id, actor=actor)
     if req.status not in OPEN:
         raise IllegalTransition(f"this request is {req.status}")
+    found = matches(db, req)
+    wanted = {int(i) for i in item_ids}
+    unknown = wanted - {m.match.item_id for m in found}
+    if unknown:
+        raise InvalidInput("choose among the files found for this request")
+    labels = {label.strip() for label in labels if label and label.strip()}
+    wanted |= {m.match.item_id for m in found if m.subject and m.subject in labels}
     with unit_of_work(db):
         db.execute(update(RemovalMatch).where(RemovalMatch.request_id == req.id).values(selected=False))
-        if item_ids:
+        if wanted:
             db.execute(
                 update(RemovalMatch)
-                .where(RemovalMatch.request_id == req.id, RemovalMatch.item_id.in_(item_ids))
+                .where(RemovalMatch.request_id == req.id, RemovalMatch.item_id.in_(wanted))
                 .values(selected=True)
             )
-        chosen = set(
-            db.scalars(select(RemovalMatch.item_id).where(RemovalMatch.request_id == req.id, RemovalMatch.selected))
-        )
-        if chosen != set(item_ids):
-            raise InvalidInput("choose among the files found for this request")
         audit.record(
-            db, actor=actor, action="removal.selected", object=("removal_request", req.id), data={"items": len(chosen)}
+            db, actor=actor, action="removal.selected", object=("removal_request", req.id), data={"items": len(wanted)}
         )
-    return len(chosen)
+    return len(wanted)
+
+
+def match_item(db: Session, request_id: int, item_id: int, *, actor):
+    """A file found for the request, for the curator's thumbnail; nothing else is shown this way."""
+    req = get(db, request_id, actor=actor)
+    hit = db.scalar(select(RemovalMatch.id).where(RemovalMatch.request_id == req.id, RemovalMatch.item_id == item_id))
+    if hit is None:
+        raise NotFound("no such file among this request's matches")
+    return catalog.item_by_id(db, item_id)
 
 
 def decline(rt, db: Session, request_id: int, *, actor, reason: str) -> RemovalRequest:
@@ -197,6 +210,7 @@ def accept(rt, db: Session, request_id: int, *, actor, note: str = "", now: date
     with unit_of_work(db):
         cut = catalog.cut_without(db, rt.store, version.id, chosen, actor=actor, reason=REMOVED)
         removed = {item.sha256 for item in cut.removed}
+        moved = entitlements.follow_cut(db, cut.old.id, cut.new.id, actor=actor, reason=REMOVED)
         sent = notices.send(rt, db, req, cut.new, removed, now=now)
         req.status, req.decided_at, req.decision_reason = "done", now, (note or "").strip()[:5000]
         req.decided_by_id = actor.id if isinstance(actor, User) else None
@@ -207,7 +221,13 @@ def accept(rt, db: Session, request_id: int, *, actor, note: str = "", now: date
             actor=actor,
             action="removal.accepted",
             object=("removal_request", req.id),
-            data={"old_version_id": cut.old.id, "new_version_id": cut.new.id, "removed": len(cut.removed), **sent},
+            data={
+                "old_version_id": cut.old.id,
+                "new_version_id": cut.new.id,
+                "removed": len(cut.removed),
+                "grants_moved": moved,
+                **sent,
+            },
         )
     return req
 

@@ -4,6 +4,7 @@ holder who received none of them gets the shorter notice that the dataset change
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
-from accord.errors import Conflict, InvalidInput, NotFound
+from accord.errors import AccordError, Conflict, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.notify import service as notify
@@ -35,13 +36,13 @@ def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *
     ds = catalog.dataset_by_id(db, req.dataset_id)
     held: dict[int, list[dict]] = {}
     for vid, files in catalog.versions_holding(db, ds.id, removed).items():
-        by_sha: dict[str, list[tuple[str, str]]] = {}
-        for label, path, sha in files:
-            by_sha.setdefault(sha, []).append((label, path))
+        by_sha: dict[str, list[tuple[str, str, int]]] = {}
+        for label, path, sha, size in files:
+            by_sha.setdefault(sha, []).append((label, path, size))
         for user_id, shas in delivery.received(rt, db, vid, set(by_sha)).items():
             for sha in sorted(shas):
                 held.setdefault(user_id, []).extend(
-                    {"version": label, "path": path, "sha256": sha} for label, path in by_sha[sha]
+                    {"version": label, "path": path, "sha256": sha, "size": size} for label, path, size in by_sha[sha]
                 )
     grants = {g.user_id: g for g in entitlements.live(db, now, dataset_id=ds.id)}
     terms = policies_in_force(db, ds.id)
@@ -118,6 +119,38 @@ def attest(db: Session, notice_id: int, *, user: User, confirmed: bool, now: dat
             data={"files": len(notice.files), "request_id": notice.request_id},
         )
     return notice
+
+
+@dataclass
+class Overdue:
+    notice: DeletionNotice
+    dataset: str  # slug
+    email: str
+    days_over: int
+
+
+def overdue(db: Session, *, actor, now: datetime | None = None) -> list[Overdue]:
+    """The curators' dashboard: unanswered deletion notices past their due date, for the datasets they curate,
+    the longest overdue first."""
+    now = now or utcnow()
+    rows: list[Overdue] = []
+    query = select(DeletionNotice).where(DeletionNotice.attested_at.is_(None), DeletionNotice.due_at < now)
+    found = [n for n in db.scalars(query.order_by(DeletionNotice.due_at)) if _curates(actor, n.dataset_id)]
+    people = identity.users_by_id(db, {n.user_id for n in found})
+    slugs: dict[int, str] = {}
+    for n in found:
+        if n.dataset_id not in slugs:
+            slugs[n.dataset_id] = catalog.dataset_by_id(db, n.dataset_id).slug
+        rows.append(Overdue(n, slugs[n.dataset_id], people[n.user_id].email, (now - n.due_at).days))
+    return rows
+
+
+def _curates(actor, dataset_id: int) -> bool:
+    try:
+        catalog.require_curator(actor, dataset_id)
+    except AccordError:
+        return False
+    return True
 
 
 def open_notices(db: Session, *, dataset_id: int | None = None) -> list[DeletionNotice]:

@@ -21,6 +21,7 @@ HEADINGS: dict[type[errors.AccordError], str] = {
     delivery.GrantEnded: "Your access has ended or is paused",
     delivery.TermsChanged: "The terms have changed",
     delivery.OutsideNetwork: "Downloads are limited to the licensed site",
+    delivery.VersionWithdrawn: "This version was withdrawn",
     delivery.Refused: "Download refused",
     errors.NotAuthenticated: "Please log in",
     errors.NotFound: "Not found",
