@@ -83,6 +83,11 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
 
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
 LINK_ONLY = dict.fromkeys(ROLES, FORBIDDEN)
+# The matrix's removal request is about demo-ds: its curators and the admins see it; to anyone else it does not
+# exist. Its deletion notice is the applicant's: curators of the dataset may read it, only the applicant attests.
+DESK = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": OK, "admin": OK}
+NOTICE_READ = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": HIDDEN}
+NOTICE_ATTEST = {"anonymous": LOGIN, "applicant": OK, "curator": HIDDEN, "admin": HIDDEN, "dataset_curator": HIDDEN}
 
 SKIP = ("/static", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
@@ -250,6 +255,36 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/training/{cert_id}/file"): USERS,
     ("POST", "/api/v1/training/{cert_id}/accept"): CURATORS,
     ("POST", "/api/v1/training/{cert_id}/reject"): CURATORS,
+    # privacy desk: the data subject (no account), the curators, the licensee's deletion notices
+    ("GET", "/datasets/{slug}/privacy"): PUBLIC,
+    ("POST", "/datasets/{slug}/privacy"): PUBLIC,
+    ("GET", "/privacy/prove/{token}"): PUBLIC,  # a page with a button: opening the link does nothing
+    ("POST", "/privacy/prove/{token}"): LINK_ONLY,
+    ("GET", "/privacy/follow/{token}"): LINK_ONLY,
+    ("POST", "/api/v1/removal-requests"): PUBLIC,
+    ("POST", "/api/v1/removal-requests/prove"): LINK_ONLY,
+    ("POST", "/api/v1/removal-requests/follow"): LINK_ONLY,
+    ("GET", "/privacy"): CURATORS,
+    ("GET", "/api/v1/privacy/requests"): CURATORS,
+    ("GET", "/api/v1/privacy/overdue-notices"): CURATORS,
+    ("GET", "/privacy/requests/{request_id}"): DESK,
+    ("GET", "/privacy/requests/{request_id}/items/{item_id}/thumbnail"): DESK,
+    ("POST", "/privacy/requests/{request_id}/search"): DESK,
+    ("POST", "/privacy/requests/{request_id}/select"): DESK,
+    ("POST", "/privacy/requests/{request_id}/accept"): DESK,
+    ("POST", "/privacy/requests/{request_id}/decline"): DESK,
+    ("GET", "/api/v1/privacy/requests/{request_id}"): DESK,
+    ("GET", "/api/v1/privacy/requests/{request_id}/matches"): DESK,
+    ("POST", "/api/v1/privacy/requests/{request_id}/search"): DESK,
+    ("POST", "/api/v1/privacy/requests/{request_id}/select"): DESK,
+    ("POST", "/api/v1/privacy/requests/{request_id}/accept"): DESK,
+    ("POST", "/api/v1/privacy/requests/{request_id}/decline"): DESK,
+    ("GET", "/privacy/notices"): USERS,
+    ("GET", "/api/v1/privacy/notices"): USERS,
+    ("GET", "/privacy/notices/{notice_id}"): NOTICE_READ,
+    ("GET", "/api/v1/privacy/notices/{notice_id}"): NOTICE_READ,
+    ("POST", "/privacy/notices/{notice_id}/attest"): NOTICE_ATTEST,
+    ("POST", "/api/v1/privacy/notices/{notice_id}/attest"): NOTICE_ATTEST,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -300,6 +335,15 @@ BODIES = {
     ("POST", "/api/v1/applications/{app_id}/reject"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/applications/{app_id}/return"): lambda role: {"json": {"comment": "matrix"}},
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/withdraw"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/removal-requests/prove"): lambda role: {"json": {"token": "1.not-a-valid-link"}},
+    ("POST", "/api/v1/removal-requests/follow"): lambda role: {"json": {"token": "1.not-a-valid-link"}},
+    ("POST", "/api/v1/privacy/requests/{request_id}/search"): lambda role: {"json": {}},
+    ("POST", "/api/v1/privacy/requests/{request_id}/select"): lambda role: {"json": {}},
+    ("POST", "/api/v1/privacy/requests/{request_id}/accept"): lambda role: {"json": {}},  # nothing selected: 422
+    ("POST", "/api/v1/privacy/requests/{request_id}/decline"): lambda role: {"json": {"reason": "matrix"}},
+    ("POST", "/privacy/requests/{request_id}/decline"): lambda role: {"data": {"reason": "matrix"}},
+    ("POST", "/privacy/notices/{notice_id}/attest"): lambda role: {"data": {"confirm": "true"}},
+    ("POST", "/api/v1/privacy/notices/{notice_id}/attest"): lambda role: {"json": {"confirm": True}},
 }
 
 
@@ -394,7 +438,36 @@ def build_world(rt, tmp_path) -> dict:
         "entitlement_id": spare.id,
         "revoked_id": ended.id,
         "cert_id": training_certificate(rt, tmp_path, users["applicant"]),
+        **removal_request(rt, dataset.id, item, users["applicant"]),
     }
+
+
+def removal_request(rt, dataset_id: int, item, licensee) -> dict:
+    """A proven removal request about demo-ds with one file found (the preview item), and a deletion notice of
+    the licensee's (written directly: deciding the request would withdraw the matrix's version)."""
+    import datetime as dt
+
+    from accord.privacy import service as privacy
+    from accord.privacy.models import DeletionNotice
+
+    with rt.session() as db:
+        sub = privacy.submit(rt, db, dataset="demo-ds", email="subject@example.net", what="me", address="192.0.2.9")
+        rid = sub.request.id  # proven here directly: the proof link went by e-mail
+        with unit_of_work(db):
+            sub.request.status, sub.request.proven_at = "received", utcnow()
+            sub.request.due_at = utcnow() + dt.timedelta(days=30)
+        privacy.search(db, rid, actor="cli", labels=[], paths=[item.path])
+        with unit_of_work(db):
+            notice = DeletionNotice(
+                request_id=rid,
+                dataset_id=dataset_id,
+                user_id=licensee.id,
+                kind="delete",
+                files=[{"version": "1.0", "path": item.path, "sha256": item.sha256, "size": item.size}],
+                due_at=utcnow() + dt.timedelta(days=30),
+            )
+            db.add(notice)
+        return {"request_id": rid, "notice_id": notice.id}
 
 
 def training_certificate(rt, tmp_path, holder) -> int:
@@ -436,6 +509,8 @@ def fill_path(path: str, role: str, world: dict) -> str:
         # deciding on a revocation needs a revoked grant (of a user outside the matrix: permanent bars them)
         "entitlement_id": world["revoked_id"] if path.endswith(("/permanent", "/lift")) else world["entitlement_id"],
         "cert_id": world["cert_id"],
+        "request_id": world["request_id"],
+        "notice_id": world["notice_id"],
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",

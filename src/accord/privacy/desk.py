@@ -13,7 +13,7 @@ from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.entitlements import service as entitlements
-from accord.errors import IllegalTransition, InvalidInput, NotFound
+from accord.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.notify import service as notify
@@ -27,6 +27,12 @@ OPEN = ("received", "under_review")
 def require_desk(actor, dataset_id: int) -> None:
     """Curators of the dataset and admins; a string actor is the server's shell."""
     catalog.require_curator(actor, dataset_id)
+
+
+def require_any_desk(actor) -> None:
+    """The queue's gate: a curator of some dataset, an admin, or the server's shell."""
+    if isinstance(actor, User) and not actor.may_curate:
+        raise PermissionDenied("the privacy desk is for the datasets' curators and the admins")
 
 
 def get(db: Session, request_id: int, *, actor) -> RemovalRequest:

@@ -84,13 +84,13 @@ def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *
     return {"notices_delete": counts["delete"], "notices_changed": counts["changed"]}
 
 
-def for_user(db: Session, user: User) -> list[DeletionNotice]:
+def notices_for(db: Session, user: User) -> list[DeletionNotice]:
     return list(
         db.scalars(select(DeletionNotice).where(DeletionNotice.user_id == user.id).order_by(DeletionNotice.id.desc()))
     )
 
 
-def get(db: Session, notice_id: int, *, user: User) -> DeletionNotice:
+def notice(db: Session, notice_id: int, *, user: User) -> DeletionNotice:
     """A licensee's own notice; curators of its dataset may read any of them."""
     notice = db.get(DeletionNotice, notice_id)
     if notice is None or (
@@ -129,7 +129,7 @@ class Overdue:
     days_over: int
 
 
-def overdue(db: Session, *, actor, now: datetime | None = None) -> list[Overdue]:
+def overdue_notices(db: Session, *, actor, now: datetime | None = None) -> list[Overdue]:
     """The curators' dashboard: unanswered deletion notices past their due date, for the datasets they curate,
     the longest overdue first."""
     now = now or utcnow()

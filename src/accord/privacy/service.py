@@ -3,6 +3,7 @@ is the package's door; the work is done in
 
 - requests.py: the public side (submit, prove by a one-use link, follow by a private link), rate-limited;
 - desk.py: the curators' queue with its legal clock, finding the files, the decision and the cut version;
+- thumbs.py: previews of the files found, for the curator;
 - notices.py: what each licensee must delete (exactly what their download log shows they received), their
   attestation, reminders, and the pause of access while a notice is overdue where the terms say so.
 """
@@ -17,14 +18,20 @@ from accord.privacy.desk import add_candidates as add_candidates
 from accord.privacy.desk import decline as decline
 from accord.privacy.desk import escalate as escalate
 from accord.privacy.desk import get as get
+from accord.privacy.desk import match_item as match_item
 from accord.privacy.desk import matches as matches
 from accord.privacy.desk import queue as queue
+from accord.privacy.desk import require_any_desk as require_any_desk
 from accord.privacy.desk import require_desk as require_desk
 from accord.privacy.desk import search as search
 from accord.privacy.desk import select_matches as select_matches
 from accord.privacy.notices import ATTESTATION as ATTESTATION
+from accord.privacy.notices import Overdue as Overdue
 from accord.privacy.notices import attest as attest
+from accord.privacy.notices import notice as notice
+from accord.privacy.notices import notices_for as notices_for
 from accord.privacy.notices import open_notices as open_notices
+from accord.privacy.notices import overdue_notices as overdue_notices
 from accord.privacy.notices import remind as remind
 from accord.privacy.requests import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES
 from accord.privacy.requests import LinkInvalid as LinkInvalid
@@ -33,3 +40,4 @@ from accord.privacy.requests import follow as follow
 from accord.privacy.requests import prove as prove
 from accord.privacy.requests import stages as stages
 from accord.privacy.requests import submit as submit
+from accord.privacy.thumbs import thumbnail as thumbnail

@@ -10,6 +10,9 @@ def pages():
         downloads,
         identity,
         jobs,
+        privacy_desk,
+        privacy_notices,
+        privacy_public,
         review,
         signatory,
         terms,
@@ -28,5 +31,8 @@ def pages():
         review.router,
         downloads.router,
         terms.router,
+        privacy_public.router,
+        privacy_notices.router,
+        privacy_desk.router,
         api_docs.router,
     ]
