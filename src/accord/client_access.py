@@ -158,3 +158,16 @@ class AccessCalls:
 
     def reject_training(self, cert_id: int, reason: str) -> dict:
         return self._json("POST", f"/api/v1/training/{cert_id}/reject", json={"reason": reason})
+
+    # --- deletion notices ---------------------------------------------------------------------------------
+
+    def notices(self) -> list[dict]:
+        """My deletion notices, newest first: what to delete after a removal at a data subject's request."""
+        return self._json("GET", "/api/v1/privacy/notices")
+
+    def notice(self, notice_id: int) -> dict:
+        return self._json("GET", f"/api/v1/privacy/notices/{notice_id}")
+
+    def attest(self, notice_id: int) -> dict:
+        """State that the notice's files are deleted from every copy (accord.client_privacy.apply_notice first)."""
+        return self._json("POST", f"/api/v1/privacy/notices/{notice_id}/attest", json={"confirm": True})

@@ -115,6 +115,10 @@ def _matches(db, req) -> list[MatchOut]:
     ]
 
 
+def notice_out(db, notice) -> NoticeOut:
+    return NoticeOut.of(notice, catalog.dataset_by_id(db, notice.dataset_id).slug)
+
+
 @router.get("/privacy/requests", response_model=list[QueueRowOut], summary="Removal requests to answer (curators)")
 def queue(db: Db, user: CurrentUser, closed: bool = False) -> list[QueueRowOut]:
     privacy.require_any_desk(user)
@@ -180,19 +184,19 @@ def decline(request_id: Id, body: DeclineIn, db: Db, rt: Rt, user: CurrentUser) 
 def overdue(db: Db, user: CurrentUser) -> list[OverdueOut]:
     privacy.require_any_desk(user)
     return [
-        OverdueOut(notice=NoticeOut.model_validate(o.notice), dataset=o.dataset, email=o.email, days_over=o.days_over)
+        OverdueOut(notice=notice_out(db, o.notice), dataset=o.dataset, email=o.email, days_over=o.days_over)
         for o in privacy.overdue_notices(db, actor=user)
     ]
 
 
 @router.get("/privacy/notices", response_model=list[NoticeOut], summary="My deletion notices")
 def notices(db: Db, user: CurrentUser) -> list[NoticeOut]:
-    return [NoticeOut.model_validate(n) for n in privacy.notices_for(db, user)]
+    return [notice_out(db, n) for n in privacy.notices_for(db, user)]
 
 
 @router.get("/privacy/notices/{notice_id}", response_model=NoticeOut, summary="One of my deletion notices")
 def notice(notice_id: Id, db: Db, user: CurrentUser) -> NoticeOut:
-    return NoticeOut.model_validate(privacy.notice(db, notice_id, user=user))
+    return notice_out(db, privacy.notice(db, notice_id, user=user))
 
 
 @router.post(
@@ -201,4 +205,4 @@ def notice(notice_id: Id, db: Db, user: CurrentUser) -> NoticeOut:
     summary="Attest that I deleted the notice's files from every copy",
 )
 def attest(notice_id: Id, body: AttestIn, db: Db, user: CurrentUser) -> NoticeOut:
-    return NoticeOut.model_validate(privacy.attest(db, notice_id, user=user, confirmed=body.confirm))
+    return notice_out(db, privacy.attest(db, notice_id, user=user, confirmed=body.confirm))

@@ -141,7 +141,9 @@ def add_candidates(db: Session, req: RemovalRequest, candidates, *, actor) -> in
 
 
 def _start_review(db: Session, req: RemovalRequest, actor) -> None:
-    if req.status == "received":
+    """A person's search opens the review; the automatic one at proof does not (the requester's page would say
+    "under review" before anyone looked)."""
+    if req.status == "received" and actor != "system":
         req.status, req.reviewed_at = "under_review", utcnow()
         req.reviewed_by_id = actor.id if isinstance(actor, User) else None
 

@@ -24,6 +24,7 @@ from accord.db import unit_of_work, utcnow
 from accord.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, TooLarge
 from accord.identity import service as identity
 from accord.notify import service as notify
+from accord.privacy import desk
 from accord.privacy.models import RemovalRequest
 
 ANSWER_WITHIN = timedelta(days=30)  # GDPR Art. 12(3): one month
@@ -191,7 +192,8 @@ def _open(db: Session, token: str, column: str) -> RemovalRequest:
 
 
 def prove(rt, db: Session, token: str, *, now: datetime | None = None) -> RemovalRequest:
-    """The one-use proof link: the request is received, its clock starts, and the search is queued."""
+    """The one-use proof link: the request is received, its clock starts, and the files it names (by subject
+    label or file name) are looked for at once, so the curators open it with its first matches."""
     now = now or utcnow()
     req = _open(db, token, "proof_hash")
     if now - req.created_at > PROOF_TTL:
@@ -211,6 +213,8 @@ def prove(rt, db: Session, token: str, *, now: datetime | None = None) -> Remova
                 link=f"{rt.settings.base_url.rstrip('/')}/privacy/requests/{req.id}",
             )
         audit.record(db, actor=None, action="removal.proven", object=("removal_request", req.id))
+    if req.labels or req.paths:
+        desk.search(db, req.id, actor="system")
     return req
 
 

@@ -110,12 +110,19 @@ class NoticeOut(BaseModel):
     id: int
     request_id: int
     dataset_id: int
+    dataset: str = Field("", description="the dataset's slug")
     kind: Literal["delete", "changed"]
     files: list[NoticeFileOut]
     created_at: datetime
     due_at: datetime
     attested_at: datetime | None
     attestation: str
+
+    @classmethod
+    def of(cls, notice, dataset: str) -> NoticeOut:
+        out = cls.model_validate(notice)
+        out.dataset = dataset
+        return out
 
 
 class AttestIn(BaseModel):
