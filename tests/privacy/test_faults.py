@@ -41,7 +41,7 @@ def test_a_crash_half_way_through_a_removal_leaves_no_half_version_and_the_rerun
         assert catalog.latest_published(db, world.dataset_id).id == world.version_id  # no half version
         assert _count(db, DatasetVersion) == 1 and _count(db, DeletionNotice) == 0
         assert _count(db, OutboxMessage) == mails  # nobody was told of a removal that did not happen
-        assert db.get(RemovalRequest, sub.request.id).status == "received"  # still open, as before
+        assert db.get(RemovalRequest, sub.request.id).status == "under_review"  # still open, as before
 
     monkeypatch.setattr(notices, "send", real_send)
     with rt.session() as db:

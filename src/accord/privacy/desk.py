@@ -162,6 +162,7 @@ def select_matches(db: Session, request_id: int, item_ids=(), *, actor, labels=(
     labels = {label.strip() for label in labels if label and label.strip()}
     wanted |= {m.match.item_id for m in found if m.subject and m.subject in labels}
     with unit_of_work(db):
+        _start_review(db, req, actor)
         db.execute(update(RemovalMatch).where(RemovalMatch.request_id == req.id).values(selected=False))
         if wanted:
             db.execute(
