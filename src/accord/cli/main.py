@@ -76,6 +76,7 @@ def _register(target: typer.Typer) -> typer.Typer:
         manifest,
         organisations,
         policy,
+        privacy,
         serve,
         storage,
         terms,
@@ -96,6 +97,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(manifest.app, name="manifest")
     target.add_typer(storage.app, name="storage")
     target.add_typer(organisations.app, name="organisations")
+    target.add_typer(privacy.privacy_app, name="privacy")
     applications.register(target)
     serve.register(target)
     demo.register(target)

@@ -34,6 +34,7 @@ MAX_SCOPE = 2000
 MAX_LABEL = 200  # as the items' subject column
 COLUMNS = ("subject", "consented_at", "scope")
 OPTIONAL = ("email",)
+SHOWN = 50  # bad lines named in the message; details["lines"] has them all
 
 
 @dataclass
@@ -159,10 +160,11 @@ def _parse(data: bytes) -> list[_Row]:
         else:
             rows.append(_Row(line, subject, when, scope, email))
     if errors:
-        first = errors[0]
-        more = f" and {len(errors) - 1} more line(s)" if len(errors) > 1 else ""
+        said = [f"line {e['line']}: {e['error']}" for e in errors[:SHOWN]]
+        if len(errors) > SHOWN:
+            said.append(f"and {len(errors) - SHOWN} more")
         raise InvalidInput(
-            f"nothing was imported: line {first['line']}: {first['error']}{more}",
+            "nothing was imported; correct these lines and send the whole file again:\n" + "\n".join(said),
             field="file",
             details={"lines": errors},
         )

@@ -7,6 +7,7 @@ def pages():
         api_docs,
         applications,
         catalog,
+        consent,
         downloads,
         identity,
         jobs,
@@ -28,5 +29,6 @@ def pages():
         review.router,
         downloads.router,
         terms.router,
+        consent.router,
         api_docs.router,
     ]
