@@ -96,15 +96,15 @@ def _parse(data: bytes) -> list[_Row]:
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
     if missing or unknown or len(set(header)) != len(header):
-        said = "; ".join(
+        wrong = "; ".join(
             ([f"missing {', '.join(missing)}"] if missing else [])
             + ([f"unknown {', '.join(unknown)}"] if unknown else [])
             + (["a column is named twice"] if len(set(header)) != len(header) else [])
         )
         raise InvalidInput(
-            f"line 1 must name the columns subject, consented_at, scope and optionally email ({said})",
+            f"line 1 must name the columns subject, consented_at, scope and optionally email ({wrong})",
             field="file",
-            details={"lines": [{"line": 1, "error": said}]},
+            details={"lines": [{"line": 1, "error": wrong}]},
         )
     rows: list[_Row] = []
     errors: list[dict] = []

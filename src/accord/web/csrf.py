@@ -19,8 +19,9 @@ from accord.http.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS,
 
 MAX_FORM_SCAN = 64 * 1024  # the token is looked for in the first part of a multipart body
 # Trading a password for an API token sets no cookie and answers only to the caller, so a forged cross-site
-# request gains nothing; the CLI has no CSRF cookie to echo.
-EXEMPT_PATHS = {"/api/v1/auth/token"}
+# request gains nothing; the CLI has no CSRF cookie to echo. Withdrawing consent over the API reads no cookie
+# either: the private link's token in the body is the whole credential, and a forger who had it needs no browser.
+EXEMPT_PATHS = {"/api/v1/auth/token", "/api/v1/consent/withdraw"}
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
