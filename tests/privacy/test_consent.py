@@ -129,6 +129,8 @@ def test_withdrawing_by_the_link_opens_a_received_request_for_the_label_once(db_
         assert record.withdrawn_at is not None and record.removal_request_id == req.id
         # the curators' desk has it, labelled, ready for the search by label
         assert [row.request.id for row in privacy.queue(db, actor=world.curator)] == [req.id]
+        found = privacy.search(db, req.id, actor=world.curator)
+        assert sorted(m.path for m in found) == ["AT-001/img-0.jpg", "AT-001/img-1.jpg"]
     follow = link_token(last_mail(rt, "One@example.net", "consent-withdrawn").text_body, "follow")
     with rt.session() as db:
         assert privacy.follow(db, follow).id == req.id

@@ -31,6 +31,7 @@ def test_the_curator_imports_and_sees_the_links_once_and_what_lacks_consent(clie
     assert "AT-001 (2)" in page.text and "1 item(s) carry no subject label" in page.text
     done = _import(client, world)
     assert done.status_code == 200 and 'id="new-links"' in done.text
+    assert done.headers["cache-control"] == "no-store"
     links = re.findall(r"http://[^<\s]+/privacy/consent/\d+\.[A-Za-z0-9_-]+", done.text)
     assert len(links) == 2
     assert "2 new, 0 updated" in done.text and '<ul id="missing"><li>AT-003 (2)</li></ul>' in done.text
@@ -53,16 +54,16 @@ def test_the_curator_uploads_a_scanned_form_and_opens_it(client, rt, tmp_path):
     world = consent_world(rt, tmp_path)
     log_in(client, world.curator.email)
     _import(client, world)
-    page = f"/datasets/{world.slug}/consent"
+    page, pdf = f"/datasets/{world.slug}/consent", face_pdf()  # once: a PDF carries the second it was made
     post = client.post(
         f"{page}/form",
         data={"csrf_token": csrf(client, page), "subject": "AT-001"},
-        files={"form": ("at-001.pdf", face_pdf(), "application/pdf")},
+        files={"form": ("at-001.pdf", pdf, "application/pdf")},
         follow_redirects=False,
     )
     assert post.status_code == 303 and post.headers["location"].endswith("notice=form")
     got = client.get(f"{page}/form", params={"subject": "AT-001"})
-    assert got.status_code == 200 and got.content == face_pdf() and got.headers["content-security-policy"] == "sandbox"
+    assert got.status_code == 200 and got.content == pdf and got.headers["content-security-policy"] == "sandbox"
     refused = client.post(
         f"{page}/form",
         data={"csrf_token": csrf(client, page), "subject": "AT-002"},

@@ -79,8 +79,10 @@ async def import_csv(request: Request, slug: str, db: Db, rt: Rt, me: CurrentUse
     finally:
         if received is not None:
             received.discard()
-    # The links are shown this once: only their hashes are kept. Rendered, not redirected, for that reason.
-    return await run_in_threadpool(_page, request, db, me, slug, report=report)
+    # The links are shown this once: only their hashes are kept. Rendered, not redirected, and not cached.
+    shown = await run_in_threadpool(_page, request, db, me, slug, report=report)
+    shown.headers["Cache-Control"] = "no-store"
+    return shown
 
 
 @router.post("/datasets/{slug}/consent/form")
@@ -176,4 +178,6 @@ def withdraw(request: Request, token: str, db: Db, rt: Rt, form: Form):
             errors={exc.field or "form": exc.message},
             values={"email": email, "why": why},
         )
-    return _subject_page(request, db, token, done=done)
+    shown = _subject_page(request, db, token, done=done)
+    shown.headers["Cache-Control"] = "no-store"  # the follow link, shown once
+    return shown
