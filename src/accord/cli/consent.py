@@ -17,6 +17,7 @@ from accord.catalog import service as catalog
 from accord.cli import remote
 from accord.cli.files import read_capped
 from accord.cli.main import AS, actor, out, runtime
+from accord.errors import InvalidInput
 from accord.privacy import service as privacy
 from accord.privacy.schemas import ConsentRecordOut, CoverageOut, ImportReportOut, WithdrawnOut
 
@@ -40,7 +41,7 @@ def import_(
     """Import FILE (CSV: subject, consented_at, scope, optional email) into DATASET, all or nothing."""
     data = read_capped(file, limit=privacy.MAX_CSV_BYTES, field="file")
     if links_out is not None and links_out.exists():
-        raise typer.BadParameter(f"{links_out} exists; the links are shown once, so it is not overwritten")
+        raise InvalidInput(f"{links_out} exists; the links are shown once, so it is not overwritten", field="links-out")
     if remote.wanted(server, token, as_):
         with remote.connect(server, token) as client:
             report = ImportReportOut.model_validate(client.import_consent(dataset, data, filename=file.name))
