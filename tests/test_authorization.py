@@ -285,6 +285,21 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/privacy/notices/{notice_id}"): NOTICE_READ,
     ("POST", "/privacy/notices/{notice_id}/attest"): NOTICE_ATTEST,
     ("POST", "/api/v1/privacy/notices/{notice_id}/attest"): NOTICE_ATTEST,
+    # the consent registry: the dataset's curators; the subject's page and the API's withdrawal take the private
+    # link as the credential (the matrix's is forged: refused). The matrix holds no consent record, so a form
+    # to open and a paper withdrawal are 404 to curators (who gets them: tests/privacy/test_consent_web.py)
+    ("GET", "/datasets/{slug}/consent"): CURATORS,
+    ("POST", "/datasets/{slug}/consent/import"): CURATORS,  # refused before the upload is read
+    ("POST", "/datasets/{slug}/consent/form"): CURATORS,  # refused before the upload is read
+    ("GET", "/datasets/{slug}/consent/form"): CURATORS | {"curator": HIDDEN, "admin": HIDDEN},
+    ("POST", "/datasets/{slug}/consent/withdraw"): CURATORS | {"curator": HIDDEN, "admin": HIDDEN},
+    ("GET", "/privacy/consent/{token}"): LINK_ONLY,
+    ("POST", "/privacy/consent/{token}"): LINK_ONLY,
+    ("GET", "/api/v1/datasets/{slug}/consent"): CURATORS,
+    ("POST", "/api/v1/datasets/{slug}/consent"): CURATORS,
+    ("GET", "/api/v1/datasets/{slug}/consent/coverage"): CURATORS,
+    ("POST", "/api/v1/datasets/{slug}/consent/withdrawals"): CURATORS | {"curator": HIDDEN, "admin": HIDDEN},
+    ("POST", "/api/v1/consent/withdraw"): LINK_ONLY,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -344,6 +359,13 @@ BODIES = {
     ("POST", "/privacy/requests/{request_id}/decline"): lambda role: {"data": {"reason": "matrix"}},
     ("POST", "/privacy/notices/{notice_id}/attest"): lambda role: {"data": {"confirm": "true"}},
     ("POST", "/api/v1/privacy/notices/{notice_id}/attest"): lambda role: {"json": {"confirm": True}},
+    ("POST", "/api/v1/consent/withdraw"): lambda role: {
+        "json": {"token": "1.not-a-valid-link", "email": "subject@example.net"}
+    },
+    ("POST", "/privacy/consent/{token}"): lambda role: {"data": {"email": "subject@example.net"}},
+    ("POST", "/api/v1/datasets/{slug}/consent/withdrawals"): lambda role: {
+        "json": {"subject": "nobody", "email": "subject@example.net"}
+    },
 }
 
 

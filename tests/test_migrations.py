@@ -35,3 +35,21 @@ def test_accord_db_revision_writes_a_migration_from_the_models(rt, tmp_path, mon
     assert new.name.endswith("_grant_standing.py")
     text = new.read_text()
     assert "def upgrade" in text and "down_revision" in text
+
+
+def test_the_consent_registry_goes_down_and_up_again(db_rt):
+    """Its revision's downgrade drops exactly its table and the upgrade builds it again (rolled back after)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from accord import dbmigrate
+
+    with db_rt.engine.connect() as conn:
+        outer = conn.begin()
+        cfg = dbmigrate.alembic_config(connection=conn)
+        before = set(inspect(conn).get_table_names())
+        command.downgrade(cfg, "6d6020947745")
+        assert before - set(inspect(conn).get_table_names()) == {"consent_record"}
+        command.upgrade(cfg, "head")
+        assert set(inspect(conn).get_table_names()) == before
+        outer.rollback()

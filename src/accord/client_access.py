@@ -1,5 +1,5 @@
-"""accord.Client's calls for applications, terms and training certificates: what an applicant, a licensee or a
-reviewer does on the web pages, over /api/v1 with their own token.
+"""accord.Client's calls for applications, terms, training certificates and consent records: what an applicant,
+a licensee, a reviewer or a curator does on the web pages, over /api/v1 with their own token.
 
     c = Client("https://data.lab.example", token="acc_...")
     app = c.apply("llvip", {"name": "Ana Lima", ...})
@@ -171,3 +171,23 @@ class AccessCalls:
     def attest(self, notice_id: int) -> dict:
         """State that the notice's files are deleted from every copy (accord.client_privacy.apply_notice first)."""
         return self._json("POST", f"/api/v1/privacy/notices/{notice_id}/attest", json={"confirm": True})
+
+    # --- consent records (a dataset's curators) -------------------------------------------------------------
+
+    def consent_records(self, dataset: str) -> list[dict]:
+        return self._json("GET", f"/api/v1/datasets/{dataset}/consent")
+
+    def import_consent(self, dataset: str, data: bytes, *, filename: str = "consent.csv") -> dict:
+        """Import a CSV of consent records, all or nothing; the answer holds each new record's withdrawal link."""
+        return self._json("POST", f"/api/v1/datasets/{dataset}/consent", files={"file": (filename, data)})
+
+    def consent_coverage(self, dataset: str) -> dict:
+        return self._json("GET", f"/api/v1/datasets/{dataset}/consent/coverage")
+
+    def withdraw_consent_for(self, dataset: str, subject: str, *, email: str, why: str = "") -> dict:
+        """Record a withdrawal the subject sent on paper: a removal request is opened for their label."""
+        return self._json(
+            "POST",
+            f"/api/v1/datasets/{dataset}/consent/withdrawals",
+            json={"subject": subject, "email": email, "why": why},
+        )

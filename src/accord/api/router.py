@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from accord.api import access, catalog, delivery, entitlements, identity, jobs, policy, privacy, training
+from accord.api import access, catalog, consent, delivery, entitlements, identity, jobs, policy, privacy, training
 from accord.api.problems import PROBLEM_RESPONSES
 
 # Every route under /api/v1 declares the problem+json errors, whoever adds it.
@@ -16,3 +16,4 @@ router.include_router(delivery.router)
 router.include_router(entitlements.router)
 router.include_router(training.router)
 router.include_router(privacy.router)
+router.include_router(consent.router)

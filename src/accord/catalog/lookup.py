@@ -4,7 +4,7 @@ from someone with shell access to the server and are trusted."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.catalog.models import Dataset, DatasetVersion, Item
@@ -92,3 +92,9 @@ def withdrawn_versions(db: Session) -> dict[int, tuple[str, str]]:
         )
     )
     return {vid: (label, reason or "withdrawn by its curators") for vid, label, reason in rows}
+
+
+def subject_counts(db: Session, version_id: int) -> dict[str | None, int]:
+    """How many items of a version each subject label holds; None counts the items with no label."""
+    query = select(Item.subject, func.count(Item.id)).where(Item.version_id == version_id).group_by(Item.subject)
+    return {subject: count for subject, count in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)

@@ -13,9 +13,13 @@ from rich.table import Table
 
 from accord import errors
 from accord.cli import remote
+from accord.cli.consent import consent_app
 from accord.cli.main import AS, actor, out, runtime
 
-privacy_app = typer.Typer(help="Removal requests from the people in the images, and deletion notices.")
+privacy_app = typer.Typer(
+    help="The people in the images: removal requests, deletion notices, consent records.", no_args_is_help=True
+)
+privacy_app.add_typer(consent_app, name="consent")
 
 
 def _day(t) -> str:

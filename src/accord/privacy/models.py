@@ -1,9 +1,9 @@
 """The privacy desk's tables: a data subject's removal request, the files found for it, the deletion notices
-sent to licensees, and the per-blob search index (faces and perceptual hashes)."""
+sent to licensees, the per-blob search index (faces and perceptual hashes), and the consent registry."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -95,3 +95,27 @@ class BlobIndex(Base):
     detector: Mapped[str] = mapped_column(String(60), default="")
     error: Mapped[str | None] = mapped_column(Text)  # why the image could not be indexed
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentRecord(Base):
+    """What one subject of a dataset (by their label) consented to and when, the scanned form, and their private
+    withdrawal link, kept only as the hash of its secret. Withdrawing opens a removal request for the label."""
+
+    __tablename__ = "consent_record"
+    __table_args__ = (UniqueConstraint("dataset_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(200))  # the label the dataset's items carry
+    consented_at: Mapped[date]
+    scope: Mapped[str] = mapped_column(Text, default="")  # what was consented to, in the form's words
+    form_sha256: Mapped[str | None] = mapped_column(String(64))  # the scanned form; the blob store's key
+    form_type: Mapped[str | None] = mapped_column(String(40))  # sniffed: PDF, PNG or JPEG
+    form_size: Mapped[int | None]
+    form_name: Mapped[str | None] = mapped_column(String(200))
+    withdraw_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the withdrawal link's secret
+    withdrawn_at: Mapped[datetime | None]
+    removal_request_id: Mapped[int | None] = mapped_column(ForeignKey("removal_request.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None]

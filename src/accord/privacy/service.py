@@ -5,11 +5,27 @@ is the package's door; the work is done in
 - desk.py: the curators' queue with its legal clock, finding the files, the decision and the cut version;
 - thumbs.py: previews of the files found, for the curator;
 - notices.py: what each licensee must delete (exactly what their download log shows they received), their
-  attestation, reminders, and the pause of access while a notice is overdue where the terms say so.
+  attestation, reminders, and the pause of access while a notice is overdue where the terms say so;
+- consent.py and consent_withdrawal.py: the consent registry (records per subject label, imported from CSV, the
+  scanned forms, which labels lack consent) and withdrawal by the subject's private link, which opens a request.
 """
 
 from __future__ import annotations
 
+from accord.privacy.consent import MAX_CSV_BYTES as MAX_CSV_BYTES
+from accord.privacy.consent import MAX_FORM_BYTES as MAX_FORM_BYTES
+from accord.privacy.consent import Coverage as Coverage
+from accord.privacy.consent import ImportReport as ImportReport
+from accord.privacy.consent import attach_form as attach_form
+from accord.privacy.consent import coverage as coverage
+from accord.privacy.consent import form_of as form_of
+from accord.privacy.consent import import_csv as import_csv
+from accord.privacy.consent import record_of as record_of
+from accord.privacy.consent import records as records
+from accord.privacy.consent_withdrawal import Withdrawn as Withdrawn
+from accord.privacy.consent_withdrawal import consent_by_link as consent_by_link
+from accord.privacy.consent_withdrawal import withdraw as withdraw
+from accord.privacy.consent_withdrawal import withdraw_for as withdraw_for
 from accord.privacy.desk import REMOVED as REMOVED
 from accord.privacy.desk import Match as Match
 from accord.privacy.desk import QueueRow as QueueRow

@@ -19,14 +19,15 @@ from accord.http.deps import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS,
 
 MAX_FORM_SCAN = 64 * 1024  # the token is looked for in the first part of a multipart body
 # Trading a password for an API token sets no cookie and answers only to the caller, so a forged cross-site
-# request gains nothing; the CLI has no CSRF cookie to echo.
-# A data subject's removal request, its proof and its follow link act on no account (the e-mailed secret is the
-# credential), so a cross-site post gains nothing a direct one would not.
+# request gains nothing; the CLI has no CSRF cookie to echo. A data subject's removal request, its proof, its
+# follow link and a consent withdrawal act on no account (the e-mailed secret in the body is the whole credential),
+# so a cross-site post gains nothing a direct one would not.
 EXEMPT_PATHS = {
     "/api/v1/auth/token",
     "/api/v1/removal-requests",
     "/api/v1/removal-requests/prove",
     "/api/v1/removal-requests/follow",
+    "/api/v1/consent/withdraw",
 }
 
 

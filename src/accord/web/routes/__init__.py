@@ -7,6 +7,7 @@ def pages():
         api_docs,
         applications,
         catalog,
+        consent,
         downloads,
         identity,
         jobs,
@@ -34,5 +35,6 @@ def pages():
         privacy_public.router,
         privacy_notices.router,
         privacy_desk.router,
+        consent.router,
         api_docs.router,
     ]
