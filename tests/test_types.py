@@ -14,7 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
-STRICT_PACKAGES = ("accord.policy", "accord.identity", "accord.notify", "accord.jobs", "accord.training")
+STRICT_PACKAGES = (
+    "accord.policy",
+    "accord.identity",
+    "accord.notify",
+    "accord.jobs",
+    "accord.training",
+    "accord.access",
+)
 
 
 def _mypy(*args: str) -> subprocess.CompletedProcess[str]:
