@@ -21,6 +21,7 @@ STRICT_PACKAGES = (
     "accord.jobs",
     "accord.training",
     "accord.access",
+    "accord.delivery",
 )
 
 
