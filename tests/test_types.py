@@ -22,6 +22,7 @@ STRICT_PACKAGES = (
     "accord.training",
     "accord.access",
     "accord.delivery",
+    "accord.audit",
 )
 
 
