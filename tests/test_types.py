@@ -23,6 +23,7 @@ STRICT_PACKAGES = (
     "accord.access",
     "accord.delivery",
     "accord.audit",
+    "accord.entitlements",
 )
 
 

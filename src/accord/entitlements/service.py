@@ -9,6 +9,7 @@ that show an application's state (entitlements/states.py).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -59,8 +60,8 @@ grant_states_of = states.for_applications
 WARN_BEFORE = timedelta(days=14)
 
 
-def _networks(values) -> list[str]:
-    out = []
+def _networks(values: Iterable[object] | None) -> list[str]:
+    out: list[str] = []
     for value in values or []:
         try:
             out.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
@@ -75,10 +76,10 @@ def grant(
     dataset_id: int,
     user_id: int,
     policy_version: int,
-    actor,
+    actor: User | None,
     application_id: int | None = None,
     unit: str = "",
-    networks=(),
+    networks: Iterable[object] = (),
     starts_at: datetime | None = None,
 ) -> Entitlement:
     """Create a grant inside the caller's transaction (an approval commits it together with its event)."""
@@ -205,7 +206,7 @@ def terms_changed(db: Session, dataset_id: int, *, version: int, note: str = "",
     if not grants:
         return []
     ds = catalog.dataset_by_id(db, dataset_id)
-    changes: dict[int, list] = {}  # per old version: licensees may be on different ones
+    changes: dict[int, list[policies.ClauseChange]] = {}  # per old version: licensees may be on different ones
     told: set[int] = set()
     for ent in grants:
         if ent.user_id in told:  # two grants of one dataset: one mail
