@@ -24,6 +24,7 @@ STRICT_PACKAGES = (
     "accord.delivery",
     "accord.audit",
     "accord.entitlements",
+    "accord.catalog",
 )
 
 
