@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +33,10 @@ class Runtime:
     def session(self) -> Session:
         return self.sessions()
 
+    @overload
+    def kept(self, name: str, make: Callable[[], T]) -> T: ...
+    @overload
+    def kept(self, name: str, make: None = None) -> Any: ...
     def kept(self, name: str, make: Callable[[], T] | None = None) -> T | None:
         """What a package keeps for this runtime in this process (caches, batched writers) under `name`: built by
         `make` on first use, once even when requests race; without `make`, None until it is built."""

@@ -157,3 +157,32 @@ def test_accord_serve_reload_without_a_worker_answers_http_and_stops_on_sigterm(
         output = stop(proc)
     assert f"Accord is running at http://127.0.0.1:{port}" in output and "job worker" not in output
     assert proc.returncode == 0, output
+
+
+def test_accord_serve_with_jobs_inline_runs_no_worker_and_serves_from_two_processes(tmp_path):
+    """ACCORD_JOBS_IMMEDIATE: jobs run inside the request, so `serve` starts no job worker; `--workers 2` starts
+    two granian processes (spawned, not forked), and SIGTERM stops them all."""
+    settings = make_settings(tmp_path, jobs_immediate=True)
+    rt = build(settings)
+    dbmigrate.upgrade(rt.engine)
+    rt.engine.dispose()
+    port = free_port()
+    env = {**served_env(settings), "ACCORD_JOBS_IMMEDIATE": "true"}
+    proc = accord("serve", "--workers", "2", "--port", str(port), env=env)
+    try:
+
+        def home():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            except httpx.TransportError:
+                return None
+
+        assert wait_for(home, proc, "the web server answered").status_code == 200
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            answers = [client.get("/api/v1/openapi.json") for _ in range(4)]
+        assert all(a.status_code == 200 and a.json()["openapi"].startswith("3.") for a in answers)
+    finally:
+        output = stop(proc)
+    assert f"Accord is running at http://127.0.0.1:{port}" in output and "job worker" not in output
+    assert "Spawning worker-2" in output and "Stopped worker-1" in output and "Stopped worker-2" in output
+    assert proc.returncode == 0, output

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -33,8 +35,8 @@ class Agreement:
     clauses: list[Clause]
     answers: list[tuple[str, str]]  # (label, value) in form order
     applicant_email: str
-    signatory: dict | None = None  # name/title/email of the legal signatory, when the policy needs one
-    extra: dict = field(default_factory=dict)
+    signatory: dict[str, Any] | None = None  # name/title/email of the legal signatory, when the policy needs one
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def canonical(self) -> bytes:
         body = asdict(self)
@@ -48,7 +50,9 @@ class Agreement:
 
 def _text(s: str) -> str:
     """Escape for reportlab's mini-markup; switch to the CJK font for runs of CJK characters."""
-    out, run, cjk = [], [], False
+    out: list[str] = []
+    run: list[str] = []
+    cjk = False
     for ch in s:
         is_cjk = ord(ch) >= 0x2E80
         if run and is_cjk != cjk:
@@ -73,7 +77,7 @@ class Signature:
     role: str = "Applicant"
 
 
-def render_pdf(doc: Agreement, *, signatures: list[Signature] = ()) -> bytes:
+def render_pdf(doc: Agreement, *, signatures: Sequence[Signature] = ()) -> bytes:
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=10, leading=14)
     small = ParagraphStyle("small", parent=body, fontSize=8, textColor=colors.grey)

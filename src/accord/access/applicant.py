@@ -8,6 +8,7 @@ the next event, append it with the next seq (a racing writer gets Conflict), aud
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,9 @@ from accord.identity.models import User
 from accord.policy import service as policies
 from accord.policy.schema import ReviewMode, Signatory
 
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
 OPEN = [s.value for s in workflow.Status if s not in workflow.TERMINAL]
 
 
@@ -45,8 +49,8 @@ def start(
     dataset_slug: str,
     *,
     actor: User,
-    answers: dict | None = None,
-    signatory: dict | None = None,
+    answers: dict[str, Any] | None = None,
+    signatory: dict[str, Any] | None = None,
     renews: int | None = None,
     prefilled_from: int | None = None,
 ) -> ApplicationView:
@@ -110,7 +114,9 @@ def start(
     return view_of(db, loaded, actor)
 
 
-def save(db: Session, app_id: int, *, actor: User, answers: dict, signatory: dict | None = None) -> ApplicationView:
+def save(
+    db: Session, app_id: int, *, actor: User, answers: dict[str, Any], signatory: dict[str, Any] | None = None
+) -> ApplicationView:
     """Save (part of) the form; changing anything asks for a new signature."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -136,7 +142,7 @@ def agreement(db: Session, app_id: int) -> Agreement:
     return agreement_of(db, load(db, app_id))
 
 
-def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> ApplicationView:
+def sign(rt: Runtime, db: Session, app_id: int, *, actor: User, full_name: str, consent: bool) -> ApplicationView:
     """Sign the agreement with a typed name; the PDF is sealed by the platform and stored by its hash."""
     with unit_of_work(db):
         loaded = load(db, app_id)
@@ -160,7 +166,7 @@ def sign(rt, db: Session, app_id: int, *, actor: User, full_name: str, consent: 
     return view_of(db, loaded, actor)
 
 
-def agreement_pdf(rt, db: Session, app_id: int, *, viewer: User) -> bytes:
+def agreement_pdf(rt: Runtime, db: Session, app_id: int, *, viewer: User) -> bytes:
     """The sealed signed PDF once signed; before that, an unsigned preview of the current answers."""
     loaded = load(db, app_id)
     visible(loaded, viewer)
@@ -219,7 +225,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
                 db,
                 "application-submitted",
                 loaded,
-                status=loaded.state.status.value,
+                status=loaded.state.status_value,
                 failed=loaded.state.failed_checks,
                 base_url=base_url.rstrip("/"),
                 signatory=loaded.state.signatory or {},

@@ -3,7 +3,9 @@ the ones a policy asks for and records them as one `checks_run` event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import swot
 from disposable_email_domains import blocklist as DISPOSABLE
@@ -21,7 +23,7 @@ class CheckResult:
     blocking: bool = True  # a failed blocking check prevents approval; others only inform the reviewer
     hold: bool = False  # failed: a person must decide (no automatic or bulk approval), but may approve
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -29,7 +31,7 @@ def domain_of(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().lower()
 
 
-def _matches(domain: str, domains: set[str]) -> bool:
+def _matches(domain: str, domains: Set[str]) -> bool:
     """True for the domain itself or any subdomain of it (cs.uni.example under uni.example)."""
     parts = domain.split(".")
     return any(".".join(parts[i:]) in domains for i in range(len(parts)))
@@ -54,7 +56,7 @@ def email_proven(verified: bool) -> CheckResult:
 
 
 def institutional_email(
-    email: str, *, organisation_domains: set[str] = frozenset(), required: bool = True
+    email: str, *, organisation_domains: Set[str] = frozenset(), required: bool = True
 ) -> CheckResult:
     """Academic domains (swot's list) or a domain an organisation registered with this Accord instance."""
     domain = domain_of(email)
@@ -81,7 +83,7 @@ def free_or_disposable(email: str) -> CheckResult:
     return CheckResult("free_or_disposable", True, "not a free or disposable provider")
 
 
-def history(previous_rejections: int, revoked_grants: int, held: list[str] = ()) -> CheckResult:
+def history(previous_rejections: int, revoked_grants: int, held: Sequence[str] = ()) -> CheckResult:
     """`held`: what in the applicant's past with this dataset asks for a person's decision (access.history)."""
     if held:
         return CheckResult(
@@ -96,7 +98,7 @@ def history(previous_rejections: int, revoked_grants: int, held: list[str] = ())
     return CheckResult("history", True, "no earlier rejection or revocation")
 
 
-def blocklist(email: str, entries: set[str]) -> CheckResult:
+def blocklist(email: str, entries: Set[str]) -> CheckResult:
     """Entries are whole addresses or domains, set by admins."""
     email = email.strip().lower()
     entries = {e.strip().lower() for e in entries}
@@ -110,11 +112,11 @@ def run_all(
     *,
     email: str,
     email_verified: bool,
-    organisation_domains: set[str] = frozenset(),
+    organisation_domains: Set[str] = frozenset(),
     previous_rejections: int = 0,
     revoked_grants: int = 0,
-    blocked: set[str] = frozenset(),
-    held: list[str] = (),
+    blocked: Set[str] = frozenset(),
+    held: Sequence[str] = (),
 ) -> list[CheckResult]:
     results = [
         email_syntax(email),

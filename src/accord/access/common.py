@@ -4,7 +4,9 @@ agreement, and sealing a signed PDF into the blob store."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,9 @@ from accord.identity import service as identity
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.policy import service as policies
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ def view_of(db: Session, loaded: Loaded, viewer: User) -> ApplicationView:
 def actions(loaded: Loaded, viewer: User) -> list[str]:
     """The commands `workflow` would accept from this viewer now (each decide_* is tried, nothing stored)."""
     s, me, now = loaded.state, viewer.id, utcnow()
-    probes = {}
+    probes: dict[str, Callable[[], workflow.Event]] = {}
     if loaded.row.applicant_id == me:
         probes |= {
             "save": lambda: workflow.decide_save(s, actor=me, answers={}, at=now),
@@ -104,7 +109,7 @@ def actions(loaded: Loaded, viewer: User) -> list[str]:
             "reject": lambda: workflow.decide_reject(s, actor=me, reason="probe", at=now),
             "return": lambda: workflow.decide_return(s, actor=me, comment="probe", at=now),
         }
-    allowed = []
+    allowed: list[str] = []
     for name, probe in probes.items():
         try:
             probe()
@@ -118,7 +123,7 @@ def terms_of(db: Session, loaded: Loaded) -> policies.Terms:
     return policies.get(db, loaded.row.dataset_id, loaded.row.policy_version)
 
 
-def mail(db: Session, template: str, loaded: Loaded, **context) -> None:
+def mail(db: Session, template: str, loaded: Loaded, **context: Any) -> None:
     applicant = identity.user_by_id(db, loaded.row.applicant_id)
     ds = catalog.dataset_by_id(db, loaded.row.dataset_id)
     notify.enqueue(
@@ -148,7 +153,7 @@ def agreement_of(db: Session, loaded: Loaded) -> Agreement:
     )
 
 
-def seal_and_store(rt, pdf: bytes) -> str:
+def seal_and_store(rt: Runtime, pdf: bytes) -> str:
     """Seal with the platform certificate and store by hash, before the caller commits: a rolled-back signing
     leaves an unreferenced blob, never a missing one."""
     from accord import signing

@@ -35,9 +35,9 @@ def set_review_mail(db: Session, user: User, mode: str) -> User:
 
 def tell_reviewers(db: Session, app: Application, *, base_url: str = "") -> list[str]:
     """In the caller's unit of work: one mail to each reviewer of the dataset who chose "each"."""
-    dataset = db.get(Dataset, app.dataset_id)
-    applicant = db.get(User, app.applicant_id)
-    told = []
+    dataset = db.get_one(Dataset, app.dataset_id)
+    applicant = db.get_one(User, app.applicant_id)
+    told: list[str] = []
     for reviewer in reviewers_of(db, app.dataset_id):
         if reviewer.review_mail != "each" or reviewer.id == app.applicant_id:
             continue
@@ -72,9 +72,9 @@ def send_digests(db: Session, *, now: datetime | None = None, base_url: str = ""
         .distinct()
         .order_by(User.id)
     ).all()
-    sent = []
+    sent: list[str] = []
     for user_id in ids:
-        reviewer = db.get(User, user_id)
+        reviewer = db.get_one(User, user_id)
         page = queue.review_queue(db, reviewer, status="submitted", per_page=DIGEST_ROWS)
         if page.total == 0:
             continue

@@ -53,6 +53,7 @@ def overdue(db: Session, now: datetime) -> list[Application]:
         a
         for a in waiting
         if (a.dataset_id, a.policy_version) in days
+        and a.submitted_at is not None
         and now - a.submitted_at > timedelta(days=days[(a.dataset_id, a.policy_version)])
     ]
 
@@ -62,11 +63,13 @@ def escalate_overdue(db: Session, *, now: datetime | None = None, base_url: str 
 
     Each application is its own unit of work, so one failure leaves the others escalated."""
     now = now or utcnow()
-    done = []
+    done: list[int] = []
     for app in overdue(db, now):
         with unit_of_work(db):
-            dataset = db.get(Dataset, app.dataset_id)
-            applicant = db.get(User, app.applicant_id)
+            dataset = db.get_one(Dataset, app.dataset_id)
+            applicant = db.get_one(User, app.applicant_id)
+            submitted_at = app.submitted_at
+            assert submitted_at is not None  # overdue() picks submitted applications only
             told = [r for r in reviewers_of(db, app.dataset_id) if r.id != app.applicant_id]
             for reviewer in told:
                 notify.enqueue(
@@ -78,8 +81,8 @@ def escalate_overdue(db: Session, *, now: datetime | None = None, base_url: str 
                     slug=dataset.slug,
                     application_id=app.id,
                     applicant=applicant.name,
-                    submitted_at=app.submitted_at.date().isoformat(),
-                    days=(now - app.submitted_at).days,
+                    submitted_at=submitted_at.date().isoformat(),
+                    days=(now - submitted_at).days,
                     base_url=base_url,
                 )
             app.escalated_at = now

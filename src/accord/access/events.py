@@ -69,7 +69,7 @@ def append(db: Session, loaded: Loaded, event: workflow.Event) -> workflow.Appli
 
 
 def _cache(row: Application, state: workflow.Application, event: workflow.Event) -> None:
-    row.status = state.status.value
+    row.status = state.status_value
     row.updated_at = event.at
     row.submitted_at = state.submitted_at
     row.decided_at = state.decided_at

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from email_validator import EmailNotValidError, validate_email
 
 from accord.access.agreement import Agreement
@@ -18,7 +20,7 @@ def _label(name: str) -> str:
     return FIELD_LABELS.get(ApplicantField(name), name) if name in ApplicantField.__members__ else name
 
 
-def _text(value, field: str, limit: int) -> str:
+def _text(value: object, field: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{_label(field.split('.')[-1])}: give text", field=field)
     value = value.strip()
@@ -36,7 +38,7 @@ def _email(value: str, field: str) -> str:
         raise InvalidInput(f"not a valid e-mail address: {exc}", field=field) from None
 
 
-def clean_answers(policy: Policy, answers: dict, *, account_email: str) -> dict[str, str]:
+def clean_answers(policy: Policy, answers: object, *, account_email: str) -> dict[str, str]:
     """Answers to the fields this policy asks for; a draft may leave some out, but none may be blank."""
     if not isinstance(answers, dict):
         raise InvalidInput("answers must be a mapping of field names to text", field="answers")
@@ -44,7 +46,7 @@ def clean_answers(policy: Policy, answers: dict, *, account_email: str) -> dict[
     for name in answers:
         if name not in asked:
             raise InvalidInput(f"this form does not ask for {name!r}; it asks for {', '.join(asked)}", field=name)
-    out = {}
+    out: dict[str, str] = {}
     for name in asked:
         if name in answers:
             out[name] = _text(answers[name], name, LIMITS.get(ApplicantField(name), DEFAULT_LIMIT))
@@ -59,7 +61,7 @@ def clean_answers(policy: Policy, answers: dict, *, account_email: str) -> dict[
     return out
 
 
-def clean_signatory(policy: Policy, signatory) -> dict[str, str]:
+def clean_signatory(policy: Policy, signatory: object) -> dict[str, str]:
     if policy.signatory is not Signatory.legal_authority:
         raise InvalidInput(
             "these terms are signed by the applicant; no separate signatory is needed", field="signatory"
@@ -74,11 +76,11 @@ def clean_signatory(policy: Policy, signatory) -> dict[str, str]:
     return out
 
 
-def missing_fields(policy: Policy, answers: dict) -> list[str]:
+def missing_fields(policy: Policy, answers: dict[str, Any]) -> list[str]:
     return [f.value for f in policy.applicant_fields if not answers.get(f.value)]
 
 
-def require_complete(policy: Policy, answers: dict, signatory: dict | None) -> None:
+def require_complete(policy: Policy, answers: dict[str, Any], signatory: dict[str, Any] | None) -> None:
     missing = missing_fields(policy, answers)
     if missing:
         raise InvalidInput(f"fill in {', '.join(_label(m) for m in missing)} first", field=missing[0])
@@ -87,7 +89,13 @@ def require_complete(policy: Policy, answers: dict, signatory: dict | None) -> N
 
 
 def build_agreement(
-    terms: Terms, *, slug: str, title: str, answers: dict, applicant_email: str, signatory: dict | None
+    terms: Terms,
+    *,
+    slug: str,
+    title: str,
+    answers: dict[str, Any],
+    applicant_email: str,
+    signatory: dict[str, Any] | None,
 ) -> Agreement:
     rows = [(FIELD_LABELS[f], answers.get(f.value, "")) for f in terms.policy.applicant_fields]
     return Agreement(

@@ -5,6 +5,8 @@ reviewer's page says what happened, when, and who decided."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,7 +54,7 @@ def on_hold(state: workflow.Application) -> bool:
     return any(not c.get("passed") and c.get("hold") for c in state.checks.values())
 
 
-def held_since(db: Session, loaded: Loaded, at) -> bool:
+def held_since(db: Session, loaded: Loaded, at: datetime) -> bool:
     """Just before an automatic approval that comes after the submission (the e-mail was confirmed, a
     certificate accepted): a revocation since then holds it too. Recorded as a new history check."""
     reasons = held(db, loaded.row)
@@ -75,7 +77,7 @@ def bulk_refusal(db: Session, app_id: int, actor: User) -> str | None:
     return f"not approved in bulk: {detail}; open /review/{app_id} to decide"
 
 
-def seen_by_reviewer(db: Session, state: workflow.Application, viewer: User) -> list:
+def seen_by_reviewer(db: Session, state: workflow.Application, viewer: User | None) -> list[entitlements.Revocation]:
     """The applicant's revocations on this dataset (entitlements.standing.Revocation), for its reviewers'
     eyes only: who revoked and the curators' later decisions are not the applicant's page's business."""
     if state.dataset_id is None or state.applicant_id is None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from huey import crontab
 
 from accord.access import digest, escalation
 from accord.jobs import queue
 
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
 log = logging.getLogger("accord.jobs")
 
 
 @queue.periodic("review_escalation", crontab(minute="15"))
-def review_escalation(rt) -> None:
+def review_escalation(rt: Runtime) -> None:
     """Tell all reviewers of a dataset about its applications past the terms' response time."""
     with rt.session() as db:
         done = escalation.escalate_overdue(db, base_url=rt.settings.base_url)
@@ -22,7 +26,7 @@ def review_escalation(rt) -> None:
 
 
 @queue.periodic("review_digest", crontab(minute="0", hour="7"))
-def review_digest(rt) -> None:
+def review_digest(rt: Runtime) -> None:
     """One mail per "digest" reviewer listing the applications waiting in their datasets."""
     with rt.session() as db:
         sent = digest.send_digests(db, base_url=rt.settings.base_url)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from accord.access import decisions, history, requirements, workflow
@@ -69,11 +70,11 @@ def reviewed_datasets(user: User | None) -> set[int] | None:
     """The dataset ids `user` reviews; None means every dataset (admins, global reviewers and curators)."""
     if user is None:
         return set()
-    mine = set()
+    mine: set[int] = set()
     for grant in user.roles:
         if grant.role == "admin" or (grant.role in REVIEWING and grant.dataset_id is None):
             return None
-        if grant.role in REVIEWING:
+        if grant.role in REVIEWING and grant.dataset_id is not None:  # (a global grant returned above)
             mine.add(grant.dataset_id)
     return mine
 
@@ -153,7 +154,9 @@ def review_queue(
     return QueuePage(out, total, page, max(1, math.ceil(total / per_page)))
 
 
-def _filtered(query: Select, *, status, organisation, failed_checks, older_than_days) -> Select:
+def _filtered(
+    query: Select[int], *, status: str, organisation: str | None, failed_checks: str | None, older_than_days: int | None
+) -> Select[int]:
     if status == "all":
         query = query.where(Application.status != workflow.Status.draft.value)
     else:
@@ -188,7 +191,7 @@ def _terms(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tup
             PolicyVersion.dataset_id.in_({k[0] for k in keys})
         )
     ).all()
-    out = {}
+    out: dict[tuple[int, int], tuple[Review, Policy]] = {}
     for d, v, doc in found:
         if (d, v) in keys:
             policy = Policy.model_validate(doc)
@@ -206,7 +209,7 @@ def response_days(db: Session, keys: set[tuple[int, int]]) -> dict[tuple[int, in
     return {k: review.response_days for k, review in _reviews(db, keys).items()}
 
 
-def _needed(reviews: dict, app: Application) -> int:
+def _needed(reviews: dict[tuple[int, int], Review], app: Application) -> int:
     review = reviews.get((app.dataset_id, app.policy_version))
     return review.approvals_needed if review else 1
 
@@ -230,9 +233,13 @@ def approved_by(db: Session, app_ids: set[int]) -> dict[int, list[str]]:
 
 
 def _row(
-    r, reviews: dict, approvers: dict[int, list[str]], stages: dict[int, dict[str, str]], now: datetime
+    r: Row[int, Application, str, str, str, str],
+    reviews: dict[tuple[int, int], Review],
+    approvers: dict[int, list[str]],
+    stages: dict[int, dict[str, str]],
+    now: datetime,
 ) -> QueueRow:
-    app = r.Application
+    _, app, slug, title, name, email = r
     since = app.submitted_at or app.created_at
     review = reviews.get((app.dataset_id, app.policy_version))
     overdue = (
@@ -243,11 +250,11 @@ def _row(
     )
     return QueueRow(
         app.id,
-        r.name,
-        r.email,
+        name,
+        email,
         app.organisation,
-        r.slug,
-        r.title,
+        slug,
+        title,
         app.status,
         app.submitted_at,
         (now - since).days,
@@ -275,7 +282,10 @@ def typical_decision_time(db: Session, dataset_id: int) -> timedelta | None:
     ).all()
     if not rows:
         return None
-    return timedelta(seconds=statistics.median((d - s).total_seconds() for s, d in rows))
+    # (the query keeps rows with both dates only)
+    return timedelta(
+        seconds=statistics.median((d - s).total_seconds() for s, d in rows if s is not None and d is not None)
+    )
 
 
 def open_application(db: Session, user: User | None, dataset_id: int) -> int | None:
@@ -291,7 +301,7 @@ def open_application(db: Session, user: User | None, dataset_id: int) -> int | N
     )
 
 
-def people(db: Session, ids) -> dict[int, str]:
+def people(db: Session, ids: Iterable[int | None]) -> dict[int, str]:
     """Names for the actors of a timeline, in one query."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -340,7 +350,7 @@ def bulk_decide(
         except AccordError as exc:
             out.append(BulkResult(app_id, False, exc.message))
             continue
-        out.append(BulkResult(app_id, True, record.state.status.value))
+        out.append(BulkResult(app_id, True, record.state.status_value))
     return out
 
 

@@ -9,6 +9,7 @@ goes through review like any application: after a revocation that was not lifted
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,11 +84,11 @@ def last_approved(db: Session, user: User, dataset_id: int, ent: Entitlement) ->
 
 
 def carried_over(
-    policy: Policy, answers: dict, signatory: dict | None, *, account_email: str
-) -> tuple[dict, dict | None]:
+    policy: Policy, answers: dict[str, Any], signatory: dict[str, Any] | None, *, account_email: str
+) -> tuple[dict[str, str], dict[str, str] | None]:
     """The old answers the current terms still ask for and still accept, one by one (a field whose limits
     tightened, or an address that is no longer the account's, is left for the licensee to fill in again)."""
-    kept = {}
+    kept: dict[str, str] = {}
     asked = {f.value for f in policy.applicant_fields}
     for name, value in answers.items():
         if name not in asked:
@@ -119,7 +120,8 @@ def renew(db: Session, dataset_slug: str, *, actor: User) -> ApplicationView:
     dataset = catalog.visible_dataset(db, dataset_slug, actor)
     ent = require_renewable(db, actor, dataset.id)
     terms = policies.get(db, dataset.id)
-    answers, who = {}, None
+    answers: dict[str, str] = {}
+    who: dict[str, str] | None = None
     previous = last_approved(db, actor, dataset.id, ent)
     if previous is not None:
         state = load(db, previous.id).state

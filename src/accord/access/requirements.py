@@ -8,14 +8,18 @@ be approved automatically. Access never imports the domains that provide them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from accord import plugins
 from accord.policy.schema import Policy
+
+if TYPE_CHECKING:
+    from accord.access.models import Application
 
 
 class Requirement(Protocol):
@@ -36,7 +40,9 @@ class Requirement(Protocol):
     def before_approval(self, db: Session, app_id: int, policy: Policy) -> None:
         """Raise IllegalTransition, saying what the reviewer must do first, when it is not met."""
 
-    def stages(self, db: Session, apps: list, policies: dict[int, Policy], today: date) -> dict[int, str]:
+    def stages(
+        self, db: Session, apps: Sequence[Application], policies: dict[int, Policy], today: date
+    ) -> dict[int, str]:
         """Where each listed application stands, in a word or two, for the review queue (one query per page)."""
 
 
@@ -72,7 +78,9 @@ def before_approval(db: Session, app_id: int, policy: Policy) -> None:
         requirement.before_approval(db, app_id, policy)
 
 
-def stages(db: Session, apps: list, policies: dict[int, Policy], today: date) -> dict[int, dict[str, str]]:
+def stages(
+    db: Session, apps: Sequence[Application], policies: dict[int, Policy], today: date
+) -> dict[int, dict[str, str]]:
     """{application id: {requirement name: stage}} for the applications whose terms ask for something."""
     out: dict[int, dict[str, str]] = {a.id: {} for a in apps}
     for requirement in registered():

@@ -9,16 +9,20 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from accord.access import form, workflow
-from accord.access.common import agreement_of, applicant_only, terms_of, view_of, visible
+from accord.access.common import ApplicationView, agreement_of, applicant_only, terms_of, view_of, visible
 from accord.access.events import append, load
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.errors import InvalidInput, NotFound, TooLarge
 from accord.identity.models import User
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
 KINDS = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -53,7 +57,9 @@ def may_upload(db: Session, app_id: int, *, actor: User) -> None:
     applicant_only(load(db, app_id), actor, "sign")
 
 
-def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool):
+def upload(
+    rt: Runtime, db: Session, app_id: int, *, actor: User, data: bytes, full_name: str, consent: bool
+) -> ApplicationView:
     """ApplicationView a hand-signed scan as the applicant's signature."""
 
     with unit_of_work(db):
@@ -88,7 +94,7 @@ def upload(rt, db: Session, app_id: int, *, actor: User, data: bytes, full_name:
     return view_of(db, loaded, actor)
 
 
-def stored(rt, db: Session, app_id: int, *, viewer: User) -> tuple[bytes, str]:
+def stored(rt: Runtime, db: Session, app_id: int, *, viewer: User) -> tuple[bytes, str]:
     """The uploaded scan and its media type, for the applicant and the dataset's reviewers."""
     loaded = load(db, app_id)
     visible(loaded, viewer)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from accord.entitlements.schemas import RevocationOut
 from accord.entitlements.service import GrantState
 from accord.policy.schema import FIELD_LABELS, ApplicantField
+
+if TYPE_CHECKING:
+    from accord.access.common import ApplicationView
+    from accord.access.models import Application
 
 
 class AnswersIn(BaseModel):
@@ -45,7 +49,7 @@ class ApplicationRow(BaseModel):
     grant: GrantState | None = None  # once approved: whether the access it granted is active, revoked ...
 
     @classmethod
-    def of(cls, app, slug: str, grant: GrantState | None = None) -> ApplicationRow:
+    def of(cls, app: Application, slug: str, grant: GrantState | None = None) -> ApplicationRow:
         return cls(
             id=app.id,
             dataset=slug,
@@ -101,15 +105,16 @@ class ApplicationOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, record) -> ApplicationOut:
+    def of(cls, record: ApplicationView) -> ApplicationOut:
         state = record.state
+        assert state.policy_version is not None and state.created_at is not None  # "created" sets both
         missing = [f"the field “{FIELD_LABELS[ApplicantField(f)]}”" for f in record.missing_fields]
         sig = state.signature or {}
         return cls(
             id=record.id,
             dataset=record.dataset_slug,
             dataset_title=record.dataset_title,
-            status=state.status.value,
+            status=state.status_value,
             policy_version=state.policy_version,
             applicant_email=record.applicant_email,
             answers=state.answers,

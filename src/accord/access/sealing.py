@@ -32,12 +32,14 @@ def seal(pdf: bytes, keys: SealKeys, *, reason: str = "Signed in Accord") -> byt
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = signers.SimpleSigner.load(str(keys.key), str(keys.cert), key_passphrase=None)
+    signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]  # pyhanko: load has no annotations
+        str(keys.key), str(keys.cert), key_passphrase=None
+    )
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256", reason=reason
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out: io.BytesIO = signers.sign_pdf(writer, meta, signer=signer)  # unannotated; a BytesIO unless in place
     return out.getvalue()
 
 
@@ -64,7 +66,8 @@ def verify(pdf: bytes, cert_path: Path) -> SealCheck:
     ours = [s for s in sigs if s.field_name == FIELD]
     if not ours:
         return SealCheck(False, "the document carries no Accord seal")
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
+    root = load_cert_from_pemder(str(cert_path))  # type: ignore[no-untyped-call]  # pyhanko: no annotations
+    context = ValidationContext(trust_roots=[root])
     try:
         status = validate_pdf_signature(ours[-1], context)
     except Exception as exc:

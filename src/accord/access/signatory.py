@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,11 @@ from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.errors import IllegalTransition, InvalidInput, PermissionDenied
+from accord.identity.models import User
 from accord.notify import service as notify
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 LINK_TTL = timedelta(days=14)
 
@@ -35,7 +40,7 @@ def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def invite(db: Session, loaded: Loaded, *, base_url: str, at: datetime, actor=None) -> None:
+def invite(db: Session, loaded: Loaded, *, base_url: str, at: datetime, actor: User | None = None) -> None:
     """Inside the caller's transaction: record the invitation and e-mail the signatory their link."""
     secret = secrets.token_urlsafe(24)
     event = workflow.decide_invite_signatory(loaded.state, actor=getattr(actor, "id", None), at=at)
@@ -89,7 +94,7 @@ class Invitation:
     application_id: int
     dataset_title: str
     applicant: str
-    signatory: dict
+    signatory: dict[str, Any]
     agreement: Agreement
 
 
@@ -103,7 +108,7 @@ def view(db: Session, token: str, *, now: datetime | None = None) -> Invitation:
 
 
 def decide(
-    rt,
+    rt: Runtime,
     db: Session,
     token: str,
     *,

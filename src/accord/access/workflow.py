@@ -67,13 +67,20 @@ class Application:
     signatory: dict[str, Any] | None = None  # the invited signatory: name, title, email
     signatory_signature: dict[str, Any] | None = None
     email_verified: bool = False
-    checks: dict[str, dict] = field(default_factory=dict)  # name -> {"passed": bool, "blocking": bool, ...}
-    approvals: tuple[int, ...] = ()  # reviewers who approved (quorum)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"passed": bool, "blocking": bool, ...}
+    approvals: tuple[int | None, ...] = ()  # reviewers who approved (quorum); None: approved automatically
     decided_by: int | None = None
     reason: str | None = None  # rejection reason or return comment
     created_at: datetime | None = None
     submitted_at: datetime | None = None
     decided_at: datetime | None = None
+
+    @property
+    def status_value(self) -> str:
+        """The status of a stored application: its history starts with "created", which sets one."""
+        if self.status is None:
+            raise ValueError("an application without events has no status")
+        return self.status.value
 
     @property
     def failed_checks(self) -> list[str]:
@@ -181,7 +188,7 @@ def decide_create(
     needs_signatory: bool,
     approvals_needed: int,
     at: datetime,
-    answers: dict | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> Event:
     return Event(
         Kind.created,
@@ -202,10 +209,12 @@ def _own(app: Application, actor: int, action: str) -> None:
         raise IllegalTransition(f"only the applicant can {action} this application")
 
 
-def decide_save(app: Application, *, actor: int, answers: dict, at: datetime, signatory: dict | None = None) -> Event:
+def decide_save(
+    app: Application, *, actor: int, answers: dict[str, Any], at: datetime, signatory: dict[str, Any] | None = None
+) -> Event:
     _require(app, {Status.draft, Status.returned}, "change")
     _own(app, actor, "change")
-    data = {"answers": answers}
+    data: dict[str, Any] = {"answers": answers}
     if signatory is not None:
         data["signatory"] = signatory
     return Event(Kind.saved, actor, at, data)
@@ -259,7 +268,7 @@ def decide_signatory(
     return Event(Kind.signatory_signed, None, at, {"full_name": full_name.strip(), "document_sha256": document_sha256})
 
 
-def decide_checks(app: Application, *, results: dict[str, dict], at: datetime) -> Event:
+def decide_checks(app: Application, *, results: dict[str, dict[str, Any]], at: datetime) -> Event:
     _require(app, {Status.draft, Status.awaiting_signatory, Status.submitted, Status.returned}, "check")
     return Event(Kind.checks_run, None, at, {"results": results})
 

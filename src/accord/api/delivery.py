@@ -120,7 +120,7 @@ class _Stop(Exception):
     """The grant stopped counting while its bytes were on their way (see `_Counted.recheck`)."""
 
 
-class _Counted:
+class _Counted(Response):
     """For answers that carry a link's bytes: when the answer ends, however it ends, hand `sent` the number of
     body bytes that went to the server (and the refusal code if it was stopped), and close `source` (the generator
     reading the file) at once. A client that drops the connection is so logged for what it got (give or take what
@@ -279,6 +279,7 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
     headers["Content-Length"] = str(length)
     if head:
         return Response(status_code=status, headers=headers, media_type=media)
+    response: _Counted
     if length <= SMALL_BODY:  # one read, no streaming: segmented downloaders ask for many small pieces
         response = _Bytes(
             b"".join(_body(target, parts, multipart)), status_code=status, headers=headers, media_type=media
@@ -292,11 +293,13 @@ def _ranged(rt, request: Request, target: delivery.Target, headers: dict, head: 
 
 
 def _body(target: delivery.Target, parts, multipart: bool):
+    read = target.read
+    assert read is not None  # a ranged answer is read through the store (a whole file is a FileResponse)
     for start, end, preamble in parts:
         if preamble:
             yield preamble
         if end > start:
-            yield from target.read(start, end)
+            yield from read(start, end)
             if multipart:
                 yield b"\r\n"
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ def event_hash(
     action: str,
     object_type: str,
     object_id: str,
-    data: dict,
+    data: dict[str, Any],
 ) -> str:
     body = json.dumps(
         [prev_hash, at.isoformat(timespec="microseconds"), actor_id, actor, action, object_type, object_id, data],

@@ -22,10 +22,13 @@ import base64
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,7 +37,10 @@ from accord.audit import chain as audit
 from accord.audit.models import AuditEvent
 from accord.db import utcnow
 from accord.errors import InvalidInput
-from accord.storage import LocalBlobStore, S3BlobStore
+from accord.storage import BlobStore, LocalBlobStore, S3BlobStore
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 PREFIX = "audit-checkpoints"
 
@@ -50,7 +56,7 @@ class Checkpoint:
     at: datetime
     key: str  # the signing certificate's SHA-256 fingerprint, to tell "another key" from "altered"
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {
             "count": self.count,
             "hash": self.hash,
@@ -101,7 +107,7 @@ def document(cp: Checkpoint, signature: bytes) -> bytes:
     ).encode()
 
 
-def parse(name: str, raw: bytes, cert) -> Stored:
+def parse(name: str, raw: bytes, cert: x509.Certificate) -> Stored:
     """Read one document and check its signature against the platform certificate."""
     try:
         doc = json.loads(raw)
@@ -157,16 +163,17 @@ class _Bucket:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType="application/json")
 
     def names(self) -> list[str]:
-        found = []
+        found: list[str] = []
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
             found += [o["Key"][len(self.prefix) :] for o in page.get("Contents", [])]
         return sorted(n for n in found if n.endswith(".json") and "/" not in n)
 
     def get(self, name: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+        return body
 
 
-def shelf(store) -> _Folder | _Bucket:
+def shelf(store: BlobStore) -> _Folder | _Bucket:
     if isinstance(store, LocalBlobStore):
         return _Folder(store.root)
     if isinstance(store, S3BlobStore):
@@ -174,18 +181,18 @@ def shelf(store) -> _Folder | _Bucket:
     raise InvalidInput(f"audit checkpoints cannot be kept in a {type(store).__name__}")
 
 
-def _cert(rt):
+def _cert(rt: Runtime) -> x509.Certificate:
     return signing.load_cert(signing.platform_keys(rt.settings.data_dir).cert.read_bytes())
 
 
-def stored(rt, extra: list[tuple[str, bytes]] = ()) -> list[Stored]:
+def stored(rt: Runtime, extra: Sequence[tuple[str, bytes]] = ()) -> list[Stored]:
     """Every checkpoint in the blob store, oldest position first, then `extra` (name, document) pairs, each
     with its signature checked."""
     place, cert = shelf(rt.store), _cert(rt)
     return [parse(name, raw, cert) for name, raw in [*((n, place.get(n)) for n in place.names()), *extra]]
 
 
-def write(rt, count: int, last_hash: str, *, at: datetime | None = None) -> Stored:
+def write(rt: Runtime, count: int, last_hash: str, *, at: datetime | None = None) -> Stored:
     """Sign (count, last_hash, now) with the platform key and store it."""
     keys = signing.platform_keys(rt.settings.data_dir)
     cert = signing.load_cert(keys.cert.read_bytes())
@@ -198,32 +205,34 @@ def write(rt, count: int, last_hash: str, *, at: datetime | None = None) -> Stor
 def compare(db: Session, checkpoints: list[Stored]) -> tuple[int, str, list[Mismatch]]:
     """Walk the chain's hashes once: (events, last hash, checkpoints that do not match), in chain order."""
     failures = {s.name: Mismatch(s.name, s.problem) for s in checkpoints if s.problem}
-    wanted: dict[int, list[Stored]] = {}
+    wanted: dict[int, list[tuple[str, Checkpoint]]] = {}  # (a readable checkpoint has no problem)
     for s in checkpoints:
-        if not s.problem:
-            wanted.setdefault(s.checkpoint.count, []).append(s)
+        if not s.problem and s.checkpoint is not None:
+            wanted.setdefault(s.checkpoint.count, []).append((s.name, s.checkpoint))
     n, last = 0, audit.GENESIS
     for last in db.scalars(select(AuditEvent.hash).order_by(AuditEvent.id).execution_options(yield_per=5000)):
         n += 1
-        for s in wanted.pop(n, ()):
-            if s.checkpoint.hash != last:
-                failures[s.name] = Mismatch(
-                    s.name,
+        for name, cp in wanted.pop(n, ()):
+            if cp.hash != last:
+                failures[name] = Mismatch(
+                    name,
                     f"rewritten: the event at position {n} has another hash "
-                    f"than the checkpoint signed ({s.checkpoint.hash[:16]}...)",
+                    f"than the checkpoint signed ({cp.hash[:16]}...)",
                 )
     for count, cut in wanted.items():
         if count == 0 and n == 0:
             continue  # a checkpoint of the empty log
-        for s in cut:
-            failures[s.name] = Mismatch(
-                s.name,
+        for name, _ in cut:
+            failures[name] = Mismatch(
+                name,
                 f"cut: the checkpoint counted {events(count)}, the log now has {n} (events were deleted from the end)",
             )
     return n, last, [failures[k] for k in sorted(failures)]
 
 
-def verify(rt, db: Session, *, extra: list[tuple[str, bytes]] = (), write_checkpoint: bool = True) -> Report:
+def verify(
+    rt: Runtime, db: Session, *, extra: Sequence[tuple[str, bytes]] = (), write_checkpoint: bool = True
+) -> Report:
     """The chain, then every stored checkpoint (and `extra` documents, e.g. one kept from a mail). A new
     checkpoint is written only when all of it verifies: signing a damaged log would vouch for it."""
     report = Report(audit.verify(db))

@@ -7,9 +7,10 @@ hands in the mail's means as a `Post` (identity/jobs.py registers `periodic(post
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from huey import crontab
 from sqlalchemy.orm import Session
@@ -18,14 +19,24 @@ from accord.audit import checkpoints
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 
+if TYPE_CHECKING:
+    from accord.jobs.queue import Schedule, Task
+    from accord.runtime import Runtime
+
 log = logging.getLogger("accord.audit")
+
+
+class Queued(Protocol):
+    """What notify.enqueue returns, as far as the mail job needs it (dated to the day it counts for)."""
+
+    created_at: datetime
 
 
 @dataclass(frozen=True)
 class Post:
     admins: Callable[[Session], list[str]]  # identity.admin_emails
     queued: Callable[..., bool]  # notify.queued
-    enqueue: Callable[..., object]  # notify.enqueue
+    enqueue: Callable[..., Queued]  # notify.enqueue
 
 
 def _warn(report: checkpoints.Report) -> None:
@@ -35,7 +46,7 @@ def _warn(report: checkpoints.Report) -> None:
         log.error("audit checkpoint %s: %s", f.name, f.reason)
 
 
-def checkpoint(rt) -> checkpoints.Report:
+def checkpoint(rt: Runtime) -> checkpoints.Report:
     """Verify the log against the stored checkpoints and, when it holds, sign and store a new one."""
     with rt.session() as db:
         report = checkpoints.verify(rt, db)
@@ -48,7 +59,7 @@ def mail_checkpoint(
     report: checkpoints.Report,
     post: Post,
     *,
-    extra_to: list[str] = (),
+    extra_to: Sequence[str] = (),
     site: str = "",
     now: datetime | None = None,
 ) -> list[str]:
@@ -56,22 +67,24 @@ def mail_checkpoint(
     At most one of each a day per recipient, however often this runs."""
     now = now or utcnow()
     day = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
-    if report.ok and report.written is None:
+    written = report.written
+    if report.ok and written is None:
         return []  # an empty log: nothing to vouch for
     template = "audit-checkpoint" if report.ok else "audit-altered"
-    context = {"site": site, "date": day.date().isoformat()}
-    data: dict = {"ok": report.ok}
-    if report.ok:
-        cp = report.written.checkpoint
+    context: dict[str, object] = {"site": site, "date": day.date().isoformat()}
+    data: dict[str, object] = {"ok": report.ok}
+    if report.ok and written is not None:
+        cp = written.checkpoint
+        assert cp is not None  # a checkpoint just written is readable
         context.update(
             count=cp.count,
             hash=cp.hash,
             at=cp.at.isoformat(timespec="seconds"),
             key=cp.key,
-            name=report.written.name,
-            document=report.written.raw.decode(),
+            name=written.name,
+            document=written.raw.decode(),
         )
-        data.update(checkpoint=report.written.name, count=cp.count, hash=cp.hash)
+        data.update(checkpoint=written.name, count=cp.count, hash=cp.hash)
     else:
         chain = report.chain
         context.update(
@@ -79,7 +92,7 @@ def mail_checkpoint(
         )
         data.update(failures=[f.name for f in report.failures], chain_ok=chain.ok)
     to_all = sorted({*post.admins(db), *(e.strip().lower() for e in extra_to if e.strip())})
-    sent = []
+    sent: list[str] = []
     with unit_of_work(db):
         for to in to_all:
             if post.queued(db, template, to=to, since=day, until=day + timedelta(days=1)):
@@ -99,7 +112,7 @@ def mail_checkpoint(
     return sent
 
 
-def daily_mail(rt, post: Post, *, now: datetime | None = None) -> list[str]:
+def daily_mail(rt: Runtime, post: Post, *, now: datetime | None = None) -> list[str]:
     with rt.session() as db:
         report = checkpoints.verify(rt, db)
         _warn(report)
@@ -109,10 +122,10 @@ def daily_mail(rt, post: Post, *, now: datetime | None = None) -> list[str]:
     return sent
 
 
-def periodic(post: Post) -> dict:
+def periodic(post: Post) -> dict[str, tuple[Task, Schedule]]:
     """Checkpoints hourly (the most a cut can go unseen between two); the mail before the working day."""
 
-    def audit_checkpoint_mail(rt):
+    def audit_checkpoint_mail(rt: Runtime) -> list[str]:
         return daily_mail(rt, post)
 
     return {

@@ -14,11 +14,15 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from accord.blobpacks import PACK_MAX_BLOB
-from accord.catalog.sources import SIDECAR, link_escapes, media_type, member_path, read_labels
+from accord.catalog.sources import SIDECAR, Label, Report, Staged, link_escapes, media_type, member_path, read_labels
 from accord.errors import InvalidInput
+from accord.storage import BlobStore
+
+if TYPE_CHECKING:
+    from accord.config import Settings
 
 CHUNK = 1024 * 1024
 SMALL_MEMBER = PACK_MAX_BLOB  # members up to this size skip the temp file
@@ -35,7 +39,7 @@ class Limits:
     min_free: int = 0
 
     @classmethod
-    def of(cls, settings) -> Limits:
+    def of(cls, settings: Settings) -> Limits:
         return cls(
             settings.ingest_max_ratio,
             settings.ingest_max_entry_bytes,
@@ -48,7 +52,7 @@ def _gib(n: int) -> str:
     return f"{n / 1024**3:,.2f} GiB" if n >= 1024**2 else f"{n:,} bytes"
 
 
-def require_space(store, needed: int, limits: Limits) -> None:
+def require_space(store: BlobStore, needed: int, limits: Limits) -> None:
     """Refuse before writing `needed` bytes that would leave less than limits.min_free in the store."""
     free = store.free_bytes()
     if free is not None and free - needed < limits.min_free:
@@ -61,17 +65,17 @@ def require_space(store, needed: int, limits: Limits) -> None:
 class _Staging:
     """Temp files written so far; committed together or removed together."""
 
-    def __init__(self, store, report, limits: Limits, archive_bytes: int):
+    def __init__(self, store: BlobStore, report: Report, limits: Limits, archive_bytes: int) -> None:
         self.store = store
         self.report = report
         self.limits = limits
         # the archive may expand to this much in all: a bomb stops here whatever its headers say
         self.expand_cap = min(limits.max_total, max(RATIO_FROM, archive_bytes * limits.max_ratio))
-        self.rows: list[tuple[str, int, str, str]] = []
+        self.rows: list[Staged] = []
         self.temps: list[tuple[Path, str]] = []
         self.seen: set[str] = set()
         self.done = 0
-        self.labels: dict = {}
+        self.labels: dict[str, Label] = {}
 
     def claim(self, path: str, name: str) -> None:
         if path in self.seen:
@@ -168,7 +172,7 @@ def _check_zip_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
         )
 
 
-def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Staging:
+def stage_zip(source: Path, store: BlobStore, report: Report, limits: Limits = Limits()) -> _Staging:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
@@ -217,7 +221,7 @@ def stage_zip(source: Path, store, report, limits: Limits = Limits()) -> _Stagin
     return staging
 
 
-def stage_tar(source: Path, store, report, limits: Limits = Limits()) -> _Staging:
+def stage_tar(source: Path, store: BlobStore, report: Report, limits: Limits = Limits()) -> _Staging:
     staging = _Staging(store, report, limits, os.path.getsize(source))
     name = None
     try:

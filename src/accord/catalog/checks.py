@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from accord.errors import InvalidInput
@@ -72,9 +73,9 @@ def content_problem(path: str, media_type: str) -> str | None:
     return f"named as {claimed} but its content is not an image of a known kind; stored as {media_type}"
 
 
-def flags(rows: list[tuple]) -> tuple[list[dict], int]:
+def flags(rows: Sequence[tuple[str, int, str, str, *tuple[object, ...]]]) -> tuple[list[dict[str, str]], int]:
     """The report's flags for (path, size, sha256, media_type, ...) rows: at most MAX_FLAGS, and the count."""
-    found: list[dict] = []
+    found: list[dict[str, str]] = []
     count = 0
 
     def flag(path: str, problem: str) -> None:

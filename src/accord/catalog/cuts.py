@@ -5,6 +5,7 @@ whatever the caller records about them are one unit of work."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from accord.catalog import manifest
 from accord.catalog.models import DatasetVersion, Item
 from accord.db import utcnow
 from accord.errors import IllegalTransition, InvalidInput
+from accord.identity.models import User
+from accord.storage import BlobStore
 
 COLUMNS = ("path", "size", "sha256", "media_type", "subject", "attributes", "preview")
 
@@ -38,7 +41,16 @@ def next_label(db: Session, dataset_id: int, label: str) -> str:
             return candidate
 
 
-def cut_without(db: Session, store, version_id: int, item_ids: set[int], *, actor, reason: str, notes: str = "") -> Cut:
+def cut_without(
+    db: Session,
+    store: BlobStore,
+    version_id: int,
+    item_ids: set[int],
+    *,
+    actor: User | str | None,
+    reason: str,
+    notes: str = "",
+) -> Cut:
     """Publish a copy of a published version without `item_ids` and withdraw the old one with `reason`. Does
     not commit."""
     old = db.get(DatasetVersion, version_id, populate_existing=True)
@@ -98,7 +110,9 @@ def cut_without(db: Session, store, version_id: int, item_ids: set[int], *, acto
     return Cut(old=old, new=new, removed=removed)
 
 
-def matching(db: Session, version_id: int, *, labels=(), patterns=(), limit: int = 5000) -> list[tuple[Item, str]]:
+def matching(
+    db: Session, version_id: int, *, labels: Iterable[str] = (), patterns: Iterable[str] = (), limit: int = 5000
+) -> list[tuple[Item, str]]:
     """Items of a version by subject label (exact) or by path pattern (shell-style, `*` within and across
     folders; a bare name matches that file name in any folder), each with the method that found it."""
     found: dict[int, tuple[Item, str]] = {}

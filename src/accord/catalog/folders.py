@@ -14,10 +14,17 @@ import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from accord.catalog.sources import SIDECAR, media_type, read_labels, walk_folder
+from accord.catalog.sources import SIDECAR, Label, Report, Staged, media_type, read_labels, walk_folder
 from accord.errors import InvalidInput
-from accord.storage import LocalBlobStore
+from accord.storage import BlobStore, LocalBlobStore
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
+IndexRow = tuple[str, str, int, int]  # a packed blob's index row (LocalBlobStore.add_index)
+Batch = tuple[list[Staged], list[str], list[IndexRow]]  # a worker process's rows, files passed over, index rows
 
 SMALL = 4 * 1024 * 1024  # read in one call and stored from memory
 BATCH_FILES = 128  # files per pool task: amortises the task overhead
@@ -28,14 +35,16 @@ PROCESS_MIN_FILES = 2000  # from this many files on, small files are hashed in w
 TICK = 0.25
 
 
-def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tuple], dict, list[tuple]]:
+def stage_folder(
+    rt: Runtime, root: Path, report: Report, *, workers: int = 0
+) -> tuple[list[Staged], dict[str, Label], list[IndexRow]]:
     """Hash and store every file under root; returns rows (path, size, sha256, media_type), the labels and
     the pack index rows of blobs stored by worker processes, which the caller must add (store.add_index)
     before it commits anything that refers to them: it can do so while it writes the manifest and rows."""
     # The whole tree is checked (links, special files) before any blob is written. The scan reads no file
     # sizes: that stat per file would run on one core, so the workers fstat the files they open instead.
     files: list[str] = []
-    labels: dict = {}
+    labels: dict[str, Label] = {}
     for rel in walk_folder(str(root)):
         if rel == SIDECAR:
             with open(root / SIDECAR, "rb") as f:
@@ -49,12 +58,13 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
     workers = workers or os.cpu_count() or 1
     stop = threading.Event()
     hasher = FolderHasher(rt.store, str(root), stop)
-    rows: list[tuple] = []
+    rows: list[Staged] = []
     large: list[str] = []  # files a batch passed over; each becomes a task of its own
-    index: list[tuple] = []  # pack index rows of the blobs worker processes stored
+    index: list[IndexRow] = []  # pack index rows of the blobs worker processes stored
     batches = (files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES))
-    pending: set[Future] = set()
-    processes = _process_pool(rt.store, workers, len(files))
+    pending: set[Future[Any]] = set()  # threads give (rows, passed over); processes a Batch, with index rows
+    store = rt.store
+    processes = _process_pool(store, workers, len(files))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accord-hash") as pool:
         try:
             while True:
@@ -63,8 +73,8 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
                         pending.add(pool.submit(hasher.large, large.pop()))
                     elif (batch := next(batches, None)) is None:
                         break
-                    elif processes:
-                        pending.add(processes.submit(_batch_in_process, str(rt.store.root), str(root), batch))
+                    elif processes and isinstance(store, LocalBlobStore):  # (processes only for a local store)
+                        pending.add(processes.submit(_batch_in_process, str(store.root), str(root), batch))
                     else:
                         pending.add(pool.submit(hasher.batch, batch))
                 if not pending:
@@ -83,9 +93,11 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
                 future.cancel()
             if processes:
                 processes.shutdown(wait=True, cancel_futures=True)
-            if index:  # the blobs stored so far are indexed, so a re-run finds them (a failure here would
+            if index and isinstance(
+                store, LocalBlobStore
+            ):  # the blobs stored so far are indexed, so a re-run finds them (a failure here would
                 with contextlib.suppress(Exception):  # only hide the error that stopped the ingest)
-                    rt.store.add_index(index)
+                    store.add_index(index)
             raise
         if processes:
             processes.shutdown(wait=True, cancel_futures=True)
@@ -94,7 +106,7 @@ def stage_folder(rt, root: Path, report, *, workers: int = 0) -> tuple[list[tupl
     return rows, labels, index
 
 
-def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor | None:
+def _process_pool(store: BlobStore, workers: int, file_count: int) -> ProcessPoolExecutor | None:
     """Worker processes for batches of small files going to a local store, or None to use threads.
 
     Per file there is ~12 us of Python between the GIL-free hashing and system calls; two threads queue for
@@ -117,29 +129,28 @@ def _process_pool(store, workers: int, file_count: int) -> ProcessPoolExecutor |
 _stores: dict[str, LocalBlobStore] = {}  # one per worker process: its pack and index connection stay open
 
 
-def _batch_in_process(store_root: str, root: str, files: list[str]):
+def _batch_in_process(store_root: str, root: str, files: list[str]) -> Batch:
     """A batch in a worker process: its blobs' index rows go back with its items (see stage_folder)."""
     store = _stores.get(store_root)
     if store is None:
         store = _stores[store_root] = LocalBlobStore(Path(store_root))
-    index: list[tuple] = []
+    index: list[IndexRow] = []
     rows, large = FolderHasher(store, root, None).batch(files, unindexed=index)
     return rows, large, index
 
 
 class FolderHasher:
-    def __init__(self, store, root: str, stop: threading.Event | None):
+    def __init__(self, store: BlobStore, root: str, stop: threading.Event | None) -> None:
         self.store = store
         self.root = root
         self.stop = stop
         self.local = isinstance(store, LocalBlobStore)
 
-    def batch(
-        self, files: list[str], *, unindexed: list | None = None
-    ) -> tuple[list[tuple[str, int, str, str]], list[str]]:
+    def batch(self, files: list[str], *, unindexed: list[IndexRow] | None = None) -> tuple[list[Staged], list[str]]:
         """Small files are read whole, hashed and stored from memory; large ones are handed back.
         With `unindexed`, the caller indexes the packed blobs (LocalBlobStore.put_many)."""
-        rows, large = [], []
+        rows: list[Staged] = []
+        large: list[str] = []
         blobs: list[tuple[str, bytes]] = []
         held = 0
         with self.store.batch():  # packed blobs become readable together, before the batch reports them
@@ -160,13 +171,14 @@ class FolderHasher:
             self._put(blobs, unindexed)
         return rows, large
 
-    def _put(self, blobs: list[tuple[str, bytes]], unindexed: list | None) -> None:
+    def _put(self, blobs: list[tuple[str, bytes]], unindexed: list[IndexRow] | None) -> None:
         if unindexed is None:
             self.store.put_many(blobs)
         else:
+            assert isinstance(self.store, LocalBlobStore)  # only worker processes index later, on a local store
             self.store.put_many(blobs, unindexed=unindexed)
 
-    def large(self, rel: str) -> tuple[list[tuple[str, int, str, str]], list[str]]:
+    def large(self, rel: str) -> tuple[list[Staged], list[str]]:
         path = f"{self.root}/{rel}"
         if not self.local:
             sha, size, head = _digest(rel, path)
@@ -195,7 +207,7 @@ class FolderHasher:
         return [(rel, size, sha, media_type(rel, head))], []
 
 
-def _copy(src: str, dst: Path, cancel: threading.Event, failure: list) -> None:
+def _copy(src: str, dst: Path, cancel: threading.Event, failure: list[BaseException]) -> None:
     """copy_file_range in chunks (no bytes through Python), stopping early when cancelled."""
     try:
         with open(src, "rb") as fin, open(dst, "wb") as fout:

@@ -14,23 +14,32 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
 from accord.catalog import archives, checks, folders, manifest
+from accord.catalog.folders import IndexRow
 from accord.catalog.models import DatasetVersion, Item
 from accord.catalog.schemas import IngestResult
-from accord.catalog.sources import SIDECAR
+from accord.catalog.sources import SIDECAR, Label, Staged
 from accord.db import unit_of_work, utcnow
 from accord.errors import IllegalTransition, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
+from accord.storage import BlobStore, LocalBlobStore
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 Progress = Callable[[int, "int | None", str], object]  # (done, total, message); what it returns is unused
+# A file as the version's item: path, size, sha256, media type, subject, attributes, preview.
+ItemRow = tuple[str, int, str, str, str | None, dict[str, Any], bool]
 
 ROWS_PER_INSERT = 5000
 LOOKUP_ROWS = 5000  # hashes per IN (...) query
@@ -52,7 +61,9 @@ class _Reporter:
             self.progress(done, total, message)
 
 
-def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | None = None) -> IngestResult:
+def ingest(
+    rt: Runtime, version_id: int, source: Path, *, actor: User | str | None, progress: Progress | None = None
+) -> IngestResult:
     """Hash and store every file of a folder, .zip or .tar(.gz) and record them as the draft's items."""
     started = time.monotonic()
     report = _Reporter(progress)
@@ -67,7 +78,8 @@ def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | Non
     rows, labels, index = _stage(rt, source, report)
     # The pack index rows of the staged blobs are written by another thread (on another core) while this
     # one writes the manifest and the rows; they are committed before the items that refer to them.
-    indexing = _Background(rt.store.add_index, index) if index else None
+    store = rt.store  # (index rows come from worker processes, which only a local store has)
+    indexing = _Background(store.add_index, index) if index and isinstance(store, LocalBlobStore) else None
     try:
         items = _labelled(rows, labels)
         flags, flag_count = checks.flags(items)
@@ -101,7 +113,7 @@ def ingest(rt, version_id: int, source: Path, *, actor, progress: Progress | Non
     )
 
 
-def _require_empty_draft(db, version: DatasetVersion) -> None:
+def _require_empty_draft(db: Session, version: DatasetVersion) -> None:
     if version.status != "draft":
         raise IllegalTransition(
             f"version {version.label} is {version.status}; a published version never changes. "
@@ -115,9 +127,10 @@ def _require_empty_draft(db, version: DatasetVersion) -> None:
 
 
 class _Background(threading.Thread):
-    def __init__(self, function, *args):
+    def __init__(self, function: Callable[..., object], *args: object) -> None:
         super().__init__(name="accord-index", daemon=True)
-        self.function, self.args, self.error = function, args, None
+        self.function, self.args = function, args
+        self.error: BaseException | None = None
         self.start()
 
     def run(self) -> None:
@@ -132,7 +145,7 @@ class _Background(threading.Thread):
             raise self.error
 
 
-def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list[tuple]]:
+def _stage(rt: Runtime, source: Path, report: _Reporter) -> tuple[list[Staged], dict[str, Label], list[IndexRow]]:
     """Hash and store every file; returns rows (path, size, sha256, media_type), the sidecar labels and
     pack index rows still to add (see folders.stage_folder)."""
     if not source.exists():
@@ -163,10 +176,10 @@ def _stage(rt, source: Path, report: _Reporter) -> tuple[list[tuple], dict, list
 # --- labels, manifest and the one transaction ---------------------------------------------------------------
 
 
-def _labelled(rows: list[tuple], labels: dict) -> list[tuple]:
+def _labelled(rows: list[Staged], labels: dict[str, Label]) -> list[ItemRow]:
     """Sorted (path, size, sha256, media_type, subject, attributes, preview); every label must match a file."""
     rows.sort()
-    unlabelled: tuple[str | None, dict, bool] = (None, {}, False)  # shared: nothing mutates it
+    unlabelled: Label = (None, {}, False)  # shared: nothing mutates it
     items = (
         [(*row, *labels.pop(row[0], unlabelled)) for row in rows] if labels else [(*row, *unlabelled) for row in rows]
     )
@@ -176,7 +189,7 @@ def _labelled(rows: list[tuple], labels: dict) -> list[tuple]:
     return items
 
 
-def _store_manifest(store, items: list[tuple]) -> str:
+def _store_manifest(store: BlobStore, items: list[ItemRow]) -> str:
     tmp = store.temp_path()
     try:
         with open(tmp, "wb") as out:
@@ -188,14 +201,14 @@ def _store_manifest(store, items: list[tuple]) -> str:
 
 
 def _save(
-    rt,
+    rt: Runtime,
     version_id: int,
-    items: list[tuple],
+    items: list[ItemRow],
     manifest_sha: str,
     *,
-    actor,
+    actor: User | str | None,
     source: str,
-    flags: tuple[list[dict], int] = ([], 0),
+    flags: tuple[list[dict[str, str]], int] = ([], 0),
     before_commit: Callable[[], None] | None = None,
 ) -> int:
     """Everything the database learns from an ingest, in one transaction; returns the count of new blobs.
@@ -240,14 +253,14 @@ def _save(
 
 
 @contextmanager
-def _roomy_cache(db):
+def _roomy_cache(db: Session) -> Iterator[None]:
     """On SQLite, a page cache that holds the indexes being filled (the default 2 MB spills them to the WAL
     mid-transaction and reads them back), for this transaction only; durability settings are untouched."""
     if db.get_bind().dialect.name != "sqlite":
         yield
         return
     connection = db.connection()
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size={CACHE_KIB}")
     try:
         yield
@@ -255,7 +268,7 @@ def _roomy_cache(db):
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
-def _count_new_blobs(db, item_shas: set[str], manifest_sha: str) -> int:
+def _count_new_blobs(db: Session, item_shas: set[str], manifest_sha: str) -> int:
     """How many of the items' blobs and the manifest no other version refers to (by its items or manifest).
 
     There is no table of blobs: the store knows what it holds, and items say who uses each blob. A blob
@@ -273,7 +286,7 @@ def _count_new_blobs(db, item_shas: set[str], manifest_sha: str) -> int:
                     f"SELECT count(DISTINCT sha256) FROM item WHERE sha256 IN ({','.join('?' * len(chunk))})",
                     tuple(chunk),
                 )
-                .scalar()
+                .scalar_one()
             )
         else:
             known += db.scalar(
@@ -290,7 +303,7 @@ def _count_new_blobs(db, item_shas: set[str], manifest_sha: str) -> int:
 ITEM_COLUMNS = ("version_id", "path", "size", "sha256", "media_type", "subject", "attributes", "preview")
 
 
-def _insert_items(db, version_id: int, items: list[tuple]) -> None:
+def _insert_items(db: Session, version_id: int, items: list[ItemRow]) -> None:
     if db.get_bind().dialect.name == "sqlite":
         # Straight to the driver: SQLAlchemy's per-row type processing costs more than SQLite's own insert.
         # attributes is a JSON column, stored by SQLAlchemy as json.dumps text, so the same text is written here.

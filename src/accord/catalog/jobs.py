@@ -42,7 +42,7 @@ def archive_format(path: Path) -> str | None:
     return None
 
 
-def check_ingest(rt: Runtime, slug: str, label: str, *, actor, uploaded: bool) -> int:
+def check_ingest(rt: Runtime, slug: str, label: str, *, actor: User | str | None, uploaded: bool) -> int:
     """Refuse early (before a large upload is read) what start_ingest would refuse; returns the version id.
 
     `uploaded`: an archive the actor sends us (curators may); otherwise a path on the server (admins only,
@@ -63,7 +63,7 @@ def check_ingest(rt: Runtime, slug: str, label: str, *, actor, uploaded: bool) -
     return version_id
 
 
-def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor, uploaded: bool) -> Job:
+def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor: User | str | None, uploaded: bool) -> Job:
     """Queue an ingest of `source` (a folder or archive) into a draft version.
 
     An uploaded archive belongs to the job from here on: it is deleted when the job ends.

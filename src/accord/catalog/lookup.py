@@ -13,7 +13,7 @@ from accord.identity import service as identity
 from accord.identity.models import User
 
 
-def require_curator(actor, dataset_id: int | None) -> None:
+def require_curator(actor: User | str | None, dataset_id: int | None) -> None:
     """Users need the curator role (global when dataset_id is None); string actors are the server's shell."""
     if actor is None or isinstance(actor, User):
         identity.require_role(actor, "curator", dataset_id=dataset_id)

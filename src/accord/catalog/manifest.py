@@ -15,15 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 FIELDS = ("path", "size", "sha256", "media_type", "subject", "attributes")
+Entry = tuple[str, int, str, str, str | None, dict[str, Any]]  # one file, in FIELDS order
 
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _string = json.encoder.encode_basestring  # what _encode uses for strings (the C version when available)
 
 
-def line(path: str, size: int, sha256: str, media_type: str, subject: str | None, attributes: dict) -> bytes:
+def line(path: str, size: int, sha256: str, media_type: str, subject: str | None, attributes: dict[str, Any]) -> bytes:
     """One canonical line. Spelled out with the keys in sorted order: three times faster than encoding a dict
     (millions of lines for CION-AL); tests check it against json.dumps(sort_keys=True)."""
     subject_json = "null" if subject is None else _string(str(subject))
@@ -34,7 +35,7 @@ def line(path: str, size: int, sha256: str, media_type: str, subject: str | None
     ).encode()
 
 
-def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:
+def write(rows: Iterable[Entry], out: BinaryIO) -> tuple[str, int]:
     """Write rows (path, size, sha256, media_type, subject, attributes) already sorted by path.
 
     Returns (sha256 of the bytes written, byte count)."""
@@ -55,7 +56,7 @@ def write(rows: Iterable[tuple], out: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), total + len(chunk)
 
 
-def read(stream: BinaryIO) -> Iterator[dict]:
+def read(stream: BinaryIO) -> Iterator[dict[str, Any]]:
     """The manifest's entries, one dict per line, streamed."""
     for raw in stream:
         if raw.strip():

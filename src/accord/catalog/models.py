@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accord.db import Base, utcnow
@@ -24,7 +25,7 @@ class Dataset(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     homepage: Mapped[str | None] = mapped_column(String(500))
-    modalities: Mapped[list] = mapped_column(default=list)  # e.g. ["visible", "infrared"]
+    modalities: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["visible", "infrared"]
     subject_count: Mapped[int | None]  # identities / people, as declared by the custodian
     image_count: Mapped[int | None]  # images in the full release, as declared
     citation_bibtex: Mapped[str] = mapped_column(Text, default="")
@@ -58,7 +59,9 @@ class DatasetVersion(Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     # The ingest report: files whose names or contents a licensee should know about (catalog/checks.py).
-    ingest_flags: Mapped[list] = mapped_column(default=list)  # [{"path", "problem"}], at most checks.MAX_FLAGS
+    ingest_flags: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list
+    )  # [{"path", "problem"}], at most checks.MAX_FLAGS
     ingest_flag_count: Mapped[int] = mapped_column(default=0)
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
@@ -75,7 +78,7 @@ class Item(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     subject: Mapped[str | None] = mapped_column(String(200))  # identity / person label
-    attributes: Mapped[dict] = mapped_column(default=dict)  # scene, modality, camera, ...
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # scene, modality, camera, ...
     preview: Mapped[bool] = mapped_column(default=False)  # part of the public preview subset
 
 

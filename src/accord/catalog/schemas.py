@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -96,7 +97,7 @@ class ItemOut(BaseModel):
     sha256: str
     media_type: str
     subject: str | None
-    attributes: dict
+    attributes: dict[str, Any]
     preview: bool
 
 
@@ -107,5 +108,5 @@ class IngestResult(BaseModel):
     root_hash: str
     new_blobs: int  # blobs this ingest added to the catalogue, the manifest included (the rest were known)
     seconds: float
-    flags: list[dict] = Field(default_factory=list)  # {"path", "problem"}: see catalog/checks.py
+    flags: list[dict[str, str]] = Field(default_factory=list)  # {"path", "problem"}: see catalog/checks.py
     flag_count: int = 0

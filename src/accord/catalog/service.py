@@ -7,8 +7,9 @@ create a dataset); string actors ("cli", "demo") come from someone with shell ac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from accord.catalog.cuts import cut_without as cut_without
 from accord.catalog.cuts import matching as matching
 from accord.catalog.cuts import versions_holding as versions_holding
 from accord.catalog.fields import LABEL, SLUG, clean_fields, clean_text
+from accord.catalog.ingest import Progress
 from accord.catalog.ingest import ingest as ingest
 from accord.catalog.lookup import can_curate as can_curate
 from accord.catalog.lookup import dataset_by_id as dataset_by_id
@@ -37,6 +39,10 @@ from accord.catalog.schemas import DatasetCard, IngestResult
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from accord.identity.models import User
+from accord.storage import BlobStore
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 # --- datasets --------------------------------------------------------------------------------------------
 
@@ -52,12 +58,12 @@ def create_dataset(
     summary: str = "",
     description: str = "",
     homepage: str | None = None,
-    modalities=(),
-    subject_count: int | None = None,
-    image_count: int | None = None,
+    modalities: Iterable[str] | str = (),
+    subject_count: int | str | None = None,  # (as typed in a form: clean_fields parses it)
+    image_count: int | str | None = None,
     citation_bibtex: str = "",
     terms_summary: str = "",
-    actor,
+    actor: User | str | None,
 ) -> Dataset:
     """Add a dataset to the catalogue (no versions yet). Global curators only: a curator of some datasets is
     told so before anything they typed is checked."""
@@ -93,7 +99,7 @@ def create_dataset(
     return ds
 
 
-def update_dataset(db: Session, dataset_id: int, *, actor, **fields) -> Dataset:
+def update_dataset(db: Session, dataset_id: int, *, actor: User | str | None, **fields: Any) -> Dataset:
     """Change descriptive fields; versions and their items are untouched."""
     ds = dataset_by_id(db, dataset_id)
     require_curator(actor, ds.id)
@@ -184,7 +190,9 @@ def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
 # --- versions --------------------------------------------------------------------------------------------
 
 
-def create_version(db: Session, dataset_id: int, *, label: str, notes: str = "", actor) -> DatasetVersion:
+def create_version(
+    db: Session, dataset_id: int, *, label: str, notes: str = "", actor: User | str | None
+) -> DatasetVersion:
     """Open a new draft version, ready to ingest files into."""
     ds = dataset_by_id(db, dataset_id)
     require_curator(actor, ds.id)
@@ -220,7 +228,7 @@ def _require_draft(version: DatasetVersion, doing: str) -> None:
         )
 
 
-def update_version(db: Session, version_id: int, *, actor, notes: str) -> DatasetVersion:
+def update_version(db: Session, version_id: int, *, actor: User | str | None, notes: str) -> DatasetVersion:
     """Change a draft's release notes."""
     version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
@@ -232,7 +240,7 @@ def update_version(db: Session, version_id: int, *, actor, notes: str) -> Datase
     return version
 
 
-def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
+def publish(db: Session, version_id: int, *, actor: User | str | None) -> DatasetVersion:
     """Freeze a draft with items: from now on its items and manifest never change."""
     version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
@@ -252,7 +260,7 @@ def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
     return version
 
 
-def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVersion:
+def withdraw(db: Session, version_id: int, *, actor: User | str | None, reason: str) -> DatasetVersion:
     """Stop offering a published version (e.g. after a removal request); its record stays."""
     version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
@@ -273,7 +281,7 @@ def withdraw(db: Session, version_id: int, *, actor, reason: str) -> DatasetVers
     return version
 
 
-def delete_draft(db: Session, version_id: int, *, actor) -> None:
+def delete_draft(db: Session, version_id: int, *, actor: User | str | None) -> None:
     """Drop a draft and its items (blobs stay in the store: other versions may share them)."""
     version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
@@ -324,21 +332,29 @@ def version_files(db: Session, version_id: int) -> tuple[DatasetVersion, list[tu
     ]
 
 
-def manifest_path_or_stream(rt, version_id: int) -> Path | BinaryIO:
+def manifest_path_or_stream(rt: Runtime, version_id: int) -> Path | BinaryIO:
     """The version's manifest: a local file path when the store is a folder, else an open stream."""
     with rt.session() as db:
         version = version_by_id(db, version_id)
         sha = version.manifest_sha256
     if not sha:
         raise NotFound(f"version {version.label} has no manifest yet (nothing ingested)")
-    path = rt.store.local_path(sha)
+    store: BlobStore = rt.store
+    path = store.local_path(sha)
     if path is not None and path.exists():
         return path
-    return rt.store.open(sha)
+    return store.open(sha)
 
 
 def ingest_version(
-    rt, slug: str, label: str, source: Path, *, actor, notes: str = "", progress=None
+    rt: Runtime,
+    slug: str,
+    label: str,
+    source: Path,
+    *,
+    actor: User | str | None,
+    notes: str = "",
+    progress: Progress | None = None,
 ) -> tuple[IngestResult, bool]:
     """Ingest into a dataset's draft `label`, opening it first if it does not exist; returns the result and
     whether the draft was opened here. A draft opened here is deleted again if the ingest fails, so a refused

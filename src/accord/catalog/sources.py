@@ -10,10 +10,15 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from accord.catalog.checks import check_name, extension_type
 from accord.errors import InvalidInput
+
+Staged = tuple[str, int, str, str]  # a file stored from a source: path, size, sha256, media type
+Label = tuple[str | None, dict[str, Any], bool]  # its subject, attributes and preview flag (the sidecar's)
+Report = Callable[[int, "int | None", str], None]  # (done, total, message): progress while staging
 
 SIDECAR = "accord-labels.jsonl"  # optional labels at the source root; not itself an item
 
@@ -143,9 +148,9 @@ def _check_symlink(rel: str, path: str, real_root: str) -> None:
 # --- the labels sidecar ----------------------------------------------------------------------------------
 
 
-def read_labels(lines: Iterable[bytes]) -> dict[str, tuple[str | None, dict, bool]]:
+def read_labels(lines: Iterable[bytes]) -> dict[str, Label]:
     """path -> (subject, attributes, preview) from accord-labels.jsonl; a bad line names its number."""
-    labels: dict[str, tuple[str | None, dict, bool]] = {}
+    labels: dict[str, Label] = {}
     for n, raw in enumerate(lines, 1):
         if not raw.strip():
             continue

@@ -7,8 +7,13 @@ import mimetypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from accord.delivery.links import Link
+from accord.storage import LocalBlobStore
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 @dataclass
@@ -30,7 +35,14 @@ class Target:
 
 
 def blob(
-    rt, link: Link, vid: int, sha: str, filename: str, etag: str, expires_in: int, media_type: str | None = None
+    rt: Runtime,
+    link: Link,
+    vid: int,
+    sha: str,
+    filename: str,
+    etag: str,
+    expires_in: int,
+    media_type: str | None = None,
 ) -> Target:
     media_type = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     target = Target(link, vid, filename, media_type, etag)
@@ -38,10 +50,12 @@ def blob(
     if url:
         target.redirect = url
         return target
-    path = rt.store.local_path(sha)
+    store = rt.store
+    path = store.local_path(sha)
     if path is not None:
+        assert isinstance(store, LocalBlobStore)  # the one store with local paths
         target.path = path
-        target.relative = path.relative_to(rt.store.root).as_posix()
+        target.relative = path.relative_to(store.root).as_posix()
         target.size = path.stat().st_size
     else:
         target.size = rt.store.size(sha)  # a small blob inside a pack

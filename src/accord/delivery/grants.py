@@ -4,6 +4,7 @@ grant's specific reason, or to find that the cache was stale and serve after all
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -13,10 +14,13 @@ from accord.delivery import links
 from accord.delivery.links import Link
 from accord.entitlements import service as entitlements
 
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
 REFUSALS = {"revoked": links.GrantRevoked, "terms_changed": links.TermsChanged, "network": links.OutsideNetwork}
 
 
-def recheck(rt, refused: links.Refused, *, address: str | None, now: float | None, db: Session | None) -> Link:
+def recheck(rt: Runtime, refused: links.Refused, *, address: str | None, now: float | None, db: Session | None) -> Link:
     """The refusal path, and only it, asks the database: for the grant's specific reason (revoked, with the
     curator's words; expired, with the date; paused for new terms, with where to read and accept them; outside
     the site's networks), or to find that the cache was stale (the terms were accepted since) and serve after all.
@@ -25,9 +29,11 @@ def recheck(rt, refused: links.Refused, *, address: str | None, now: float | Non
     accepted) only needs a fresh link, which carries the new end: serving this one would ask the database on
     every request."""
     link = refused.link
+    if link is None:  # (every refusal serving rechecks carries its link: it was raised after the signature held)
+        raise refused
     at = datetime.fromtimestamp(now, UTC) if now is not None else utcnow()
     lapsed = link.until is not None and at.timestamp() >= link.until
-    if lapsed:
+    if link.until is not None and lapsed:
         at = max(at, datetime.fromtimestamp(link.until, UTC))
     if db is None:
         with rt.session() as own:
@@ -46,10 +52,11 @@ def recheck(rt, refused: links.Refused, *, address: str | None, now: float | Non
     raise refusal(rt, db, decision, link)
 
 
-def refusal(rt, db: Session, decision: entitlements.Decision, link: Link | None = None) -> links.Refused:
+def refusal(rt: Runtime, db: Session, decision: entitlements.Decision, link: Link | None = None) -> links.Refused:
     """The grant's reason as a refusal; paused access says where to read and accept the new terms."""
-    details, reason = {}, decision.reason
-    if decision.needs_reacceptance:
+    details: dict[str, Any] = {}
+    reason = decision.reason
+    if decision.needs_reacceptance and decision.entitlement is not None:  # (paused access names its grant)
         slug = catalog.dataset_by_id(db, decision.entitlement.dataset_id).slug
         details["terms_url"] = f"{rt.settings.base_url.rstrip('/')}/datasets/{slug}/terms/accept"
         reason = f"{reason}: {details['terms_url']}"

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,9 @@ from accord.entitlements import service as entitlements
 from accord.entitlements.models import Entitlement
 from accord.errors import NotFound
 from accord.identity.models import User
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 MAX_PAGE = 10_000
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/;]')
@@ -61,7 +65,7 @@ class Listing:
     manifest_sig_url: str = ""  # the platform's detached signature of the manifest (GET /api/v1/signing-key)
 
 
-def _url(rt, user: User, grant: Entitlement, obj: str, expires: int, until: float | None, name: str) -> str:
+def _url(rt: Runtime, user: User, grant: Entitlement, obj: str, expires: int, until: float | None, name: str) -> str:
     token = links.sign(
         rt.secret,
         Link(
@@ -78,7 +82,7 @@ def safe_name(name: str) -> str:
 
 
 def listing(
-    rt,
+    rt: Runtime,
     db: Session,
     user: User | None,
     slug: str,
@@ -99,6 +103,7 @@ def listing(
     if not decision.allowed:
         raise refusal(rt, db, decision)
     grant = decision.entitlement
+    assert user is not None and grant is not None  # an allowed decision names its licensee and grant
     now = now or utcnow()
     expires_at = now + rt.settings.link_ttl
     # A link never outlives the grant it was issued under: it carries the exact moment the grant stops counting

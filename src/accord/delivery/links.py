@@ -14,6 +14,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -28,7 +29,7 @@ class Refused(PermissionDenied):
 
     code = "refused"
 
-    def __init__(self, message: str, *, link: Link | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, link: Link | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message, details={"code": self.code, **(details or {})})
         self.link = link
 

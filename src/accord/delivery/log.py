@@ -10,7 +10,9 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -22,12 +24,19 @@ log = logging.getLogger("accord.delivery")
 
 
 class DownloadLogWriter:
-    def __init__(self, sessions, *, batch: int = 200, every: float = 5.0, clock=time.monotonic):
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        *,
+        batch: int = 200,
+        every: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sessions = sessions
         self.batch = batch
         self.every = every
         self.clock = clock
-        self._rows: list[dict] = []
+        self._rows: list[dict[str, Any]] = []
         self._oldest: float | None = None
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
@@ -88,7 +97,7 @@ class DownloadLogWriter:
         return len(rows)
 
 
-def _watch(ref: weakref.ref, every: float) -> None:
+def _watch(ref: weakref.ref[DownloadLogWriter], every: float) -> None:
     """Every `every` seconds, write rows that are due; ends when its writer is gone."""
     while True:
         time.sleep(every)

@@ -5,6 +5,7 @@ What a deletion notice lists comes from here, so a licensee is told of exactly t
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,10 +13,13 @@ from sqlalchemy.orm import Session
 from accord.delivery.models import DownloadLog
 from accord.delivery.state import state
 
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
 CHUNK = 500
 
 
-def received(rt, db: Session, version_id: int, shas: set[str]) -> dict[int, set[str]]:
+def received(rt: Runtime, db: Session, version_id: int, shas: set[str]) -> dict[int, set[str]]:
     """user id → the subset of `shas` (blobs of version `version_id`) that the user received any byte of."""
     out: dict[int, set[str]] = defaultdict(set)
     wanted = sorted(shas)

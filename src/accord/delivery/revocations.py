@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from accord.catalog import service as catalog
 from accord.db import utcnow
@@ -23,7 +26,14 @@ SLACK = timedelta(seconds=5)  # overlap between looks, for commits that land whi
 
 
 class RevocationCache:
-    def __init__(self, sessions, *, lookback: timedelta, interval: float = 2.0, clock=time.monotonic):
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        *,
+        lookback: timedelta,
+        interval: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sessions = sessions
         self.interval = interval
         self.clock = clock

@@ -4,6 +4,7 @@ refused), say what it serves, and log the bytes that went out."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import Session
@@ -14,8 +15,11 @@ from accord.delivery.files import Target
 from accord.delivery.grants import recheck
 from accord.delivery.issuing import safe_name
 from accord.delivery.links import LinkInvalid
-from accord.delivery.state import state
+from accord.delivery.state import State, state
 from accord.errors import NotFound
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 def _peek(token: str) -> str:
@@ -28,7 +32,7 @@ def _peek(token: str) -> str:
 
 
 def resolve(
-    rt,
+    rt: Runtime,
     token: str,
     *,
     name: str | None = None,
@@ -65,7 +69,7 @@ def _version_of(link: links.Link) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _not_withdrawn(st, link: links.Link) -> None:
+def _not_withdrawn(st: State, link: links.Link) -> None:
     vid = _version_of(link)
     gone = st.revocations.withdrawn_version(vid) if vid is not None else None
     if gone is not None:
@@ -77,7 +81,7 @@ def _not_withdrawn(st, link: links.Link) -> None:
         )
 
 
-def _target(rt, link: links.Link, name: str | None, now: float | None) -> Target:
+def _target(rt: Runtime, link: links.Link, name: str | None, now: float | None) -> Target:
     kind, _, rest = link.object.partition(":")
     vid_text, _, arg = rest.partition(":")
     try:
@@ -111,7 +115,7 @@ def _target(rt, link: links.Link, name: str | None, now: float | None) -> Target
     raise LinkInvalid("this download link names nothing that can be downloaded")
 
 
-def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused | None:
+def stopped_by(rt: Runtime, target: Target, *, now: float | None = None) -> links.Refused | None:
     """For an answer on its way: the refusal to stop it with if its grant no longer counts (revoked, ended, paused
     for new terms), else None. As cheap as checking the link: the process's revocation cache (one request looks
     again every few seconds); only a cached refusal asks the database, to confirm it and find the reason."""
@@ -133,7 +137,7 @@ def stopped_by(rt, target: Target, *, now: float | None = None) -> links.Refused
     return None
 
 
-def log_transfer(rt, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
+def log_transfer(rt: Runtime, target: Target, offset: int, nbytes: int, *, stopped: str | None = None) -> None:
     """Log bytes sent for a link (batched; see log.py); `stopped` is the refusal that cut the answer short."""
     state(rt).log.add(
         user_id=target.link.user_id,

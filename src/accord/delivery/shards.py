@@ -4,14 +4,20 @@ member blobs, any byte range), SHA256SUMS and the manifest's signature."""
 from __future__ import annotations
 
 import hashlib
+from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO
 
 from accord.delivery.files import Target
 from accord.delivery.links import Link
 from accord.delivery.signatures import manifest_signature
 from accord.delivery.state import VersionFiles
+from accord.delivery.tarshard import Blob
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
-def shard(rt, link: Link, files: VersionFiles, n: int) -> Target:
+def shard(rt: Runtime, link: Link, files: VersionFiles, n: int) -> Target:
     made = files.shards[n]
     return Target(
         link,
@@ -37,7 +43,7 @@ def sums(link: Link, files: VersionFiles) -> Target:
     )
 
 
-def signature(rt, link: Link, files: VersionFiles) -> Target:
+def signature(rt: Runtime, link: Link, files: VersionFiles) -> Target:
     body = manifest_signature(rt, files)
     return Target(
         link,
@@ -53,7 +59,7 @@ def signature(rt, link: Link, files: VersionFiles) -> Target:
 class _Skipping:
     """A forward-only stream (S3 body) made to look seekable for shard reads: seeking skips bytes."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
 
     def seek(self, pos: int) -> None:
@@ -66,13 +72,13 @@ class _Skipping:
     def read(self, n: int) -> bytes:
         return self.stream.read(n)
 
-    def __enter__(self):
+    def __enter__(self) -> _Skipping:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stream.close()
 
 
-def _seekable(rt, sha: str):
+def _seekable(rt: Runtime, sha: str) -> Blob:
     f = rt.store.open(sha)
     return f if hasattr(f, "seekable") and f.seekable() else _Skipping(f)

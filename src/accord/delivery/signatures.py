@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from accord import signing
 from accord.delivery.state import VersionFiles
 from accord.errors import NotFound
 
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
-def manifest_signature(rt, files: VersionFiles) -> bytes:
+
+def manifest_signature(rt: Runtime, files: VersionFiles) -> bytes:
     """The platform's signature of the version's manifest bytes (made once per process and version)."""
     if not files.manifest_sha:
         raise NotFound("this version has no manifest yet")
@@ -30,7 +34,7 @@ class SigningKey:
     fingerprint: str  # SHA-256 of the certificate, colon-separated hex (as openssl prints it)
 
 
-def signing_key(rt) -> SigningKey:
+def signing_key(rt: Runtime) -> SigningKey:
     keys = signing.platform_keys(rt.settings.data_dir)
     pem = keys.cert.read_bytes()
     cert = signing.load_cert(pem)

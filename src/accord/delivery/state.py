@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from accord.catalog import service as catalog
 from accord.delivery import tarshard
 from accord.delivery.log import DownloadLogWriter
 from accord.delivery.revocations import RevocationCache
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 @dataclass
@@ -36,7 +43,9 @@ class VersionFiles:
 
 
 class FilesCache:
-    def __init__(self, sessions, *, keep: int = 4, shard_target: int = tarshard.DEFAULT_TARGET):
+    def __init__(
+        self, sessions: Callable[[], Session], *, keep: int = 4, shard_target: int = tarshard.DEFAULT_TARGET
+    ) -> None:
         self.sessions = sessions
         self.keep = keep
         self.shard_target = shard_target
@@ -71,7 +80,7 @@ class State:
     files: FilesCache
 
 
-def state(rt) -> State:
+def state(rt: Runtime) -> State:
     """This process's delivery state for the runtime (built on first use)."""
     return rt.kept(
         "delivery",

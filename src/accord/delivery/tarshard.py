@@ -13,11 +13,23 @@ import hashlib
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from types import TracebackType
+from typing import Protocol
 
 BLOCK = 512
 END = b"\0" * (2 * BLOCK)
 DEFAULT_TARGET = 1 << 30  # about 1 GiB per shard
+
+
+class Blob(Protocol):
+    """A member blob opened for reading: a file, or a forward-only stream made to seek (delivery.shards)."""
+
+    def seek(self, pos: int, /) -> object: ...
+    def read(self, n: int, /) -> bytes: ...
+    def __enter__(self) -> Blob: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ class Shard:
             h.update(f"{m.path}\0{m.size}\0{m.sha256}\n".encode())
         return h.hexdigest()[:32]
 
-    def read(self, start: int, end: int, open_blob: Callable[[str], BinaryIO], chunk: int = 1 << 20) -> Iterator[bytes]:
+    def read(self, start: int, end: int, open_blob: Callable[[str], Blob], chunk: int = 1 << 20) -> Iterator[bytes]:
         """Yield the bytes [start, end) of the shard, reading blob data in chunks."""
         if not 0 <= start <= end <= self.size:
             raise ValueError(f"range {start}-{end} outside shard of {self.size} bytes")
@@ -85,6 +97,7 @@ class Shard:
             if seg.literal is not None:
                 yield seg.literal[lo:hi]
             else:
+                assert seg.sha256 is not None  # a segment is literal bytes or a blob's
                 with open_blob(seg.sha256) as f:
                     f.seek(lo)
                     left = hi - lo

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, utcnow
@@ -22,7 +22,7 @@ class Entitlement(Base):
     version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id", ondelete="CASCADE"))
     # version_id NULL: every published version, current and future (when the terms cover future versions)
     unit: Mapped[str] = mapped_column(String(300), default="")  # where the data may live
-    networks: Mapped[list] = mapped_column(default=list)  # CIDR ranges of that site; empty: anywhere
+    networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR ranges of that site; empty: anywhere
     starts_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     expiry_warned_at: Mapped[datetime | None]

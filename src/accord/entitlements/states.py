@@ -7,6 +7,7 @@ Read in two queries however many applications are listed: their grants, and each
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -72,7 +73,9 @@ def _state_of(ent: Entitlement, current_terms: int | None, at: datetime) -> Gran
     return GrantState(entitlement_id=ent.id, state=state, since=since, expires_at=ent.expires_at, reason=reason)
 
 
-def for_applications(db: Session, application_ids, *, at: datetime | None = None) -> dict[int, GrantState]:
+def for_applications(
+    db: Session, application_ids: Iterable[int], *, at: datetime | None = None
+) -> dict[int, GrantState]:
     """application id → the state of the grant it gave, for those of `application_ids` that gave one."""
     ids = sorted(set(application_ids))
     if not ids:

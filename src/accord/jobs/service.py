@@ -37,7 +37,7 @@ class Viewer(Protocol):
     def is_admin(self) -> bool: ...
 
 
-def create(db: Session, kind: str, params: dict[str, Any], *, actor: object) -> Job:
+def create(db: Session, kind: str, params: dict[str, Any], *, actor: audit.Actor | str | None) -> Job:
     """ApplicationView a queued job (not yet on the queue; see `submit`)."""
     if kind not in queue.TASKS:
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
@@ -55,7 +55,7 @@ def create(db: Session, kind: str, params: dict[str, Any], *, actor: object) -> 
     return job
 
 
-def submit(rt: Runtime, kind: str, params: dict[str, Any], *, actor: object) -> Job:
+def submit(rt: Runtime, kind: str, params: dict[str, Any], *, actor: audit.Actor | str | None) -> Job:
     """Create the job row, then put it on the queue. The row is committed first, so a worker always finds it."""
     with rt.session() as db:
         job = create(db, kind, params, actor=actor)

@@ -200,7 +200,7 @@ def _document_problems(app: FastAPI) -> None:
             app.openapi_schema = add_schemas(generate())
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def _include_routers(app: FastAPI) -> None:

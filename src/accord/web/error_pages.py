@@ -138,8 +138,9 @@ def _refused(db, user, exc: delivery.Refused, ds: Dataset, page: ErrorPage) -> E
     name = ds.title.split(":")[0]
     if isinstance(exc, delivery.GrantRevoked):
         page.heading = f"Your access to {name} was ended"
+        link = exc.link  # (a revocation is found from a genuine link, which it carries)
         try:
-            ended = access_ended(db, user, ds, entitlements.get(db, exc.link.grant_id))
+            ended = access_ended(db, user, ds, entitlements.get(db, link.grant_id)) if link is not None else ""
         except errors.NotFound:
             ended = ""
         page.detail = ended or page.detail

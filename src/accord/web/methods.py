@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 SAFE = {"GET", "HEAD"}
 
 
-def route_table(routes) -> list[tuple[re.Pattern, frozenset[str]]]:
+def route_table(routes) -> list[tuple[re.Pattern[str], frozenset[str]]]:
     """(path pattern, methods) of every route, those of included routers too; a mount takes GET and HEAD under
     its prefix (static files)."""
     try:
@@ -50,7 +50,7 @@ class Methods:
     def __init__(self, app: ASGIApp, on_refusal):
         self.app = app
         self.on_refusal = on_refusal  # (scope, receive, send, status, allowed methods) renders the answer
-        self.table = None
+        self.table: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -6,7 +6,7 @@ Global curators and administrators see every dataset; a curator of some datasets
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -104,7 +104,7 @@ def create_dataset(
     citation_bibtex: Annotated[str, Form()] = "",
     terms_summary: Annotated[str, Form()] = "",
 ):
-    form = {
+    form: dict[str, Any] = {  # the text as typed: create_dataset cleans it (counts are parsed there)
         "slug": slug,
         "title": title,
         "custodian": custodian,
@@ -182,7 +182,9 @@ async def upload_archive(request: Request, slug: str, label: str, rt: Rt, db: Db
         request, directory=rt.settings.data_dir / "uploads", limit=rt.settings.max_upload_bytes
     )
     try:
-        job = await run_in_threadpool(start_ingest, rt, slug, label, received.path, actor=me, uploaded=True)
+        path = received.path
+        assert path is not None  # required (the default): a form without the file is refused
+        job = await run_in_threadpool(start_ingest, rt, slug, label, path, actor=me, uploaded=True)
     except AccordError:
         received.discard()
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
@@ -27,7 +29,7 @@ def _listing(request: Request, db, template: str, q: str, modality: str, custodi
         for c in cards
         if c.has_preview
     }
-    ctx = {"cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian}
+    ctx: dict[str, Any] = {"cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return render(request, "catalog/_results.html", **ctx)
     return render(

@@ -112,6 +112,8 @@ def _renewal(db, user, dataset_id: int) -> dict | None:
     if ent is None:
         return None
     end = ent.revoked_at or ent.expires_at  # revoked here only by the system, when something it needs ran out
+    if end is None:  # (a renewable grant has ended or has an end)
+        return None
     return {"ends": f"{end:%Y-%m-%d}", "ended": end <= utcnow(), "open": access.open_application(db, user, dataset_id)}
 
 

@@ -102,7 +102,8 @@ def _queue(request, db, me, filters: dict, *, bulk=None, errors=None, status_cod
 
 def _reviewable(db, me, app_id: int):
     record = access.get(db, app_id, viewer=me)
-    if not access.is_reviewer(me, record.state.dataset_id):
+    dataset_id = record.state.dataset_id
+    if dataset_id is None or not access.is_reviewer(me, dataset_id):
         raise NotFound(f"no application {app_id}")  # an applicant follows it at /applications/{id}
     return record
 

@@ -52,4 +52,4 @@ def decide(
             errors={exc.field or "form": exc.message},
             values={"full_name": full_name},
         )
-    return render(request, "access/signatory.html", done=state.status.value)
+    return render(request, "access/signatory.html", done=state.status_value)

@@ -3,6 +3,8 @@ licensee whose grant paused because the terms changed reads the clause diff and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
@@ -140,13 +142,14 @@ def _values(policy: Policy) -> dict:
     return v
 
 
-def _form_values(form: FormData) -> dict:
-    v = {k: form.get(k) for k in form}
+def _form_values(form: FormData) -> dict[str, Any]:
+    v: dict[str, Any] = {k: form.get(k) for k in form}
     v["purposes"], v["applicant_fields"] = form.getlist("purposes"), form.getlist("applicant_fields")
     v.update({flag: flag in form for flag in FLAGS})
-    v["citations"], i = [], 0
+    citations: list[dict[str, Any]] = []
+    i = 0
     while f"citations.{i}.text" in form:
-        v["citations"].append(
+        citations.append(
             {
                 "text": form.get(f"citations.{i}.text", ""),
                 "bibtex": form.get(f"citations.{i}.bibtex", ""),
@@ -154,7 +157,7 @@ def _form_values(form: FormData) -> dict:
             }
         )
         i += 1
-    v["citations"] = [c for c in v["citations"] if c["text"] or c["bibtex"]]
+    v["citations"] = [c for c in citations if c["text"] or c["bibtex"]]
     return v
 
 
@@ -296,7 +299,7 @@ def save(request: Request, slug: str, db: Db, rt: Rt, me: CurrentUser, form: For
     current = policies.current(db, ds.id)
     policy, errors = _build(form, current.policy if current else None)
     note = str(form.get("note", ""))
-    if errors:
+    if errors or policy is None:  # (no policy comes with its errors)
         return _editor(request, db, ds, values=_form_values(form), errors=errors, note=note, status_code=422)
     return _saved(db, rt, ds, policy, me, note)
 
@@ -359,7 +362,8 @@ def accept_page(request: Request, slug: str, db: Db, me: CurrentUser, notice: st
 def accept(request: Request, slug: str, db: Db, me: CurrentUser, form: Form):
     ds = catalog.visible_dataset(db, slug, me)
     ent = _grant(db, ds, me)
-    ticked, full_name = set(form.getlist("ack")), str(form.get("full_name", "")).strip()
+    ticked = {a for a in form.getlist("ack") if isinstance(a, str)}  # (a file sent as "ack" ticks nothing)
+    full_name = str(form.get("full_name", "")).strip()
     values = {"ack": sorted(ticked), "full_name": full_name}
     try:
         version = int(str(form.get("version", "")))
