@@ -13,6 +13,7 @@ from typing import BinaryIO
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from accord import plugins
 from accord.audit import service as audit
 from accord.catalog.cuts import Cut as Cut
 from accord.catalog.cuts import cut_without as cut_without
@@ -247,6 +248,8 @@ def publish(db: Session, version_id: int, *, actor) -> DatasetVersion:
             object=("dataset_version", version.id),
             data={"root_hash": version.root_hash, "file_count": version.file_count},
         )
+        for published in plugins.provided("catalog.published"):  # e.g. privacy queues the search index
+            published(db, version.id, actor=actor)
     return version
 
 
