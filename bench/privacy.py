@@ -23,12 +23,13 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy, faiss and onnxruntime load: one core each
 
-import io  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import contextlib
+import io
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -123,7 +124,6 @@ def bench_vectors(n: int, n_queries: int, *, exact_queries: int) -> dict:
         f"  ratio: p99 {row['exact_p99'] / row['ivf_p99']:.1f}x faster, "
         f"{row['exact_bytes'] / row['ivf_bytes']:.1f}x smaller than exact"
     )
-    del data, exact, approx
     return row
 
 
@@ -153,10 +153,8 @@ def scenes(count: int) -> list[tuple[str, bytes]]:
 def bench_images(count: int) -> dict:
     import face_recognition
 
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # one core, as a job worker has
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    except (AttributeError, OSError):
-        pass
     images = scenes(count)
     print(f"\n(b) {count} JPEG scenes (800x600 and 1280x960, one real face each), one core")
     faces.look(faces.open_image(images[0][1]))  # models loaded before the clock starts
