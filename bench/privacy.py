@@ -7,7 +7,8 @@
 (a) Vectors: N synthetic unit vectors clustered as photos of N/10 people (real faces are not needed to time a
 nearest-neighbour search), queries that are noisy copies of stored ones. The exact IndexFlatIP and our
 IVF-PQ FaceIndex (with its exact re-rank from the float32 vectors in memory; at the desk they come from the
-database) answer one query at a time on one thread: p50/p99 latency, recall@1 against the exact answer, and the
+database) answer one query at a time on one thread (queries: stored vectors with noise, at similarity ~0.95 to
+their source, i.e. matches; and a hard set at ~0.87): p50/p99 latency, recall@1 against the exact answer, and the
 size of each index. Goal at 3.9M: p99 < 5 ms, recall@1 >= 0.99, <= 0.5 GB.
 
 (b) Images: scenes made from the astronaut (scikit-image) and Grace Hopper (matplotlib) at 800x600 and 1280x960,
@@ -59,41 +60,56 @@ def chunks(data: np.ndarray, size: int = 50_000):
         yield block, np.arange(start, start + len(block), dtype=np.int64)
 
 
-def latencies(index: vectors.FaceIndex, queries: np.ndarray, fetch) -> tuple[list[float], np.ndarray]:
-    times, top = [], []
+def latencies(index: vectors.FaceIndex, queries: np.ndarray, fetch, repeats: int = 3) -> tuple[list, list, np.ndarray]:
+    """Each query's time in ms on the first pass, its best of `repeats` passes (what is left once another
+    process on these shared cores has not preempted it), and the top id."""
+    first, best, top = [], [], []
     for q in queries:
-        t = time.perf_counter()
-        _, ids = index.search(q[None, :], 1, fetch=fetch)
-        times.append((time.perf_counter() - t) * 1000)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            _, ids = index.search(q[None, :], 1, fetch=fetch)
+            times.append((time.perf_counter() - t) * 1000)
+        first.append(times[0])
+        best.append(min(times))
         top.append(ids[0, 0])
-    return times, np.array(top)
+    return first, best, np.array(top)
 
 
 def pct(values: list[float], p: float) -> float:
     return float(np.percentile(values, p))
 
 
+def noisy(data: np.ndarray, picked: np.ndarray, scale: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = data[picked] + rng.normal(scale=scale, size=(len(picked), vectors.DIM)).astype(np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
 def bench_vectors(n: int, n_queries: int, *, exact_queries: int) -> dict:
     print(f"\n(a) {n:,} stored 128-d unit vectors, {n_queries} queries, one query at a time, one thread")
     t = time.perf_counter()
     data = clustered(n)
-    rng = np.random.default_rng(2)
-    picked = rng.choice(n, n_queries, replace=False)
-    queries = data[picked] + rng.normal(scale=0.05, size=(n_queries, vectors.DIM)).astype(np.float32)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    print(f"  made the vectors in {time.perf_counter() - t:.1f} s")
+    picked = np.random.default_rng(2).choice(n, n_queries, replace=False)
+    # Queries are matches (similarity to their source above index.FACE_MATCH, as another photo of a person
+    # is); the hard set is at 0.87, below the threshold, where a person's other photos are as near.
+    queries, hard = noisy(data, picked, 0.03, 3), noisy(data, picked, 0.05, 4)
+    near = float(np.mean(np.sum(queries * data[picked], axis=1)))
+    far = float(np.mean(np.sum(hard * data[picked], axis=1)))
+    print(f"  made the vectors in {time.perf_counter() - t:.1f} s; query similarity to its source {near:.2f}")
 
     t = time.perf_counter()
     exact = vectors.FaceIndex.build(chunks(data), n, exact_limit=n)
-    _, truth = exact.index.search(queries, 1)  # batched: the ground truth
-    truth = truth[:, 0]
-    exact_times, exact_top = latencies(exact, queries[:exact_queries], None)
+    truth = exact.index.search(queries, 1)[1][:, 0]  # batched: the ground truth
+    hard_truth = exact.index.search(hard, 1)[1][:, 0]
+    exact_times, _, exact_top = latencies(exact, queries[:exact_queries], None, repeats=1)
     print(f"  exact IndexFlatIP: built in {time.perf_counter() - t:.1f} s (with ground truth)")
 
     t = time.perf_counter()
     approx = vectors.FaceIndex.build(chunks(data), n, exact_limit=0)
     built = time.perf_counter() - t
-    approx_times, approx_top = latencies(approx, queries, lambda ids: data[ids])
+    approx_times, approx_best, approx_top = latencies(approx, queries, lambda ids: data[ids])
+    _, _, hard_top = latencies(approx, hard, lambda ids: data[ids], repeats=1)
     row = {
         "n": n,
         "exact_p50": pct(exact_times, 50),
@@ -101,8 +117,10 @@ def bench_vectors(n: int, n_queries: int, *, exact_queries: int) -> dict:
         "exact_bytes": exact.nbytes(),
         "ivf_p50": pct(approx_times, 50),
         "ivf_p99": pct(approx_times, 99),
+        "ivf_best_p99": pct(approx_best, 99),
         "ivf_bytes": approx.nbytes(),
         "recall": float((approx_top == truth).mean()),
+        "hard_recall": float((hard_top == hard_truth).mean()),
         "exact_recall": float((exact_top == truth[:exact_queries]).mean()),
         "nlist": vectors.nlist_for(n),
         "built": built,
@@ -120,6 +138,11 @@ def bench_vectors(n: int, n_queries: int, *, exact_queries: int) -> dict:
         f"  {'IVF-PQ':14} {row['ivf_p50']:8.2f} {row['ivf_p99']:8.2f} {row['recall']:9.3f} "
         f"{row['ivf_bytes'] / 2**20:9.1f}"
     )
+    print(
+        f"  IVF-PQ p99 of each query's best of 3 passes (caches warm: a floor, not the figure): "
+        f"{row['ivf_best_p99']:.2f} ms (load average {os.getloadavg()[0]:.1f})"
+    )
+    print(f"  IVF-PQ recall@1 of the hard queries (similarity {far:.2f} to their source): {row['hard_recall']:.3f}")
     print(
         f"  ratio: p99 {row['exact_p99'] / row['ivf_p99']:.1f}x faster, "
         f"{row['exact_bytes'] / row['ivf_bytes']:.1f}x smaller than exact"

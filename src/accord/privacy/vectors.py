@@ -1,8 +1,9 @@
 """Nearest faces among a version's embeddings (unit vectors, similarity = dot product), over faiss.
 
 Up to EXACT_LIMIT vectors the index is exact (IndexFlatIP: every vector compared). Beyond it, an IVF-PQ index
-(vectors filed under their nearest of `nlist` centroids, each kept as a 16-byte code) is searched in `nprobe`
-lists, and its best RERANK candidates are scored again exactly from the stored float32 embeddings, so the
+(vectors filed under their nearest of `nlist` centroids, each kept as a 16-byte code: 32 sub-vectors of 4 bits,
+which faiss's "fast scan" compares with SIMD, twice as fast as 16 of 8 bits at the same recall) is searched in
+`nprobe` lists, and its best RERANK candidates are scored again exactly from the stored float32 embeddings, so the
 order and scores returned are exact for what the coarse search found. Measured in bench/privacy.py.
 """
 
@@ -18,7 +19,8 @@ import numpy.typing as npt
 
 DIM = 128
 EXACT_LIMIT = 100_000  # exact search of 100k vectors takes ~3 ms on one core; IVF-PQ below 1 ms beyond it
-PQ_BYTES = 16  # bytes per vector code
+PQ_PARTS, PQ_BITS = 32, 4  # 16 bytes per vector
+PQ_BYTES = PQ_PARTS * PQ_BITS // 8
 RERANK = 200  # coarse candidates scored again exactly
 TRAIN_PER_LIST = 40  # faiss wants at least 39 training vectors per centroid
 
@@ -63,7 +65,7 @@ class FaceIndex:
             return cls(flat, exact=True)
         nlist = nlist_for(total)
         quantizer = faiss.IndexFlatIP(DIM)
-        ivf = faiss.IndexIVFPQ(quantizer, DIM, nlist, PQ_BYTES, 8, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFPQFastScan(quantizer, DIM, nlist, PQ_PARTS, PQ_BITS, faiss.METRIC_INNER_PRODUCT)
         want = min(total, nlist * TRAIN_PER_LIST)
         held: list[tuple[Array, Array]] = []
         seen = 0
@@ -86,7 +88,7 @@ class FaceIndex:
         for vectors, ids in iterator:
             if len(ids):
                 ivf.add_with_ids(_f32(vectors), _i64(ids))
-        ivf.nprobe = nprobe or max(8, nlist // 32)
+        ivf.nprobe = nprobe or max(8, nlist // 16)  # bench/privacy.py: recall@1 0.997 at 0.87 similarity
         return cls(ivf, exact=False)
 
     def search(self, queries: Array, k: int, *, fetch: Fetch | None = None) -> tuple[Array, Array]:
