@@ -55,6 +55,8 @@ def test_every_domain_job_is_on_the_queue(rt):
         "audit_checkpoint_mail",
         "removal_escalation",
         "deletion_reminders",
+        "privacy_index",
+        "privacy_index_pending",
     }
 
 

@@ -8,6 +8,7 @@ adding its lines here, without editing the domain it extends (as Warehouse's `in
 - `entitlements.pauses`: `fn(db, entitlement, policy, at) -> ((code, why) | None, until | None)`: a grant
   whose terms a domain cares about pauses (not ends) while that domain says so.
 - `policy.terms_changed`: `fn(db, dataset_id, *, version, note, base_url)` once new terms were stored.
+- `catalog.published`: `fn(db, version_id, *, actor)` inside the unit of work that publishes a version.
 - `jobs`: modules whose import registers queue tasks and periodic jobs (`accord.jobs.queue.task/periodic`).
 """
 
@@ -20,6 +21,7 @@ HOOKS: dict[str, tuple[str, ...]] = {
     "access.requirements": ("accord.training.requirement:certificate",),
     "entitlements.pauses": ("accord.training.requirement:paused", "accord.privacy.notices:paused"),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
+    "catalog.published": ("accord.privacy.jobs:on_published",),
     "jobs": (
         "accord.notify.jobs",
         "accord.catalog.jobs",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from accord import plugins
 from accord.audit import service as audit
 from accord.catalog.cuts import Cut as Cut
 from accord.catalog.cuts import cut_without as cut_without
@@ -29,7 +30,7 @@ from accord.catalog.lookup import item_by_id as item_by_id
 from accord.catalog.lookup import latest_published as latest_published
 from accord.catalog.lookup import require_curator as require_curator
 from accord.catalog.lookup import subject_counts as subject_counts
-from accord.catalog.lookup import version_by_id
+from accord.catalog.lookup import version_by_id as version_by_id
 from accord.catalog.lookup import version_by_label as version_by_label
 from accord.catalog.lookup import visible_dataset as visible_dataset
 from accord.catalog.lookup import visible_versions as visible_versions
@@ -257,6 +258,8 @@ def publish(db: Session, version_id: int, *, actor: User | str | None) -> Datase
             object=("dataset_version", version.id),
             data={"root_hash": version.root_hash, "file_count": version.file_count},
         )
+        for published in plugins.provided("catalog.published"):  # e.g. privacy queues the search index
+            published(db, version.id, actor=actor)
     return version
 
 

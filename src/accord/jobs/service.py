@@ -38,20 +38,20 @@ class Viewer(Protocol):
 
 
 def create(db: Session, kind: str, params: dict[str, Any], *, actor: audit.Actor | str | None) -> Job:
-    """ApplicationView a queued job (not yet on the queue; see `submit`)."""
+    """Create a queued job (not yet on the queue; see `submit`)."""
+    with unit_of_work(db):
+        return add(db, kind, params, actor=actor)
+
+
+def add(db: Session, kind: str, params: dict[str, Any], *, actor: audit.Actor | str | None) -> Job:
+    """The queued job's row and audit event inside the caller's transaction (which puts it on the queue later)."""
     if kind not in queue.TASKS:
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
-    with unit_of_work(db):
-        job = Job(
-            kind=kind,
-            params=dict(params),
-            status="queued",
-            created_by_id=getattr(actor, "id", None),
-            message="waiting for a worker",
-        )
-        db.add(job)
-        db.flush()
-        audit.record(db, actor=actor, action="job.created", object=("job", job.id), data={"kind": kind})
+    job = Job(kind=kind, params=dict(params), status="queued", created_by_id=getattr(actor, "id", None))
+    job.message = "waiting for a worker"
+    db.add(job)
+    db.flush()
+    audit.record(db, actor=actor, action="job.created", object=("job", job.id), data={"kind": kind})
     return job
 
 

@@ -1,13 +1,27 @@
-"""The privacy desk's periodic jobs: escalate requests past their month, remind licensees of open notices."""
+"""The privacy desk's jobs: escalate requests past their month, remind licensees of open notices, and index
+the images of each published version for the photo search."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from huey import crontab
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from accord.jobs import queue
-from accord.privacy import desk, notices
+from accord.catalog import service as catalog
+from accord.db import unit_of_work
+from accord.errors import AccordError
+from accord.identity.models import User
+from accord.jobs import queue, service
+from accord.jobs.models import Job
+from accord.privacy import desk, index, notices
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
+
+PENDING = "waiting to be queued"  # set by on_published; privacy_index_pending queues these
 
 log = logging.getLogger("accord.jobs")
 
@@ -24,3 +38,61 @@ def deletion_reminders(rt) -> None:
     """Remind licensees of deletion notices due within a week, and once more when overdue."""
     if told := notices.remind(rt):
         log.info("sent %d deletion reminder(s)", told)
+
+
+# --- the search index ------------------------------------------------------------------------------------
+
+
+def on_published(db: Session, version_id: int, *, actor: User | str | None) -> None:
+    """A version was published (in this transaction): its index job waits for `privacy_index_pending`."""
+    service.add(db, "privacy_index", {"version_id": version_id}, actor=actor).message = PENDING
+
+
+def start_index(rt: Runtime, db: Session, version_id: int, *, actor: User | str | None) -> Job:
+    """Queue indexing a version's new image blobs (curators of its dataset; it skips what is indexed)."""
+    version = catalog.version_by_id(db, version_id)
+    catalog.require_curator(actor, version.dataset_id)
+    return service.submit(rt, "privacy_index", {"version_id": version_id}, actor=actor)
+
+
+@queue.periodic("privacy_index_pending", queue.EVERY_MINUTE)
+def privacy_index_pending(rt: Runtime) -> None:
+    """Put on the queue the index jobs that publishing a version left waiting (publish has no runtime)."""
+    with rt.session() as db:
+        waiting = list(
+            db.scalars(
+                select(Job.id).where(Job.kind == "privacy_index", Job.status == "queued", Job.message == PENDING)
+            )
+        )
+    for job_id in waiting:
+        with rt.session() as db, unit_of_work(db):
+            service.get(db, job_id).message = "waiting for a worker"
+        queue.enqueue(rt, "privacy_index", job_id)
+
+
+@queue.task("privacy_index")
+def run_index(rt: Runtime, job_id: int) -> None:
+    with rt.session() as db:
+        job = service.get(db, job_id)
+        if job.status != "queued":
+            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
+            return
+        version_id = int(job.params["version_id"])
+    service.mark_running(rt, job_id)
+    try:
+        done = index.index_version(
+            rt, version_id, progress=lambda n, total, message: service.report(rt, job_id, n, total, message)
+        )
+    except AccordError as exc:
+        service.mark_failed(rt, job_id, error=exc.message)
+    except Exception as exc:  # a bug or an I/O failure: the traceback in the log, the gist on the page
+        log.exception("index job %s failed", job_id)
+        service.mark_failed(rt, job_id, error=f"indexing failed: {type(exc).__name__}: {exc}")
+    else:
+        result = {"version_id": version_id, "indexed": done.indexed, "errors": done.errors, "faces": done.faces}
+        service.mark_done(
+            rt,
+            job_id,
+            result={**result, "seconds": round(done.seconds, 2)},
+            message=f"indexed {done.indexed:,} images ({done.faces:,} faces)",
+        )

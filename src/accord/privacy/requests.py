@@ -24,7 +24,7 @@ from accord.db import unit_of_work, utcnow
 from accord.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, TooLarge
 from accord.identity import service as identity
 from accord.notify import service as notify
-from accord.privacy import desk
+from accord.privacy import desk, faces
 from accord.privacy.models import RemovalRequest
 
 ANSWER_WITHIN = timedelta(days=30)  # GDPR Art. 12(3): one month
@@ -141,22 +141,8 @@ def submit(
 
 
 def _check_photo(data: bytes) -> None:
-    """A photo Pillow can open, under the decompression-bomb limit; the search reads it again later."""
-    import io
-
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > 40_000_000:
-                raise InvalidInput("the photo has too many pixels; send one under 40 megapixels", field="photo")
-            img.verify()
-    except InvalidInput:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("the photo has too many pixels; send one under 40 megapixels", field="photo") from None
-    except Exception:
-        raise InvalidInput("the photo is not an image we can read (send a JPEG or PNG)", field="photo") from None
+    """A photo the search can read (faces.open_image's limits); it is read again when the search runs."""
+    faces.open_image(data, field="photo")
 
 
 def _limit(db: Session, *, email: str, address_hash: str, now: datetime) -> None:

@@ -4,6 +4,9 @@ is the package's door; the work is done in
 - requests.py: the public side (submit, prove by a one-use link, follow by a private link), rate-limited;
 - desk.py: the curators' queue with its legal clock, finding the files, the decision and the cut version;
 - thumbs.py: previews of the files found, for the curator;
+- faces.py, vectors.py, index.py: the photo search's index of every image blob (perceptual hash, faces found
+  by CenterFace, dlib embeddings) and its search; photos.py: the search at the desk (the requester's photo is
+  deleted once it ran); jobs.py: the index job, queued when a version is published;
 - notices.py: what each licensee must delete (exactly what their download log shows they received), their
   attestation, reminders, and the pause of access while a notice is overdue where the terms say so;
 - consent.py and consent_withdrawal.py: the consent registry (records per subject label, imported from CSV, the
@@ -41,6 +44,10 @@ from accord.privacy.desk import require_any_desk as require_any_desk
 from accord.privacy.desk import require_desk as require_desk
 from accord.privacy.desk import search as search
 from accord.privacy.desk import select_matches as select_matches
+from accord.privacy.faces import open_image as open_image
+from accord.privacy.index import SearchResult as SearchResult
+from accord.privacy.index import index_version as index_version
+from accord.privacy.index import unindexed as unindexed
 from accord.privacy.notices import ATTESTATION as ATTESTATION
 from accord.privacy.notices import Overdue as Overdue
 from accord.privacy.notices import attest as attest
@@ -49,6 +56,8 @@ from accord.privacy.notices import notices_for as notices_for
 from accord.privacy.notices import open_notices as open_notices
 from accord.privacy.notices import overdue_notices as overdue_notices
 from accord.privacy.notices import remind as remind
+from accord.privacy.photos import PhotoSearched as PhotoSearched
+from accord.privacy.photos import photo_search as photo_search
 from accord.privacy.requests import MAX_PHOTO_BYTES as MAX_PHOTO_BYTES
 from accord.privacy.requests import LinkInvalid as LinkInvalid
 from accord.privacy.requests import Submitted as Submitted

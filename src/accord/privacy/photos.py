@@ -1,0 +1,84 @@
+"""The photo search at the desk: the requester's photo (or one the curator uploads) against the dataset's current
+version, its finds stored as matches by method ("phash", "face"). The requester's photo is deleted once a search
+over the whole version has run with it; a curator's photo is never stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit
+from accord.catalog import service as catalog
+from accord.db import unit_of_work, utcnow
+from accord.errors import IllegalTransition, InvalidInput
+from accord.privacy import desk, index, requests
+from accord.privacy.models import RemovalRequest
+
+
+@dataclass
+class PhotoSearched:
+    matches: list[desk.Match]  # every match of the request so far, best first
+    found: int  # items this search found
+    added: int  # of which were new to the request
+    faces_in_photo: int  # 0: no face found in the photo (only near-duplicates were looked for)
+    unindexed: int  # images of the version not indexed yet, so not searched
+    photo_deleted: bool  # the requester's photo was deleted after this search
+
+
+def photo_search(rt: Any, db: Session, request_id: int, *, actor: Any, photo: bytes | None = None) -> PhotoSearched:
+    """Search the dataset's latest published version with the request's photo, or with `photo` (the curator's
+    "search again with another photo"; not kept)."""
+    req = desk.get(db, request_id, actor=actor)
+    if req.status not in desk.OPEN:
+        raise IllegalTransition(f"this request is {req.status}; nothing more to search for")
+    version = catalog.latest_published(db, req.dataset_id)
+    if version is None:
+        raise IllegalTransition("the dataset has no published version left")
+    own = photo is None
+    data = _stored_photo(rt, req) if own else photo
+    assert data is not None
+    result = index.search(rt, db, data, version.id)
+    delete = own and result.unindexed == 0  # kept while part of the version is not searchable yet
+    with unit_of_work(db):
+        added = desk.add_candidates(db, req, result.candidates, actor=actor)
+        audit.record(
+            db,
+            actor=actor,
+            action="removal.photo_searched",
+            object=("removal_request", req.id),
+            data={
+                "version_id": version.id,
+                "photo": "requester" if own else "curator",
+                "faces_in_photo": result.faces_in_photo,
+                "found": len(result.candidates),
+                "added": added,
+                "unindexed": result.unindexed,
+            },
+        )
+        if delete:
+            _delete_photo(rt, db, req, actor)
+    return PhotoSearched(
+        desk.matches(db, req), len(result.candidates), added, result.faces_in_photo, result.unindexed, delete
+    )
+
+
+def _stored_photo(rt: Any, req: RemovalRequest) -> bytes:
+    if not req.photo_key:
+        raise InvalidInput(
+            "this request has no photo (none was sent, or it was deleted after the search); upload one to search"
+        )
+    path = requests.photo_dir(rt) / req.photo_key
+    if not path.exists():
+        raise InvalidInput("the requester's photo is no longer stored; upload one to search")
+    return path.read_bytes()
+
+
+def _delete_photo(rt: Any, db: Session, req: RemovalRequest, actor: Any) -> None:
+    """Inside the search's unit of work: the file goes before the commit, so a failed commit leaves no photo
+    behind a row that says it is kept (the next search then asks for one)."""
+    assert req.photo_key
+    (requests.photo_dir(rt) / req.photo_key).unlink(missing_ok=True)
+    req.photo_key, req.photo_deleted_at = None, utcnow()
+    audit.record(db, actor=actor, action="removal.photo_deleted", object=("removal_request", req.id))
