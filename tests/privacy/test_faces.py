@@ -102,6 +102,7 @@ def _png_header_only(width: int, height: int) -> bytes:
         (_png_header_only(8000, 7000), InvalidInput, "too many pixels"),  # 56 MP: over our limit
         (_png_header_only(30000, 30000), InvalidInput, "too many pixels"),  # Pillow's own bomb error
     ],
+    ids=["text", "cut-png", "21-MB", "56-MP", "bomb"],
 )
 def test_what_is_not_a_readable_image_is_refused_clearly(data, error, words):
     with pytest.raises(error) as raised:

@@ -120,7 +120,11 @@ def test_a_photo_without_a_face_is_searched_by_hash_only(rt, people):
     assert (nothing.faces_in_photo, nothing.candidates) == (0, [])
 
 
-@pytest.mark.parametrize(("photo", "error"), [(b"not a photo", InvalidInput), (b"\0" * (21 * 2**20), TooLarge)])
+@pytest.mark.parametrize(
+    ("photo", "error"),
+    [(b"not a photo", InvalidInput), (b"\0" * (21 * 2**20), TooLarge)],
+    ids=["not-an-image", "21-MB"],
+)
 def test_a_photo_that_is_not_an_image_is_refused(rt, people, photo, error):
     with rt.session() as db, pytest.raises(error):
         index.search(rt, db, photo, people[1])
