@@ -26,6 +26,7 @@ STRICT_PACKAGES = (
     "accord.audit",
     "accord.entitlements",
     "accord.catalog",
+    "accord.privacy",
 )
 
 

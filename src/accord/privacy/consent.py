@@ -13,6 +13,7 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -26,6 +27,9 @@ from accord.errors import InvalidInput, NotFound, TooLarge
 from accord.identity.models import User
 from accord.notify import service as notify
 from accord.privacy.models import ConsentRecord
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -51,11 +55,11 @@ def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def withdraw_link(rt, record_id: int, secret: str) -> str:
+def withdraw_link(rt: Runtime, record_id: int, secret: str) -> str:
     return f"{rt.settings.base_url.rstrip('/')}/privacy/consent/{record_id}.{secret}"
 
 
-def _actor_id(actor) -> int | None:
+def _actor_id(actor: User | str | None) -> int | None:
     return actor.id if isinstance(actor, User) else None
 
 
@@ -107,7 +111,7 @@ def _parse(data: bytes) -> list[_Row]:
             details={"lines": [{"line": 1, "error": wrong}]},
         )
     rows: list[_Row] = []
-    errors: list[dict] = []
+    errors: list[dict[str, int | str]] = []
     seen: dict[str, int] = {}
     today = utcnow().date()
     while True:
@@ -173,7 +177,7 @@ def _parse(data: bytes) -> list[_Row]:
     return rows
 
 
-def import_csv(rt, db: Session, dataset_id: int, data: bytes, *, actor) -> ImportReport:
+def import_csv(rt: Runtime, db: Session, dataset_id: int, data: bytes, *, actor: User | str | None) -> ImportReport:
     """Add or update the records of a CSV (subject, consented_at, scope[, email]); all or nothing. A new record's
     withdrawal link is in the report once, and e-mailed to the subject where the row gives an address."""
     catalog.require_curator(actor, dataset_id)
@@ -228,7 +232,7 @@ def import_csv(rt, db: Session, dataset_id: int, data: bytes, *, actor) -> Impor
     return report
 
 
-def record_of(db: Session, dataset_id: int, subject: str, *, actor) -> ConsentRecord:
+def record_of(db: Session, dataset_id: int, subject: str, *, actor: User | str | None) -> ConsentRecord:
     catalog.require_curator(actor, dataset_id)
     record = db.scalar(
         select(ConsentRecord).where(ConsentRecord.dataset_id == dataset_id, ConsentRecord.subject == subject)
@@ -238,14 +242,16 @@ def record_of(db: Session, dataset_id: int, subject: str, *, actor) -> ConsentRe
     return record
 
 
-def records(db: Session, dataset_id: int, *, actor) -> list[ConsentRecord]:
+def records(db: Session, dataset_id: int, *, actor: User | str | None) -> list[ConsentRecord]:
     catalog.require_curator(actor, dataset_id)
     return list(
         db.scalars(select(ConsentRecord).where(ConsentRecord.dataset_id == dataset_id).order_by(ConsentRecord.subject))
     )
 
 
-def attach_form(rt, db: Session, dataset_id: int, subject: str, data: bytes, filename: str, *, actor) -> ConsentRecord:
+def attach_form(
+    rt: Runtime, db: Session, dataset_id: int, subject: str, data: bytes, filename: str, *, actor: User | str | None
+) -> ConsentRecord:
     """Store the scanned consent form (a PDF, PNG or JPEG, checked by its bytes) with the subject's record."""
     record = record_of(db, dataset_id, subject, actor=actor)
     if len(data) > MAX_FORM_BYTES:
@@ -272,7 +278,9 @@ def attach_form(rt, db: Session, dataset_id: int, subject: str, data: bytes, fil
     return record
 
 
-def form_of(rt, db: Session, dataset_id: int, subject: str, *, actor) -> tuple[bytes, str, str]:
+def form_of(
+    rt: Runtime, db: Session, dataset_id: int, subject: str, *, actor: User | str | None
+) -> tuple[bytes, str, str]:
     """The stored form's bytes, media type and a file name, for the dataset's curators."""
     record = record_of(db, dataset_id, subject, actor=actor)
     if record.form_sha256 is None:
@@ -292,7 +300,7 @@ class Coverage:
     covered: int  # labels with a standing consent record
 
 
-def coverage(db: Session, dataset_id: int, *, actor) -> Coverage:
+def coverage(db: Session, dataset_id: int, *, actor: User | str | None) -> Coverage:
     """Which labels of the latest published version have no consent record, and which items have no label."""
     catalog.require_curator(actor, dataset_id)
     version = catalog.latest_published(db, dataset_id)

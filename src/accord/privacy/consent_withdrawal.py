@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
@@ -18,10 +19,14 @@ from accord.catalog import service as catalog
 from accord.db import rows_matched, unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput
 from accord.identity import service as identity
+from accord.identity.models import User
 from accord.notify import service as notify
 from accord.privacy.consent import _sha, record_of
 from accord.privacy.models import ConsentRecord, RemovalRequest
 from accord.privacy.requests import ANSWER_WITHIN, LinkInvalid, _limit
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 @dataclass
@@ -50,7 +55,15 @@ def _email(email: str) -> str:
 
 
 def _open_request(
-    rt, db: Session, record: ConsentRecord, *, email: str, why: str, address_hash: str, now: datetime, actor
+    rt: Runtime,
+    db: Session,
+    record: ConsentRecord,
+    *,
+    email: str,
+    why: str,
+    address_hash: str,
+    now: datetime,
+    actor: User | str | None,
 ) -> Withdrawn:
     """Inside the caller's unit of work: the received request, the curators told, the subject given a follow link."""
     ds = catalog.dataset_by_id(db, record.dataset_id)
@@ -98,7 +111,7 @@ def _used(record: ConsentRecord) -> str:
 
 
 def withdraw(
-    rt, db: Session, token: str, *, email: str, why: str = "", address: str = "", now: datetime | None = None
+    rt: Runtime, db: Session, token: str, *, email: str, why: str = "", address: str = "", now: datetime | None = None
 ) -> Withdrawn:
     """The subject's own withdrawal, by their private link, no account needed. The link works once."""
     now = now or utcnow()
@@ -124,7 +137,15 @@ def withdraw(
 
 
 def withdraw_for(
-    rt, db: Session, dataset_id: int, subject: str, *, actor, email: str, why: str = "", now: datetime | None = None
+    rt: Runtime,
+    db: Session,
+    dataset_id: int,
+    subject: str,
+    *,
+    actor: User | str | None,
+    email: str,
+    why: str = "",
+    now: datetime | None = None,
 ) -> Withdrawn:
     """A curator records a withdrawal the subject sent on paper (or by post, or in person)."""
     now = now or utcnow()

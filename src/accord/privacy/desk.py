@@ -3,8 +3,10 @@ which cuts a new version without them and sends every licensee the notice that f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -20,22 +22,26 @@ from accord.notify import service as notify
 from accord.privacy import notices, photo_store
 from accord.privacy.models import RemovalMatch, RemovalRequest
 
+if TYPE_CHECKING:
+    from accord.catalog.models import Item
+    from accord.runtime import Runtime
+
 REMOVED = "removed at a data subject's request"
 OPEN = ("received", "under_review")
 
 
-def require_desk(actor, dataset_id: int) -> None:
+def require_desk(actor: User | str | None, dataset_id: int) -> None:
     """Curators of the dataset and admins; a string actor is the server's shell."""
     catalog.require_curator(actor, dataset_id)
 
 
-def require_any_desk(actor) -> None:
+def require_any_desk(actor: User | str | None) -> None:
     """The queue's gate: a curator of some dataset, an admin, or the server's shell."""
     if isinstance(actor, User) and not actor.may_curate:
         raise PermissionDenied("the privacy desk is for the datasets' curators and the admins")
 
 
-def get(db: Session, request_id: int, *, actor) -> RemovalRequest:
+def get(db: Session, request_id: int, *, actor: User | str | None) -> RemovalRequest:
     req = db.get(RemovalRequest, request_id)
     if req is None or req.status == "unproven":
         raise NotFound("no such removal request")
@@ -54,7 +60,9 @@ class QueueRow:
     overdue: bool
 
 
-def queue(db: Session, *, actor, include_closed: bool = False, now: datetime | None = None) -> list[QueueRow]:
+def queue(
+    db: Session, *, actor: User | str | None, include_closed: bool = False, now: datetime | None = None
+) -> list[QueueRow]:
     """Proven requests for the datasets the actor curates, the most urgent first."""
     now = now or utcnow()
     query = select(RemovalRequest).where(RemovalRequest.status != "unproven")
@@ -91,7 +99,14 @@ def matches(db: Session, req: RemovalRequest) -> list[Match]:
     return out
 
 
-def search(db: Session, request_id: int, *, actor, labels=None, paths=None) -> list[Match]:
+def search(
+    db: Session,
+    request_id: int,
+    *,
+    actor: User | str | None,
+    labels: Iterable[str] | None = None,
+    paths: Iterable[str] | None = None,
+) -> list[Match]:
     """Find the request's files in the dataset's current version by subject label and path pattern (the
     requester's, or the curator's own when given). Adds to the matches found so far; opens the review."""
     req = get(db, request_id, actor=actor)
@@ -122,7 +137,9 @@ class Candidate:
     score: float  # 1.0 for an exact label or path; a similarity otherwise
 
 
-def add_candidates(db: Session, req: RemovalRequest, candidates, *, actor) -> int:
+def add_candidates(
+    db: Session, req: RemovalRequest, candidates: Iterable[Candidate], *, actor: User | str | None
+) -> int:
     """Store what a search found (anything with item_id, method and score) for the curator to look at, keeping
     each item's best score per method; opens the review. Inside the caller's transaction."""
     known = {
@@ -140,7 +157,7 @@ def add_candidates(db: Session, req: RemovalRequest, candidates, *, actor) -> in
     return added
 
 
-def _start_review(db: Session, req: RemovalRequest, actor) -> None:
+def _start_review(db: Session, req: RemovalRequest, actor: User | str | None) -> None:
     """A person's search opens the review; the automatic one at proof does not (the requester's page would say
     "under review" before anyone looked)."""
     if req.status == "received" and actor != "system":
@@ -148,7 +165,9 @@ def _start_review(db: Session, req: RemovalRequest, actor) -> None:
         req.reviewed_by_id = actor.id if isinstance(actor, User) else None
 
 
-def select_matches(db: Session, request_id: int, item_ids=(), *, actor, labels=()) -> int:
+def select_matches(
+    db: Session, request_id: int, item_ids: Iterable[int] = (), *, actor: User | str | None, labels: Iterable[str] = ()
+) -> int:
     """The curator's choice of true matches (replaces the previous choice): the files named, and every file
     found whose subject label is among `labels` (bulk select by identity)."""
     req = get(db, request_id, actor=actor)
@@ -176,7 +195,7 @@ def select_matches(db: Session, request_id: int, item_ids=(), *, actor, labels=(
     return len(wanted)
 
 
-def match_item(db: Session, request_id: int, item_id: int, *, actor):
+def match_item(db: Session, request_id: int, item_id: int, *, actor: User | str | None) -> Item:
     """A file found for the request, for the curator's thumbnail; nothing else is shown this way."""
     req = get(db, request_id, actor=actor)
     hit = db.scalar(select(RemovalMatch.id).where(RemovalMatch.request_id == req.id, RemovalMatch.item_id == item_id))
@@ -185,7 +204,7 @@ def match_item(db: Session, request_id: int, item_id: int, *, actor):
     return catalog.item_by_id(db, item_id)
 
 
-def decline(rt, db: Session, request_id: int, *, actor, reason: str) -> RemovalRequest:
+def decline(rt: Runtime, db: Session, request_id: int, *, actor: User | str | None, reason: str) -> RemovalRequest:
     req = get(db, request_id, actor=actor)
     if req.status not in OPEN:
         raise IllegalTransition(f"this request is already {req.status}")
@@ -202,9 +221,12 @@ def decline(rt, db: Session, request_id: int, *, actor, reason: str) -> RemovalR
     return req
 
 
-def accept(rt, db: Session, request_id: int, *, actor, note: str = "", now: datetime | None = None) -> RemovalRequest:
+def accept(
+    rt: Runtime, db: Session, request_id: int, *, actor: User | str, note: str = "", now: datetime | None = None
+) -> RemovalRequest:
     """Remove the selected files: a new published version without them (from the old blobs), the old one
-    withdrawn, a deletion notice to every licensee, the requester told. One unit of work."""
+    withdrawn, a deletion notice to every licensee, the requester told. One unit of work. A curator or the
+    server's shell (no actor gets past `get`)."""
     now = now or utcnow()
     req = get(db, request_id, actor=actor)
     if req.status not in OPEN:
@@ -266,7 +288,7 @@ def overdue_requests(db: Session, now: datetime) -> list[RemovalRequest]:
     )
 
 
-def escalate(rt, now: datetime | None = None) -> int:
+def escalate(rt: Runtime, now: datetime | None = None) -> int:
     """Tell the curators and admins once about each request past its month (the job runs daily)."""
     now = now or utcnow()
     told = 0

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, Subquery, exists, func, select
 from sqlalchemy.orm import Session
 
 from accord.catalog.models import Item
@@ -23,6 +24,9 @@ from accord.errors import AccordError
 from accord.privacy import faces, vectors
 from accord.privacy.desk import Candidate
 from accord.privacy.models import BlobIndex
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 Progress = Callable[[int, "int | None", str], object]
 
@@ -36,14 +40,14 @@ PHASH_MATCH = 0.8  # 1 - Hamming distance / 64: at most 12 of the 64 bits differ
 FACE_MATCH = 0.91
 
 
-def _image_blobs(version_id: int) -> Any:
+def _image_blobs(version_id: int) -> Subquery:
     """The distinct image blobs of a version, as a subquery of sha256s."""
     return (
         select(Item.sha256).where(Item.version_id == version_id, Item.media_type.like("image/%")).distinct()
     ).subquery()
 
 
-def _unindexed_query(version_id: int) -> Any:
+def _unindexed_query(version_id: int) -> Select[str]:
     blobs = _image_blobs(version_id)
     return select(blobs.c.sha256).where(~exists().where(BlobIndex.sha256 == blobs.c.sha256))
 
@@ -62,7 +66,7 @@ class Indexed:
     seconds: float
 
 
-def index_version(rt: Any, version_id: int, *, progress: Progress | None = None) -> Indexed:
+def index_version(rt: Runtime, version_id: int, *, progress: Progress | None = None) -> Indexed:
     """Index every image blob of the version not indexed yet, BATCH blobs per commit."""
     started = time.monotonic()
     with rt.session() as db:
@@ -104,7 +108,7 @@ def _page(db: Session, version_id: int, after: str) -> list[str]:
     return list(db.scalars(query))
 
 
-def _row(rt: Any, sha256: str) -> BlobIndex:
+def _row(rt: Runtime, sha256: str) -> BlobIndex:
     try:
         with rt.store.open(sha256) as fh:
             data = fh.read(faces.MAX_BYTES + 1)
@@ -136,7 +140,7 @@ class SearchResult:
     unindexed: int  # image blobs of the version not indexed yet (the search could not look at them)
 
 
-def search(rt: Any, db: Session, photo: bytes, version_id: int, *, top: int = 50) -> SearchResult:
+def search(rt: Runtime, db: Session, photo: bytes, version_id: int, *, top: int = 50) -> SearchResult:
     """Items of the version whose image is a near-duplicate of `photo` (perceptual hash) or shows a face like one
     in it (each face of each indexed image compared), each with its best score per method."""
     img = faces.open_image(photo)
@@ -183,12 +187,14 @@ def _phash_hits(db: Session, version_id: int, wanted: str) -> Iterator[tuple[str
             yield part[int(n)][0], float(score[n])
 
 
-def _face_hits(rt: Any, db: Session, version_id: int, query: Any, top: int) -> Iterator[tuple[str, float]]:
+def _face_hits(
+    rt: Runtime, db: Session, version_id: int, query: vectors.Array, top: int
+) -> Iterator[tuple[str, float]]:
     index, shas = _face_index(rt, db, version_id)
     if index.count == 0:
         return
 
-    def fetch(ids: Any) -> Any:
+    def fetch(ids: vectors.Array) -> vectors.Array:
         wanted = sorted({shas[i // MAX_FACES].decode() for i in ids})
         stored = dict(db.execute(select(BlobIndex.sha256, BlobIndex.embeddings).where(BlobIndex.sha256.in_(wanted))))
         out = np.zeros((len(ids), vectors.DIM), dtype=np.float32)
@@ -204,7 +210,7 @@ def _face_hits(rt: Any, db: Session, version_id: int, query: Any, top: int) -> I
                 yield shas[int(i) // MAX_FACES].decode(), float(score)
 
 
-def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceIndex, Any]:
+def _face_index(rt: Runtime, db: Session, version_id: int) -> tuple[vectors.FaceIndex, vectors.Array]:
     """The version's face index and the sha256 of each blob number (bytes, in a numpy array: 64 bytes a blob,
     not a Python string each), built from its rows in sha256 order and kept in this process until the version's
     indexed blobs change."""
@@ -212,8 +218,10 @@ def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceInde
     count, newest = db.execute(
         select(func.count(), func.max(BlobIndex.indexed_at)).where(BlobIndex.sha256.in_(select(blobs.c.sha256)))
     ).one()
-    cache: dict[int, tuple[Any, vectors.FaceIndex, Any]] = rt.kept("privacy_face_index", dict)
-    key = (count, newest)
+    cache: dict[int, tuple[tuple[int, datetime | None], vectors.FaceIndex, vectors.Array]] = rt.kept(
+        "privacy_face_index", dict
+    )
+    key: tuple[int, datetime | None] = (count, newest)
     kept = cache.get(version_id)
     if kept is not None and kept[0] == key:
         return kept[1], kept[2]
@@ -223,10 +231,10 @@ def _face_index(rt: Any, db: Session, version_id: int) -> tuple[vectors.FaceInde
         )
         or 0
     ) // (4 * vectors.DIM)
-    parts: list[Any] = []
+    parts: list[vectors.Array] = []
     blob_count = 0
 
-    def chunks() -> Iterator[tuple[Any, Any]]:
+    def chunks() -> Iterator[tuple[vectors.Array, vectors.Array]]:
         rows = db.execute(
             select(BlobIndex.sha256, BlobIndex.embeddings)
             .where(BlobIndex.sha256.in_(select(blobs.c.sha256)), func.length(BlobIndex.embeddings) > 0)

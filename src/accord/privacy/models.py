@@ -4,8 +4,9 @@ sent to licensees, the per-blob search index (faces and perceptual hashes), and 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, utcnow
@@ -25,8 +26,8 @@ class RemovalRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="unproven")
     what: Mapped[str] = mapped_column(Text, default="")  # what to remove, in the requester's words
     why: Mapped[str] = mapped_column(Text, default="")
-    labels: Mapped[list] = mapped_column(default=list)  # identity labels the requester knows, if any
-    paths: Mapped[list] = mapped_column(default=list)  # file names or path patterns, if known
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)  # identity labels the requester knows, if any
+    paths: Mapped[list[str]] = mapped_column(JSON, default=list)  # file names or path patterns, if known
     photo_key: Mapped[str | None] = mapped_column(String(200))  # the photo in the blob store until the search ran
     photo_deleted_at: Mapped[datetime | None]
     proof_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the one-use proof secret
@@ -74,7 +75,7 @@ class DeletionNotice(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     entitlement_id: Mapped[int | None] = mapped_column(ForeignKey("entitlement.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(20))  # delete | changed
-    files: Mapped[list] = mapped_column(default=list)  # [{"version", "path", "sha256"}]
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"version", "path", "sha256", "size"}]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
@@ -90,7 +91,8 @@ class BlobIndex(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     phash: Mapped[str | None] = mapped_column(String(32))  # hex; None: not an image Pillow can read
-    faces: Mapped[list] = mapped_column(default=list)  # [{"box": [x0, y0, x1, y1], "score": float}]
+    # [{"box": [x0, y0, x1, y1], "score": float}]
+    faces: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     embeddings: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # len(faces) x 128 float32, row-major
     detector: Mapped[str] = mapped_column(String(60), default="")
     error: Mapped[str | None] = mapped_column(Text)  # why the image could not be indexed

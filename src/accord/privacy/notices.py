@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,11 @@ from accord.policy import service as policies
 from accord.policy.schema import Policy
 from accord.privacy.models import DeletionNotice, RemovalRequest
 
+if TYPE_CHECKING:
+    from accord.catalog.models import DatasetVersion
+    from accord.entitlements.models import Entitlement
+    from accord.runtime import Runtime
+
 DUE_DAYS = 30
 REMIND_BEFORE = timedelta(days=7)
 ATTESTATION = (
@@ -31,10 +37,12 @@ ATTESTATION = (
 )
 
 
-def send(rt, db: Session, req: RemovalRequest, new_version, removed: set[str], *, now: datetime) -> dict[str, int]:
+def send(
+    rt: Runtime, db: Session, req: RemovalRequest, new_version: DatasetVersion, removed: set[str], *, now: datetime
+) -> dict[str, int]:
     """Inside the caller's transaction: one notice per licensee, listing what they received."""
     ds = catalog.dataset_by_id(db, req.dataset_id)
-    held: dict[int, list[dict]] = {}
+    held: dict[int, list[dict[str, Any]]] = {}
     for vid, files in catalog.versions_holding(db, ds.id, removed).items():
         by_sha: dict[str, list[tuple[str, str, int]]] = {}
         for label, path, sha, size in files:
@@ -129,7 +137,7 @@ class Overdue:
     days_over: int
 
 
-def overdue_notices(db: Session, *, actor, now: datetime | None = None) -> list[Overdue]:
+def overdue_notices(db: Session, *, actor: User | str | None, now: datetime | None = None) -> list[Overdue]:
     """The curators' dashboard: unanswered deletion notices past their due date, for the datasets they curate,
     the longest overdue first."""
     now = now or utcnow()
@@ -145,7 +153,7 @@ def overdue_notices(db: Session, *, actor, now: datetime | None = None) -> list[
     return rows
 
 
-def _curates(actor, dataset_id: int) -> bool:
+def _curates(actor: User | str | None, dataset_id: int) -> bool:
     try:
         catalog.require_curator(actor, dataset_id)
     except AccordError:
@@ -160,7 +168,7 @@ def open_notices(db: Session, *, dataset_id: int | None = None) -> list[Deletion
     return list(db.scalars(query.order_by(DeletionNotice.due_at)))
 
 
-def remind(rt, now: datetime | None = None) -> int:
+def remind(rt: Runtime, now: datetime | None = None) -> int:
     """Once, a week before the due date, and once when overdue: tell the licensee again (daily job)."""
     now = now or utcnow()
     told = 0
@@ -192,7 +200,9 @@ def policies_in_force(db: Session, dataset_id: int) -> Policy | None:
     return current.policy if current else None
 
 
-def paused(db: Session, ent, policy: Policy, at: datetime) -> tuple[tuple[str, str] | None, datetime | None]:
+def paused(
+    db: Session, ent: Entitlement, policy: Policy, at: datetime
+) -> tuple[tuple[str, str] | None, datetime | None]:
     """The `entitlements.pauses` hook: where the terms say so, access pauses while one of the holder's deletion
     notices for this dataset is past due and unanswered; (None, the first due date) otherwise, so a cached
     answer holds until then."""

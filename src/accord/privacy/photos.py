@@ -5,7 +5,7 @@ over the whole version has run with it; a curator's photo is never stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -13,8 +13,12 @@ from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.errors import IllegalTransition, InvalidInput
+from accord.identity.models import User
 from accord.privacy import desk, index, photo_store
 from accord.privacy.models import RemovalRequest
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 
 @dataclass
@@ -27,7 +31,9 @@ class PhotoSearched:
     photo_deleted: bool  # the requester's photo was deleted after this search
 
 
-def photo_search(rt: Any, db: Session, request_id: int, *, actor: Any, photo: bytes | None = None) -> PhotoSearched:
+def photo_search(
+    rt: Runtime, db: Session, request_id: int, *, actor: User | str | None, photo: bytes | None = None
+) -> PhotoSearched:
     """Search the dataset's latest published version with the request's photo, or with `photo` (the curator's
     "search again with another photo"; not kept)."""
     req = desk.get(db, request_id, actor=actor)
@@ -64,7 +70,7 @@ def photo_search(rt: Any, db: Session, request_id: int, *, actor: Any, photo: by
     )
 
 
-def _stored_photo(rt: Any, req: RemovalRequest) -> bytes:
+def _stored_photo(rt: Runtime, req: RemovalRequest) -> bytes:
     if not req.photo_key:
         raise InvalidInput(
             "this request has no photo (none was sent, or it was deleted after the search); upload one to search"

@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -26,6 +28,9 @@ from accord.jobs import service as jobs
 from accord.notify import service as notify
 from accord.privacy import desk, faces, photo_store
 from accord.privacy.models import RemovalRequest
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 ANSWER_WITHIN = timedelta(days=30)  # GDPR Art. 12(3): one month
 PROOF_TTL = timedelta(days=7)
@@ -42,7 +47,7 @@ def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _lines(value, field: str) -> list[str]:
+def _lines(value: str | Iterable[str] | None, field: str) -> list[str]:
     items = value.splitlines() if isinstance(value, str) else list(value or ())
     items = [str(v).strip()[:300] for v in items if str(v).strip()]
     if len(items) > MAX_LIST:
@@ -57,15 +62,15 @@ class Submitted:
 
 
 def submit(
-    rt,
+    rt: Runtime,
     db: Session,
     *,
     dataset: str,
     email: str,
     what: str,
     why: str = "",
-    labels=(),
-    paths=(),
+    labels: str | Iterable[str] = (),
+    paths: str | Iterable[str] = (),
     photo: bytes | None = None,
     address: str = "",
     now: datetime | None = None,
@@ -171,7 +176,7 @@ def _open(db: Session, token: str, column: str) -> RemovalRequest:
     return req
 
 
-def prove(rt, db: Session, token: str, *, now: datetime | None = None) -> RemovalRequest:
+def prove(rt: Runtime, db: Session, token: str, *, now: datetime | None = None) -> RemovalRequest:
     """The one-use proof link: the request is received, its clock starts, and the files it names (by subject
     label or file name) are looked for at once, so the curators open it with its first matches."""
     now = now or utcnow()

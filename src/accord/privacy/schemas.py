@@ -4,9 +4,14 @@ curators' say which files were found, by which method and with what score."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from accord.privacy.consent import Coverage, ImportReport
+    from accord.privacy.consent_withdrawal import Withdrawn
+    from accord.privacy.models import DeletionNotice
 
 TOKEN = Field(min_length=3, max_length=200, description="the secret part of the e-mailed link, '<id>.<secret>'")
 
@@ -128,7 +133,7 @@ class NoticeOut(BaseModel):
     attestation: str
 
     @classmethod
-    def of(cls, notice, dataset: str) -> NoticeOut:
+    def of(cls, notice: DeletionNotice, dataset: str) -> NoticeOut:
         out = cls.model_validate(notice)
         out.dataset = dataset
         return out
@@ -180,7 +185,7 @@ class ImportReportOut(BaseModel):
     emailed: int
 
     @classmethod
-    def of(cls, report) -> ImportReportOut:
+    def of(cls, report: ImportReport) -> ImportReportOut:
         """From privacy.ImportReport, whose links are (subject, link) pairs."""
         links = [NewLink(subject=s, link=link) for s, link in report.links]
         return cls(
@@ -201,7 +206,7 @@ class CoverageOut(BaseModel):
     covered: int
 
     @classmethod
-    def of(cls, cover) -> CoverageOut:
+    def of(cls, cover: Coverage) -> CoverageOut:
         """From privacy.Coverage, whose labels are (label, items) pairs."""
         return cls(
             version=cover.version,
@@ -232,8 +237,9 @@ class WithdrawnOut(BaseModel):
     follow_link: str  # the private link to follow the removal request, shown this once (and e-mailed)
 
     @classmethod
-    def of(cls, done) -> WithdrawnOut:
+    def of(cls, done: Withdrawn) -> WithdrawnOut:
         """From privacy.Withdrawn."""
+        assert done.request.due_at is not None  # a withdrawal's request is received at once, its clock running
         return cls(
             subject=done.record.subject,
             removal_request_id=done.request.id,

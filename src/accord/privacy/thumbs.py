@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from PIL import Image
 from sqlalchemy.orm import Session
 
 from accord.errors import NotFound
+from accord.identity.models import User
 from accord.privacy import desk
+
+if TYPE_CHECKING:
+    from accord.runtime import Runtime
 
 SIZE = 192
 MAX_PIXELS = 50_000_000  # a stored image over this is not decoded for a preview
 
 
-def thumbnail(rt, db: Session, request_id: int, item_id: int, *, actor) -> bytes:
+def thumbnail(rt: Runtime, db: Session, request_id: int, item_id: int, *, actor: User | str | None) -> bytes:
     """A JPEG at most SIZE pixels on its longer side, of a file found for the request (curators only)."""
     item = desk.match_item(db, request_id, item_id, actor=actor)
     try:
