@@ -271,12 +271,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/privacy/requests/{request_id}/items/{item_id}/thumbnail"): DESK,
     ("POST", "/privacy/requests/{request_id}/search"): DESK,
     ("POST", "/privacy/requests/{request_id}/select"): DESK,
+    ("POST", "/privacy/requests/{request_id}/photo-search"): DESK,  # no photo sent, none kept: 422
     ("POST", "/privacy/requests/{request_id}/accept"): DESK,
     ("POST", "/privacy/requests/{request_id}/decline"): DESK,
     ("GET", "/api/v1/privacy/requests/{request_id}"): DESK,
     ("GET", "/api/v1/privacy/requests/{request_id}/matches"): DESK,
     ("POST", "/api/v1/privacy/requests/{request_id}/search"): DESK,
     ("POST", "/api/v1/privacy/requests/{request_id}/select"): DESK,
+    ("POST", "/api/v1/privacy/requests/{request_id}/photo-search"): DESK,
     ("POST", "/api/v1/privacy/requests/{request_id}/accept"): DESK,
     ("POST", "/api/v1/privacy/requests/{request_id}/decline"): DESK,
     ("GET", "/privacy/notices"): USERS,
@@ -354,6 +356,8 @@ BODIES = {
     ("POST", "/api/v1/removal-requests/follow"): lambda role: {"json": {"token": "1.not-a-valid-link"}},
     ("POST", "/api/v1/privacy/requests/{request_id}/search"): lambda role: {"json": {}},
     ("POST", "/api/v1/privacy/requests/{request_id}/select"): lambda role: {"json": {}},
+    ("POST", "/api/v1/privacy/requests/{request_id}/photo-search"): lambda role: {"files": {"photo": ("", b"")}},
+    ("POST", "/privacy/requests/{request_id}/photo-search"): lambda role: {"files": {"photo": ("", b"")}},
     ("POST", "/api/v1/privacy/requests/{request_id}/accept"): lambda role: {"json": {}},  # nothing selected: 422
     ("POST", "/api/v1/privacy/requests/{request_id}/decline"): lambda role: {"json": {"reason": "matrix"}},
     ("POST", "/privacy/requests/{request_id}/decline"): lambda role: {"data": {"reason": "matrix"}},

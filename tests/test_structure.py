@@ -57,6 +57,7 @@ def test_every_domain_job_is_on_the_queue(rt):
         "deletion_reminders",
         "privacy_index",
         "privacy_index_pending",
+        "privacy_photo_search",
     }
 
 

@@ -123,3 +123,20 @@ def test_the_queue_is_for_curators_and_another_datasets_curator_sees_nothing(rt,
     licensee = make_world(rt, tmp_path, slug="third", count=1, licensees=1).licensees
     log_in(client, next(iter(licensee)))
     assert client.get("/privacy").status_code == 403
+
+
+def test_a_photo_over_the_limit_is_refused_before_it_is_read_and_nothing_is_kept(rt, client, tmp_path):
+    world = make_world(rt, tmp_path, count=2)
+    token = csrf(client, f"/datasets/{world.slug}/privacy")
+    big = b"\xff\xd8" + b"\0" * (50 * 1024 * 1024)  # 50 MB
+    refused = client.post(
+        f"/datasets/{world.slug}/privacy",
+        data={"csrf_token": token, "email": "p@example.net", "what": "me"},
+        files={"photo": ("me.jpg", big, "image/jpeg")},
+    )
+    assert refused.status_code == 413 and "larger than the limit" in refused.text
+    with rt.session() as db:
+        assert db.scalars(select(RemovalRequest)).all() == []
+    for folder in ("uploads", "privacy-photos"):
+        path = rt.settings.data_dir / folder
+        assert not path.exists() or not any(path.iterdir()), folder

@@ -58,18 +58,17 @@ def _events(rt, request_id):
         ]
 
 
-def test_the_requesters_photo_finds_their_images_and_is_then_deleted(rt, desk):
-    rid = _request(rt, selfie("grace"))
-    assert len(_photos(rt)) == 1
-    with rt.session() as db:
-        done = privacy.photo_search(rt, db, rid, actor=desk["curator"])
-    assert (done.faces_in_photo, done.unindexed, done.photo_deleted) == (1, 0, True)
-    found = {(m.path, m.match.method) for m in done.matches}
-    assert found == {("grace/g1.jpg", "face"), ("grace/g2.jpg", "face")}
-    assert _photos(rt) == []
+def test_the_requesters_photo_is_searched_at_proof_and_then_deleted(rt, desk):
+    rid = _request(rt, selfie("grace"))  # proving queues the photo search (jobs run inline in tests)
     with rt.session() as db:
         req = db.get(RemovalRequest, rid)
-        assert req.photo_key is None and req.photo_deleted_at is not None and req.status == "under_review"
+        found = {(m.path, m.match.method) for m in privacy.matches(db, req)}
+        assert req.photo_key is None and req.photo_deleted_at is not None
+        assert req.status == "received"  # nobody has looked yet: the requester's page does not say "under review"
+        job = db.scalars(select(Job).where(Job.kind == "privacy_photo_search")).one()
+    assert found == {("grace/g1.jpg", "face"), ("grace/g2.jpg", "face")}
+    assert job.status == "done" and job.result["faces_in_photo"] == 1 and job.result["photo_deleted"]
+    assert _photos(rt) == []
     actions = [a for a, _ in _events(rt, rid)]
     assert actions[-2:] == ["removal.photo_searched", "removal.photo_deleted"]
     searched = dict(_events(rt, rid))["removal.photo_searched"]
@@ -93,18 +92,35 @@ def test_a_curator_searches_again_with_another_photo_which_is_not_kept(rt, desk)
 def test_a_photo_with_no_face_says_so_and_still_finds_its_duplicate(rt, desk):
     rid = _request(rt, png(background(9, (640, 480))))
     with rt.session() as db:
-        done = privacy.photo_search(rt, db, rid, actor=desk["curator"])
-    assert done.faces_in_photo == 0 and done.photo_deleted
-    assert [(m.path, m.match.method) for m in done.matches] == [("empty/field.png", "phash")]
+        job = db.scalars(select(Job).where(Job.kind == "privacy_photo_search")).one()
+        found = privacy.matches(db, db.get(RemovalRequest, rid))
+    assert job.result["faces_in_photo"] == 0 and job.result["photo_deleted"] and "no face" in job.message
+    assert [(m.path, m.match.method) for m in found] == [("empty/field.png", "phash")]
 
 
 def test_the_photo_is_kept_while_part_of_the_version_is_not_indexed(rt, tmp_path, desk):
     contents = files({"grace/g3.jpg": jpeg(scene("grace", width=200, at=(100, 100), seed=12))})
-    dataset(rt, tmp_path, contents=contents, label="2.0")  # the latest version: one image not indexed
-    rid = _request(rt, selfie("grace"))
+    _ds, latest, _items = dataset(rt, tmp_path, contents=contents, label="2.0")  # one image not indexed
+    rid = _request(rt, selfie("grace"))  # searched at proof: one image unsearched, so the photo is kept
     with rt.session() as db:
         done = privacy.photo_search(rt, db, rid, actor=desk["curator"])
     assert (done.unindexed, done.photo_deleted) == (1, False) and len(_photos(rt)) == 1
+    privacy.index_version(rt, latest)
+    assert privacy_jobs.waiting_photos(rt, latest) == 1  # what the index job does once the version is indexed
+    assert _photos(rt) == []
+    with rt.session() as db:
+        assert {m.path for m in privacy.matches(db, db.get(RemovalRequest, rid))} >= {"grace/g3.jpg"}
+
+
+def test_declining_deletes_a_photo_still_kept(rt, tmp_path, desk):
+    contents = files({"grace/g3.jpg": jpeg(scene("grace", width=200, at=(100, 100), seed=12))})
+    dataset(rt, tmp_path, contents=contents, label="2.0")
+    rid = _request(rt, selfie("grace"))
+    assert len(_photos(rt)) == 1  # kept: part of the version was not searchable
+    with rt.session() as db:
+        privacy.decline(rt, db, rid, actor=desk["curator"], reason="not in this dataset")
+    assert _photos(rt) == []
+    assert ("removal.photo_deleted", {"why": "declined"}) in _events(rt, rid)
 
 
 def test_only_the_datasets_curators_search_and_only_open_requests(rt, desk):
@@ -116,7 +132,7 @@ def test_only_the_datasets_curators_search_and_only_open_requests(rt, desk):
         privacy.decline(rt, db, rid, actor=desk["curator"], reason="not in this dataset")
         with pytest.raises(IllegalTransition):
             privacy.photo_search(rt, db, rid, actor=desk["curator"], photo=selfie("grace"))
-    assert len(_photos(rt)) == 1
+    assert _photos(rt) == []
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from accord.privacy.schemas import (
     MatchOut,
     NoticeOut,
     OverdueOut,
+    PhotoSearchOut,
     QueueRowOut,
     RequesterViewOut,
     RequestOut,
@@ -101,6 +102,10 @@ def request_out(req) -> RequestOut:
 
 
 def _matches(db, req) -> list[MatchOut]:
+    return _as_out(privacy.matches(db, req))
+
+
+def _as_out(found) -> list[MatchOut]:
     return [
         MatchOut(
             item_id=m.match.item_id,
@@ -111,7 +116,7 @@ def _matches(db, req) -> list[MatchOut]:
             score=m.match.score,
             selected=m.match.selected,
         )
-        for m in privacy.matches(db, req)
+        for m in found
     ]
 
 
@@ -148,6 +153,33 @@ def matches(request_id: Id, db: Db, user: CurrentUser) -> list[MatchOut]:
 def search(request_id: Id, body: SearchIn, db: Db, user: CurrentUser) -> list[MatchOut]:
     privacy.search(db, request_id, actor=user, labels=body.labels, paths=body.paths)
     return _matches(db, privacy.get(db, request_id, actor=user))
+
+
+@router.post(
+    "/privacy/requests/{request_id}/photo-search",
+    response_model=PhotoSearchOut,
+    summary="Search by face and near-duplicate: with the photo sent (never kept), or the requester's (curators)",
+    openapi_extra=upload.openapi_body("photo"),
+)
+async def photo_search(request: Request, request_id: Id, db: Db, rt: Rt, user: CurrentUser) -> PhotoSearchOut:
+    await run_in_threadpool(privacy.get, db, request_id, actor=user)  # strangers: before the body is read
+    received = await upload.receive(
+        request, directory=rt.settings.data_dir / "uploads", limit=privacy.MAX_PHOTO_BYTES, file_field="photo",
+        required=False,
+    )  # fmt: skip
+    try:
+        photo = received.data() or None
+        done = await run_in_threadpool(lambda: privacy.photo_search(rt, db, request_id, actor=user, photo=photo))
+    finally:
+        received.discard()
+    return PhotoSearchOut(
+        found=done.found,
+        added=done.added,
+        faces_in_photo=done.faces_in_photo,
+        unindexed=done.unindexed,
+        photo_deleted=done.photo_deleted,
+        matches=_as_out(done.matches),
+    )
 
 
 @router.post(

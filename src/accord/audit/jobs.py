@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from huey import crontab
 from sqlalchemy.orm import Session
@@ -20,10 +20,12 @@ from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 
 if TYPE_CHECKING:
-    from accord.jobs.queue import Schedule, Task
     from accord.runtime import Runtime
 
 log = logging.getLogger("accord.audit")
+# The shapes accord.jobs.queue registers, spelt here: audit imports no other domain (jobs records into audit).
+Task = Callable[..., Any]  # fn(rt)
+Schedule = Callable[[datetime], bool]  # a huey crontab
 
 
 class Queued(Protocol):

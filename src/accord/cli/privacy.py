@@ -78,16 +78,32 @@ def search(
     request_id: int,
     label: list[str] = typer.Option([], "--label", help="a subject label to look for (repeatable)"),
     path: list[str] = typer.Option([], "--path", help="a file name or pattern such as 0421_*.jpg (repeatable)"),
+    photo: Path | None = typer.Option(None, "--photo", help="search by face with this photo (not kept)"),
+    their_photo: bool = typer.Option(False, "--their-photo", help="search by face with the requester's photo"),
     as_: str | None = AS,
 ) -> None:
-    """Find the request's files in the dataset's current version: by what the person gave, or by --label/--path."""
+    """Find the request's files in the dataset's current version: by what the person gave, or by --label/--path;
+    by face and near-duplicate with --photo FILE or --their-photo."""
     from accord.privacy import service as privacy
 
-    given = bool(label or path)
-    with runtime().session() as db:
-        found = privacy.search(
-            db, request_id, actor=actor(db, as_), labels=label if given else None, paths=path if given else None
-        )
+    rt = runtime()
+    with rt.session() as db:
+        who = actor(db, as_)
+        if photo is not None or their_photo:
+            if photo is not None and not photo.is_file():
+                raise errors.InvalidInput(f"{photo} is not a file", field="photo")
+            data = photo.read_bytes() if photo is not None else None
+            done = privacy.photo_search(rt, db, request_id, actor=who, photo=data)
+            faces = f"{done.faces_in_photo} face(s)" if done.faces_in_photo else "no face (near-duplicates only)"
+            out.print(f"{faces} in the photo; {done.found} file(s) found, {done.added} new", highlight=False)
+            if done.unindexed:
+                out.print(f"  {done.unindexed:,} image(s) are not indexed yet and were not searched", highlight=False)
+            found = done.matches
+        else:
+            given = bool(label or path)
+            found = privacy.search(
+                db, request_id, actor=who, labels=label if given else None, paths=path if given else None
+            )
     _print_matches(found)
 
 

@@ -17,7 +17,7 @@ from accord.errors import IllegalTransition, InvalidInput, NotFound, PermissionD
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.notify import service as notify
-from accord.privacy import notices
+from accord.privacy import notices, photo_store
 from accord.privacy.models import RemovalMatch, RemovalRequest
 
 REMOVED = "removed at a data subject's request"
@@ -196,6 +196,7 @@ def decline(rt, db: Session, request_id: int, *, actor, reason: str) -> RemovalR
         req.status, req.decided_at, req.decision_reason = "declined", utcnow(), reason[:5000]
         req.decided_by_id = actor.id if isinstance(actor, User) else None
         db.execute(delete(RemovalMatch).where(RemovalMatch.request_id == req.id))  # nothing kept about them
+        photo_store.delete_photo(rt, db, req, actor, why="declined")
         _tell_requester(db, req)
         audit.record(db, actor=actor, action="removal.declined", object=("removal_request", req.id))
     return req
@@ -224,6 +225,7 @@ def accept(rt, db: Session, request_id: int, *, actor, note: str = "", now: date
         req.status, req.decided_at, req.decision_reason = "done", now, (note or "").strip()[:5000]
         req.decided_by_id = actor.id if isinstance(actor, User) else None
         req.old_version_id, req.new_version_id, req.removed_count = cut.old.id, cut.new.id, len(cut.removed)
+        photo_store.delete_photo(rt, db, req, actor, why="decided")
         _tell_requester(db, req)
         audit.record(
             db,

@@ -16,7 +16,8 @@ from accord.errors import AccordError
 from accord.identity.models import User
 from accord.jobs import queue, service
 from accord.jobs.models import Job
-from accord.privacy import desk, index, notices
+from accord.privacy import desk, index, notices, photos
+from accord.privacy.models import RemovalRequest
 
 if TYPE_CHECKING:
     from accord.runtime import Runtime
@@ -95,4 +96,67 @@ def run_index(rt: Runtime, job_id: int) -> None:
             job_id,
             result={**result, "seconds": round(done.seconds, 2)},
             message=f"indexed {done.indexed:,} images ({done.faces:,} faces)",
+        )
+        waiting_photos(rt, version_id)
+
+
+# --- the photo search of a proven request ------------------------------------------------------------------
+
+
+def waiting_photos(rt: Runtime, version_id: int) -> int:
+    """Once a version is indexed: search again for the open requests whose photo waited for it."""
+    with rt.session() as db:
+        dataset_id = catalog.version_by_id(db, version_id).dataset_id
+        ids = list(
+            db.scalars(
+                select(RemovalRequest.id).where(
+                    RemovalRequest.dataset_id == dataset_id,
+                    RemovalRequest.status.in_(desk.OPEN),
+                    RemovalRequest.photo_key.is_not(None),
+                )
+            )
+        )
+    for request_id in ids:
+        service.submit(rt, "privacy_photo_search", {"request_id": request_id}, actor="system")
+    return len(ids)
+
+
+@queue.task("privacy_photo_search")
+def run_photo_search(rt: Runtime, job_id: int) -> None:
+    """The requester's photo against the dataset's current version (queued at proof); the photo is deleted once
+    the whole version was searched, and kept for the next try while part of it is not indexed yet."""
+    with rt.session() as db:
+        job = service.get(db, job_id)
+        if job.status != "queued":
+            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
+            return
+        request_id = int(job.params["request_id"])
+    service.mark_running(rt, job_id)
+    try:
+        with rt.session() as db:
+            found = photos.photo_search(rt, db, request_id, actor="system")
+    except AccordError as exc:
+        service.mark_failed(rt, job_id, error=exc.message)
+    except Exception as exc:
+        log.exception("photo search job %s failed", job_id)
+        service.mark_failed(rt, job_id, error=f"the photo search failed: {type(exc).__name__}: {exc}")
+    else:
+        faces = "no face" if not found.faces_in_photo else f"{found.faces_in_photo} face(s)"
+        service.mark_done(
+            rt,
+            job_id,
+            result={
+                "request_id": request_id,
+                "found": found.found,
+                "added": found.added,
+                "faces_in_photo": found.faces_in_photo,
+                "unindexed": found.unindexed,
+                "photo_deleted": found.photo_deleted,
+            },
+            message=f"{faces} in the photo; found {found.found} file(s)"
+            + (
+                f"; {found.unindexed:,} image(s) not indexed yet, the photo is kept until they are"
+                if found.unindexed
+                else ""
+            ),
         )

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
 from accord.catalog import service as catalog
-from accord.db import unit_of_work, utcnow
+from accord.db import unit_of_work
 from accord.errors import IllegalTransition, InvalidInput
-from accord.privacy import desk, index, requests
+from accord.privacy import desk, index, photo_store
 from accord.privacy.models import RemovalRequest
 
 
@@ -58,7 +58,7 @@ def photo_search(rt: Any, db: Session, request_id: int, *, actor: Any, photo: by
             },
         )
         if delete:
-            _delete_photo(rt, db, req, actor)
+            photo_store.delete_photo(rt, db, req, actor, why="searched")
     return PhotoSearched(
         desk.matches(db, req), len(result.candidates), added, result.faces_in_photo, result.unindexed, delete
     )
@@ -69,16 +69,7 @@ def _stored_photo(rt: Any, req: RemovalRequest) -> bytes:
         raise InvalidInput(
             "this request has no photo (none was sent, or it was deleted after the search); upload one to search"
         )
-    path = requests.photo_dir(rt) / req.photo_key
+    path = photo_store.photo_dir(rt) / req.photo_key
     if not path.exists():
         raise InvalidInput("the requester's photo is no longer stored; upload one to search")
     return path.read_bytes()
-
-
-def _delete_photo(rt: Any, db: Session, req: RemovalRequest, actor: Any) -> None:
-    """Inside the search's unit of work: the file goes before the commit, so a failed commit leaves no photo
-    behind a row that says it is kept (the next search then asks for one)."""
-    assert req.photo_key
-    (requests.photo_dir(rt) / req.photo_key).unlink(missing_ok=True)
-    req.photo_key, req.photo_deleted_at = None, utcnow()
-    audit.record(db, actor=actor, action="removal.photo_deleted", object=("removal_request", req.id))

@@ -12,7 +12,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -23,8 +22,9 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
 from accord.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, TooLarge
 from accord.identity import service as identity
+from accord.jobs import service as jobs
 from accord.notify import service as notify
-from accord.privacy import desk, faces
+from accord.privacy import desk, faces, photo_store
 from accord.privacy.models import RemovalRequest
 
 ANSWER_WITHIN = timedelta(days=30)  # GDPR Art. 12(3): one month
@@ -48,12 +48,6 @@ def _lines(value, field: str) -> list[str]:
     if len(items) > MAX_LIST:
         raise InvalidInput(f"at most {MAX_LIST} {field}, one per line", field=field)
     return items
-
-
-def photo_dir(rt) -> Path:
-    path = Path(rt.settings.data_dir) / "privacy-photos"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
 
 
 @dataclass
@@ -116,7 +110,7 @@ def submit(
         db.flush()
         if photo:
             key = f"{req.id}-{secrets.token_hex(8)}"
-            target = photo_dir(rt) / key
+            target = photo_store.photo_dir(rt) / key
             target.write_bytes(photo)
             os.chmod(target, 0o600)
             req.photo_key = key
@@ -201,6 +195,8 @@ def prove(rt, db: Session, token: str, *, now: datetime | None = None) -> Remova
         audit.record(db, actor=None, action="removal.proven", object=("removal_request", req.id))
     if req.labels or req.paths:
         desk.search(db, req.id, actor="system")
+    if req.photo_key:  # the face search is heavier: a job (its photo is deleted once it has run)
+        jobs.submit(rt, "privacy_photo_search", {"request_id": req.id}, actor="system")
     return req
 
 

@@ -80,6 +80,15 @@ class SearchIn(BaseModel):
     paths: list[str] | None = Field(None, max_length=50, description="default: the file names the requester gave")
 
 
+class PhotoSearchOut(BaseModel):
+    found: int = Field(description="files this search found")
+    added: int = Field(description="of which were new to the request")
+    faces_in_photo: int = Field(description="0: no face in the photo; only near-duplicates were looked for")
+    unindexed: int = Field(description="images of the version not indexed yet, so not searched")
+    photo_deleted: bool = Field(description="the requester's photo was deleted after this search")
+    matches: list[MatchOut]
+
+
 class SelectIn(BaseModel):
     item_ids: list[int] = Field(default_factory=list, max_length=100_000)
     labels: list[str] = Field(default_factory=list, max_length=50, description="select every match of these subjects")

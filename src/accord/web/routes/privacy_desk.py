@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
+from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
 from accord.http.deps import Form as PostedForm
 from accord.http.params import Id
@@ -36,6 +38,23 @@ def queue(request: Request, db: Db, user: CurrentUser, closed: bool = False):
     )
 
 
+def _photo_notice(request: Request) -> str:
+    """What the last photo search found, from the redirect's query (numbers only)."""
+    q = request.query_params
+    if q.get("notice") != "photo" or not all(q.get(k, "").isdigit() for k in ("faces", "found", "unindexed")):
+        return ""
+    faces, found, unindexed = int(q["faces"]), int(q["found"]), int(q["unindexed"])
+    said = (
+        "No face found in this photo, so only near-duplicate copies of it were looked for."
+        if not faces
+        else f"{faces} face{'' if faces == 1 else 's'} found in the photo."
+    )
+    said += f" {found} file{'' if found == 1 else 's'} found."
+    if unindexed:
+        said += f" {unindexed:,} image(s) of the version are not indexed yet and were not searched."
+    return said
+
+
 def _page(request: Request, db, user, request_id: int, *, status_code: int = 200, errors=None, notice: str = ""):
     req = privacy.get(db, request_id, actor=user)
     found = privacy.matches(db, req)
@@ -48,7 +67,7 @@ def _page(request: Request, db, user, request_id: int, *, status_code: int = 200
         found=found,
         labels=labels,
         errors=errors or {},
-        notice=NOTICES.get(notice, ""),
+        notice=NOTICES.get(notice, "") or _photo_notice(request),
     )
 
 
@@ -92,6 +111,31 @@ def search(
         )
 
     return _act(request, db, user, request_id, "searched", run)
+
+
+@router.post("/privacy/requests/{request_id}/photo-search")
+async def photo_search(request: Request, request_id: Id, db: Db, rt: Rt, user: CurrentUser):
+    """With a photo uploaded: the curator's own (never kept); without: the requester's, if still stored."""
+    await run_in_threadpool(privacy.get, db, request_id, actor=user)  # strangers: before the body is read
+    received = None
+    try:
+        received = await upload.receive(
+            request,
+            directory=rt.settings.data_dir / "uploads",
+            limit=privacy.MAX_PHOTO_BYTES,
+            file_field="photo",
+            required=False,
+        )
+        photo = received.data() or None
+        done = await run_in_threadpool(lambda: privacy.photo_search(rt, db, request_id, actor=user, photo=photo))
+    except AccordError as exc:
+        status, errors = lookup(HTTP_STATUS, exc), {"photo": exc.message}
+        return await run_in_threadpool(_page, request, db, user, request_id, status_code=status, errors=errors)
+    finally:
+        if received is not None:
+            received.discard()
+    query = f"notice=photo&faces={done.faces_in_photo}&found={done.found}&unindexed={done.unindexed}"
+    return RedirectResponse(f"/privacy/requests/{request_id}?{query}", status_code=303)
 
 
 @router.post("/privacy/requests/{request_id}/select")
