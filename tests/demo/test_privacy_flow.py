@@ -109,3 +109,11 @@ def test_a_second_run_adds_no_index_rows_consent_records_or_downloads(rt):
     again = load.run(rt, scale=SMALL)
     assert not again.changed and not again.privacy.changed
     assert counts() == before and all(before)
+
+
+def test_the_readme_lists_every_demo_login_with_its_password():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for user in load.DEMO_USERS:
+        assert f"| {user.email} | {user.password} |" in readme, user.email
