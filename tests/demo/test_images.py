@@ -40,7 +40,7 @@ def test_llvip_pairs_a_visible_and_an_infrared_image_under_the_same_name(full):
     root = full["llvip"].root
     visible = {p.name for p in (root / "visible").iterdir()}
     infrared = {p.name for p in (root / "infrared").iterdir()}
-    assert visible == infrared and len(visible) == FULL.llvip_pairs
+    assert visible == infrared and len(visible) == FULL.llvip_pairs + len(images.FACES["llvip"])
     assert "010001.jpg" in visible
     with Image.open(root / "visible/010001.jpg") as vis, Image.open(root / "infrared/010001.jpg") as ir:
         assert vis.size == ir.size == (320, 256)
@@ -51,7 +51,11 @@ def test_llvip_pairs_a_visible_and_an_infrared_image_under_the_same_name(full):
         assert v["attributes"]["modality"] == "visible" and i["attributes"]["modality"] == "infrared"
         assert v["attributes"]["scene"] == i["attributes"]["scene"]
         assert v["preview"] == i["preview"]
-        assert "subject" not in v  # LLVIP has no identity labels
+        assert v.get("subject") == i.get("subject")
+        if name.startswith("049"):  # the frames with a real face carry the person's label (the privacy desk's)
+            assert v["subject"] in images.FACE_LABELS["llvip"].values() and not v["preview"]
+        else:
+            assert "subject" not in v  # LLVIP has no identity labels
     assert full["llvip"].preview == 2 * FULL.llvip_preview_pairs
 
 
@@ -98,7 +102,7 @@ def test_at_ustc_shows_every_volunteer_in_all_six_scenarios_in_rgb_and_ir(full):
 
 def test_shhq_images_are_1024_tall_512_wide_and_exactly_100_form_the_preview(full):
     generated = full["shhq"]
-    assert generated.files == 120
+    assert generated.files == 120 + len(images.FACES["shhq"])
     assert generated.preview == 100
     assert sum(row["preview"] for row in _labels(generated.root).values()) == 100
     for path in list(generated.root.rglob("*.jpg"))[:20]:

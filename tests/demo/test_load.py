@@ -8,7 +8,7 @@ from accord.audit.models import AuditEvent
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset, Item
 from accord.demo import facts, load
-from accord.demo.images import FULL, SMALL
+from accord.demo.images import FACES, FULL, SMALL
 from accord.errors import InvalidInput
 from accord.identity import service as identity
 from accord.runtime import build
@@ -41,8 +41,8 @@ def test_loading_the_demo_publishes_the_four_datasets_with_their_facts_and_items
             assert all(i.media_type == "image/jpeg" for i in items)
         llvip = catalog.list_items(db, catalog.version_by_label(db, "llvip", "1.0").id, limit=10_000)
         assert Counter(i.attributes["modality"] for i in llvip) == {
-            "visible": SMALL.llvip_pairs,
-            "infrared": SMALL.llvip_pairs,
+            "visible": SMALL.llvip_pairs + len(FACES["llvip"]),
+            "infrared": SMALL.llvip_pairs + len(FACES["llvip"]),
         }
         cion = catalog.list_items(db, catalog.version_by_label(db, "cion-al", "1.0").id, limit=10_000)
         assert all(i.subject == i.path.split("/")[0] for i in cion)
@@ -82,7 +82,7 @@ def test_an_existing_demo_account_keeps_its_own_password(rt):
             db, email="admin@example.org", name="Real Admin", password="a-private-password", roles=["admin"]
         )
     report = load.run(rt, scale=SMALL)
-    assert [u.created for u in report.users] == [False, True, True, True, True]
+    assert [u.created for u in report.users] == [False, True, True, True, True, True]
     with rt.session() as db:
         assert identity.authenticate(db, email="admin@example.org", password="a-private-password")
 
@@ -95,7 +95,7 @@ def test_a_run_interrupted_after_ingest_is_finished_by_the_next_run(rt):
     load.generate_and_ingest(rt, draft.id, "shhq", actor="demo", scale=SMALL)
     report = load.run(rt, scale=SMALL)
     shhq = next(d for d in report.datasets if d.slug == "shhq")
-    assert shhq.changed and shhq.status == "published" and shhq.file_count == SMALL.shhq_images
+    assert shhq.changed and shhq.status == "published" and shhq.file_count == SMALL.shhq_images + len(FACES["shhq"])
     with rt.session() as db:
         assert [v.label for v in catalog.dataset_by_slug(db, "shhq").versions] == ["1.0"]
 
@@ -152,10 +152,10 @@ def test_reset_refuses_a_configured_database_and_deletes_nothing(tmp_path):
     assert (settings.data_dir / "accord.db").read_text() == "not ours to delete"
 
 
-def test_the_full_demo_loads_446_images_with_exactly_100_shhq_previews(rt):
+def test_the_full_demo_loads_461_images_with_exactly_100_shhq_previews(rt):
     report = load.run(rt, scale=FULL)
     by_slug = {d.slug: d for d in report.datasets}
-    assert {s: d.file_count for s, d in by_slug.items()} == {"llvip": 80, "cion-al": 150, "at-ustc": 96, "shhq": 120}
+    assert {s: d.file_count for s, d in by_slug.items()} == {"llvip": 90, "cion-al": 150, "at-ustc": 96, "shhq": 125}
     assert by_slug["shhq"].preview_count == 100
     assert all(8 <= by_slug[s].preview_count <= 12 for s in ("llvip", "cion-al", "at-ustc"))
     assert all(d.status == "published" for d in report.datasets)

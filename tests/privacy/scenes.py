@@ -1,39 +1,22 @@
 """Scenes with real faces, made at test time: the astronaut (scikit-image) and Grace Hopper (matplotlib's sample
-photo) pasted at several sizes into generated backgrounds, and datasets built from them through the services."""
+photo; both loaded by accord.demo.faces, which the demo uses too) pasted at several sizes into generated
+backgrounds, and datasets built from them through the services."""
 
 from __future__ import annotations
 
 import io
 import json
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from accord.catalog import service as catalog
-
-
-@cache
-def astronaut() -> Image.Image:
-    from skimage import data
-
-    return Image.fromarray(data.astronaut())
-
-
-@cache
-def grace_hopper() -> Image.Image:
-    from matplotlib import cbook
-
-    with cbook.get_sample_data("grace_hopper.jpg") as fh:
-        return Image.open(fh).convert("RGB")
-
-
-FACE = {"astronaut": (150, 20, 300, 220), "grace": (140, 60, 400, 380)}  # where the face is in each photo
-
-
-def person(name: str) -> Image.Image:
-    return astronaut() if name == "astronaut" else grace_hopper()
+from accord.demo.faces import FACE as FACE
+from accord.demo.faces import astronaut as astronaut
+from accord.demo.faces import grace_hopper as grace_hopper
+from accord.demo.faces import person as person
+from accord.demo.faces import resized
 
 
 def background(seed: int, size=(800, 600)) -> Image.Image:
@@ -46,8 +29,7 @@ def background(seed: int, size=(800, 600)) -> Image.Image:
 
 def scene(name: str, *, width: int, at: tuple[int, int], seed: int, size=(800, 600)) -> Image.Image:
     """`name`'s photo scaled to `width` pixels wide, pasted at `at` into a generated background."""
-    photo = person(name)
-    photo = photo.resize((width, round(width * photo.height / photo.width)), Image.Resampling.LANCZOS)
+    photo = resized(name, width)
     out = background(seed, size)
     out.paste(photo, at)
     return out

@@ -72,6 +72,12 @@ def _print_report(report: load.DemoReport, url: str) -> None:
         f"({'registered' if report.organisation_created else 'unchanged'}). An application for CION-AL "
         "names a signatory: sign in as the admin and open their link from the mail outbox, /admin/outbox."
     )
+    if report.privacy and report.privacy.selfie:
+        cli.out.print(
+            f"Selfie for the privacy desk: [bold]{report.privacy.selfie}[/] (the astronaut, who is in LLVIP and "
+            "SHHQ): open a dataset page → Are you in this dataset? → attach this photo.",
+            highlight=False,
+        )
     if not report.changed:
         cli.out.print("[green]Nothing to do:[/] the demo accounts and catalogue were already in place.")
     cli.out.print(

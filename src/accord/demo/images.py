@@ -13,13 +13,36 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from accord.demo import streets
+from accord.demo import faces, streets
 from accord.demo.figures import Figure, canvas, draw_person, finish, gradient, random_figure, redress, scaled, thermal
 
 LABELS = "accord-labels.jsonl"
 JPEG_QUALITY = 80
 AT_USTC_SCENARIOS = ("DT-ST", "DT-LT", "NT-ST", "NT-LT", "AD-ST", "AD-LT")
 LLVIP_SCENES = (1, 2, 3, 4, 5, 6, 7, 26)  # scene 26 stands for one of LLVIP's two daytime scenes
+# The images with real faces, each (who, width of the pasted photo, where): the astronaut at three sizes, Grace
+# Hopper at two, in LLVIP's 320x256 frames and SHHQ's 512x1024 portraits. One subject label per person.
+FACES = {
+    "llvip": (
+        ("astronaut", 110, (196, 40)),
+        ("grace", 150, (12, 30)),
+        ("astronaut", 165, (130, 20)),
+        ("astronaut", 230, (40, 8)),
+        ("grace", 220, (90, 6)),
+    ),
+    "shhq": (
+        ("astronaut", 300, (106, 60)),
+        ("grace", 260, (126, 90)),
+        ("astronaut", 420, (46, 40)),
+        ("astronaut", 220, (146, 120)),
+        ("grace", 400, (56, 50)),
+    ),
+}
+FACE_LABELS = {
+    "llvip": {"astronaut": "250901", "grace": "250902"},  # six digits, like LLVIP's frame names
+    "shhq": {"astronaut": "SHHQ-P0001", "grace": "SHHQ-P0002"},
+}
+LLVIP_FACE_SCENE = 4  # a night-time street
 SHHQ_SOURCES = (("web (CC-BY-2.0)", 0.45), ("purchased", 0.25), ("DeepFashion", 0.25), ("InFashAI", 0.05))
 
 
@@ -35,6 +58,7 @@ class DemoScale:
     at_ustc_volunteers: int = 8
     shhq_images: int = 120
     shhq_preview: int = 100  # SHHQ's real public preview is exactly 100 images
+    faces: bool = True  # LLVIP and SHHQ gain the FACES images (real faces, for the privacy desk)
 
 
 FULL = DemoScale()
@@ -122,7 +146,24 @@ def llvip(root: Path, scale: DemoScale = FULL, *, seed: int = 2021) -> Generated
             attributes={**attrs, "modality": "infrared"},
             preview=preview,
         )
+    if scale.faces:
+        _llvip_faces(out, random.Random(f"{seed}-faces"), size)
     return out.write_labels()
+
+
+def _llvip_faces(out: Generated, rng: random.Random, size: tuple[int, int]) -> None:
+    """Frames of a night-time street with a real person's photo in it, visible and infrared as every pair."""
+    for k, (who, width, at) in enumerate(FACES["llvip"]):
+        name = f"{LLVIP_FACE_SCENE:02d}{9001 + k:04d}.jpg"
+        street = streets.street(LLVIP_FACE_SCENE, random.Random(rng.random()), size)
+        attrs = {"scene": f"scene-{LLVIP_FACE_SCENE:02d}", "light": "dark"}
+        subject = FACE_LABELS["llvip"][who]
+        visible = faces.paste(streets.render_visible(street, size, rng), who, width=width, at=at, light=0.85)
+        out.save(visible, f"visible/{name}", subject=subject, attributes={**attrs, "modality": "visible"})
+        infrared = faces.paste(streets.render_infrared(street, size, rng), who, width=width, at=at, light=1.15)
+        out.save(
+            infrared.convert("L"), f"infrared/{name}", subject=subject, attributes={**attrs, "modality": "infrared"}
+        )
 
 
 # --- person crops (CION-AL, AT-USTC) -------------------------------------------------------------------
@@ -286,6 +327,16 @@ def shhq(root: Path, scale: DemoScale = FULL, *, seed: int = 2022) -> Generated:
             preview=i in preview,
             attributes={"source": rng.choices(names, weights)[0], "clothing": fig.lower},
         )
+    if scale.faces:
+        face_rng = random.Random(f"{seed}-faces")
+        for k, (who, width, at) in enumerate(FACES["shhq"]):
+            img, fig = _full_body(face_rng)
+            out.save(
+                faces.paste(img, who, width=width, at=at),
+                f"images/{scale.shhq_images + k + 1:06d}.jpg",
+                subject=FACE_LABELS["shhq"][who],
+                attributes={"source": "web (public domain)", "clothing": fig.lower},
+            )
     return out.write_labels()
 
 

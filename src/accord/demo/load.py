@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from accord.catalog import service as catalog
 from accord.config import Settings
 from accord.demo import facts as demo_facts
-from accord.demo import images
+from accord.demo import images, privacy_flow
 from accord.demo.facts import DatasetFacts
 from accord.demo.images import FULL, DemoScale
 from accord.errors import InvalidInput, NotFound
@@ -75,6 +75,13 @@ DEMO_USERS = (
         "applicant",
         "apply from a free-mail address: the institutional e-mail check fails, and says what to do",
     ),
+    DemoUser(
+        "lee.licensee@example.org",
+        "Lee Licensee",
+        "demo-licensee-pass",
+        "applicant",
+        "holds LLVIP and SHHQ and downloaded some of their files: receives the deletion notice",
+    ),
 )
 
 
@@ -102,10 +109,16 @@ class DemoReport:
     users: list[UserOutcome]
     datasets: list[DatasetOutcome]
     organisation_created: bool = False
+    privacy: privacy_flow.PrivacyOutcome | None = None
 
     @property
     def changed(self) -> bool:
-        return self.organisation_created or any(u.created for u in self.users) or any(d.changed for d in self.datasets)
+        return (
+            self.organisation_created
+            or any(u.created for u in self.users)
+            or any(d.changed for d in self.datasets)
+            or bool(self.privacy and self.privacy.changed)
+        )
 
 
 def require_demo_mode(settings: Settings) -> None:
@@ -254,14 +267,18 @@ def load_datasets(
 
 def run(rt, *, scale: DemoScale = FULL, progress: Progress | None = None) -> DemoReport:
     """The whole demo: accounts and their organisation first (the admin curates the datasets), then the four
-    datasets."""
+    datasets, then the privacy desk's part (index, selfie, consent records, the licensee's downloads)."""
     with rt.session() as db:
         users = ensure_users(db, rt.settings)
         organisation_created = ensure_organisation(db, rt.settings)
+    datasets = load_datasets(rt, scale=scale, progress=progress)
+    with rt.session() as db:
+        actor = _actor(db)
     return DemoReport(
         users=users,
-        datasets=load_datasets(rt, scale=scale, progress=progress),
+        datasets=datasets,
         organisation_created=organisation_created,
+        privacy=privacy_flow.run(rt, actor=actor, progress=progress),
     )
 
 
@@ -281,7 +298,7 @@ def reset(settings: Settings) -> list[Path]:
         settings.data_dir / f"{name}{suffix}" for name in ("accord.db", "jobs.db") for suffix in ("", "-wal", "-shm")
     ]  # jobs.db: queued jobs name rows that go too
     gone = []
-    for path in (*sqlite_files, settings.blob_dir, settings.data_dir / "demo"):
+    for path in (*sqlite_files, settings.blob_dir, settings.data_dir / "demo", settings.data_dir / privacy_flow.SELFIE):
         if path.is_dir():
             shutil.rmtree(path)
             gone.append(path)

@@ -40,6 +40,16 @@ def task(name: str) -> Callable[[T], T]:
     return decorator
 
 
+def known(name: str) -> bool:
+    """Whether `name` is a task; the domains' jobs modules are imported first, as a web process that has not
+    built its queue yet (granian's) may not have imported the one that registers it."""
+    if name not in TASKS:
+        from accord import plugins
+
+        plugins.provided("jobs")
+    return name in TASKS
+
+
 def periodic(name: str, schedule: Schedule) -> Callable[[T], T]:
     """Register `fn(rt)` to run on a huey crontab schedule (only where a consumer runs)."""
 

@@ -45,7 +45,7 @@ def create(db: Session, kind: str, params: dict[str, Any], *, actor: audit.Actor
 
 def add(db: Session, kind: str, params: dict[str, Any], *, actor: audit.Actor | str | None) -> Job:
     """The queued job's row and audit event inside the caller's transaction (which puts it on the queue later)."""
-    if kind not in queue.TASKS:
+    if not queue.known(kind):
         raise InvalidInput(f"unknown job kind {kind!r}", field="kind")
     job = Job(kind=kind, params=dict(params), status="queued", created_by_id=getattr(actor, "id", None))
     job.message = "waiting for a worker"
