@@ -117,7 +117,7 @@ def test_failing_blocking_checks_prevent_approval():
         verify,
         lambda a: wf.decide_checks(a, results={"institutional_email": {"passed": False}}, at=T0),
     )
-    with pytest.raises(IllegalTransition, match="institutional_email"):
+    with pytest.raises(IllegalTransition, match="institutional email"):
         approve(wf.replay(events))
 
 

@@ -186,3 +186,18 @@ def test_accord_serve_with_jobs_inline_runs_no_worker_and_serves_from_two_proces
     assert f"Accord is running at http://127.0.0.1:{port}" in output and "job worker" not in output
     assert "Spawning worker-2" in output and "Stopped worker-1" in output and "Stopped worker-2" in output
     assert proc.returncode == 0, output
+
+
+def test_links_name_the_port_served_unless_the_base_url_is_set(monkeypatch):
+    from accord.cli.serve import own_address
+    from accord.config import Settings
+
+    monkeypatch.delenv("ACCORD_BASE_URL", raising=False)
+    own_address("127.0.0.1", 8765)  # make demo PORT=8765: mails and pages must not point at :8000
+    assert Settings().base_url == "http://127.0.0.1:8765"
+    monkeypatch.setenv("ACCORD_BASE_URL", "https://data.lab.example")
+    own_address("127.0.0.1", 8766)
+    assert Settings().base_url == "https://data.lab.example"
+    monkeypatch.delenv("ACCORD_BASE_URL")
+    own_address("0.0.0.0", 8767)  # every interface: no one name to give, the setting's default stays
+    assert Settings().base_url == "http://127.0.0.1:8000"

@@ -99,7 +99,7 @@ class Application:
         if not self.email_verified and self.status not in TERMINAL:
             out.append("confirming your e-mail address (follow the link we sent)")
         if self.status is Status.submitted:
-            out.extend(f"check to pass: {c}" for c in self.failed_checks)
+            out.extend(f"check to pass: {c.replace('_', ' ')}" for c in self.failed_checks)
             left = self.approvals_needed - len(self.approvals)
             if not self.failed_checks and self.approvals_needed == 1:
                 out.append("a reviewer's decision")
@@ -286,7 +286,9 @@ def decide_approve(app: Application, *, actor: int | None, at: datetime, note: s
     if actor in app.approvals:
         raise IllegalTransition("you have already approved this application")
     if app.failed_checks:
-        raise IllegalTransition("cannot approve while checks fail: " + ", ".join(app.failed_checks))
+        raise IllegalTransition(
+            "cannot approve while checks fail: " + ", ".join(c.replace("_", " ") for c in app.failed_checks)
+        )
     if not app.email_verified:
         raise IllegalTransition("cannot approve before the applicant's e-mail address is confirmed")
     return Event(Kind.approved, actor, at, {"note": note})

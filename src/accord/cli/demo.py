@@ -94,6 +94,10 @@ def demo(
     small: bool = typer.Option(False, "--small", hidden=True, help="a few images per dataset (tests)"),
 ) -> None:
     """Load the demo catalogue (LLVIP, CION-AL, AT-USTC, SHHQ) and demo logins; needs ACCORD_DEMO=true."""
+    if serve:
+        from accord.cli.serve import own_address
+
+        own_address(host, port)  # before the load: its mails carry links too
     rt = cli.runtime()
     load.require_demo_mode(rt.settings)
     if reset:

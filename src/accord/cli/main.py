@@ -136,7 +136,25 @@ def main(argv: list[str] | None = None) -> None:
             click_exc: Any = exc  # a ClickException of one of the two copies: either has show and exit_code
             click_exc.show()
             sys.exit(click_exc.exit_code)
+        if _is_unmigrated(exc):  # e.g. run from another folder: a new empty ./var, not the instance's
+            where = _runtime.settings.data_dir.resolve() if _runtime is not None else "the data folder"
+            err.print(
+                f"[bold red]error:[/] the database in {where} has no tables yet: run `accord db upgrade` there, or "
+                "point ACCORD_DATA_DIR (or ACCORD_DATABASE_URL) at an instance's data, such as the ./var that "
+                "`make demo` fills"
+            )
+            sys.exit(errors.lookup(errors.EXIT_CODE, errors.NotFound("")))
         raise
+
+
+def _is_unmigrated(exc: BaseException) -> bool:
+    """A query on a database nobody migrated: SQLite's "no such table", PostgreSQL's undefined table."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    text = str(getattr(exc, "orig", exc))
+    return isinstance(exc, (OperationalError, ProgrammingError)) and (
+        "no such table" in text or ("relation" in text and "does not exist" in text)
+    )
 
 
 if __name__ == "__main__":

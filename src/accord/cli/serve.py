@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 
 import typer
 
-from accord.cli.main import out, runtime
+from accord.cli.main import out, runtime, use_runtime
 from accord.errors import InvalidInput
 
 APP_FACTORY = "accord.web.asgi:create"
@@ -16,6 +17,16 @@ APP_FACTORY = "accord.web.asgi:create"
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(worker)
+
+
+def own_address(host: str, port: int) -> None:
+    """Links in mails and on pages name the address being served (`make demo PORT=8765`), unless ACCORD_BASE_URL
+    names another (a proxy's, a public name). Set in the environment, so the web server's processes inherit it;
+    the command's runtime is built again with it."""
+    if os.environ.get("ACCORD_BASE_URL") or host in ("0.0.0.0", "::"):  # all interfaces: no one name to give
+        return
+    os.environ["ACCORD_BASE_URL"] = f"http://{host}:{port}"
+    use_runtime(None)
 
 
 def serve(
@@ -27,6 +38,7 @@ def serve(
 ) -> None:
     """Serve the web app and API, with a background job worker in the same process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    own_address(host, port)
     rt = runtime()
     consumer = None
     if not no_worker and not rt.settings.jobs_immediate:
