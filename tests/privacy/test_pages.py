@@ -94,7 +94,11 @@ def test_the_curator_finds_selects_and_removes_and_the_licensee_attests(rt, clie
     assert chosen.status_code == 303
     assert client.get(page).text.count(" checked") == 3
     removed = post_form(client, f"{page}/accept", {"note": "removed, thank you"}, page=page)
-    assert removed.status_code == 303 and "Done: the files are removed." in client.get(removed.headers["location"]).text
+    assert removed.status_code == 303
+    done = client.get(removed.headers["location"]).text
+    assert "Done: the files are removed." in done and "version <strong>1.0-r1</strong> (3 files" in done
+    diff = re.findall(r"<td>(subject-\d\d/[^<]+)</td>", done.split('id="manifest-diff"')[1])
+    assert diff == sorted(p for p in world.items if p.startswith("subject-00/"))  # the manifests' whole difference
 
     client.cookies.clear()
     log_in(client, licensee.email)

@@ -30,13 +30,13 @@ class World:
     licensees: dict[str, object] = field(default_factory=dict)  # e-mail → user
 
 
-def make_world(rt, tmp_path, slug: str = "faces", *, count: int = 8, licensees: int = 0) -> World:
+def make_world(rt, tmp_path, slug: str = "faces", *, count: int = 8, licensees: int = 0, policy=None) -> World:
     ds, version = published_dataset(rt, tmp_path, slug, title="Faces", count=count, previews=0)
     curator = make_user(rt, f"curator@{slug}.example.org")
     from accord.identity import service as identity
 
     with rt.session() as db:
-        policies.set_policy(db, ds.id, seed("llvip"), actor="cli")
+        policies.set_policy(db, ds.id, policy or seed("llvip"), actor="cli")
         identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds.id)
         curator = identity.user_by_id(db, curator.id)
         _ = list(curator.roles)  # loaded, for use after the session closes

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from accord.catalog import service as catalog
 from accord.errors import HTTP_STATUS, AccordError, InvalidInput, lookup
 from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
@@ -59,6 +60,9 @@ def _page(request: Request, db, user, request_id: int, *, status_code: int = 200
     req = privacy.get(db, request_id, actor=user)
     found = privacy.matches(db, req)
     labels = sorted({m.subject for m in found if m.subject})
+    cut = None
+    if req.status == "done" and req.old_version_id and req.new_version_id:  # the manifest diff: what left
+        cut = (catalog.version_by_id(db, req.old_version_id), catalog.version_by_id(db, req.new_version_id))
     return render(
         request,
         "privacy/request.html",
@@ -66,6 +70,8 @@ def _page(request: Request, db, user, request_id: int, *, status_code: int = 200
         req=req,
         found=found,
         labels=labels,
+        cut=cut,
+        removed=sorted({(m.path, m.sha256) for m in found if m.match.selected}),
         errors=errors or {},
         notice=NOTICES.get(notice, "") or _photo_notice(request),
     )
