@@ -13,6 +13,7 @@ from accord.catalog import service as catalog
 from accord.delivery import links
 from accord.delivery import service as delivery
 from accord.web import error_pages
+from tests.identity.helpers import make_user
 from tests.web.test_download_pages import as_user, revoke, world  # noqa: F401 (the fixture)
 
 CLASS_NAMES = re.compile(
@@ -133,3 +134,10 @@ def test_an_htmx_fragment_also_speaks_words(app):
         '<div class="flash error" role="alert"><strong>This clashes with what is already there:</strong> already there'
     )
     assert "Conflict" not in fragment
+
+
+def test_someone_who_never_held_access_is_offered_to_apply_not_to_apply_again(client, rt, contact):
+    stranger = make_user(rt, "never@uni.example")
+    as_user(client, rt, stranger)
+    found = steps(client.get("/datasets/faces/download").text)
+    assert found.get("Apply for access") == "/datasets/faces/apply" and "Apply again" not in found

@@ -88,7 +88,8 @@ def download_steps(db, user, ds: Dataset, code: str) -> list[tuple[str, str]]:
         if open_id is not None:
             steps.append(("Go on with your application", f"/applications/{open_id}"))
         elif may_apply_again(db, user, ds.id):
-            steps.append(("Apply again", f"/datasets/{ds.slug}/apply"))
+            label = "Apply for access" if code == "no_grant" else "Apply again"  # no_grant: never held one
+            steps.append((label, f"/datasets/{ds.slug}/apply"))
     elif code == "terms_changed":
         steps.append(("Read and accept the new terms", f"/datasets/{ds.slug}/terms/accept"))
     elif code in ("link_expired", "refused"):
