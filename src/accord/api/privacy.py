@@ -15,6 +15,7 @@ from accord.privacy.schemas import (
     AcceptIn,
     AttestIn,
     DeclineIn,
+    LinkTokenIn,
     MatchOut,
     NoticeOut,
     OverdueOut,
@@ -27,7 +28,6 @@ from accord.privacy.schemas import (
     SelectIn,
     StageOut,
     SubmittedOut,
-    TokenIn,
 )
 
 router = APIRouter(tags=["privacy"])
@@ -75,12 +75,12 @@ async def submit(request: Request, db: Db, rt: Rt) -> SubmittedOut:
 
 
 @router.post("/removal-requests/prove", response_model=RequesterViewOut, summary="Prove the address (one use)")
-def prove(body: TokenIn, db: Db, rt: Rt) -> RequesterViewOut:
+def prove(body: LinkTokenIn, db: Db, rt: Rt) -> RequesterViewOut:
     return _view(db, privacy.prove(rt, db, body.token))
 
 
 @router.post("/removal-requests/follow", response_model=RequesterViewOut, summary="My request's progress")
-def follow(body: TokenIn, db: Db) -> RequesterViewOut:
+def follow(body: LinkTokenIn, db: Db) -> RequesterViewOut:
     return _view(db, privacy.follow(db, body.token))
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 TOKEN = Field(min_length=3, max_length=200, description="the secret part of the e-mailed link, '<id>.<secret>'")
 
 
-class TokenIn(BaseModel):
+class LinkTokenIn(BaseModel):
     token: str = TOKEN
 
 
