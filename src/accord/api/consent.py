@@ -13,10 +13,10 @@ from accord.http.deps import CurrentUser, Db, Rt, client_address
 from accord.privacy import service as privacy
 from accord.privacy.schemas import (
     ConsentRecordOut,
+    ConsentWithdrawIn,
     CoverageOut,
     ImportReportOut,
     WithdrawForIn,
-    WithdrawIn,
     WithdrawnOut,
 )
 
@@ -86,7 +86,7 @@ def withdraw_for(slug: str, body: WithdrawForIn, db: Db, rt: Rt, user: CurrentUs
     summary="Withdraw consent by the token of the subject's private link (no account): opens a removal request "
     "for their label; the link works once",
 )
-def withdraw(body: WithdrawIn, request: Request, db: Db, rt: Rt) -> WithdrawnOut:
+def withdraw(body: ConsentWithdrawIn, request: Request, db: Db, rt: Rt) -> WithdrawnOut:
     return WithdrawnOut.of(
         privacy.withdraw(rt, db, body.token, email=body.email, why=body.why, address=client_address(request))
     )

@@ -217,7 +217,7 @@ class CoverageOut(BaseModel):
         )
 
 
-class WithdrawIn(BaseModel):
+class ConsentWithdrawIn(BaseModel):
     token: str = Field(min_length=1, max_length=200, description="the part of the private link after /privacy/consent/")
     email: str = Field(min_length=1, max_length=320, description="where to write about the removal request")
     why: str = Field("", max_length=5000)
