@@ -141,3 +141,9 @@ def test_someone_who_never_held_access_is_offered_to_apply_not_to_apply_again(cl
     as_user(client, rt, stranger)
     found = steps(client.get("/datasets/faces/download").text)
     assert found.get("Apply for access") == "/datasets/faces/apply" and "Apply again" not in found
+
+
+def test_an_unknown_address_says_so_in_words_and_offers_one_way_back(client):
+    page = client.get("/no/such/page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "There is nothing at this address." in page.text
+    assert ">Not Found<" not in page.text and page.text.count(">Go back<") <= 1

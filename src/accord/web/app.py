@@ -160,7 +160,10 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         title = {404: "Not found", 405: "This address does not take that kind of request"}.get(
             exc.status_code, "This request could not be completed"
         )
-        response = error_page(request, exc.status_code, title, str(exc.detail))
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":  # the framework's words for an unknown address
+            detail = "There is nothing at this address."
+        response = error_page(request, exc.status_code, title, detail)
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         return response
 
