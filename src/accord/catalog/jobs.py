@@ -6,10 +6,10 @@ import gzip
 import logging
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accord.catalog import service as catalog
-from accord.errors import AccordError, IllegalTransition, InvalidInput
+from accord.errors import IllegalTransition, InvalidInput
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.jobs import queue, service
@@ -94,29 +94,22 @@ def start_ingest(rt: Runtime, slug: str, label: str, source: Path, *, actor: Use
 
 @queue.task("ingest")
 def run_ingest(rt: Runtime, job_id: int) -> None:
-    with rt.session() as db:
-        job = service.get(db, job_id)
-        if job.status != "queued":
-            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
-            return
+    def work(job: Job) -> tuple[dict[str, Any], str]:
         params = dict(job.params)
-        actor = identity.user_by_id(db, job.created_by_id) if job.created_by_id else "jobs"
-    service.mark_running(rt, job_id)
-    source = Path(params["source"])
-    try:
-        result = catalog.ingest(
-            rt,
-            params["version_id"],
-            source,
-            actor=actor,
-            progress=lambda done, total, message: service.report(rt, job_id, done, total, message),
-        )
-    except AccordError as exc:
-        service.mark_failed(rt, job_id, error=exc.message)
-    except Exception as exc:  # a bug or an I/O failure: keep the traceback in the log, the gist on the page
-        log.exception("ingest job %s failed", job_id)
-        service.mark_failed(rt, job_id, error=f"ingest failed: {type(exc).__name__}: {exc}")
-    else:
+        source = Path(params["source"])
+        try:
+            with rt.session() as db:
+                actor = identity.user_by_id(db, job.created_by_id) if job.created_by_id else "jobs"
+            result = catalog.ingest(
+                rt,
+                params["version_id"],
+                source,
+                actor=actor,
+                progress=lambda done, total, message: service.report(rt, job_id, done, total, message),
+            )
+        finally:
+            if params.get("delete_source"):
+                source.unlink(missing_ok=True)
         summary = {
             "file_count": result.file_count,
             "total_bytes": result.total_bytes,
@@ -126,7 +119,6 @@ def run_ingest(rt: Runtime, job_id: int) -> None:
             "dataset": params.get("dataset"),
             "label": params.get("label"),
         }
-        service.mark_done(rt, job_id, result=summary, message=f"ingested {result.file_count:,} files")
-    finally:
-        if params.get("delete_source"):
-            source.unlink(missing_ok=True)
+        return summary, f"ingested {result.file_count:,} files"
+
+    service.run(rt, job_id, work, failed="ingest failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
-from accord.errors import InvalidInput, NotFound
+from accord.errors import AccordError, InvalidInput, NotFound
 from accord.jobs import queue
 from accord.jobs.models import Job
 
@@ -108,6 +109,31 @@ def report(rt: Runtime, job_id: int, done: int, total: int | None, message: str,
         job = get(db, job_id)
         job.done, job.total, job.message = done, total, message[:1000]
     return True
+
+
+def run(
+    rt: Runtime, job_id: int, work: Callable[[Job], tuple[dict[str, Any], str]], *, failed: str
+) -> dict[str, Any] | None:
+    """Run a queued job once: `work(job)` returns the result and the page's message. A refusal's words go on
+    the job page; a bug or an I/O failure keeps its traceback in the log and its gist ("<failed>: ...") on the
+    page. Returns the result when the job is done, None otherwise (not queued any more, or failed)."""
+    with rt.session() as db:
+        job = get(db, job_id)
+        if job.status != "queued":
+            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
+            return None
+    mark_running(rt, job_id)
+    try:
+        result, message = work(job)
+    except AccordError as exc:
+        mark_failed(rt, job_id, error=exc.message)
+        return None
+    except Exception as exc:
+        log.exception("%s job %s failed", job.kind, job_id)
+        mark_failed(rt, job_id, error=f"{failed}: {type(exc).__name__}: {exc}")
+        return None
+    mark_done(rt, job_id, result=result, message=message)
+    return result
 
 
 def mark_running(rt: Runtime, job_id: int) -> Job:

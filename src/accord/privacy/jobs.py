@@ -4,7 +4,7 @@ the images of each published version for the photo search."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huey import crontab
 from sqlalchemy import select
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from accord.catalog import service as catalog
 from accord.db import unit_of_work
-from accord.errors import AccordError
 from accord.identity.models import User
 from accord.jobs import queue, service
 from accord.jobs.models import Job
@@ -73,31 +72,16 @@ def privacy_index_pending(rt: Runtime) -> None:
 
 @queue.task("privacy_index")
 def run_index(rt: Runtime, job_id: int) -> None:
-    with rt.session() as db:
-        job = service.get(db, job_id)
-        if job.status != "queued":
-            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
-            return
+    def work(job: Job) -> tuple[dict[str, Any], str]:
         version_id = int(job.params["version_id"])
-    service.mark_running(rt, job_id)
-    try:
         done = index.index_version(
             rt, version_id, progress=lambda n, total, message: service.report(rt, job_id, n, total, message)
         )
-    except AccordError as exc:
-        service.mark_failed(rt, job_id, error=exc.message)
-    except Exception as exc:  # a bug or an I/O failure: the traceback in the log, the gist on the page
-        log.exception("index job %s failed", job_id)
-        service.mark_failed(rt, job_id, error=f"indexing failed: {type(exc).__name__}: {exc}")
-    else:
         result = {"version_id": version_id, "indexed": done.indexed, "errors": done.errors, "faces": done.faces}
-        service.mark_done(
-            rt,
-            job_id,
-            result={**result, "seconds": round(done.seconds, 2)},
-            message=f"indexed {done.indexed:,} images ({done.faces:,} faces)",
-        )
-        waiting_photos(rt, version_id)
+        return {**result, "seconds": round(done.seconds, 2)}, f"indexed {done.indexed:,} images ({done.faces:,} faces)"
+
+    if (result := service.run(rt, job_id, work, failed="indexing failed")) is not None:
+        waiting_photos(rt, result["version_id"])
 
 
 # --- the photo search of a proven request ------------------------------------------------------------------
@@ -125,38 +109,23 @@ def waiting_photos(rt: Runtime, version_id: int) -> int:
 def run_photo_search(rt: Runtime, job_id: int) -> None:
     """The requester's photo against the dataset's current version (queued at proof); the photo is deleted once
     the whole version was searched, and kept for the next try while part of it is not indexed yet."""
-    with rt.session() as db:
-        job = service.get(db, job_id)
-        if job.status != "queued":
-            log.warning("job %s is %s, not queued; not running it twice", job_id, job.status)
-            return
+
+    def work(job: Job) -> tuple[dict[str, Any], str]:
         request_id = int(job.params["request_id"])
-    service.mark_running(rt, job_id)
-    try:
         with rt.session() as db:
             found = photos.photo_search(rt, db, request_id, actor="system")
-    except AccordError as exc:
-        service.mark_failed(rt, job_id, error=exc.message)
-    except Exception as exc:
-        log.exception("photo search job %s failed", job_id)
-        service.mark_failed(rt, job_id, error=f"the photo search failed: {type(exc).__name__}: {exc}")
-    else:
         faces = "no face" if not found.faces_in_photo else f"{found.faces_in_photo} face(s)"
-        service.mark_done(
-            rt,
-            job_id,
-            result={
-                "request_id": request_id,
-                "found": found.found,
-                "added": found.added,
-                "faces_in_photo": found.faces_in_photo,
-                "unindexed": found.unindexed,
-                "photo_deleted": found.photo_deleted,
-            },
-            message=f"{faces} in the photo; found {found.found} file(s)"
-            + (
-                f"; {found.unindexed:,} image(s) not indexed yet, the photo is kept until they are"
-                if found.unindexed
-                else ""
-            ),
-        )
+        message = f"{faces} in the photo; found {found.found} file(s)"
+        if found.unindexed:
+            message += f"; {found.unindexed:,} image(s) not indexed yet, the photo is kept until they are"
+        result = {
+            "request_id": request_id,
+            "found": found.found,
+            "added": found.added,
+            "faces_in_photo": found.faces_in_photo,
+            "unindexed": found.unindexed,
+            "photo_deleted": found.photo_deleted,
+        }
+        return result, message
+
+    service.run(rt, job_id, work, failed="the photo search failed")
