@@ -42,16 +42,20 @@ def test_an_applicant_applies_signs_and_submits_and_a_reviewer_approves_from_the
     page.get_by_role("button", name="Save the draft").click()
     expect(page.locator("#app-status")).to_have_text("Draft: not sent yet")
 
-    # Signing without every acknowledgement is refused, with the reason next to the clauses.
+    # Signing without every acknowledgement is refused, with the reason next to the clauses. An answer changed
+    # on the page is signed with, without pressing "Save the answers" first.
+    page.locator("#f-telephone").fill("+86 551 6360 0000")
     boxes = page.locator('input[name="ack"]')
     boxes.first.check()
     page.get_by_label("Your full name, typed as your signature").fill("Ana Lima")
     page.get_by_role("button", name="Sign the agreement").click()
     expect(page.locator("#e-ack")).to_contain_text("tick every clause")
+    expect(page.locator("#f-telephone")).to_have_value("+86 551 6360 0000")
     for box in boxes.all():
         box.check()
     page.get_by_role("button", name="Sign the agreement").click()
     expect(page.get_by_role("status")).to_have_text("The agreement is signed.")
+    expect(page.locator("#f-telephone")).to_have_value("+86 551 6360 0000")
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#app-status")).to_have_text("Submitted: waiting for a reviewer")
     expect(page.locator("ul.missing")).to_have_text("a reviewer's decision")

@@ -184,3 +184,43 @@ def test_someone_else_cannot_see_an_application(client, rt, tmp_path):
     assert client.get(f"/applications/{record.id}/agreement.pdf").status_code == 404
     token = csrf(client, "/applications")
     assert client.post(f"/applications/{record.id}/withdraw", data={"csrf_token": token}).status_code == 404
+
+
+def test_signing_without_pressing_save_keeps_the_typed_answers(client, rt, tmp_path):
+    at_ustc = dataset_with_terms(rt, tmp_path, "at-ustc")
+    ana = applicant(rt)
+    log_in(client, ana.email)
+    app_id = app_id_of(apply(client, "at-ustc", {"organisation": "MIT"}))
+    page = client.get(f"/applications/{app_id}").text
+    # The signing controls belong to the answers form, so the browser sends both together.
+    assert 'id="answers-form"' in page and 'formaction="/applications/' + str(app_id) + '/sign"' in page
+    assert page.count('form="answers-form"') == len(acks(rt, at_ustc)) + 2  # every tick, the name, the button
+    token = csrf(client, f"/applications/{app_id}")
+    typed = {"csrf_token": token, "with_answers": "yes", **answers("at-ustc", ana.email)}
+
+    one_unticked = client.post(
+        f"/applications/{app_id}/sign", data={**typed, "full_name": "Ana Lima", "ack": acks(rt, at_ustc)[:-1]}
+    )
+    assert one_unticked.status_code == 422 and "not ticked" in one_unticked.text
+    with rt.session() as db:
+        state = access.get(db, app_id, viewer=ana).state
+    assert state.answers == answers("at-ustc", ana.email) and state.signature is None  # saved, not signed
+
+    bad_phone = client.post(
+        f"/applications/{app_id}/sign",
+        data={**typed, "email": "not an address", "full_name": "Ana Lima", "ack": acks(rt, at_ustc)},
+    )
+    assert bad_phone.status_code == 422 and 'value="not an address"' in bad_phone.text  # shown again, next to its error
+    with rt.session() as db:
+        state = access.get(db, app_id, viewer=ana).state
+    assert state.answers["email"] == ana.email and state.signature is None
+
+    signed = client.post(
+        f"/applications/{app_id}/sign",
+        data={**typed, "full_name": "Ana Lima", "ack": acks(rt, at_ustc)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    with rt.session() as db:
+        state = access.get(db, app_id, viewer=ana).state
+    assert state.signature["full_name"] == "Ana Lima" and state.answers == answers("at-ustc", ana.email)

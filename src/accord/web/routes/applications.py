@@ -219,6 +219,17 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
     clauses = [c for c in ctx["clauses"] if not (ctx["signatory"] and c.key == "signatory")]
     ticked = set(form.getlist("ack"))
     full_name = str(form.get("full_name", ""))
+    typed = {**dict(form), "full_name": full_name, "ack": sorted(ticked)}
+    if form.get("with_answers") and "save" in record.actions:
+        # The answers form's fields came along: keep what was typed before signing, so nothing typed is lost.
+        answers, who = answers_from(form, [f for f, _ in ctx["fields"]])
+        if answers != record.state.answers or (who is not None and who != record.state.signatory):
+            try:
+                record = access.save(db, app_id, actor=me, answers=answers, signatory=who)
+            except AccordError as exc:
+                return render_application(
+                    request, db, me, app_id, status_code=lookup(HTTP_STATUS, exc), errors=_errors(exc), values=typed
+                )
     try:
         unticked = [c.title for c in clauses if c.key not in ticked]
         if unticked and "sign" in record.actions:  # otherwise the service says why this viewer cannot sign
@@ -232,7 +243,7 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
             app_id,
             status_code=lookup(HTTP_STATUS, exc),
             errors=_errors(exc),
-            values={**record.state.answers, "full_name": full_name, "ack": sorted(ticked)},
+            values={**record.state.answers, **typed},
         )
     return RedirectResponse(f"/applications/{app_id}?notice=signed", status_code=303)
 
