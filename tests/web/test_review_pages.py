@@ -36,6 +36,10 @@ def test_the_queue_lists_filters_sorts_and_pages(client, rt, tmp_path):
     assert page.status_code == 200 and "4 applications" in page.text
     assert all(f'href="/review/{i}"' in page.text for i in [*ids, gmail])
     assert "institutional email" in page.text  # bob's failed check is on his row
+    # The reviewer's words for the states: "your institution" and "returned to you" are the applicant's.
+    assert ">Waiting for a review<" in page.text and "Returned to the applicant for changes" in page.text
+    assert "your institution" not in page.text and "Returned to you" not in page.text
+    assert "Waiting for a review" in client.get(f"/review/{gmail}").text
     failed = client.get("/review?failed=any").text
     assert f'href="/review/{gmail}"' in failed and f'href="/review/{ids[0]}"' not in failed
     newest = client.get("/review?sort=newest").text

@@ -9,7 +9,7 @@ from accord.access import service as access
 from accord.errors import HTTP_STATUS, AccordError, NotFound, lookup
 from accord.http.deps import CurrentUser, Db, Rt
 from accord.http.params import MAX_INT, Id
-from accord.web.routes.applications import STATUS_WORDS, Form, application_context
+from accord.web.routes.applications import REVIEWER_STATUS_WORDS, Form, application_context
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -93,7 +93,7 @@ def _queue(request, db, me, filters: dict, *, bulk=None, errors=None, status_cod
         filters=filters,
         choices=choices,
         statuses=access.STATUSES,
-        words=STATUS_WORDS,
+        words=REVIEWER_STATUS_WORDS,
         sorts=SORT_WORDS,
         bulk=bulk,
         errors=errors or {},
@@ -118,7 +118,7 @@ def render_review(request, db, me, app_id: int, *, errors=None, status_code=200,
         notice=notice,
         values=values or {},
         revocations=access.earlier_revocations(db, record.state, me),
-        **application_context(db, record),
+        **{**application_context(db, record), "words": REVIEWER_STATUS_WORDS},
     )
 
 
