@@ -27,3 +27,7 @@ def test_the_api_explorer_renders_offline(page, live):
     assert operations.count() > 20
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/datasets").first).to_be_visible()
     assert outside == []  # nothing was even asked of a CDN
+    # The bearer-token scheme is in the document, so the explorer offers "Authorize" and locks the routes.
+    page.get_by_role("button", name="Authorize").first.click()
+    expect(page.locator(".auth-container")).to_contain_text("APIToken")
+    expect(page.locator(".auth-container")).to_contain_text("Authorization: Bearer")

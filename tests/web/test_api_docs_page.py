@@ -13,3 +13,14 @@ def test_the_docs_page_loads_its_scripts_and_styles_from_this_server(client):
         asset = client.get(path)
         assert asset.status_code == 200 and len(asset.content) > 100, path
     assert "SwaggerUIBundle" in client.get("/static/swagger-ui/swagger-ui-bundle.js").text
+
+
+def test_the_document_declares_the_bearer_token_and_the_routes_that_take_it(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["APIToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": doc["components"]["securitySchemes"]["APIToken"]["description"],
+    }
+    mine = doc["paths"]["/api/v1/applications"]["get"]
+    assert mine["security"] == [{"APIToken": []}]

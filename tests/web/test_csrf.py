@@ -114,6 +114,12 @@ def test_bearer_token_requests_need_no_csrf_token(app, rt):
     assert response.status_code == 201
 
 
+def test_an_api_call_with_no_credential_at_all_is_told_to_authenticate_not_that_a_form_expired(app):
+    with TestClient(app) as client:
+        response = client.post("/api/v1/tokens", json={"name": "ci"})
+    assert response.status_code == 401 and "form" not in response.json()["title"].lower()
+
+
 def test_a_bearer_header_does_not_excuse_a_request_that_also_carries_the_session_cookie(client, rt):
     make_user(rt, "ada@example.org")
     log_in(client, "ada@example.org")

@@ -9,7 +9,8 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -80,10 +81,21 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def optional_user(request: Request, db: Db) -> User | None:
+# Declared as a security scheme so the OpenAPI document (and /api/docs' "Authorize") says how to send a token.
+API_TOKEN = HTTPBearer(
+    scheme_name="APIToken",
+    description="An API token from your account page (or `accord login`), sent as `Authorization: Bearer <token>`. "
+    "In a browser the session cookie is used instead.",
+    auto_error=False,
+)
+
+
+def optional_user(
+    request: Request, db: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(API_TOKEN)] = None
+) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user
-    token = bearer_token(request)
+    token = credentials.credentials.strip() if credentials else bearer_token(request)
     user = (
         identity.user_for_api_token(db, token)
         if token

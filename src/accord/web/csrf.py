@@ -1,6 +1,7 @@
 """CSRF protection for every state-changing browser request.
 
-Requests authenticated by an API token (Authorization: Bearer) carry no ambient credentials, so they are exempt;
+Requests authenticated by an API token (Authorization: Bearer), and API requests with no session cookie at all,
+carry no ambient credentials, so they are exempt;
 everything else that is not GET/HEAD/OPTIONS must echo, in a form field or header, the token bound to its
 session cookie (`deps.session_csrf`), or before signing in the CSRF cookie. Someone who can plant cookies (a
 sibling subdomain, a man in the middle on plain http) cannot make a token for another's session.
@@ -61,7 +62,8 @@ class CSRFMiddleware:
             return await self.app(scope, receive, send)
         auth = _header(scope, b"authorization") or ""
         session = _cookie(scope, SESSION_COOKIE)
-        if auth.lower().startswith("bearer ") and session is None:
+        if session is None and (auth.lower().startswith("bearer ") or scope["path"].startswith("/api/")):
+            # No session cookie, so nothing ambient to forge with: the API route itself answers 401 or acts.
             return await self.app(scope, receive, send)
         expected = expected_csrf(self.secret, session, _cookie(scope, CSRF_COOKIE))
         submitted = _header(scope, CSRF_HEADER.encode())
