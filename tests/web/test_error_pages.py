@@ -147,3 +147,10 @@ def test_an_unknown_address_says_so_in_words_and_offers_one_way_back(client):
     page = client.get("/no/such/page", headers={"accept": "text/html"})
     assert page.status_code == 404 and "There is nothing at this address." in page.text
     assert ">Not Found<" not in page.text and page.text.count(">Go back<") <= 1
+
+
+def test_every_page_names_an_icon_that_is_served_so_the_browser_asks_for_no_missing_favicon(client):
+    for path in ("/", "/datasets", "/api/docs", "/no-such-page"):
+        assert '<link rel="icon" href="/static/favicon.svg"' in client.get(path).text, path
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
