@@ -156,3 +156,15 @@ def test_the_dataset_page_lists_the_licence_clauses_of_the_current_terms(client,
         policies.set_policy(db, dataset.id, seed("at-ustc"), actor="cli")
     page = client.get("/datasets/terms-ds").text
     assert "Licence terms" in page and "That includes other units or facilities of your own organisation" in page
+
+
+def test_previews_past_the_first_rows_are_folded_so_the_terms_stay_near_the_top(client, shelf, monkeypatch):
+    from accord.web.routes import catalog as catalog_pages
+
+    monkeypatch.setattr(catalog_pages, "SHOWN", 1)  # the page shows 12; the fixture publishes 2 previews
+    html = client.get("/datasets/llvip").text
+    before, folded = html.split('<details class="more-preview">', 1)
+    assert before.count('alt="Preview image') == 1 and 'loading="eager"' in before
+    assert "<summary>Show all 2 preview images</summary>" in folded
+    assert folded.split("</details>")[0].count('alt="Preview image 2 of LLVIP') == 1
+    assert 'loading="lazy"' in folded

@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 STRIP = 5  # preview thumbnails on a catalogue card
 GALLERY = 100  # preview images on a dataset page (SHHQ publishes exactly 100)
+SHOWN = 12  # of them, shown before "Show all": about two rows at 1280 px
 
 
 def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
@@ -67,6 +68,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
         file_list_public=entitlements.file_list_is_public(db, ds.id),
         file_list_url=file_list_url,
         preview=catalog.preview_items(db, ds.id, limit=GALLERY),
+        preview_shown=SHOWN,
         can_curate=catalog.can_curate(user, ds.id),
         terms=policies.current(db, ds.id),
         my_application=mine,
