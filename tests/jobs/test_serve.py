@@ -86,6 +86,8 @@ def test_accord_serve_answers_http_and_runs_queued_jobs(tmp_path):
         rt.engine.dispose()
     assert f"Accord is running at http://127.0.0.1:{port}" in output
     assert proc.returncode == 0, output
+    # The in-process worker is quiet: no consumer banner, no line per job to bury the address above.
+    assert "Huey consumer started" not in output and "executed in" not in output
 
 
 def test_accord_worker_refuses_to_start_when_jobs_run_inline(tmp_path):

@@ -38,6 +38,9 @@ def serve(
 ) -> None:
     """Serve the web app and API, with a background job worker in the same process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Here the worker is a helper of the web app: its start-up banner and a line per job would bury the address
+    # and the demo's logins. Jobs show on their pages; problems are still logged. `accord worker` keeps INFO.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     own_address(host, port)
     rt = runtime()
     consumer = None
