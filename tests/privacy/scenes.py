@@ -95,3 +95,19 @@ def dataset(rt, tmp_path: Path, slug: str = "people", *, contents: dict[str, byt
         catalog.publish(db, version.id, actor="cli")
         items = {i.path: i.id for i in catalog.list_items(db, version.id, limit=1000)}
     return ds.id, version.id, items
+
+
+# The face itself in each photo, forehead to chin and cheek to cheek (FACE takes in the hair): the ground truth
+# a blur is measured against.
+TRUE_FACE = {"astronaut": (178, 55, 275, 180), "grace": (178, 128, 352, 342)}
+
+
+def face_at(into: Image.Image, name: str, *, face: int, at: tuple[int, int]) -> tuple[float, float, float, float]:
+    """Paste `name`'s photo into `into`, scaled so the face is `face` pixels wide with its top-left at `at`;
+    the face's true box in `into`, for measuring what the detector and the blur found."""
+    x0, y0, x1, y1 = TRUE_FACE[name]
+    scale = face / (x1 - x0)
+    photo = resized(name, round(person(name).width * scale))
+    ox, oy = round(at[0] - x0 * scale), round(at[1] - y0 * scale)
+    into.paste(photo, (ox, oy))
+    return (ox + x0 * scale, oy + y0 * scale, ox + x1 * scale, oy + y1 * scale)

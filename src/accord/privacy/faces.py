@@ -120,16 +120,16 @@ def _dlib_models() -> tuple[Any, Any]:
     )
 
 
-_dlib_lock = threading.Lock()  # dlib's models keep per-call scratch state
+dlib_lock = threading.Lock()  # dlib's models keep per-call scratch state
 
 
-def detect(image: Array, *, threshold: float = DETECT_THRESHOLD) -> list[Face]:
-    """Faces in an RGB uint8 array, best first. The image is shrunk to DETECT_SIDE and padded (never stretched)
+def detect(image: Array, *, threshold: float = DETECT_THRESHOLD, side: int = DETECT_SIDE) -> list[Face]:
+    """Faces in an RGB uint8 array, best first. The image is shrunk to `side` and padded (never stretched)
     to multiples of 32, as CenterFace needs; boxes come back in the image's own pixels."""
     h, w = image.shape[:2]
     if h < 8 or w < 8:
         return []
-    scale = min(1.0, DETECT_SIDE / max(h, w))
+    scale = min(1.0, side / max(h, w))
     small = image
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -187,7 +187,7 @@ def embed(image: Array, boxes: list[tuple[float, float, float, float]]) -> Array
         return out
     image = np.ascontiguousarray(image, dtype=np.uint8)
     landmarks, resnet = _dlib_models()
-    with _dlib_lock:
+    with dlib_lock:
         for n, box in enumerate(boxes):
             shape = landmarks(image, _rectangle(box))
             out[n] = np.asarray(resnet.compute_face_descriptor(image, shape, 1), dtype=np.float32)

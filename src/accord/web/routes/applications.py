@@ -227,7 +227,7 @@ def sign(request: Request, app_id: Id, db: Db, rt: Rt, me: CurrentUser, form: Fo
     clauses = [c for c in ctx["clauses"] if not (ctx["signatory"] and c.key == "signatory")]
     ticked = set(form.getlist("ack"))
     full_name = str(form.get("full_name", ""))
-    typed = {**dict(form), "full_name": full_name, "ack": sorted(ticked)}
+    typed = {**dict(form), "full_name": full_name, "ack": sorted(str(t) for t in ticked)}
     if form.get("with_answers") and "save" in record.actions:
         # The answers form's fields came along: keep what was typed before signing, so nothing typed is lost.
         answers, who = answers_from(form, [f for f, _ in ctx["fields"]])
