@@ -96,7 +96,7 @@ def test_writes_without_a_login_are_401_and_without_the_role_403_as_problem_json
         client.post("/api/v1/datasets/llvip/versions/1.0/withdraw", json={"reason": "x"}, headers=applicant).status_code
         == 403
     )
-    assert client.post("/api/v1/datasets/llvip/versions/2.0/publish").status_code == 403  # no token: CSRF applies
+    assert client.post("/api/v1/datasets/llvip/versions/2.0/publish").status_code == 401  # no token, no cookie
     assert _count(rt, Dataset) == 2 and _count(rt, DatasetVersion) == 3
 
 
