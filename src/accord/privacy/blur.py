@@ -12,6 +12,7 @@ import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -41,10 +42,6 @@ class Options:
             raise ValueError(f"unknown blur kind {self.blur!r}")
         if not 0 <= self.margin <= 1 or not 0.05 <= self.threshold <= 0.95:
             raise ValueError("margin must be 0 to 1 and threshold 0.05 to 0.95")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"blur": self.blur, "margin": self.margin, "threshold": self.threshold,
-                "second_pass": self.second_pass, "near": self.near, "side": self.side}  # fmt: skip
 
 
 @dataclass
@@ -122,9 +119,7 @@ def _clean_frame(
     elif mode == "CMYK":
         frame = frame.convert("RGB")
         out.flags.append("CMYK converted to RGB")
-    elif mode in ("1", "LA", "RGBA", "RGB", "L", "I;16", "I", "F"):
-        pass
-    else:
+    elif mode not in ("1", "LA", "RGBA", "RGB", "L", "I;16", "I", "F"):
         frame = frame.convert("RGB")
     pixels = _pixels(frame)
     if pixels.ndim == 3 and pixels.shape[2] == 4:
@@ -177,15 +172,11 @@ def second_pass(pixels: np.ndarray) -> list[list[float]]:
             for r in rects if r.right() > r.left() and r.bottom() > r.top()]  # fmt: skip
 
 
-_HOG: list[Any] = []
-
-
+@cache
 def _hog() -> Any:
-    if not _HOG:
-        import dlib
+    import dlib
 
-        _HOG.append(dlib.get_frontal_face_detector())
-    return _HOG[0]
+    return dlib.get_frontal_face_detector()
 
 
 def _region(box: list[float], margin: float, size: tuple[int, int]) -> tuple[int, int, int, int]:

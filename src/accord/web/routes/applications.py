@@ -33,7 +33,6 @@ STATUS_WORDS = {
 # The same states as the reviewer's queue names them: "your" there would be the reviewer's, not the applicant's.
 REVIEWER_STATUS_WORDS = {
     **STATUS_WORDS,
-    "draft": "Draft: not sent yet",
     "awaiting_signatory": "Waiting for the institution's signatory",
     "submitted": "Waiting for a review",
     "returned": "Returned to the applicant for changes",
