@@ -26,6 +26,7 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
         "jobs_immediate": True,
         "base_url": "http://testserver",
         "hash_workers": 2,
+        "anonymise_workers": 1,  # in the test's own process; the pool and Dask have their own tests
     }
     values.update(overrides)
     return Settings(**values)

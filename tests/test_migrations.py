@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -37,8 +38,15 @@ def test_accord_db_revision_writes_a_migration_from_the_models(rt, tmp_path, mon
     assert "def upgrade" in text and "down_revision" in text
 
 
-def test_the_consent_registry_goes_down_and_up_again(db_rt):
-    """Its revision's downgrade drops exactly its table and the upgrade builds it again (rolled back after)."""
+@pytest.mark.parametrize(
+    ("before_it", "tables"),
+    [
+        ("6d6020947745", {"consent_record", "anonymisation", "anonymised_file"}),  # the consent registry and on
+        ("8c41d2e7a915", {"anonymisation", "anonymised_file"}),  # anonymisation runs
+    ],
+)
+def test_the_latest_revisions_go_down_and_up_again(db_rt, before_it, tables):
+    """Downgrading drops exactly the revisions' tables and the upgrade builds them again (rolled back after)."""
     from alembic import command
     from sqlalchemy import inspect
 
@@ -48,8 +56,8 @@ def test_the_consent_registry_goes_down_and_up_again(db_rt):
         outer = conn.begin()
         cfg = dbmigrate.alembic_config(connection=conn)
         before = set(inspect(conn).get_table_names())
-        command.downgrade(cfg, "6d6020947745")
-        assert before - set(inspect(conn).get_table_names()) == {"consent_record"}
+        command.downgrade(cfg, before_it)
+        assert before - set(inspect(conn).get_table_names()) == tables
         command.upgrade(cfg, "head")
         assert set(inspect(conn).get_table_names()) == before
         outer.rollback()

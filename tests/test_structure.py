@@ -58,6 +58,7 @@ def test_every_domain_job_is_on_the_queue(rt):
         "privacy_index",
         "privacy_index_pending",
         "privacy_photo_search",
+        "privacy_anonymise",
     }
 
 

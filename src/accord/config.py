@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # behind nginx every user would share the proxy's address for login throttling.
     trusted_proxies: list[str] = []
     hash_workers: int = 0  # 0: one per CPU core
+    # Anonymisation: with a scheduler (tcp://host:8786) the per-image work runs on that Dask cluster; without
+    # one, in a local pool of this many processes (0: one per CPU core; 1: in the worker's own process).
+    dask_scheduler: str | None = None
+    anonymise_workers: int = 0
     # Archive bombs. Image files are compressed already (JPEG, PNG: about 1:1 in a zip); even raw TIFF or BMP
     # of a plain background rarely passes 20:1, so 200:1 leaves a wide margin. A classic TIFF cannot pass
     # 4 GiB, the largest single image a dataset is likely to hold. The total is far above any dataset today.

@@ -8,6 +8,7 @@ adding its lines here, without editing the domain it extends (as Warehouse's `in
 - `entitlements.pauses`: `fn(db, entitlement, policy, at) -> ((code, why) | None, until | None)`: a grant
   whose terms a domain cares about pauses (not ends) while that domain says so.
 - `policy.terms_changed`: `fn(db, dataset_id, *, version, note, base_url)` once new terms were stored.
+- `catalog.publishing`: `fn(db, version_id) -> str | None`: why a draft may not be published yet (or None).
 - `catalog.published`: `fn(db, version_id, *, actor)` inside the unit of work that publishes a version.
 - `jobs`: modules whose import registers queue tasks and periodic jobs (`accord.jobs.queue.task/periodic`).
 """
@@ -21,7 +22,8 @@ HOOKS: dict[str, tuple[str, ...]] = {
     "access.requirements": ("accord.training.requirement:certificate",),
     "entitlements.pauses": ("accord.training.requirement:paused", "accord.privacy.notices:paused"),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
-    "catalog.published": ("accord.privacy.jobs:on_published",),
+    "catalog.publishing": ("accord.privacy.anonymise:publish_blocker",),
+    "catalog.published": ("accord.privacy.jobs:on_published", "accord.privacy.anonymise:on_published"),
     "jobs": (
         "accord.notify.jobs",
         "accord.catalog.jobs",

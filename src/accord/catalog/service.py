@@ -20,6 +20,10 @@ from accord.catalog.cuts import Cut as Cut
 from accord.catalog.cuts import cut_without as cut_without
 from accord.catalog.cuts import matching as matching
 from accord.catalog.cuts import versions_holding as versions_holding
+from accord.catalog.derived import NewFile as NewFile
+from accord.catalog.derived import amend_draft as amend_draft
+from accord.catalog.derived import fill_draft as fill_draft
+from accord.catalog.derived import open_draft as open_draft
 from accord.catalog.fields import LABEL, SLUG, clean_fields, clean_text
 from accord.catalog.ingest import Progress
 from accord.catalog.ingest import ingest as ingest
@@ -246,6 +250,9 @@ def publish(db: Session, version_id: int, *, actor: User | str | None) -> Datase
     version = version_by_id(db, version_id)
     require_curator(actor, version.dataset_id)
     _require_draft(version, "be published again")
+    for blocker in plugins.provided("catalog.publishing"):  # e.g. an anonymisation still running or unreviewed
+        if reason := blocker(db, version.id):
+            raise IllegalTransition(reason)
     if not version.file_count or not version.manifest_sha256:
         raise InvalidInput(f"version {version.label} has no files yet; ingest a folder or archive first")
     with unit_of_work(db):

@@ -15,7 +15,7 @@ from accord.db import unit_of_work
 from accord.identity.models import User
 from accord.jobs import queue, service
 from accord.jobs.models import Job
-from accord.privacy import desk, index, notices, photos
+from accord.privacy import anonymise, anonymise_run, desk, index, notices, photos
 from accord.privacy.models import RemovalRequest
 
 if TYPE_CHECKING:
@@ -129,3 +129,27 @@ def run_photo_search(rt: Runtime, job_id: int) -> None:
         return result, message
 
     service.run(rt, job_id, work, failed="the photo search failed")
+
+
+# --- anonymisation -----------------------------------------------------------------------------------------
+
+
+@queue.task("privacy_anonymise")
+def run_anonymise(rt: Runtime, job_id: int) -> None:
+    """Blur the faces and strip the metadata of a version's images into its draft (privacy.anonymise)."""
+    with rt.session() as db:
+        run_id = int(service.get(db, job_id).params["anonymisation_id"])
+
+    def work(job: Job) -> tuple[dict[str, Any], str]:
+        ran = anonymise_run.run(rt, run_id, progress=lambda n, total, msg: service.report(rt, job_id, n, total, msg))
+        result = {"anonymisation_id": run_id, "status": ran.status, "files": ran.done, "faces": ran.faces}
+        words = {"review": "done; flagged files wait for a look", "ready": "done", "cancelled": "cancelled"}
+        return {**result, "seconds": round(ran.seconds, 2), "ran_on": ran.where}, (
+            f"{words[ran.status]}: {ran.done:,} files, {ran.faces:,} faces blurred ({ran.where})"
+        )
+
+    if service.run(rt, job_id, work, failed="the anonymisation failed") is None:
+        with rt.session() as db:
+            job = service.get(db, job_id)
+        if job.status == "failed":
+            anonymise.failed(rt, run_id, job.error or "the job failed")

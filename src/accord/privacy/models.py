@@ -121,3 +121,71 @@ class ConsentRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime | None]
+
+
+ANONYMISATION_STATES = ("running", "review", "ready", "published", "cancelled", "failed")
+
+
+class Anonymisation(Base):
+    """One anonymisation of a version: the options, the draft version it writes, and the privacy report's
+    numbers (public once the draft is published; the per-file rows are the curator's)."""
+
+    __tablename__ = "anonymisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+    source_version_id: Mapped[int] = mapped_column(ForeignKey("dataset_version.id", ondelete="CASCADE"))
+    # SET NULL: cancelling deletes the draft; the run's record (who, when, options) stays
+    draft_version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id", ondelete="SET NULL"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detector: Mapped[str] = mapped_column(String(200), default="")
+    # the report, filled when the job finishes and kept up to date by the curator's review
+    files: Mapped[int] = mapped_column(default=0)  # in the source version
+    scanned: Mapped[int] = mapped_column(default=0)  # images read
+    faces: Mapped[int] = mapped_column(default=0)  # blurred (found, and drawn by the curator)
+    images_with_faces: Mapped[int] = mapped_column(default=0)
+    metadata_cleaned: Mapped[int] = mapped_column(default=0)  # images that carried metadata
+    metadata_fields: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # "GPS": images that had it
+    second_pass_found: Mapped[int] = mapped_column(default=0)  # images where only the second detector saw a face
+    unreadable: Mapped[int] = mapped_column(default=0)  # images kept as they were, unread
+    not_images: Mapped[int] = mapped_column(default=0)  # other files, kept as they are
+    flagged: Mapped[int] = mapped_column(default=0)
+    reviewed: Mapped[int] = mapped_column(default=0)  # flagged files a curator has looked at
+    dropped: Mapped[int] = mapped_column(default=0)  # files the curator left out of the new version
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+
+
+REVIEW_DECISIONS = ("fine", "boxes", "drop")
+
+
+class AnonymisedFile(Base):
+    """What the anonymisation did to one file of the source version: committed a batch at a time, so a killed
+    job goes on from the last batch. `sha256` is the file in the new version (the source's when unchanged)."""
+
+    __tablename__ = "anonymised_file"
+    __table_args__ = (UniqueConstraint("anonymisation_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    anonymisation_id: Mapped[int] = mapped_column(ForeignKey("anonymisation.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(1000))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(default=0)
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    # [{"box": [x0, y0, x1, y1], "score": float, "by": "CenterFace" | "dlib HOG" | "curator"}]
+    faces: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    removed: Mapped[list[str]] = mapped_column(JSON, default=list)  # metadata kinds removed
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # what a person should know (CMYK, frames, ...)
+    look: Mapped[bool] = mapped_column(default=False)  # flagged: must be reviewed before publishing
+    problem: Mapped[str | None] = mapped_column(Text)  # why it was kept unread (not an image, unreadable)
+    decision: Mapped[str | None] = mapped_column(String(10))  # REVIEW_DECISIONS, by a curator
+    boxes: Mapped[list[list[float]]] = mapped_column(JSON, default=list)  # drawn by the curator, blurred too
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
