@@ -302,6 +302,24 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}/consent/coverage"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/consent/withdrawals"): CURATORS | {"curator": HIDDEN, "admin": HIDDEN},
     ("POST", "/api/v1/consent/withdraw"): LINK_ONLY,
+    # anonymisation: the dataset's curators start runs; a run and its files (unblurred faces) are theirs alone.
+    # The matrix's run is not published, so its public report is 404 to all (who reads a published one:
+    # tests/privacy/test_anonymise_pages.py)
+    ("POST", "/admin/datasets/{slug}/versions/{label}/anonymise"): CURATORS,
+    ("GET", "/admin/anonymisations/{run_id}"): DESK,
+    ("GET", "/admin/anonymisations/{run_id}/contact-sheet.png"): DESK,
+    ("GET", "/admin/anonymisations/{run_id}/files/{file_id}/{which}"): DESK,
+    ("POST", "/admin/anonymisations/{run_id}/files/{file_id}/review"): DESK,
+    ("POST", "/admin/anonymisations/{run_id}/cancel"): DESK,
+    ("POST", "/admin/anonymisations/{run_id}/resume"): DESK,
+    ("POST", "/api/v1/datasets/{slug}/versions/{label}/anonymise"): CURATORS,
+    ("GET", "/api/v1/anonymisations/{run_id}"): DESK,
+    ("GET", "/api/v1/anonymisations/{run_id}/files"): DESK,
+    ("GET", "/api/v1/anonymisations/{run_id}/contact-sheet.png"): DESK,
+    ("POST", "/api/v1/anonymisations/{run_id}/files/{file_id}/review"): DESK,
+    ("POST", "/api/v1/anonymisations/{run_id}/cancel"): DESK,
+    ("POST", "/api/v1/anonymisations/{run_id}/resume"): DESK,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/privacy-report"): dict.fromkeys(ROLES, HIDDEN),
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -370,6 +388,9 @@ BODIES = {
     ("POST", "/api/v1/datasets/{slug}/consent/withdrawals"): lambda role: {
         "json": {"subject": "nobody", "email": "subject@example.net"}
     },
+    ("POST", "/api/v1/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"json": {"decision": "fine"}},
+    ("POST", "/admin/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"data": {"decision": "fine"}},
+    ("POST", "/api/v1/datasets/{slug}/versions/{label}/anonymise"): lambda role: {"json": {}},
 }
 
 
@@ -465,7 +486,17 @@ def build_world(rt, tmp_path) -> dict:
         "revoked_id": ended.id,
         "cert_id": training_certificate(rt, tmp_path, users["applicant"]),
         **removal_request(rt, dataset.id, item, users["applicant"]),
+        **anonymisation(rt, version.id, users["admin"]),
     }
+
+
+def anonymisation(rt, version_id: int, admin) -> dict:
+    """A finished anonymisation of the matrix's version 1.0 (its draft unpublished), and one of its files."""
+    from accord.privacy import service as privacy
+
+    with rt.session() as db:
+        run_ = privacy.start_anonymisation(rt, db, version_id, options=privacy.BlurOptions(), actor=admin)
+        return {"run_id": run_.id, "file_id": privacy.anonymised_files(db, run_.id, limit=1)[0].id}
 
 
 def removal_request(rt, dataset_id: int, item, licensee) -> dict:
@@ -537,6 +568,9 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "cert_id": world["cert_id"],
         "request_id": world["request_id"],
         "notice_id": world["notice_id"],
+        "run_id": world["run_id"],
+        "file_id": world["file_id"],
+        "which": "before",
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",

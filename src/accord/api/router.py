@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from accord.api import access, catalog, consent, delivery, entitlements, identity, jobs, policy, privacy, training
+from accord.api import (
+    access,
+    anonymise,
+    catalog,
+    consent,
+    delivery,
+    entitlements,
+    identity,
+    jobs,
+    policy,
+    privacy,
+    training,
+)
 from accord.api.problems import PROBLEM_RESPONSES
 
 # Every route under /api/v1 declares the problem+json errors, whoever adds it.
@@ -17,3 +29,4 @@ router.include_router(entitlements.router)
 router.include_router(training.router)
 router.include_router(privacy.router)
 router.include_router(consent.router)
+router.include_router(anonymise.router)

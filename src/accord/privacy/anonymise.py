@@ -39,6 +39,27 @@ def detector_of(options: blur.Options) -> str:
     return words
 
 
+def options_from(
+    *, blur_kind: str = "gaussian", margin: Any = 0.3, threshold: Any = 0.5, second_pass: bool = False
+) -> blur.Options:
+    """The curator's choices as typed (form fields, JSON, CLI options), each refusal naming its field."""
+    try:
+        chosen_margin = float(margin)
+    except (TypeError, ValueError):
+        raise InvalidInput("the margin is a number from 0 to 1, e.g. 0.3", field="margin") from None
+    try:
+        chosen_threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise InvalidInput("the threshold is a number from 0.05 to 0.95, e.g. 0.5", field="threshold") from None
+    if blur_kind not in ("gaussian", "pixelate", "box"):
+        raise InvalidInput("the blur is gaussian, pixelate or box", field="blur")
+    if not 0 <= chosen_margin <= 1:
+        raise InvalidInput("the margin is a number from 0 to 1, e.g. 0.3", field="margin")
+    if not 0.05 <= chosen_threshold <= 0.95:
+        raise InvalidInput("the threshold is a number from 0.05 to 0.95, e.g. 0.5", field="threshold")
+    return blur.Options(blur=blur_kind, margin=chosen_margin, threshold=chosen_threshold, second_pass=second_pass)  # type: ignore[arg-type]
+
+
 def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, actor: User) -> Anonymisation:
     """Open the draft and the run, queue the job (curators of the dataset, on a published version)."""
     source = catalog.version_by_id(db, version_id)
@@ -64,7 +85,7 @@ def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, a
         )
         db.add(run_)
         db.flush()
-        job = jobs.add(db, "privacy_anonymise", {"anonymisation_id": run_.id}, actor=actor)
+        job = jobs.add(db, "privacy_anonymise", _params(run_, source), actor=actor)
         db.flush()
         run_.job_id = job.id
         audit.record(
@@ -76,6 +97,10 @@ def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, a
         )
     _queue(rt, run_.job_id)
     return run_
+
+
+def _params(run_: Anonymisation, source: Any) -> dict[str, Any]:
+    return {"anonymisation_id": run_.id, "dataset": source.dataset.slug, "label": source.label}
 
 
 def _queue(rt: Runtime, job_id: int | None) -> None:
@@ -97,7 +122,9 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User) -> Anonymisati
         raise IllegalTransition(f"this anonymisation is {run_.status}; only a failed or stopped one can be resumed")
     with unit_of_work(db):
         run_.status, run_.error = "running", None
-        new = jobs.add(db, "privacy_anonymise", {"anonymisation_id": run_.id}, actor=actor)
+        new = jobs.add(
+            db, "privacy_anonymise", _params(run_, catalog.version_by_id(db, run_.source_version_id)), actor=actor
+        )
         db.flush()
         run_.job_id = new.id
         audit.record(db, actor=actor, action="anonymisation.resumed", object=("anonymisation", run_.id))
@@ -132,7 +159,7 @@ def failed(rt: Runtime, run_id: int, error: str) -> None:
 
 def get(db: Session, run_id: int, *, user: User | None) -> Anonymisation:
     """A run, for a curator of its dataset; to anyone else it does not exist."""
-    run_ = db.get(Anonymisation, run_id)
+    run_ = db.get(Anonymisation, run_id, populate_existing=True)  # the job updates it in other sessions
     if run_ is None or user is None or not catalog.can_curate(user, run_.dataset_id):
         raise NotFound(f"there is no anonymisation {run_id}")
     return run_

@@ -247,3 +247,68 @@ class WithdrawnOut(BaseModel):
             due_at=done.request.due_at,
             follow_link=done.follow_link,
         )
+
+
+# --- anonymisation -----------------------------------------------------------------------------------------
+
+
+class AnonymiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    blur: Literal["gaussian", "pixelate", "box"] = "gaussian"
+    margin: float = Field(0.3, ge=0, le=1, description="added round each face, as a share of its width and height")
+    threshold: float = Field(0.5, ge=0.05, le=0.95, description="CenterFace's score above which a face is blurred")
+    second_pass: bool = Field(False, description="dlib HOG, upsampled once, where CenterFace found no face")
+
+
+class PrivacyReportOut(BaseModel):
+    """Numbers only: public once the anonymised version is published."""
+
+    files: int
+    images_scanned: int
+    faces_blurred: int
+    images_with_faces: int
+    images_metadata_removed: int
+    metadata_removed: dict[str, int] = Field(description="metadata kind → images that carried it")
+    found_by_second_pass_only: int
+    unreadable_images: int
+    other_files: int
+    flagged_for_review: int
+    reviewed_by_a_person: int
+    left_out: int
+    detector: str
+    options: dict[str, float | str | bool | int]
+
+
+class AnonymisationOut(BaseModel):
+    id: int
+    dataset: str
+    source_version: str
+    draft_version: str | None = Field(description="the new version's label; None once cancelled")
+    status: Literal["running", "failed", "review", "ready", "published", "cancelled"]
+    job_id: int | None
+    error: str | None
+    report: PrivacyReportOut
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class AnonymisedFileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    path: str
+    source_sha256: str
+    sha256: str = Field(description="the file in the new version (the source's when unchanged)")
+    media_type: str
+    faces: list[dict[str, float | str | int | list[float]]]
+    removed: list[str]
+    flags: list[str]
+    look: bool = Field(description="flagged: must be reviewed before the new version is published")
+    problem: str | None
+    decision: Literal["fine", "boxes", "drop"] | None
+    boxes: list[list[float]]
+
+
+class ReviewFileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["fine", "boxes", "drop"]
+    boxes: list[list[float]] = Field(default_factory=list, max_length=50, description="[left, top, right, bottom] px")

@@ -10,11 +10,17 @@ is the package's door; the work is done in
 - notices.py: what each licensee must delete (exactly what their download log shows they received), their
   attestation, reminders, and the pause of access while a notice is overdue where the terms say so;
 - consent.py and consent_withdrawal.py: the consent registry (records per subject label, imported from CSV, the
-  scanned forms, which labels lack consent) and withdrawal by the subject's private link, which opens a request.
+  scanned forms, which labels lack consent) and withdrawal by the subject's private link, which opens a request;
+- anonymise.py (the service), anonymise_run.py (the job's loop and the report), pool.py (in process, a local
+  pool or Dask), blur.py (one image) and contact_sheet.py: a published version anonymised into a new draft.
 """
 
 from __future__ import annotations
 
+from accord.privacy import anonymise as _anonymise
+from accord.privacy import anonymise_run as _anonymise_run
+from accord.privacy import blur as _blur
+from accord.privacy import contact_sheet as _contact_sheet
 from accord.privacy.consent import MAX_CSV_BYTES as MAX_CSV_BYTES
 from accord.privacy.consent import MAX_FORM_BYTES as MAX_FORM_BYTES
 from accord.privacy.consent import Coverage as Coverage
@@ -66,3 +72,19 @@ from accord.privacy.requests import prove as prove
 from accord.privacy.requests import stages as stages
 from accord.privacy.requests import submit as submit
 from accord.privacy.thumbs import thumbnail as thumbnail
+
+# anonymisation, under names that say so beside the desk's
+cancel_anonymisation = _anonymise.cancel
+anonymised_file = _anonymise.file_of
+anonymised_files = _anonymise.files
+anonymisation = _anonymise.get
+anonymised_image = _anonymise.image
+anonymisation_options = _anonymise.options_from
+privacy_reports = _anonymise.public_reports
+resume_anonymisation = _anonymise.resume
+review_anonymised_file = _anonymise.review
+anonymisations_of = _anonymise.runs_of
+start_anonymisation = _anonymise.start
+anonymisation_summary = _anonymise_run.summary
+BlurOptions = _blur.Options
+contact_sheet = _contact_sheet.render

@@ -4,6 +4,7 @@
 def pages():
     from accord.web.routes import (
         admin,
+        anonymise,
         api_docs,
         applications,
         catalog,
@@ -35,6 +36,7 @@ def pages():
         privacy_public.router,
         privacy_notices.router,
         privacy_desk.router,
+        anonymise.router,
         consent.router,
         api_docs.router,
     ]

@@ -19,6 +19,7 @@ from accord.http import upload
 from accord.http.deps import CurrentUser, Db, Rt
 from accord.identity import service as identity
 from accord.identity.models import User
+from accord.privacy import service as privacy
 from accord.web.routes import downloads
 from accord.web.templating import render
 
@@ -142,6 +143,7 @@ def dataset_admin(request: Request, slug: str, db: Db, me: Curator, note: str = 
         is_admin=me.is_admin,
         errors={},
         access=downloads.who_has_access(db, ds.id, me),
+        runs=privacy.anonymisations_of(db, ds.id),
     )
 
 

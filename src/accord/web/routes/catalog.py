@@ -14,6 +14,7 @@ from accord.errors import NotFound
 from accord.http.deps import Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
 from accord.policy import service as policies
+from accord.privacy import service as privacy
 from accord.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +77,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
         can_download=entitlements.check(db, user, ds.id, address=client_address(request)).allowed,
         can_renew=access.renewable(db, user, ds.id) is not None,
         barred=_barred(db, user, ds.id),
+        privacy_reports=privacy.privacy_reports(db, [v.id for v in versions if v.status != "draft"]),
     )
 
 
