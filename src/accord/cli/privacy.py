@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from accord import errors
-from accord.cli import remote
+from accord.cli import anonymise, remote
 from accord.cli.consent import consent_app
 from accord.cli.main import AS, actor, out, runtime
 
@@ -238,3 +238,8 @@ def _attest(server, token, as_, notice_id: int, over_api: bool) -> None:
 
     with runtime().session() as db:
         privacy.attest(db, notice_id, user=remote.acting(db, as_), confirmed=True)
+
+
+privacy_app.command("anonymise")(anonymise.anonymise)
+privacy_app.command("anonymisation")(anonymise.anonymisation)
+privacy_app.command("review-file")(anonymise.review_file)

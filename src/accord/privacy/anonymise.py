@@ -60,8 +60,11 @@ def options_from(
     return blur.Options(blur=blur_kind, margin=chosen_margin, threshold=chosen_threshold, second_pass=second_pass)  # type: ignore[arg-type]
 
 
-def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, actor: User) -> Anonymisation:
-    """Open the draft and the run, queue the job (curators of the dataset, on a published version)."""
+def start(
+    rt: Runtime, db: Session, version_id: int, *, options: blur.Options, actor: User | str, queue: bool = True
+) -> Anonymisation:
+    """Open the draft and the run and queue the job (curators of the dataset, on a published version); with
+    queue=False the caller runs the job itself (`accord privacy anonymise` does, with a progress bar)."""
     source = catalog.version_by_id(db, version_id)
     catalog.require_curator(actor, source.dataset_id)
     if source.status != "published":
@@ -81,7 +84,7 @@ def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, a
             draft_version_id=draft.id,
             options=dataclasses.asdict(options),
             detector=detector_of(options),
-            created_by_id=actor.id,
+            created_by_id=getattr(actor, "id", None),
         )
         db.add(run_)
         db.flush()
@@ -95,7 +98,8 @@ def start(rt: Runtime, db: Session, version_id: int, *, options: blur.Options, a
             object=("anonymisation", run_.id),
             data={"version": source.id, "draft": draft.id, "options": run_.options},
         )
-    _queue(rt, run_.job_id)
+    if queue:
+        _queue(rt, run_.job_id)
     return run_
 
 
@@ -113,7 +117,7 @@ def _queue(rt: Runtime, job_id: int | None) -> None:
         raise
 
 
-def resume(rt: Runtime, db: Session, run_id: int, *, actor: User) -> Anonymisation:
+def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: bool = True) -> Anonymisation:
     """Run a failed or stopped job again from its last committed batch (a new job on the same run)."""
     run_ = get(db, run_id, user=actor)
     job = db.get(Job, run_.job_id) if run_.job_id else None
@@ -128,11 +132,12 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User) -> Anonymisati
         db.flush()
         run_.job_id = new.id
         audit.record(db, actor=actor, action="anonymisation.resumed", object=("anonymisation", run_.id))
-    _queue(rt, run_.job_id)
+    if queue:
+        _queue(rt, run_.job_id)
     return run_
 
 
-def cancel(db: Session, run_id: int, *, actor: User) -> Anonymisation:
+def cancel(db: Session, run_id: int, *, actor: User | str) -> Anonymisation:
     """Stop the run and delete its draft: no version is left behind (the record of the run stays)."""
     run_ = get(db, run_id, user=actor)
     if run_.status not in OPEN:
@@ -157,10 +162,10 @@ def failed(rt: Runtime, run_id: int, error: str) -> None:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def get(db: Session, run_id: int, *, user: User | None) -> Anonymisation:
-    """A run, for a curator of its dataset; to anyone else it does not exist."""
+def get(db: Session, run_id: int, *, user: User | str | None) -> Anonymisation:
+    """A run, for a curator of its dataset (or the server's shell); to anyone else it does not exist."""
     run_ = db.get(Anonymisation, run_id, populate_existing=True)  # the job updates it in other sessions
-    if run_ is None or user is None or not catalog.can_curate(user, run_.dataset_id):
+    if run_ is None or user is None or not (isinstance(user, str) or catalog.can_curate(user, run_.dataset_id)):
         raise NotFound(f"there is no anonymisation {run_id}")
     return run_
 
@@ -189,7 +194,7 @@ def file_of(db: Session, run_id: int, file_id: int) -> AnonymisedFile:
     return row
 
 
-def image(rt: Runtime, db: Session, run_id: int, file_id: int, *, which: str, user: User) -> bytes:
+def image(rt: Runtime, db: Session, run_id: int, file_id: int, *, which: str, user: User | str) -> bytes:
     """The file before or after, for the curator's review (before shows the faces: never public)."""
     get(db, run_id, user=user)
     row = file_of(db, run_id, file_id)
@@ -220,7 +225,7 @@ def review(
     *,
     decision: str,
     boxes: Sequence[Sequence[float]] = (),
-    actor: User,
+    actor: User | str,
 ) -> AnonymisedFile:
     """A curator's look at one file: fine as it is, these boxes blurred too, or left out of the new version."""
     run_ = get(db, run_id, user=actor)
@@ -254,7 +259,7 @@ def review(
         if change:
             catalog.amend_draft(db, rt.store, run_.draft_version_id, change, actor=actor)
         row.decision, row.boxes = decision, drawn if decision == "boxes" else []
-        row.reviewed_by_id, row.reviewed_at = actor.id, utcnow()
+        row.reviewed_by_id, row.reviewed_at = getattr(actor, "id", None), utcnow()
         anonymise_run.count(
             run_, list(db.scalars(select(AnonymisedFile).where(AnonymisedFile.anonymisation_id == run_id)))
         )

@@ -49,7 +49,7 @@ def chosen(db: Session, run_id: int, *, limit: int = 24) -> list[AnonymisedFile]
     return flagged + list(db.scalars(sampled.order_by(AnonymisedFile.path).limit(room)))
 
 
-def render(rt: Runtime, db: Session, run_id: int, *, user: User, limit: int = 24) -> bytes:
+def render(rt: Runtime, db: Session, run_id: int, *, user: User | str, limit: int = 24) -> bytes:
     anonymise.get(db, run_id, user=user)
     rows = chosen(db, run_id, limit=limit)
     cell_w, cell_h = 2 * THUMB[0] + PAD, THUMB[1] + CAPTION
