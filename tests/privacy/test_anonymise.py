@@ -210,3 +210,49 @@ def test_cancelling_leaves_no_version_and_starting_checks_who_and_what(rt, sourc
         catalog.withdraw(db, version_id, actor=curator, reason="a subject asked to be removed")
         with pytest.raises(IllegalTransition, match="withdrawn"):
             anonymise.start(rt, db, version_id, options=blur.Options(), actor=curator)
+
+
+def _hostile_and_unusual() -> dict[str, bytes]:
+    from tests.privacy.scenes import face_at, png
+
+    bomb = io.BytesIO()
+    Image.new("1", (40_000, 40_000)).save(bomb, "PNG")  # 1.6 G pixels claimed by a file of a few hundred KB
+    scene = background(8, (400, 300))
+    face_at(scene, "grace", face=140, at=(120, 60))
+    cmyk = io.BytesIO()
+    scene.convert("CMYK").save(cmyk, "JPEG")
+    frames = []
+    for n in range(3):
+        frame = background(10 + n, (320, 240))
+        face_at(frame, "astronaut", face=100, at=(60 + 40 * n, 50))
+        frames.append(frame.convert("P", palette=Image.Palette.ADAPTIVE))
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
+    return {"odd/bomb.png": bomb.getvalue(), "odd/cmyk.jpg": cmyk.getvalue(), "odd/moving.gif": gif.getvalue(),
+            "odd/palette.png": png(scene.convert("P", palette=Image.Palette.ADAPTIVE))}  # fmt: skip
+
+
+def test_a_bomb_is_kept_unread_and_flagged_while_cmyk_palette_and_animated_images_are_blurred(rt, tmp_path):
+    _ds, version_id, _items = dataset(rt, tmp_path, slug="odd", contents=_hostile_and_unusual())
+    run_id = _start(rt, version_id, "cli")
+    run_, rows, _draft, items = _state(rt, run_id)
+    bomb = rows["odd/bomb.png"]
+    assert bomb.problem == "too many pixels to decode safely" and bomb.look and bomb.sha256 == bomb.source_sha256
+    assert "CMYK converted to RGB" in rows["odd/cmyk.jpg"].flags and not rows["odd/cmyk.jpg"].look
+    assert len(rows["odd/cmyk.jpg"].faces) == 1 and len(rows["odd/palette.png"].faces) == 1
+    assert sorted(f.get("frame", 0) for f in rows["odd/moving.gif"].faces) == [0, 1, 2]
+    assert items["odd/moving.gif"].media_type == "image/gif" and not rows["odd/moving.gif"].look
+    assert (run_.status, run_.unreadable, run_.flagged, run_.faces) == ("review", 1, 1, 5)
+
+
+def test_a_run_reviewed_and_published_on_either_database(db_rt, tmp_path):
+    _ds, version_id, _items = dataset(db_rt, tmp_path, contents=files(CONTENTS))
+    run_id = _start(db_rt, version_id, "cli")
+    with db_rt.session() as db:
+        flagged = anonymise.files(db, run_id, flagged=True)
+        assert [f.path for f in flagged] == ["broken/cut.jpg"]
+        anonymise.review(db_rt, db, run_id, flagged[0].id, decision="drop", actor="cli")
+        draft_id = db.get(Anonymisation, run_id).draft_version_id
+        catalog.publish(db, draft_id, actor="cli")
+        report = anonymise.public_reports(db, [draft_id, version_id])
+    assert list(report) == [draft_id] and report[draft_id]["faces_blurred"] == 4 and report[draft_id]["left_out"] == 1
