@@ -145,13 +145,10 @@ def test_a_box_drawn_by_the_curator_is_blurred_and_a_dropped_file_leaves_the_ver
 class Killed(Exception): ...
 
 
-def test_a_killed_job_resumes_from_its_last_batch_and_ends_as_a_whole_run_does(rt, source, monkeypatch):
-    _ds, version_id, curator = source
-    monkeypatch.setattr(anonymise_run, "BATCH", 3)
-    whole = _start(rt, version_id, curator)
-    _r, _rows, _d, whole_items = _state(rt, whole)
-    with rt.session() as db:
-        anonymise.cancel(db, whole, actor=curator)
+def _die_on_second_batch(monkeypatch, exc):
+    """The pool's second batch raises `exc` (SystemExit: as when the worker process is killed, nothing is caught
+    and the job and run stay "running"). Returns the real runner, to put back."""
+    from contextlib import contextmanager
 
     real = anonymise_run.pool.runner
     calls = {"n": 0}
@@ -163,20 +160,27 @@ def test_a_killed_job_resumes_from_its_last_batch_and_ends_as_a_whole_run_does(r
         def map(self, options, tasks):
             calls["n"] += 1
             if calls["n"] == 2:
-                raise Killed("the worker was killed")
+                raise exc("the worker was killed")
             return self.inner.map(options, tasks)
 
+    @contextmanager
     def dying_runner(settings):
-        from contextlib import contextmanager
-
-        @contextmanager
-        def wrap():
-            with real(settings) as inner:
-                yield Dying(inner)
-
-        return wrap()
+        with real(settings) as inner:
+            yield Dying(inner)
 
     monkeypatch.setattr(anonymise_run.pool, "runner", dying_runner)
+    return real
+
+
+def test_a_killed_job_resumes_from_its_last_batch_and_ends_as_a_whole_run_does(rt, source, monkeypatch):
+    _ds, version_id, curator = source
+    monkeypatch.setattr(anonymise_run, "BATCH", 3)
+    whole = _start(rt, version_id, curator)
+    _r, _rows, _d, whole_items = _state(rt, whole)
+    with rt.session() as db:
+        anonymise.cancel(db, whole, actor=curator)
+
+    real = _die_on_second_batch(monkeypatch, Killed)
     run_id = _start(rt, version_id, curator)
     run_, rows, draft, items = _state(rt, run_id)
     assert run_.status == "failed" and "Killed" in run_.error
@@ -256,3 +260,31 @@ def test_a_run_reviewed_and_published_on_either_database(db_rt, tmp_path):
         catalog.publish(db, draft_id, actor="cli")
         report = anonymise.public_reports(db, [draft_id, version_id])
     assert list(report) == [draft_id] and report[draft_id]["faces_blurred"] == 4 and report[draft_id]["left_out"] == 1
+
+
+def test_a_run_whose_worker_died_silently_can_be_resumed_once_it_saved_nothing_for_ten_minutes(rt, source, monkeypatch):
+    import datetime as dt
+
+    from accord.db import utcnow
+
+    _ds, version_id, curator = source
+    monkeypatch.setattr(anonymise_run, "BATCH", 3)
+    real = _die_on_second_batch(monkeypatch, SystemExit)
+    with pytest.raises(SystemExit):
+        _start(rt, version_id, curator)
+    monkeypatch.setattr(anonymise_run.pool, "runner", real)
+    with rt.session() as db:  # as a killed worker leaves it: the run and its job "running", one batch saved
+        run_ = db.scalars(select(Anonymisation)).one()
+        run_id, job = run_.id, db.get(Job, run_.job_id)
+        assert run_.status == job.status == "running" and run_.heartbeat_at is not None
+        run_.heartbeat_at = utcnow() - dt.timedelta(minutes=3)
+        db.commit()
+        with pytest.raises(IllegalTransition, match="saved nothing for 10 minutes"):
+            anonymise.resume(rt, db, run_id, actor=curator)
+        run_.heartbeat_at = utcnow() - dt.timedelta(minutes=11)
+        db.commit()
+        old_job = run_.job_id
+        anonymise.resume(rt, db, run_id, actor=curator)
+        assert db.get(Job, old_job).status == "failed" and "saved nothing" in db.get(Job, old_job).error
+    run_, rows, _draft, items = _state(rt, run_id)
+    assert run_.status == "review" and len(rows) == len(items) == 8

@@ -8,6 +8,7 @@ report's numbers (`anonymise_run.summary`) are public: how many images, faces an
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from collections.abc import Sequence
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 OPEN = ("running", "failed", "review", "ready")  # a draft exists and is not published
 MAX_BOXES = 50
+STALL = timedelta(minutes=10)  # no batch committed for this long: the job's worker is gone (a batch takes seconds)
 
 
 def detector_of(options: blur.Options) -> str:
@@ -121,10 +123,15 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: b
     """Run a failed or stopped job again from its last committed batch (a new job on the same run)."""
     run_ = get(db, run_id, user=actor)
     job = db.get(Job, run_.job_id) if run_.job_id else None
-    stalled = run_.status == "running" and (job is None or job.status in jobs.FINISHED)
-    if run_.status != "failed" and not stalled:
-        raise IllegalTransition(f"this anonymisation is {run_.status}; only a failed or stopped one can be resumed")
+    if run_.status != "failed" and not stalled(run_, job):
+        raise IllegalTransition(
+            f"this anonymisation is {run_.status}; only a failed one, or one that saved nothing for "
+            f"{STALL.seconds // 60} minutes, can be resumed"
+        )
     with unit_of_work(db):
+        if job is not None and job.status == "running":  # its worker died without a word: say so on its page
+            job.status, job.finished_at, job.error = "failed", utcnow(), "stopped: it saved nothing for a long time"
+            job.message = "failed"
         run_.status, run_.error = "running", None
         new = jobs.add(
             db, "privacy_anonymise", _params(run_, catalog.version_by_id(db, run_.source_version_id)), actor=actor
@@ -135,6 +142,16 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: b
     if queue:
         _queue(rt, run_.job_id)
     return run_
+
+
+def stalled(run_: Anonymisation, job: Job | None) -> bool:
+    """A running run whose job ended, or that committed no batch for STALL (its worker was killed)."""
+    if run_.status != "running":
+        return False
+    if job is None or job.status in jobs.FINISHED:
+        return True
+    last = run_.heartbeat_at or (job.started_at if job.status == "running" else None)
+    return last is not None and utcnow() - last > STALL
 
 
 def cancel(db: Session, run_id: int, *, actor: User | str) -> Anonymisation:

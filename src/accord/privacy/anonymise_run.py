@@ -70,6 +70,7 @@ def run(rt: Runtime, run_id: int, *, progress: Progress | None = None) -> Ran:
                     )
                 )
                 db.add_all(r for r in rows if r.path not in known)
+                db.execute(update(Anonymisation).where(Anonymisation.id == run_id).values(heartbeat_at=utcnow()))
             done += len(batch)
             read += len(images)
             found += sum(len(r.faces) for r in rows)

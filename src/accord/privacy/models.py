@@ -156,6 +156,7 @@ class Anonymisation(Base):
     dropped: Mapped[int] = mapped_column(default=0)  # files the curator left out of the new version
     seconds: Mapped[float] = mapped_column(default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[datetime | None]  # the job's last committed batch: a run silent for long was killed
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -85,6 +85,7 @@ resume_anonymisation = _anonymise.resume
 review_anonymised_file = _anonymise.review
 anonymisations_of = _anonymise.runs_of
 start_anonymisation = _anonymise.start
+anonymisation_stalled = _anonymise.stalled
 anonymisation_summary = _anonymise_run.summary
 BlurOptions = _blur.Options
 contact_sheet = _contact_sheet.render

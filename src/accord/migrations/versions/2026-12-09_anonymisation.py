@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('dropped', sa.Integer(), nullable=False),
     sa.Column('seconds', sa.Double(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('heartbeat_at', accord.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', accord.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', accord.db.UTCDateTime(timezone=True), nullable=True),

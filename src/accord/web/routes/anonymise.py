@@ -61,6 +61,7 @@ def _page(request: Request, db, user, run_id: int, *, status_code: int = 200, er
         draft=draft,
         job=job,
         finished=job is None or job.status in jobs.FINISHED,
+        stalled=privacy.anonymisation_stalled(run_, job),
         report=privacy.anonymisation_summary(run_),
         flagged=privacy.anonymised_files(db, run_id, flagged=True, limit=200),
         errors=errors or {},
