@@ -8,8 +8,8 @@ report's numbers (`anonymise_run.summary`) are public: how many images, faces an
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 from collections.abc import Sequence
+from datetime import timedelta
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
 
