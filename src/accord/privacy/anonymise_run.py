@@ -187,7 +187,7 @@ def count(run_: Anonymisation, files: list[AnonymisedFile]) -> None:
     run_.images_with_faces = sum(1 for f in files if f.faces and f.decision != "drop")
     run_.metadata_cleaned = sum(1 for f in files if f.removed)
     run_.metadata_fields = dict(sorted(fields.items()))
-    run_.second_pass_found = sum(1 for f in files if any(face.get("by") == "dlib-hog" for face in f.faces))
+    run_.second_pass_found = sum(1 for f in files if any(face.get("by") == blur.SECOND_PASS for face in f.faces))
     run_.unreadable = sum(1 for f in files if UNREADABLE in f.flags)
     run_.not_images = sum(1 for f in files if f.problem and UNREADABLE not in f.flags)
     run_.flagged = sum(1 for f in files if f.look)

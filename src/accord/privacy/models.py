@@ -180,7 +180,7 @@ class AnonymisedFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(default=0)
     media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
-    # [{"box": [x0, y0, x1, y1], "score": float, "by": "CenterFace" | "dlib HOG" | "curator"}]
+    # [{"box": [x0, y0, x1, y1], "score": float, "by": "centerface" | "centerface-2x" | "curator"}]
     faces: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     removed: Mapped[list[str]] = mapped_column(JSON, default=list)  # metadata kinds removed
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # what a person should know (CMYK, frames, ...)

@@ -257,7 +257,7 @@ class AnonymiseIn(BaseModel):
     blur: Literal["gaussian", "pixelate", "box"] = "gaussian"
     margin: float = Field(0.3, ge=0, le=1, description="added round each face, as a share of its width and height")
     threshold: float = Field(0.5, ge=0.05, le=0.95, description="CenterFace's score above which a face is blurred")
-    second_pass: bool = Field(False, description="dlib HOG, upsampled once, where CenterFace found no face")
+    second_pass: bool = Field(False, description="CenterFace again at twice the scale where it found no face")
 
 
 class PrivacyReportOut(BaseModel):
