@@ -3,6 +3,9 @@
     .venv/bin/python bench/anonymise.py           # 20 scenes (1024x768, two faces, 20-300 px) and 40 person crops
     .venv/bin/python bench/anonymise.py --quick   # 5 scenes and 8 crops (a minute or two)
 
+Then the whole job over a version, in its process, a local pool of 2 and Dask with 2 workers
+(bench/anonymise_job.py, run from here with the same arguments; `--no-job` leaves it out).
+
 Images are made at run time (tests/privacy/scenes.py: a generated background, real faces, the astronaut and
 Grace Hopper, pasted at known sizes) and saved as JPEG in a temporary folder. Both tools run on every file of a
 set; deface runs once over all the files of a set (it takes several inputs), with its defaults (blur, threshold
@@ -223,13 +226,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one scene per face size and 8 crops")
     parser.add_argument("--keep", action="store_true", help="keep the images and outputs (the folder is printed)")
+    parser.add_argument("--no-job", action="store_true", help="the one-image part only (not anonymise_job.py)")
     args = parser.parse_args(argv)
     per_size, crops = (1, 8) if args.quick else (4, 40)
     folder = Path(tempfile.mkdtemp(prefix="accord-anon-"))
     sets = make_sets(folder, per_size, crops)
     print(f"images in {folder}; load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores")
     print("ours: onnxruntime on 1 thread a process; deface: onnxruntime's default threads (all cores)")
-    print("dask: not installed, so no dask run (a local ProcessPoolExecutor of 2 stands in)")
     warm()
     t = time.perf_counter()
     pool = ProcessPoolExecutor(2, initializer=warm)
@@ -257,7 +260,11 @@ def main(argv: list[str]) -> int:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
-    return 0
+    if args.no_job:
+        return 0
+    from anonymise_job import main as job  # this folder is the script's first sys.path entry
+
+    return job(argv)
 
 
 if __name__ == "__main__":

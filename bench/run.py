@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+SKIP = {"run.py", "anonymise_job.py"}  # anonymise.py runs anonymise_job.py itself
 
 
 def main(argv: list[str]) -> int:
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run.py" and not p.name.startswith("_"))
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in SKIP and not p.name.startswith("_"))
     failed = []
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
