@@ -67,8 +67,10 @@ def render(rt: Runtime, db: Session, run_id: int, *, user: User | str, limit: in
             sheet.paste(_thumb(rt, sha), (x + k * (THUMB[0] + PAD), y))
         if row.look and not row.decision:
             draw.rectangle((x - 3, y - 3, x + cell_w + 2, y + THUMB[1] + 2), outline=FLAGGED_RED, width=3)
-        draw.text((x, y + THUMB[1] + 4), _shorten(row.path, 60), fill=INK, font=font)
-        draw.text((x, y + THUMB[1] + 20), _what(row), fill=FLAGGED_RED if row.look else INK, font=font)
+        draw.text((x, y + THUMB[1] + 4), _fit(font, row.path, cell_w, keep_end=True), fill=INK, font=font)
+        draw.text(
+            (x, y + THUMB[1] + 20), _fit(font, _what(row), cell_w), fill=FLAGGED_RED if row.look else INK, font=font
+        )
     out = io.BytesIO()
     sheet.save(out, "PNG", optimize=True)
     return out.getvalue()
@@ -86,7 +88,9 @@ def _thumb(rt: Runtime, sha: str) -> Image.Image:
                 return tile
     except Exception:  # unreadable: the grey tile says so
         pass
-    ImageDraw.Draw(tile).text((10, THUMB[1] // 2 - 8), "cannot be shown", fill=INK)
+    ImageDraw.Draw(tile).text(
+        (10, THUMB[1] // 2 - 8), "cannot be shown", fill=INK, font=ImageFont.load_default(size=13)
+    )
     return tile
 
 
@@ -95,10 +99,18 @@ def _what(row: AnonymisedFile) -> str:
     said = [f"{faces} face{'' if faces == 1 else 's'}" if faces else "no face"]
     if row.problem:
         said = [row.problem.split(":")[0]]
-    if row.look:
-        said.append(f"reviewed: {row.decision}" if row.decision else "flagged: " + "; ".join(row.flags)[:60])
+    if row.look and row.decision:
+        said.append(f"reviewed: {row.decision}")
+    elif row.look:  # an unreadable file's flag only repeats its problem
+        said.append("flagged" if row.problem else "flagged: " + "; ".join(row.flags))
     return " · ".join(said)
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+def _fit(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, text: str, width: int, *, keep_end: bool = False) -> str:
+    """`text` cut to `width` pixels with an ellipsis (a path keeps its end), so that a caption never runs into
+    the next cell."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(f"…{text}" if keep_end else f"{text}…") > width:
+        text = text[1:] if keep_end else text[:-1]
+    return f"…{text}" if keep_end else f"{text.rstrip()}…"
