@@ -156,7 +156,7 @@ def test_a_curator_anonymises_draws_a_missed_face_and_publishes_numbers_only(pag
     assert _mean_change(before.body(), after.body(), corner) < 4
 
     broken = page.locator("article.flagged-file").filter(has_text="broken/cut.jpg")
-    expect(broken).to_contain_text("unreadable")
+    expect(broken).to_contain_text("Unreadable image")
     expect(broken.locator("canvas")).to_have_count(0)  # nothing to draw on
     broken.get_by_role("button", name="Leave it out of 1.0-anon").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ready to publish")
