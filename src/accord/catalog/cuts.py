@@ -70,15 +70,7 @@ def cut_without(
             f"removing these {len(removed_ids)} file(s) would leave version {old.label} empty; "
             "withdraw the version instead"
         )
-    tmp = store.temp_path()
-    try:
-        with open(tmp, "wb") as out:
-            sha, _ = manifest.write(
-                ((r.path, r.size, r.sha256, r.media_type, r.subject, r.attributes) for r in kept), out
-            )
-        store.put_temp(tmp, sha)
-    finally:
-        tmp.unlink(missing_ok=True)
+    sha = manifest.store(store, ((r.path, r.size, r.sha256, r.media_type, r.subject, r.attributes) for r in kept))
     now = utcnow()
     new = DatasetVersion(
         dataset_id=old.dataset_id,

@@ -132,13 +132,7 @@ def _write_manifest(db: Session, store: BlobStore, draft: DatasetVersion) -> Non
         .where(Item.version_id == draft.id)
         .order_by(Item.path)
     )
-    tmp = store.temp_path()
-    try:
-        with open(tmp, "wb") as out:
-            sha, _ = manifest.write(rows, out)
-        store.put_temp(tmp, sha)
-    finally:
-        tmp.unlink(missing_ok=True)
+    sha = manifest.store(store, rows)
     count, total = db.execute(select(func.count(), func.sum(Item.size)).where(Item.version_id == draft.id)).one()
     draft.file_count, draft.total_bytes = int(count), int(total or 0)
     draft.root_hash = draft.manifest_sha256 = sha

@@ -190,14 +190,7 @@ def _labelled(rows: list[Staged], labels: dict[str, Label]) -> list[ItemRow]:
 
 
 def _store_manifest(store: BlobStore, items: list[ItemRow]) -> str:
-    tmp = store.temp_path()
-    try:
-        with open(tmp, "wb") as out:
-            sha, _ = manifest.write((row[:6] for row in items), out)
-        store.put_temp(tmp, sha)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return sha
+    return manifest.store(store, (row[:6] for row in items))
 
 
 def _save(

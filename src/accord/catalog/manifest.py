@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from accord.storage import BlobStore
 
 FIELDS = ("path", "size", "sha256", "media_type", "subject", "attributes")
 Entry = tuple[str, int, str, str, str | None, dict[str, Any]]  # one file, in FIELDS order
@@ -54,6 +57,18 @@ def write(rows: Iterable[Entry], out: BinaryIO) -> tuple[str, int]:
     digest.update(chunk)
     out.write(chunk)
     return digest.hexdigest(), total + len(chunk)
+
+
+def store(blobs: BlobStore, rows: Iterable[Entry]) -> str:
+    """Write the manifest of `rows` (sorted by path) into the blob store under its own hash; returns the hash."""
+    tmp = blobs.temp_path()
+    try:
+        with open(tmp, "wb") as out:
+            sha, _ = write(rows, out)
+        blobs.put_temp(tmp, sha)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return sha
 
 
 def read(stream: BinaryIO) -> Iterator[dict[str, Any]]:

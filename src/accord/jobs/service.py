@@ -60,14 +60,19 @@ def submit(rt: Runtime, kind: str, params: dict[str, Any], *, actor: audit.Actor
     """Create the job row, then put it on the queue. The row is committed first, so a worker always finds it."""
     with rt.session() as db:
         job = create(db, kind, params, actor=actor)
+    enqueue(rt, job)
+    with rt.session() as db:
+        return get(db, job.id)
+
+
+def enqueue(rt: Runtime, job: Job) -> None:
+    """Put a committed job row on the queue; if that fails, say so on the job instead of leaving it queued."""
     try:
-        queue.enqueue(rt, kind, job.id)
-    except Exception as exc:  # e.g. Redis unreachable: say so on the job instead of leaving it queued forever
+        queue.enqueue(rt, job.kind, job.id)
+    except Exception as exc:  # e.g. Redis unreachable
         log.exception("could not queue job %s", job.id)
         mark_failed(rt, job.id, error=f"the job could not be queued ({type(exc).__name__}: {exc})")
         raise
-    with rt.session() as db:
-        return get(db, job.id)
 
 
 def get(db: Session, job_id: int) -> Job:

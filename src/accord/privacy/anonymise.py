@@ -101,7 +101,7 @@ def start(
             data={"version": source.id, "draft": draft.id, "options": run_.options},
         )
     if queue:
-        _queue(rt, run_.job_id)
+        _queue(rt, db, run_.job_id)
     return run_
 
 
@@ -109,14 +109,8 @@ def _params(run_: Anonymisation, source: Any) -> dict[str, Any]:
     return {"anonymisation_id": run_.id, "dataset": source.dataset.slug, "label": source.label}
 
 
-def _queue(rt: Runtime, job_id: int | None) -> None:
-    from accord.jobs import queue
-
-    try:
-        queue.enqueue(rt, "privacy_anonymise", job_id)
-    except Exception as exc:
-        jobs.mark_failed(rt, int(job_id or 0), error=f"the job could not be queued ({type(exc).__name__}: {exc})")
-        raise
+def _queue(rt: Runtime, db: Session, job_id: int | None) -> None:
+    jobs.enqueue(rt, jobs.get(db, int(job_id or 0)))
 
 
 def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: bool = True) -> Anonymisation:
@@ -140,7 +134,7 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: b
         run_.job_id = new.id
         audit.record(db, actor=actor, action="anonymisation.resumed", object=("anonymisation", run_.id))
     if queue:
-        _queue(rt, run_.job_id)
+        _queue(rt, db, run_.job_id)
     return run_
 
 
