@@ -191,6 +191,37 @@ def test_gc_lists_then_removes_what_a_failed_ingest_left_and_keeps_what_is_used(
     assert rt.store.exists(kept.root_hash)
 
 
+def test_gc_from_the_command_line_lists_by_default_and_removes_with_delete(rt, tmp_path, capsys):
+    from sqlalchemy import select
+
+    from accord.audit.models import AuditEvent
+    from accord.cli import main as cli
+    from tests.cli import run
+
+    version = _draft(rt)
+    bad = _zip(tmp_path / "bad.zip", [("b.jpg", JPEG + b"litter"), ("accord-labels.jsonl", b'{"path": "nope.jpg"}\n')])
+    with pytest.raises(InvalidInput):
+        catalog.ingest(rt, version.id, bad, actor="cli")
+    litter = hashlib.sha256(JPEG + b"litter").hexdigest()
+    cli.use_runtime(rt)
+    try:
+        assert run("storage", "gc") == 0  # within the grace period: nothing is old enough
+        assert "nothing to collect" in capsys.readouterr().out
+        assert run("storage", "gc", "--grace-hours", "0") == 0
+        listed = capsys.readouterr().out
+        assert litter[:12] in listed and "run again with --delete" in listed
+        assert rt.store.exists(litter)  # a dry run removes nothing
+        assert run("storage", "gc", "--grace-hours", "0", "--delete") == 0
+        assert "removed 1 entries" in capsys.readouterr().out
+        assert not rt.store.exists(litter)
+        assert run("storage", "gc", "--grace-hours", "-1") == 2  # refused by the option's minimum
+    finally:
+        cli.use_runtime(None)
+    with rt.session() as db:
+        event = db.scalars(select(AuditEvent).where(AuditEvent.action == "storage.collected")).one()
+    assert event.data == {"entries": 1, "bytes": len(JPEG + b"litter"), "kinds": ["blob"]}
+
+
 KILLED_INGEST = """
 import os, sys
 from accord.catalog import service as catalog

@@ -186,3 +186,7 @@ def test_a_curator_anonymises_draws_a_missed_face_and_publishes_numbers_only(pag
     shown.scroll_into_view_if_needed()
     _shot(public, "4-public")
     public_context.close()
+
+    with live.rt.session() as db:  # the live catalogue is shared: later journeys count the demo's datasets
+        for label in ("1.0-anon", "1.0"):
+            catalog.withdraw(db, catalog.version_by_label(db, SLUG, label).id, actor="cli", reason="journey over")

@@ -129,7 +129,8 @@ def _row(run_id: int, item: Any, result: dict[str, Any] | None) -> AnonymisedFil
     if result is None:  # not an image: copied as it is, listed in the report
         row.problem = "not an image: copied as it is"
         return row
-    row.sha256, row.size = result["sha256"], result["size"]
+    row.sha256 = result["sha256"]
+    row.size = item.size if result["size"] is None else result["size"]  # None: the file was never read
     row.media_type = result["media_type"] or item.media_type
     row.faces, row.removed, row.flags = result["faces"], result["removed"], list(result.get("flags") or [])
     if result["problem"]:

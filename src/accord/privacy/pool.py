@@ -3,7 +3,9 @@ cluster (ACCORD_DASK_SCHEDULER). Each call reads its blob from the store and wri
 only a few hundred bytes of report cross between processes or machines, never the images.
 
 Every call is idempotent (a blob's address is its hash), so a batch lost with a worker is simply run again:
-Dask reschedules the tasks of a worker that died; the local pool is rebuilt and the batch resubmitted.
+Dask reschedules the tasks of a worker that died; the local pool is rebuilt and the batch resubmitted. An
+image that kills whatever process reads it (a decoder crash) is found and reported as unreadable, by name,
+rather than failing the whole job.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from accord.config import Settings
+from accord.errors import AccordError
 from accord.privacy import blur, faces
 from accord.storage import BlobStore, open_store
 
 log = logging.getLogger("accord.privacy")
 
 POOL_RETRIES = 2  # a local batch is resubmitted this many times after its pool broke (a killed process)
+KILLER = "the process reading it died (a crash in the image decoder?): not read"
+DASK_CHECK = 10.0  # seconds between looks at a Dask cluster's workers while a batch is out
+DASK_NO_WORKER_WAIT = 60.0  # seconds a batch may wait with no worker in the cluster before the job fails
+DASK_BATCH_WAIT = 600.0  # seconds a batch may take on Dask before the job fails (a stuck or starved cluster)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def anonymise_blob(spec: StoreSpec, options: dict[str, Any], task: Task) -> dict
     return {**report, "sha256": sha, "size": len(out.data), "media_type": out.media_type}
 
 
-def _kept(sha: str, size: int, media_type: str | None, problem: str | None) -> dict[str, Any]:
+def _kept(sha: str, size: int | None, media_type: str | None, problem: str | None) -> dict[str, Any]:
     return {"sha256": sha, "size": size, "media_type": media_type, "problem": problem, "faces": [], "removed": []}
 
 
@@ -128,15 +135,23 @@ class _PoolRunner:
     def map(self, options: blur.Options, tasks: Sequence[Task]) -> list[dict[str, Any]]:
         chosen = asdict(options)
         for attempt in range(POOL_RETRIES + 1):
-            pool = self._executor()
             try:
-                return list(pool.map(_call, [(self.spec, chosen, task) for task in tasks]))
+                return list(self._executor().map(_call, [(self.spec, chosen, task) for task in tasks]))
             except BrokenProcessPool:
-                if attempt == POOL_RETRIES:
-                    raise
-                log.warning("a pool process died; running the batch of %d image(s) again", len(tasks))
                 self.close()
-        raise AssertionError("unreachable")
+                if attempt < POOL_RETRIES:
+                    log.warning("a pool process died; running the batch of %d image(s) again", len(tasks))
+        log.warning("the pool died %d times on a batch; running its images one at a time", POOL_RETRIES + 1)
+        return [self._alone(chosen, task) for task in tasks]
+
+    def _alone(self, chosen: dict[str, Any], task: Task) -> dict[str, Any]:
+        """One image with nothing else in flight: if the pool breaks now, this image broke it."""
+        try:
+            return self._executor().submit(_call, (self.spec, chosen, task)).result()
+        except BrokenProcessPool:
+            self.close()
+            log.warning("image %s kills the process reading it; reported as unreadable", task.sha256)
+            return _kept(task.sha256, None, None, KILLER)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -166,8 +181,47 @@ class _DaskRunner:
         self.client.close()
 
     def map(self, options: blur.Options, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+        from distributed import KilledWorker
+
         chosen = asdict(options)
-        futures = self.client.map(
-            anonymise_blob, [self.spec] * len(tasks), [chosen] * len(tasks), tasks, pure=False, retries=2
+        futures = self._submit(chosen, tasks)
+        out = []
+        for task, future in zip(tasks, futures, strict=True):
+            if future.status == "error" and isinstance(future.exception(), KilledWorker):
+                # the scheduler gave up on it after workers died holding it (distributed.scheduler.allowed-failures);
+                # an image queued next to the one that killed them is caught too, so each is tried once alone
+                [future] = self._submit(chosen, [task])
+                if future.status == "error" and isinstance(future.exception(), KilledWorker):
+                    log.warning("image %s kills the Dask workers reading it; reported as unreadable", task.sha256)
+                    out.append(_kept(task.sha256, None, None, KILLER))
+                    continue
+            out.append(future.result())  # another error is the job's error
+        return out
+
+    def _submit(self, chosen: dict[str, Any], tasks: Sequence[Task]) -> list[Any]:
+        """The tasks' futures once all are finished (or failed)."""
+        import distributed
+
+        wait: Any = distributed.wait  # distributed has no type hints
+        n = len(tasks)
+        futures: list[Any] = self.client.map(
+            anonymise_blob, [self.spec] * n, [chosen] * n, tasks, pure=False, retries=2
         )
-        return list(self.client.gather(futures))
+        waited = alone = 0.0
+        while True:
+            try:
+                with self.client.as_current():  # wait() asks for the current client; ours is not the default
+                    wait(futures, timeout=DASK_CHECK)
+                return futures
+            except TimeoutError:
+                waited += DASK_CHECK
+            # no worker for a while (a nanny restarts one in seconds): the tasks would wait for one forever
+            alone = 0.0 if self.client.scheduler_info()["workers"] else alone + DASK_CHECK
+            if alone >= DASK_NO_WORKER_WAIT:
+                self.client.cancel(futures)
+                raise AccordError(f"the Dask scheduler at {self.address} has no workers: start some, then resume")
+            if waited >= DASK_BATCH_WAIT:
+                self.client.cancel(futures)
+                raise AccordError(
+                    f"the Dask cluster at {self.address} gave no result in {waited:.0f} s: resume when it has room"
+                )
