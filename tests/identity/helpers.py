@@ -28,6 +28,16 @@ def make_user(rt, email: str, *roles: str, password: str = PASSWORD, verified: b
         )
 
 
+def make_curator(rt, email: str, dataset_id: int):
+    """A user who curates one dataset, with their roles loaded for use after the session closes."""
+    made = make_user(rt, email)
+    with rt.session() as db:
+        identity.grant_role(db, identity.user_by_id(db, made.id), "curator", dataset_id=dataset_id)
+        curator = identity.user_by_id(db, made.id)
+        _ = list(curator.roles)
+    return curator
+
+
 def log_in(client, email: str, password: str = PASSWORD):
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 303, response.text

@@ -24,7 +24,7 @@ from accord.privacy import anonymise, blur, faces
 from accord.privacy.models import Anonymisation, AnonymisedFile
 from accord.runtime import Runtime, build
 from tests.conftest import make_settings
-from tests.identity.helpers import make_user
+from tests.identity.helpers import make_curator
 from tests.privacy.scenes import dataset, files, jpeg, scene
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,14 +49,9 @@ CONTENTS = {**extra_scenes(14), "notes/readme.txt": b"plain words, not an image\
 def source(rt, tmp_path):
     """A published version of 21 files (19 readable images, 18 of them with a face), its curator, and the run
     of the job's own process (anonymise_workers=1) to compare with."""
-    from accord.identity import service as identity
 
     ds_id, version_id, _items = dataset(rt, tmp_path, contents=files(CONTENTS))
-    curator = make_user(rt, "curator@people.example.org")
-    with rt.session() as db:
-        identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds_id)
-        curator = identity.user_by_id(db, curator.id)
-        _ = list(curator.roles)
+    curator = make_curator(rt, "curator@people.example.org", ds_id)
     inline = start_run(rt, version_id, curator)
     reference = results(rt, inline)
     assert len(reference) == 21 and sum(1 for _sha, found in reference.values() if found) == 18

@@ -13,8 +13,7 @@ from PIL import Image
 from skimage import data as skdata
 
 from accord.catalog import service as catalog
-from accord.identity import service as identity
-from tests.identity.helpers import make_user
+from tests.identity.helpers import make_curator
 
 SUBJECTS = ("AT-001", "AT-002", "AT-003")
 
@@ -76,11 +75,7 @@ def consent_world(rt, tmp_path: Path, slug: str = "at-ustc") -> ConsentWorld:
     catalog.ingest(rt, version.id, archive, actor="cli")
     with rt.session() as db:
         catalog.publish(db, version.id, actor="cli")
-    curator = make_user(rt, f"curator@{slug}.example.org")
-    with rt.session() as db:
-        identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds.id)
-        curator = identity.user_by_id(db, curator.id)
-        _ = list(curator.roles)
+    curator = make_curator(rt, f"curator@{slug}.example.org", ds.id)
     return ConsentWorld(slug, ds.id, version.id, curator)
 
 

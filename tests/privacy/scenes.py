@@ -111,3 +111,15 @@ def face_at(into: Image.Image, name: str, *, face: int, at: tuple[int, int]) -> 
     ox, oy = round(at[0] - x0 * scale), round(at[1] - y0 * scale)
     into.paste(photo, (ox, oy))
     return (ox + x0 * scale, oy + y0 * scale, ox + x1 * scale, oy + y1 * scale)
+
+
+def animated_gif(frames: int = 3) -> bytes:
+    """A GIF of `frames` frames (120 ms each, looping), the astronaut's face at another place in each."""
+    made = []
+    for n in range(frames):
+        frame = background(10 + n, (320, 240))
+        face_at(frame, "astronaut", face=100, at=(60 + 40 * n, 50))
+        made.append(frame.convert("P", palette=Image.Palette.ADAPTIVE))
+    buf = io.BytesIO()
+    made[0].save(buf, "GIF", save_all=True, append_images=made[1:], duration=120, loop=0)
+    return buf.getvalue()

@@ -16,7 +16,7 @@ from accord.errors import IllegalTransition, InvalidInput, NotFound, PermissionD
 from accord.jobs.models import Job
 from accord.privacy import anonymise, anonymise_run, blur, faces
 from accord.privacy.models import Anonymisation, AnonymisedFile
-from tests.identity.helpers import make_user
+from tests.identity.helpers import make_curator, make_user
 from tests.privacy.scenes import background, dataset, files
 
 
@@ -36,13 +36,7 @@ CONTENTS = {"street/gps.jpg": _with_gps(), "notes/readme.txt": b"plain words, no
 @pytest.fixture
 def source(rt, tmp_path):
     ds_id, version_id, _items = dataset(rt, tmp_path, contents=files(CONTENTS))
-    curator = make_user(rt, "curator@people.example.org")
-    from accord.identity import service as identity
-
-    with rt.session() as db:
-        identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds_id)
-        curator = identity.user_by_id(db, curator.id)
-        _ = list(curator.roles)
+    curator = make_curator(rt, "curator@people.example.org", ds_id)
     return ds_id, version_id, curator
 
 
@@ -217,7 +211,7 @@ def test_cancelling_leaves_no_version_and_starting_checks_who_and_what(rt, sourc
 
 
 def _hostile_and_unusual() -> dict[str, bytes]:
-    from tests.privacy.scenes import face_at, png
+    from tests.privacy.scenes import animated_gif, face_at, png
 
     bomb = io.BytesIO()
     Image.new("1", (40_000, 40_000)).save(bomb, "PNG")  # 1.6 G pixels claimed by a file of a few hundred KB
@@ -225,14 +219,7 @@ def _hostile_and_unusual() -> dict[str, bytes]:
     face_at(scene, "grace", face=140, at=(120, 60))
     cmyk = io.BytesIO()
     scene.convert("CMYK").save(cmyk, "JPEG")
-    frames = []
-    for n in range(3):
-        frame = background(10 + n, (320, 240))
-        face_at(frame, "astronaut", face=100, at=(60 + 40 * n, 50))
-        frames.append(frame.convert("P", palette=Image.Palette.ADAPTIVE))
-    gif = io.BytesIO()
-    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
-    return {"odd/bomb.png": bomb.getvalue(), "odd/cmyk.jpg": cmyk.getvalue(), "odd/moving.gif": gif.getvalue(),
+    return {"odd/bomb.png": bomb.getvalue(), "odd/cmyk.jpg": cmyk.getvalue(), "odd/moving.gif": animated_gif(),
             "odd/palette.png": png(scene.convert("P", palette=Image.Palette.ADAPTIVE))}  # fmt: skip
 
 

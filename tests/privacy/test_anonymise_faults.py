@@ -15,7 +15,7 @@ from sqlalchemy import select
 from accord.privacy import anonymise, anonymise_run, pool
 from accord.privacy.models import Anonymisation, AnonymisedFile
 from accord.runtime import Runtime
-from tests.identity.helpers import make_user
+from tests.identity.helpers import make_curator
 from tests.privacy.cluster import ROOT, WAIT, assert_whole, job_of, results, start_cluster, start_run
 from tests.privacy.scenes import dataset, files, jpeg, scene
 
@@ -37,18 +37,13 @@ def poisoned(rt, tmp_path):
     """A published version whose POISON image kills any process of a pool or cluster that reads it (a
     sitecustomize those processes load; the test's own process does not), the run of the job's own process
     over it, and the environment that arms the crash."""
-    from accord.identity import service as identity
 
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CRASH_HOOK)
     poison = jpeg(scene("grace", width=200, at=(30, 30), seed=77)) + b"<crash the reader>"
     ds_id, version_id, _items = dataset(rt, tmp_path, "poisoned", contents=files({POISON: poison}))
-    curator = make_user(rt, "curator@people.example.org")
-    with rt.session() as db:
-        identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds_id)
-        curator = identity.user_by_id(db, curator.id)
-        _ = list(curator.roles)
+    curator = make_curator(rt, "curator@people.example.org", ds_id)
     reference = results(rt, start_run(rt, version_id, curator))
     return version_id, curator, reference, {"PYTHONPATH": f"{hook}{os.pathsep}{ROOT / 'src'}"}
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from accord.privacy import blur, faces
-from tests.privacy.scenes import background, face_at, jpeg, png
+from tests.privacy.scenes import animated_gif, background, face_at, jpeg, png
 
 SIZES = (20, 40, 80, 160, 300)
 
@@ -171,14 +171,7 @@ def test_16_bit_cmyk_and_palette_images_are_blurred_in_a_mode_their_format_keeps
 
 
 def test_every_frame_of_an_animated_gif_is_blurred():
-    frames = []
-    for n in range(3):
-        frame = background(10 + n, (320, 240))
-        face_at(frame, "astronaut", face=100, at=(60 + 40 * n, 50))
-        frames.append(frame.convert("P", palette=Image.Palette.ADAPTIVE))
-    buf = io.BytesIO()
-    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
-    out = blur.anonymise(buf.getvalue())
+    out = blur.anonymise(animated_gif())
     assert "animated: 3 frames, each blurred" in out.flags
     assert sorted(f.get("frame", 0) for f in out.faces) == [0, 1, 2]
     clean = decoded(out.data)

@@ -9,12 +9,11 @@ from sqlalchemy import select
 
 from accord.audit.models import AuditEvent
 from accord.errors import IllegalTransition, InvalidInput, NotFound
-from accord.identity import service as identity
 from accord.jobs.models import Job
 from accord.privacy import jobs as privacy_jobs
 from accord.privacy import service as privacy
 from accord.privacy.models import BlobIndex, RemovalRequest
-from tests.identity.helpers import make_user
+from tests.identity.helpers import make_curator, make_user
 from tests.privacy.scenes import background, dataset, files, jpeg, png, scene, selfie
 from tests.privacy.world import last_mail, link_token
 
@@ -23,11 +22,7 @@ from tests.privacy.world import last_mail, link_token
 def desk(rt, tmp_path):
     ds_id, version_id, items = dataset(rt, tmp_path)
     privacy.index_version(rt, version_id)
-    curator = make_user(rt, "curator@people.example.org")
-    with rt.session() as db:
-        identity.grant_role(db, identity.user_by_id(db, curator.id), "curator", dataset_id=ds_id)
-        curator = identity.user_by_id(db, curator.id)
-        _ = list(curator.roles)
+    curator = make_curator(rt, "curator@people.example.org", ds_id)
     return {"version_id": version_id, "items": items, "curator": curator}
 
 

@@ -205,12 +205,15 @@ def file_of(db: Session, run_id: int, file_id: int) -> AnonymisedFile:
     return row
 
 
-def image(rt: Runtime, db: Session, run_id: int, file_id: int, *, which: str, user: User | str) -> bytes:
-    """The file before or after, for the curator's review (before shows the faces: never public)."""
+def image(rt: Runtime, db: Session, run_id: int, file_id: int, *, which: str, user: User | str) -> tuple[bytes, str]:
+    """The file before or after, and its media type, for the curator's review (before shows the faces: never
+    public). Anonymising keeps an image's format, so both have the type of the file afterwards."""
+    if which not in ("before", "after"):
+        raise NotFound("there is no such image")
     get(db, run_id, user=user)
     row = file_of(db, run_id, file_id)
     with rt.store.open(row.source_sha256 if which == "before" else row.sha256) as fh:
-        return fh.read()
+        return fh.read(), row.media_type
 
 
 def public_reports(db: Session, version_ids: list[int]) -> dict[int, dict[str, Any]]:

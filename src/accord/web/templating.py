@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 
+from accord.errors import HTTP_STATUS, AccordError, lookup
 from accord.http.deps import CSRF_FIELD, csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,3 +79,15 @@ def render(request: Request, name: str, status_code: int = 200, **context):
     context["csrf_token"] = csrf_token(request)
     context["csrf_field"] = CSRF_FIELD
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def act_or_show(db: Session, action: Callable[[], object], *, done: str, page: Callable[[int, dict[str, str]], Any]):
+    """Run a form's action, then go to `done` (303); on a refusal, the form's page again with the reason (and
+    the status the refusal maps to), drawn from the database as it was (an object the action changed before it
+    refused is rolled back too)."""
+    try:
+        action()
+    except AccordError as exc:
+        db.rollback()
+        return page(lookup(HTTP_STATUS, exc), {exc.field or "form": exc.message})
+    return RedirectResponse(done, status_code=303)

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord.catalog import service as catalog
-from accord.errors import HTTP_STATUS, AccordError, InvalidInput, NotFound, lookup
+from accord.errors import InvalidInput
 from accord.http.deps import CurrentUser, Db, Rt
 from accord.http.deps import Form as PostedForm
 from accord.http.params import Id
 from accord.jobs import service as jobs
 from accord.privacy import service as privacy
-from accord.web.templating import render
+from accord.web.templating import act_or_show, render
 
 router = APIRouter(include_in_schema=False)
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -75,13 +75,10 @@ def page(request: Request, run_id: Id, db: Db, user: CurrentUser, notice: str = 
 
 
 def _act(request: Request, db, user, run_id: int, done: str, action):
-    try:
-        action()
-    except AccordError as exc:
-        db.rollback()
-        status = lookup(HTTP_STATUS, exc)
-        return _page(request, db, user, run_id, status_code=status, errors={exc.field or "form": exc.message})
-    return RedirectResponse(f"/admin/anonymisations/{run_id}?notice={done}", status_code=303)
+    def again(status: int, errors: dict[str, str]):
+        return _page(request, db, user, run_id, status_code=status, errors=errors)
+
+    return act_or_show(db, action, done=f"/admin/anonymisations/{run_id}?notice={done}", page=again)
 
 
 @router.post("/admin/anonymisations/{run_id}/files/{file_id}/review")
@@ -133,9 +130,6 @@ def contact_sheet(run_id: Id, db: Db, rt: Rt, user: CurrentUser):
 
 @router.get("/admin/anonymisations/{run_id}/files/{file_id}/{which}")
 def image(run_id: Id, file_id: Id, which: str, db: Db, rt: Rt, user: CurrentUser):
-    if which not in ("before", "after"):
-        raise NotFound("there is no such image")
-    row = privacy.anonymised_file(db, privacy.anonymisation(db, run_id, user=user).id, file_id)
-    data = privacy.anonymised_image(rt, db, run_id, file_id, which=which, user=user)
-    media = row.media_type if row.media_type in IMAGE_TYPES else "application/octet-stream"
+    data, media = privacy.anonymised_image(rt, db, run_id, file_id, which=which, user=user)
+    media = media if media in IMAGE_TYPES else "application/octet-stream"
     return Response(data, media_type=media, headers={**PRIVATE, "X-Content-Type-Options": "nosniff"})

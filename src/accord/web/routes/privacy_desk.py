@@ -16,7 +16,7 @@ from accord.http.deps import CurrentUser, Db, Rt
 from accord.http.deps import Form as PostedForm
 from accord.http.params import Id
 from accord.privacy import service as privacy
-from accord.web.templating import render
+from accord.web.templating import act_or_show, render
 
 router = APIRouter(include_in_schema=False)
 NOTICES = {
@@ -83,18 +83,10 @@ def request_page(request: Request, request_id: Id, db: Db, user: CurrentUser, no
 
 
 def _act(request: Request, db, user, request_id: int, done: str, action):
-    try:
-        action()
-    except AccordError as exc:
-        return _page(
-            request,
-            db,
-            user,
-            request_id,
-            status_code=lookup(HTTP_STATUS, exc),
-            errors={exc.field or "form": exc.message},
-        )
-    return RedirectResponse(f"/privacy/requests/{request_id}?notice={done}", status_code=303)
+    def again(status: int, errors: dict[str, str]):
+        return _page(request, db, user, request_id, status_code=status, errors=errors)
+
+    return act_or_show(db, action, done=f"/privacy/requests/{request_id}?notice={done}", page=again)
 
 
 @router.post("/privacy/requests/{request_id}/search")
