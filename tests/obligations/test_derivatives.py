@@ -18,7 +18,10 @@ def _mails(db, template):
     return [m.to for m in db.query(OutboxMessage).filter(OutboxMessage.template == template)]
 
 
-def test_llvip_annotations_are_recorded_listed_with_credit_and_show_the_original_citation(rt, tmp_path):
+def test_llvip_annotations_are_recorded_listed_with_credit_and_show_the_original_citation(
+    db_rt, tmp_path
+):  # on SQLite and PostgreSQL
+    rt = db_rt
     ds, version, reviewer = dataset_under(rt, tmp_path, "llvip")
     ana, _grant = licensee(rt, ds, "ana@uni.example.org")
     with rt.session() as db:
@@ -57,7 +60,8 @@ def test_a_derivative_not_offered_for_listing_is_never_listed(rt, tmp_path):
         assert obligations.listed_derivatives(db, ds.id) == []
 
 
-def test_cion_al_copies_wait_for_approval_and_a_refusal_needs_a_reason(rt, tmp_path):
+def test_cion_al_copies_wait_for_approval_and_a_refusal_needs_a_reason(db_rt, tmp_path):  # on SQLite and PostgreSQL
+    rt = db_rt
     ds, _version, reviewer = dataset_under(rt, tmp_path, "cion-al")
     ana, _grant = licensee(rt, ds, "ana@uni.example.org")
     with rt.session() as db:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +25,7 @@ class Entitlement(Base):
     unit: Mapped[str] = mapped_column(String(300), default="")  # where the data may live
     networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR ranges of that site; empty: anywhere
     # Units added later by approved requests (obligations): [{"unit", "networks", "request_id", "at"}]
-    added_units: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    added_units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     starts_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     expiry_warned_at: Mapped[datetime | None]

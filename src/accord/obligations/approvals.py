@@ -99,8 +99,8 @@ def _open(db: Session, entitlement_id: int, kind: str, row: ApprovalRequest) -> 
         ApprovalRequest.entitlement_id == entitlement_id,
         ApprovalRequest.kind == kind,
         ApprovalRequest.status == "pending",
-        ApprovalRequest.party_email == row.party_email,
-        ApprovalRequest.unit == row.unit,
+        ApprovalRequest.party_email == (row.party_email or ""),  # (column defaults are set only on insert)
+        ApprovalRequest.unit == (row.unit or ""),
     )
     return bool(db.scalar(query.select_from(ApprovalRequest)))
 

@@ -169,7 +169,7 @@ def ask(db: Session, dataset_id: int, *, actor: User | str, user_id: int | None 
         raise InvalidInput("this person holds no access to the dataset in force", field="user")
     with unit_of_work(db):
         for ent in grants:
-            _ask(db, ent, dataset, actor=actor, base_url=base_url)
+            _ask(db, ent, dataset, actor=actor, base_url=base_url, at=utcnow())
         audit.record(
             db, actor=actor, action="publications.asked", object=("dataset", dataset_id),
             data={"dataset_id": dataset_id, "licensees": len(grants), "user_id": user_id},
@@ -177,9 +177,11 @@ def ask(db: Session, dataset_id: int, *, actor: User | str, user_id: int | None 
     return len(grants)
 
 
-def _ask(db: Session, ent: Entitlement, dataset: Dataset, *, actor: User | str | None, base_url: str) -> None:
+def _ask(
+    db: Session, ent: Entitlement, dataset: Dataset, *, actor: User | str | None, base_url: str, at: datetime
+) -> None:
     holder = db.get_one(User, ent.user_id)
-    db.add(PublicationAsk(entitlement_id=ent.id, asked_by_id=getattr(actor, "id", None), asked_at=utcnow()))
+    db.add(PublicationAsk(entitlement_id=ent.id, asked_by_id=getattr(actor, "id", None), asked_at=at))
     notify.enqueue(
         db,
         "publications-asked",
@@ -208,7 +210,7 @@ def ask_on_schedule(db: Session, *, now: datetime | None = None, base_url: str =
         if not every or (last.get(ent.id) or ent.starts_at) > now - timedelta(days=every):
             continue
         with unit_of_work(db):
-            _ask(db, ent, catalog.dataset_by_id(db, ent.dataset_id), actor=None, base_url=base_url)
+            _ask(db, ent, catalog.dataset_by_id(db, ent.dataset_id), actor=None, base_url=base_url, at=now)
             audit.record(
                 db, actor="jobs", action="publications.asked", object=("entitlement", ent.id),
                 data={"dataset_id": ent.dataset_id, "every_days": every},

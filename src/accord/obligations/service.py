@@ -98,5 +98,7 @@ def queue(db: Session, *, user: User | str) -> Queue:
     found_r = approvals.to_answer(db, ids)
     people_ids = {r.declared_by_id for r in found_d} | {r.requested_by_id for r in found_r}
     people = {i: identity.user_by_id(db, i) for i in people_ids if i is not None}
-    datasets = {i: catalog.dataset_by_id(db, i) for i in {r.dataset_id for r in [*found_d, *found_r]}}
+    datasets = {
+        i: catalog.dataset_by_id(db, i) for i in {r.dataset_id for r in found_d} | {r.dataset_id for r in found_r}
+    }
     return Queue(found_d, found_r, datasets, people)
