@@ -15,6 +15,7 @@ from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
 from accord.entitlements import service as entitlements
 from accord.entitlements.models import Entitlement
+from accord.errors import PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.obligations import approvals, derivatives, publications, rules
@@ -102,3 +103,17 @@ def queue(db: Session, *, user: User | str) -> Queue:
         i: catalog.dataset_by_id(db, i) for i in {r.dataset_id for r in found_d} | {r.dataset_id for r in found_r}
     }
     return Queue(found_d, found_r, datasets, people)
+
+
+def reviewed_datasets(db: Session, *, user: User | str) -> list[Dataset]:
+    """The datasets whose obligations `user` answers, by title."""
+    mine = None if isinstance(user, str) else access.reviewed_datasets(user)
+    query = select(Dataset).order_by(Dataset.title)
+    if mine is not None:
+        query = query.where(Dataset.id.in_(sorted(mine)))
+    return list(db.scalars(query))
+
+
+def require_reviews_any(user: User) -> None:
+    if not access.reviews_any(user):
+        raise PermissionDenied("this page is for the reviewers and curators of a dataset")
