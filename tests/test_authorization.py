@@ -349,14 +349,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
         "applicant": OK,
         "curator": HIDDEN,
         "admin": HIDDEN,
-    },  # fmt: skip
+    },
     ("GET", "/datasets/{slug}/derivatives/{derivative_id}"): {
         "anonymous": HIDDEN,
         "applicant": OK,
         "curator": OK,
         "admin": OK,
         "newcomer": HIDDEN,
-    },  # fmt: skip
+    },
     ("GET", "/review/obligations"): CURATORS,
     ("POST", "/review/derivatives/{derivative_id}"): ANSWERS,
     ("POST", "/review/derivatives/{derivative_id}/listing"): ANSWERS,
