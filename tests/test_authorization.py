@@ -80,6 +80,7 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/training/{cert_id}/accept"): FORBIDDEN,
     ("POST", "/api/v1/training/{cert_id}/reject"): FORBIDDEN,
     ("POST", "/datasets/{slug}/publications"): FORBIDDEN,  # it never held access
+    ("POST", "/api/v1/datasets/{slug}/publications"): FORBIDDEN,
 }
 
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
@@ -102,6 +103,7 @@ UNDER_A_GRANT = {
 # The dataset's reviewers and curators see a licensee's declaration but only its author withdraws it; to other
 # licensees it does not exist. Deciding is the other way round.
 THEIRS_TO_WITHDRAW = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN, "newcomer": HIDDEN}
+SEEN_BY_IT = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 ANSWERS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 
 SKIP = ("/static", "/docs/oauth2-redirect", "/api/v1/openapi.json")
@@ -344,7 +346,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/derivatives/{derivative_id}/withdraw"): THEIRS_TO_WITHDRAW,
     ("POST", "/approval-requests/{approval_id}/withdraw"): THEIRS_TO_WITHDRAW,
     # the applicant removes the paper first; to the roles asked after it, it no longer exists
-    ("POST", "/publications/{publication_id}/remove"): {
+    ("POST", "/publications/{paper_id}/remove"): {
         "anonymous": LOGIN,
         "applicant": OK,
         "curator": HIDDEN,
@@ -357,6 +359,27 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
         "admin": OK,
         "newcomer": HIDDEN,
     },
+    ("GET", "/api/v1/datasets/{slug}/obligations"): USERS,
+    ("POST", "/api/v1/datasets/{slug}/derivatives"): UNDER_A_GRANT,
+    ("GET", "/api/v1/datasets/{slug}/derivatives"): PUBLIC,
+    ("GET", "/api/v1/derivatives/{derivative_id}"): SEEN_BY_IT,
+    ("POST", "/api/v1/derivatives/{derivative_id}/decision"): ANSWERS,
+    ("PUT", "/api/v1/derivatives/{derivative_id}/listing"): ANSWERS,
+    ("POST", "/api/v1/derivatives/{derivative_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    ("POST", "/api/v1/datasets/{slug}/approval-requests"): UNDER_A_GRANT,
+    ("GET", "/api/v1/approval-requests/{approval_id}"): SEEN_BY_IT,
+    ("POST", "/api/v1/approval-requests/{approval_id}/decision"): ANSWERS,
+    ("POST", "/api/v1/approval-requests/{approval_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    ("GET", "/api/v1/review-queue/obligations"): CURATORS,
+    ("POST", "/api/v1/datasets/{slug}/publications"): UNDER_A_GRANT | {"curator": OK},
+    ("GET", "/api/v1/datasets/{slug}/publications"): PUBLIC,
+    ("DELETE", "/api/v1/publications/{publication_id}"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": HIDDEN,
+        "admin": HIDDEN,
+    },
+    ("POST", "/api/v1/datasets/{slug}/publications/ask"): CURATORS,
     ("GET", "/review/obligations"): CURATORS,
     ("POST", "/review/derivatives/{derivative_id}"): ANSWERS,
     ("POST", "/review/derivatives/{derivative_id}/listing"): ANSWERS,
@@ -433,6 +456,14 @@ BODIES = {
     ("POST", "/api/v1/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"json": {"decision": "fine"}},
     ("POST", "/admin/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"data": {"decision": "fine"}},
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/anonymise"): lambda role: {"json": {}},
+    ("POST", "/api/v1/datasets/{slug}/derivatives"): lambda role: {"json": {"kind": "model", "title": "Matrix"}},
+    ("POST", "/api/v1/derivatives/{derivative_id}/decision"): lambda role: {"json": {"decision": "maybe"}},
+    ("PUT", "/api/v1/derivatives/{derivative_id}/listing"): lambda role: {"json": {"listed": False}},
+    ("POST", "/api/v1/datasets/{slug}/approval-requests"): lambda role: {
+        "json": {"kind": "commercial", "description": "A matrix request of some length"}
+    },
+    ("POST", "/api/v1/approval-requests/{approval_id}/decision"): lambda role: {"json": {"decision": "maybe"}},
+    ("POST", "/api/v1/datasets/{slug}/publications"): lambda role: {"json": {"title": f"Matrix paper ({role})"}},
 }
 
 
@@ -542,13 +573,14 @@ def owed(rt, dataset_id: int, licensee, grant_id: int) -> dict:
     with rt.session() as db:
         made = obligations.declare_derivative(db, "demo-ds", actor=licensee, kind="annotations", title="Matrix boxes")
         paper = obligations.register_publication(db, "demo-ds", actor=licensee, doi_="10.1000/matrix")
+        other = obligations.register_publication(db, "demo-ds", actor=licensee, doi_="10.1000/matrix.2")
         with unit_of_work(db):
             asked = ApprovalRequest(
                 dataset_id=dataset_id, entitlement_id=grant_id, requested_by_id=licensee.id, kind="commercial",
                 description="A matrix request",
             )  # fmt: skip
             db.add(asked)
-        return {"derivative_id": made.id, "approval_id": asked.id, "publication_id": paper.id}
+        return {"derivative_id": made.id, "approval_id": asked.id, "publication_id": paper.id, "paper_id": other.id}
 
 
 def anonymisation(rt, version_id: int, admin) -> dict:
@@ -634,6 +666,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "derivative_id": world["derivative_id"],
         "approval_id": world["approval_id"],
         "publication_id": world["publication_id"],
+        "paper_id": world["paper_id"],
         "which": "before",
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),

@@ -11,6 +11,7 @@ from accord.api import (
     entitlements,
     identity,
     jobs,
+    obligations,
     policy,
     privacy,
     training,
@@ -30,3 +31,4 @@ router.include_router(training.router)
 router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
+router.include_router(obligations.router)

@@ -120,10 +120,10 @@ def withdraw_request(request: Request, approval_id: Id, db: Db, user: CurrentUse
     return _licensee_act(request, db, user, slug, {}, lambda: "withdrawn", action, "requests")
 
 
-@router.post("/publications/{publication_id}/remove")
-def remove_publication(request: Request, publication_id: Id, db: Db, user: CurrentUser, form: PostedForm):
+@router.post("/publications/{paper_id}/remove")
+def remove_publication(request: Request, paper_id: Id, db: Db, user: CurrentUser, form: PostedForm):
     slug = str(form.get("dataset") or "")
-    action = lambda: obligations.remove_publication(db, publication_id, actor=user)  # noqa: E731
+    action = lambda: obligations.remove_publication(db, paper_id, actor=user)  # noqa: E731
     return _licensee_act(request, db, user, slug, {}, lambda: "removed", action, "publications")
 
 
