@@ -68,6 +68,7 @@ DOMAINS = [
     "catalog",
     "delivery",
     "entitlements",
+    "exports",
     "identity",
     "jobs",
     "notify",

@@ -9,6 +9,7 @@ from accord.api import (
     consent,
     delivery,
     entitlements,
+    exports,
     identity,
     jobs,
     policy,
@@ -30,3 +31,4 @@ router.include_router(training.router)
 router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
+router.include_router(exports.router)

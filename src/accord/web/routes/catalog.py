@@ -11,6 +11,7 @@ from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
+from accord.exports import service as exports
 from accord.http.deps import Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
 from accord.policy import service as policies
@@ -78,6 +79,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
         can_renew=access.renewable(db, user, ds.id) is not None,
         barred=_barred(db, user, ds.id),
         privacy_reports=privacy.privacy_reports(db, [v.id for v in versions if v.status != "draft"]),
+        exports=exports.offered(db, user, published),
     )
 
 
