@@ -125,13 +125,15 @@ def test_a_licensee_of_another_version_sees_that_versions_manifest(db_rt, db, wo
 
 
 def test_the_page_offers_the_public_exports_to_all_and_the_licence_record_to_holders(db_rt, db, world):
-    v = catalog.version_by_id(db, world.version_id)
+    v = catalog.version_by_label(db, "llvip", "2.0")  # the page's: the newest published
     public = exports.offered(db, None, v)
     assert [link.label for link in public.links] == ["BibTeX", "RIS", "CITATION.cff", "Croissant"]
     assert public.links[3].note == "public: no file list" and not public.records_of_others
-    ana = exports.offered(db, user(db_rt, "ana@lab.example"), v)
-    assert ana.links[3].note == "with the file manifest"
-    assert ana.links[-1].href == "/api/v1/datasets/llvip/versions/1.0/licence-record"
-    assert not ana.records_of_others
+    dee = exports.offered(db, user(db_rt, "dee@lab.example"), v)
+    assert dee.links[3].note == "with the file manifest"
+    assert [link.href for link in dee.links[4:]] == ["/api/v1/datasets/llvip/versions/2.0/licence-record"]
+    assert not dee.records_of_others
+    ana = exports.offered(db, user(db_rt, "ana@lab.example"), v)  # holds 1.0: its record, not 2.0's
+    assert [link.label for link in ana.links[4:]] == ["Your licence record of version 1.0"]
     assert exports.offered(db, user(db_rt, "cur@lab.example"), v).records_of_others
     assert exports.offered(db, None, None) is None

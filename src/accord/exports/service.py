@@ -96,7 +96,8 @@ def export_path(slug: str, label: str, what: str) -> str:
 
 
 def offered(db: Session, user: User | None, version: DatasetVersion | None) -> Offer | None:
-    """The exports of a dataset page's version this viewer may take (None: no published version)."""
+    """The exports of a dataset page's version this viewer may take (None: no published version), with a
+    licence record link for each published version of the dataset that the viewer holds a grant of."""
     if version is None or version.status != "published":
         return None
     slug, label = version.dataset.slug, version.label
@@ -111,12 +112,14 @@ def offered(db: Session, user: User | None, version: DatasetVersion | None) -> O
             "with the file manifest" if full else "public: no file list",
         ),
     ]
-    holds = user is not None and any(
-        g.dataset_id == version.dataset_id and g.version_id in (None, version.id)
-        for g in entitlements.held_by(db, user)
-    )
-    if holds:
-        links.append(ExportLink("Your licence record", export_path(slug, label, "licence-record"), "signed"))
+    held = [g for g in entitlements.held_by(db, user) if g.dataset_id == version.dataset_id] if user else []
+    for v in version.dataset.versions:
+        if v.status == "published" and any(g.version_id in (None, v.id) for g in held):
+            links.append(
+                ExportLink(
+                    f"Your licence record of version {v.label}", export_path(slug, v.label, "licence-record"), "signed"
+                )
+            )
     return Offer(
         label,
         links,
