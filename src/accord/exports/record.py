@@ -56,13 +56,16 @@ def terms_sha256(document: dict[str, Any]) -> str:
 def _holder(db: Session, dataset_id: int, *, actor: Actor, licensee: str | None) -> User:
     """Whose record: the actor's own, or (curators) the licensee named by e-mail address."""
     if licensee is not None and licensee.strip():
-        address = identity.normalize_email(licensee)  # InvalidInput for a malformed address
-        if isinstance(actor, User) and actor.email == address:
-            return actor
         if actor is None:
             raise NotAuthenticated("log in: " + ONLY_THEIRS)
+        if isinstance(actor, User) and licensee.strip().lower() == actor.email:
+            return actor
         if not curates(actor, dataset_id):
-            raise PermissionDenied(ONLY_THEIRS)  # said before looking the address up: nothing is revealed
+            raise PermissionDenied(ONLY_THEIRS)  # said before the address is read: nothing is revealed
+        try:
+            address = identity.normalize_email(licensee)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="licensee") from None
         try:
             return identity.user_by_email(db, address)
         except NotFound:
