@@ -27,6 +27,7 @@ STRICT_PACKAGES = (
     "accord.entitlements",
     "accord.catalog",
     "accord.privacy",
+    "accord.exports",
 )
 
 
