@@ -157,6 +157,22 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/items"): FILE_LIST,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/manifest"): FILE_LIST,
     ("GET", "/api/v1/signing-key"): PUBLIC,  # the certificate that signs manifests: anyone checks with it
+    # exports of a published version: citations and the Croissant for all (its file manifest only for those who
+    # may read the file list: tests/exports); the signed licence record is its licensee's (or, with ?licensee=,
+    # any licensee's for curators): the applicant and the curator hold grants of 1.0, the rest none (404)
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/export/bibtex"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/export/ris"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/export/cff"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/export/croissant"): PUBLIC,
+    ("GET", "/api/v1/datasets/{slug}/versions/{label}/licence-record"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": OK,
+        "admin": HIDDEN,
+        "dataset_curator": HIDDEN,
+        "newcomer": HIDDEN,
+        "other_licensee": HIDDEN,
+    },
     ("POST", "/api/v1/datasets"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions"): CURATORS,
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/publish"): CURATORS,

@@ -18,6 +18,8 @@ SOURCES = [
 ]
 # The noun spelt the American way, and verb forms spelt with a c.
 WRONG = re.compile(r"\b[Ll]icen(?:se(?:s|-gated)?|ced|cing|cee|cees)\b")
+# Field names that standards spell so, as quoted keys in code: schema.org's (Croissant) and CITATION.cff's.
+STANDARD_KEYS = re.compile(r'"license(?:-url)?":')
 
 
 def files():
@@ -37,7 +39,7 @@ def test_licence_is_spelt_the_british_way(path):
     wrong = [
         (n, line.strip())
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if WRONG.search(line)
+        if WRONG.search(STANDARD_KEYS.sub("", line))
     ]
     assert not wrong, f"write 'licence' (noun) or 'license' (verb): {wrong}"
 

@@ -69,6 +69,7 @@ DOMAINS = [
     "catalog",
     "delivery",
     "entitlements",
+    "exports",
     "identity",
     "jobs",
     "notify",

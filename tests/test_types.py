@@ -27,6 +27,8 @@ STRICT_PACKAGES = (
     "accord.entitlements",
     "accord.catalog",
     "accord.privacy",
+    "accord.exports",
+    "accord.obligations",
 )
 
 

@@ -12,6 +12,7 @@ DOMAINS = [
     "catalog",
     "delivery",
     "entitlements",
+    "exports",
     "identity",
     "jobs",
     "notify",

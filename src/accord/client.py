@@ -230,6 +230,11 @@ class Client(AccessCalls):
             raise ClientError("the file list does not match the manifest; nothing was downloaded")
         return body, signature
 
+    def export(self, dataset: str, version: str, what: str, **params) -> bytes:
+        """An export of a published version (bibtex, ris, cff, croissant, licence-record), as the server sends it."""
+        path = "licence-record" if what == "licence-record" else f"export/{what}"
+        return self._request("GET", f"/api/v1/datasets/{dataset}/versions/{version}/{path}", params=params).content
+
     def signing_key(self) -> bytes:
         """The platform's certificate and public key (PEM), as the server publishes them."""
         return self._request("GET", "/api/v1/signing-key").content

@@ -22,11 +22,14 @@ class Facts:
     dataset_id: int
     policy_version: int
     status: str
+    organisation: str = ""  # as the applicant gave it (when the terms ask for it)
 
 
 def facts(db: Session, app_id: int) -> Facts | None:
     row = db.get(Application, app_id)
-    return None if row is None else Facts(row.id, row.applicant_id, row.dataset_id, row.policy_version, row.status)
+    if row is None:
+        return None
+    return Facts(row.id, row.applicant_id, row.dataset_id, row.policy_version, row.status, row.organisation)
 
 
 def datasets_applied_for(db: Session, user_id: int) -> list[int]:

@@ -9,6 +9,7 @@ from accord.api import (
     consent,
     delivery,
     entitlements,
+    exports,
     identity,
     jobs,
     obligations,
@@ -32,3 +33,4 @@ router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
 router.include_router(obligations.router)
+router.include_router(exports.router)

@@ -98,3 +98,10 @@ def subject_counts(db: Session, version_id: int) -> dict[str | None, int]:
     """How many items of a version each subject label holds; None counts the items with no label."""
     query = select(Item.subject, func.count(Item.id)).where(Item.version_id == version_id).group_by(Item.subject)
     return {subject: count for subject, count in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)
+
+
+def media_types(db: Session, version_id: int) -> list[str]:
+    """The distinct media types of a version's files, sorted (a Croissant FileSet names them)."""
+    return list(
+        db.scalars(select(Item.media_type).where(Item.version_id == version_id).distinct().order_by(Item.media_type))
+    )

@@ -72,6 +72,7 @@ def _register(target: typer.Typer) -> typer.Typer:
         db,
         demo,
         download,
+        export,
         grants,
         manifest,
         obligations,
@@ -106,6 +107,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     serve.register(target)
     demo.register(target)
     download.register(target)
+    export.register(target)
     return target
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from accord.catalog import service as catalog
 from accord.cli.main import out, runtime
 from accord.cli.remote import acting
 from accord.obligations import service as obligations
@@ -66,7 +67,7 @@ def list_derivatives(
         elif as_ and dataset:
             rows = obligations.standing(db, dataset, user=acting(db, as_)).derivatives
         elif dataset:
-            rows = obligations.listed_derivatives(db, obligations.catalog.dataset_by_slug(db, dataset).id)
+            rows = obligations.listed_derivatives(db, catalog.dataset_by_slug(db, dataset).id)
         else:
             raise typer.BadParameter("say --to-answer, or --dataset SLUG (with --as for yours)")
         table = Table("id", "kind", "title", "status", "listed", "authors")
@@ -195,7 +196,7 @@ def list_papers(dataset: str) -> None:
     """The papers registered for DATASET (public)."""
     rt = runtime()
     with rt.session() as db:
-        rows = obligations.publications_of_dataset(db, obligations.catalog.dataset_by_slug(db, dataset).id)
+        rows = obligations.publications_of_dataset(db, catalog.dataset_by_slug(db, dataset).id)
         table = Table("id", "year", "title", "doi", "arxiv")
         for p in rows:
             table.add_row(str(p.id), str(p.year or ""), p.title, p.doi or "", p.arxiv or "")
@@ -207,7 +208,7 @@ def ask_papers(dataset: str, as_: str | None = AS) -> None:
     """E-mail every licensee in force of DATASET to register their papers (reviewers)."""
     rt = runtime()
     with rt.session() as db:
-        ds = obligations.catalog.dataset_by_slug(db, dataset)
+        ds = catalog.dataset_by_slug(db, dataset)
         n = obligations.ask_for_publications(
             db, ds.id, actor=_actor(db, as_, shell_may=True), base_url=rt.settings.base_url
         )

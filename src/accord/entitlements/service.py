@@ -55,6 +55,7 @@ from accord.policy import service as policies
 # Re-exported under the door's names. Assigned, since the type checker counts a renamed import as private.
 bar_refusal = standing.refusal
 grant_state_of = states.for_application
+grant_state = states.for_grant
 grant_states_of = states.for_applications
 
 WARN_BEFORE = timedelta(days=14)

@@ -94,6 +94,12 @@ def for_application(db: Session, application_id: int, *, at: datetime | None = N
     return for_applications(db, [application_id], at=at).get(application_id)
 
 
+def for_grant(db: Session, ent: Entitlement, *, at: datetime | None = None) -> GrantState:
+    """The state of one grant, with or without an application (a licence record states it)."""
+    current = policies.current(db, ent.dataset_id)
+    return _state_of(ent, current.version if current else None, at or utcnow())
+
+
 @dataclass(frozen=True)
 class Holder:
     """A row of a dataset's "who has access" list, for its curators."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.http.params import MAX_INT
+from accord.db import MAX_INT
 
 
 class DerivativeIn(BaseModel):

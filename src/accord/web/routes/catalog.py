@@ -11,6 +11,7 @@ from accord.access import service as access
 from accord.catalog import service as catalog
 from accord.entitlements import service as entitlements
 from accord.errors import NotFound
+from accord.exports import service as exports
 from accord.http.deps import Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
 from accord.obligations import service as obligations
@@ -82,6 +83,7 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
         derivatives=obligations.listed_derivatives(db, ds.id),
         publications=obligations.publications_of_dataset(db, ds.id),
         holds_access=user is not None and entitlements.ever_held(db, user.id, ds.id),
+        exports=exports.offered(db, user, published),
     )
 
 
