@@ -42,6 +42,7 @@ def test_llvip_annotations_are_recorded_listed_with_credit_and_show_the_original
         with pytest.raises(PermissionDenied):
             obligations.list_derivative(db, row.id, listed=True, actor=ana)  # the licensee cannot list it
         obligations.list_derivative(db, row.id, listed=True, actor=reviewer)
+        assert _mails(db, "obligation-decided") == [ana.email]  # the listing was its only answer: she is told
         assert [d.title for d in obligations.listed_derivatives(db, ds.id)] == ["LLVIP pedestrian boxes v2"]
         assert obligations.derivative(db, row.id, user=None).authors == "Ana Lima, Rui Sá"
         assert obligations.queue(db, user=reviewer).derivatives == []  # answered
@@ -57,6 +58,7 @@ def test_a_derivative_not_offered_for_listing_is_never_listed(rt, tmp_path):
         assert row.status == "recorded" and _mails(db, "obligation-to-review") == []  # nothing to answer
         with pytest.raises(InvalidInput, match="did not ask to be listed"):
             obligations.list_derivative(db, row.id, listed=True, actor=reviewer)
+        assert _mails(db, "obligation-decided") == [ana.email]  # the listing was its only answer: she is told
         assert obligations.listed_derivatives(db, ds.id) == []
 
 

@@ -78,8 +78,8 @@ ROWS = [
         "will mark your contributions)",
         "derivatives",
         [
-            "tell Beijing University of Posts and Telecommunications (BUPT) about them",
-            "BUPT may publish them on LLVIP's homepage, crediting you",
+            "declare them in Accord",  # the obligations page, linked from the clause
+            "may publish them on LLVIP's homepage, crediting you",
         ],
         lambda p: p.derivatives.custodian_may_list and p.derivatives.must_declare,
     ),
@@ -545,15 +545,16 @@ def test_once_accord_has_the_page_a_clause_links_there_instead_of_the_contact(mo
         "contact": "llvip-custodian@example.org",
         "slug": "llvip",
     }
+    monkeypatch.setitem(module.FEATURE_PAGES, "declare_derivative", None)  # a custodian's contact, without the page
     before = {c.key: c for c in module.clauses(seed("llvip"), **names)}
     assert (
         "tell Beijing University of Posts and Telecommunications (BUPT) about them by writing to "
         "llvip-custodian@example.org" in before["derivatives"].text
     )
-    monkeypatch.setitem(module.FEATURE_PAGES, "declare_derivative", "/datasets/{slug}/derivatives")
+    monkeypatch.undo()  # the obligations page, as shipped
     after = {c.key: c for c in module.clauses(seed("llvip"), **names)}
     assert "declare them in Accord" in after["derivatives"].text
     assert [(x.label, x.href) for x in after["derivatives"].links] == [
-        ("declare them in Accord", "/datasets/llvip/derivatives")
+        ("declare them in Accord", "/datasets/llvip/obligations#derivatives")
     ]
     assert "example.org" not in after["derivatives"].text

@@ -84,8 +84,9 @@ def decide_derivative(
     response_model=DerivativeOut,
     summary="List it on the dataset's page, or stop (reviewers)",
 )
-def set_listing(derivative_id: Id, body: ListingIn, db: Db, user: CurrentUser) -> DerivativeOut:
-    return DerivativeOut.model_validate(obligations.list_derivative(db, derivative_id, listed=body.listed, actor=user))
+def set_listing(derivative_id: Id, body: ListingIn, db: Db, rt: Rt, user: CurrentUser) -> DerivativeOut:
+    row = obligations.list_derivative(db, derivative_id, listed=body.listed, actor=user, base_url=rt.settings.base_url)
+    return DerivativeOut.model_validate(row)
 
 
 @router.post("/derivatives/{derivative_id}/withdraw", response_model=DerivativeOut, summary="Withdraw a pending one")

@@ -101,7 +101,9 @@ def listing(derivative_id: int, listed: bool = typer.Option(..., "--listed/--unl
     """List a declared derivative on its dataset's page, or stop listing it."""
     rt = runtime()
     with rt.session() as db:
-        row = obligations.list_derivative(db, derivative_id, listed=listed, actor=_actor(db, as_, shell_may=True))
+        row = obligations.list_derivative(
+            db, derivative_id, listed=listed, actor=_actor(db, as_, shell_may=True), base_url=rt.settings.base_url
+        )
     out.print(f"derivative {row.id}: {'listed' if row.listed else 'not listed'}")
 
 

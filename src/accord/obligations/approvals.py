@@ -162,7 +162,7 @@ def decide(
         )
         tell_holder(
             db, row.requested_by_id, dataset, what=f"your request ({rules.REQUEST_KINDS[row.kind].lower()})",
-            outcome=row.status + (f", on these conditions: {row.conditions}" if row.conditions else ""),
+            outcome=f"was {row.status}" + (f", on these conditions: {row.conditions}" if row.conditions else ""),
             note=note, base_url=base_url,
         )  # fmt: skip
     return row

@@ -132,13 +132,13 @@ def decide(
             data={"dataset_id": row.dataset_id, "listed": row.listed},
         )
         tell_holder(
-            db, row.declared_by_id, dataset, what=f"the derivative “{row.title}”", outcome=row.status,
+            db, row.declared_by_id, dataset, what=f"the derivative “{row.title}”", outcome=f"was {row.status}",
             note=note, base_url=base_url,
         )  # fmt: skip
     return row
 
 
-def set_listed(db: Session, derivative_id: int, *, listed: bool, actor: User | str) -> Derivative:
+def set_listed(db: Session, derivative_id: int, *, listed: bool, actor: User | str, base_url: str = "") -> Derivative:
     """List (or stop listing) an approved or recorded derivative on the dataset's public page."""
     row = get(db, derivative_id, user=actor)
     require_answers(actor, row.dataset_id)
@@ -157,6 +157,11 @@ def set_listed(db: Session, derivative_id: int, *, listed: bool, actor: User | s
             object=("derivative", row.id),
             data={"dataset_id": row.dataset_id},
         )
+        tell_holder(
+            db, row.declared_by_id, catalog.dataset_by_id(db, row.dataset_id), what=f"the derivative “{row.title}”",
+            outcome="is listed on the dataset's page" if listed else "is not listed on the dataset's page",
+            note="", base_url=base_url,
+        )  # fmt: skip
     return row
 
 

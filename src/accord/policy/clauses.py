@@ -23,8 +23,8 @@ PURPOSE_WORDS = {
 # The Accord page where a licensee does each of these, "{slug}" filled in; None until that feature exists, and
 # meanwhile the clause sends the licensee to the custodian's contact. (Set by the domain that adds the page.)
 FEATURE_PAGES: dict[str, str | None] = {
-    "declare_derivative": None,  # obligations: declare new annotations and derived data
-    "request_approval": None,  # obligations: ask to modify, redistribute or use commercially
+    "declare_derivative": "/datasets/{slug}/obligations#derivatives",  # obligations: new annotations, derived data
+    "request_approval": "/datasets/{slug}/obligations#requests",  # obligations: modify, redistribute, commercial
     "removal_notices": None,  # privacy: the notices naming files to delete, and their confirmation
 }
 

@@ -183,9 +183,11 @@ def decide_derivative(request: Request, derivative_id: Id, db: Db, rt: Rt, user:
 
 
 @router.post("/review/derivatives/{derivative_id}/listing")
-def listing(request: Request, derivative_id: Id, db: Db, user: CurrentUser, form: PostedForm):
+def listing(request: Request, derivative_id: Id, db: Db, rt: Rt, user: CurrentUser, form: PostedForm):
     listed = form.get("listed") == "yes"
-    action = lambda: obligations.list_derivative(db, derivative_id, listed=listed, actor=user)  # noqa: E731
+    action = lambda: obligations.list_derivative(  # noqa: E731
+        db, derivative_id, listed=listed, actor=user, base_url=rt.settings.base_url
+    )
     return act_or_show(
         db, action, done="/review/obligations?notice=listed", page=_errors_at(request, db, user, f"d{derivative_id}")
     )
