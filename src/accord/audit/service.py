@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from accord.audit import browse, checkpoints, export
 from accord.audit.chain import GENESIS as GENESIS
-from accord.audit.chain import dataset_of as dataset_of
 from accord.audit.chain import Verification as Verification
+from accord.audit.chain import dataset_of as dataset_of
 from accord.audit.chain import event_hash as event_hash
 from accord.audit.chain import verify as verify
 from accord.audit.models import AuditEvent
