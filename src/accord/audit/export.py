@@ -35,6 +35,7 @@ from accord.audit.browse import Filters, Scope, conditions
 from accord.audit.chain import GENESIS, dataset_of, event_hash
 from accord.audit.models import AuditEvent
 from accord.db import utcnow
+from accord.errors import InvalidInput
 
 if TYPE_CHECKING:
     from accord.runtime import Runtime
@@ -71,7 +72,8 @@ def lines(rt: Runtime, scope: Scope, wanted: Filters, *, now: datetime | None = 
     ev = aliased(AuditEvent, numbered)
     position = numbered.c.position
     where = conditions(ev, scope, wanted)
-    cert = signing.load_cert(signing.platform_keys(rt.settings.data_dir).cert.read_bytes())
+    pem = signing.platform_keys(rt.settings.data_dir).cert.read_bytes()
+    cert = signing.load_cert(pem)
     with rt.session() as db:
         count, first, last, last_id = db.execute(
             select(func.count(), func.min(position), func.max(position), func.max(ev.id)).where(*where)
@@ -89,7 +91,7 @@ def lines(rt: Runtime, scope: Scope, wanted: Filters, *, now: datetime | None = 
                 "contiguous": bool(count) and last - first + 1 == count,
                 "checkpoints": len(covering),
                 "hash": HASH_RULE,
-                "certificate": signing.public_pem(cert).decode(),
+                "certificate": pem.decode(),
                 "key": signing.fingerprint(cert),
             }
         )
@@ -191,7 +193,7 @@ def check(source: Iterable[str | bytes], *, cert: x509.Certificate | None = None
 def _own(header: dict[str, Any], done: Checked) -> x509.Certificate | None:
     try:
         cert = signing.load_cert(str(header.get("certificate", "")).encode())
-    except ValueError:
+    except InvalidInput:
         done.problems.append("the header's certificate cannot be read, and none was given")
         return None
     done.own_certificate = True
