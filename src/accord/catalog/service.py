@@ -221,6 +221,7 @@ def create_version(
             action="dataset_version.created",
             object=("dataset_version", version.id),
             data={"dataset": ds.slug, "label": label},
+            dataset=ds.id,
         )
     return version
 
@@ -241,7 +242,13 @@ def update_version(db: Session, version_id: int, *, actor: User | str | None, no
     notes = clean_text(notes, "notes", limit=10_000)
     with unit_of_work(db):
         version.notes = notes
-        audit.record(db, actor=actor, action="dataset_version.updated", object=("dataset_version", version.id))
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.updated",
+            object=("dataset_version", version.id),
+            dataset=version.dataset_id,
+        )
     return version
 
 
@@ -264,6 +271,7 @@ def publish(db: Session, version_id: int, *, actor: User | str | None) -> Datase
             action="dataset_version.published",
             object=("dataset_version", version.id),
             data={"root_hash": version.root_hash, "file_count": version.file_count},
+            dataset=version.dataset_id,
         )
         for published in plugins.provided("catalog.published"):  # e.g. privacy queues the search index
             published(db, version.id, actor=actor)
@@ -287,6 +295,7 @@ def withdraw(db: Session, version_id: int, *, actor: User | str | None, reason: 
             action="dataset_version.withdrawn",
             object=("dataset_version", version.id),
             data={"reason": reason},
+            dataset=version.dataset_id,
         )
     return version
 
@@ -303,6 +312,7 @@ def delete_draft(db: Session, version_id: int, *, actor: User | str | None) -> N
             action="dataset_version.deleted",
             object=("dataset_version", version.id),
             data={"label": version.label},
+            dataset=version.dataset_id,
         )
         db.delete(version)
 

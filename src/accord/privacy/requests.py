@@ -197,7 +197,9 @@ def prove(rt: Runtime, db: Session, token: str, *, now: datetime | None = None) 
                 due=req.due_at.date().isoformat(),
                 link=f"{rt.settings.base_url.rstrip('/')}/privacy/requests/{req.id}",
             )
-        audit.record(db, actor=None, action="removal.proven", object=("removal_request", req.id))
+        audit.record(
+            db, actor=None, action="removal.proven", object=("removal_request", req.id), dataset=req.dataset_id
+        )
     if req.labels or req.paths:
         desk.search(db, req.id, actor="system")
     if req.photo_key:  # the face search is heavier: a job (its photo is deleted once it has run)
