@@ -68,7 +68,7 @@ def test_the_upgrade_fills_in_each_older_events_dataset_and_the_chain_still_veri
         command.upgrade(cfg, "head")
         db.expire_all()
         rows = db.execute(select(AuditEvent.action, AuditEvent.dataset_id).where(AuditEvent.action.like("old.%")))
-        found = dict(rows.tuples().all())
+        found = {action: dataset for action, dataset in rows}  # noqa: C416
         assert found == wanted
         assert audit.verify(db).ok
         assert conn.execute(text("SELECT count(*) FROM audit_event WHERE dataset_id IS NOT NULL")).scalar() >= 5

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from accord.api import (
     access,
     anonymise,
+    audit,
     catalog,
     consent,
     delivery,
@@ -30,3 +31,4 @@ router.include_router(training.router)
 router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
+router.include_router(audit.router)

@@ -67,11 +67,16 @@ def _asked(scope: Scope, wanted: Filters) -> dict[str, Any]:
 
 def lines(rt: Runtime, scope: Scope, wanted: Filters, *, now: datetime | None = None) -> Iterator[str]:
     """The export, line by line, read in batches from a session of its own (a streamed answer outlives the
-    request's session). The range is fixed by the first query: events appended meanwhile are left out."""
+    request's session). A filter outside the scope is refused here, before the first line. The range is fixed
+    by the first query: events appended meanwhile are left out."""
     numbered = select(AuditEvent, func.row_number().over(order_by=AuditEvent.id).label("position")).subquery()
     ev = aliased(AuditEvent, numbered)
-    position = numbered.c.position
-    where = conditions(ev, scope, wanted)
+    return _stream(rt, ev, numbered.c.position, conditions(ev, scope, wanted), _asked(scope, wanted), now or utcnow())
+
+
+def _stream(
+    rt: Runtime, ev: Any, position: Any, where: list[Any], asked: dict[str, Any], now: datetime
+) -> Iterator[str]:
     pem = signing.platform_keys(rt.settings.data_dir).cert.read_bytes()
     cert = signing.load_cert(pem)
     with rt.session() as db:
@@ -83,8 +88,8 @@ def lines(rt: Runtime, scope: Scope, wanted: Filters, *, now: datetime | None = 
             {
                 "type": "header",
                 "format": FORMAT,
-                "exported_at": (now or utcnow()).isoformat(),
-                "asked": _asked(scope, wanted),
+                "exported_at": now.isoformat(),
+                "asked": asked,
                 "events": count,
                 "first_position": first,
                 "last_position": last,

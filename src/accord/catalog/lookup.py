@@ -4,6 +4,8 @@ from someone with shell access to the server and are trusted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -98,3 +100,11 @@ def subject_counts(db: Session, version_id: int) -> dict[str | None, int]:
     """How many items of a version each subject label holds; None counts the items with no label."""
     query = select(Item.subject, func.count(Item.id)).where(Item.version_id == version_id).group_by(Item.subject)
     return {subject: count for subject, count in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)
+
+
+def slugs(db: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """id → slug of the given datasets (of every dataset without `ids`), in one query."""
+    query = select(Dataset.id, Dataset.slug).order_by(Dataset.slug)
+    if ids is not None:
+        query = query.where(Dataset.id.in_(set(ids)))
+    return {ds_id: slug for ds_id, slug in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)

@@ -33,6 +33,7 @@ from accord.catalog.lookup import dataset_by_slug as dataset_by_slug
 from accord.catalog.lookup import item_by_id as item_by_id
 from accord.catalog.lookup import latest_published as latest_published
 from accord.catalog.lookup import require_curator as require_curator
+from accord.catalog.lookup import slugs as slugs
 from accord.catalog.lookup import subject_counts as subject_counts
 from accord.catalog.lookup import version_by_id as version_by_id
 from accord.catalog.lookup import version_by_label as version_by_label
