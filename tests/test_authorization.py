@@ -320,6 +320,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/anonymisations/{run_id}/cancel"): DESK,
     ("POST", "/api/v1/anonymisations/{run_id}/resume"): DESK,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/privacy-report"): dict.fromkeys(ROLES, HIDDEN),
+    # the audit log: admins read every event, curators those about their datasets (tests/audit/test_pages.py)
+    ("GET", "/admin/audit"): CURATORS,
+    ("GET", "/api/v1/audit/events"): CURATORS,
+    ("GET", "/api/v1/audit/export"): CURATORS,
+    # a person's own record: anyone signed in, of themselves only (tests/record/)
+    ("GET", "/account/record"): USERS,
+    ("GET", "/account/record.json"): USERS,
+    ("GET", "/api/v1/me/record"): USERS,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,

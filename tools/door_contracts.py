@@ -17,6 +17,7 @@ DOMAINS = [
     "notify",
     "policy",
     "privacy",
+    "record",
     "training",
 ]
 PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}

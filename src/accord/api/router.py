@@ -14,6 +14,7 @@ from accord.api import (
     jobs,
     policy,
     privacy,
+    record,
     training,
 )
 from accord.api.problems import PROBLEM_RESPONSES
@@ -32,3 +33,4 @@ router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
 router.include_router(audit.router)
+router.include_router(record.router)

@@ -23,6 +23,7 @@ class AuditEvent(Base):
         Index("ix_audit_event_dataset_id", "dataset_id", "id"),
         Index("ix_audit_event_actor", "actor", "id"),
         Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_object", "object_type", "object_id"),  # an object's history, a person's record
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

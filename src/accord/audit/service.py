@@ -100,3 +100,9 @@ def recent(db: Session, *, limit: int = 100, object: tuple[str, object] | None =
     if object:
         q = q.where(AuditEvent.object_type == object[0], AuditEvent.object_id == str(object[1]))
     return list(db.scalars(q))
+
+
+def about_user(db: Session, user_id: int) -> list[AuditEvent]:
+    """The events about one account (its sign-ins, password, roles, e-mail confirmation), newest first."""
+    query = select(AuditEvent).where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user_id))
+    return list(db.scalars(query.order_by(AuditEvent.id.desc())))

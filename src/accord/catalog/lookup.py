@@ -108,3 +108,13 @@ def slugs(db: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
     if ids is not None:
         query = query.where(Dataset.id.in_(set(ids)))
     return {ds_id: slug for ds_id, slug in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)
+
+
+def version_labels(db: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """version id → (its dataset's slug, its label), in one query."""
+    query = (
+        select(DatasetVersion.id, Dataset.slug, DatasetVersion.label)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(DatasetVersion.id.in_(set(ids)))
+    )
+    return {vid: (slug, label) for vid, slug, label in db.execute(query)}

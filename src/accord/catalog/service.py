@@ -37,6 +37,7 @@ from accord.catalog.lookup import slugs as slugs
 from accord.catalog.lookup import subject_counts as subject_counts
 from accord.catalog.lookup import version_by_id as version_by_id
 from accord.catalog.lookup import version_by_label as version_by_label
+from accord.catalog.lookup import version_labels as version_labels
 from accord.catalog.lookup import visible_dataset as visible_dataset
 from accord.catalog.lookup import visible_versions as visible_versions
 from accord.catalog.lookup import withdrawn_versions as withdrawn_versions

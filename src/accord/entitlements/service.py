@@ -56,6 +56,7 @@ from accord.policy import service as policies
 bar_refusal = standing.refusal
 grant_state_of = states.for_application
 grant_states_of = states.for_applications
+states_of_grants = states.for_grants
 
 WARN_BEFORE = timedelta(days=14)
 

@@ -221,3 +221,12 @@ def stages(req: RemovalRequest) -> list[tuple[str, datetime | None]]:
         ("under review", req.reviewed_at),
         ("declined" if req.status == "declined" else "done", ended),
     ]
+
+
+def requests_from(db: Session, email: str) -> list[RemovalRequest]:
+    """The proven removal requests sent from an address, newest first, for its owner's own record (an unproven
+    one may have been typed in by anyone)."""
+    query = select(RemovalRequest).where(
+        func.lower(RemovalRequest.email) == email.strip().lower(), RemovalRequest.proven_at.is_not(None)
+    )
+    return list(db.scalars(query.order_by(RemovalRequest.id.desc())))

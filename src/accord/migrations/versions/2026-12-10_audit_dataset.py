@@ -1,4 +1,5 @@
-"""audit log: which dataset an event is about (the curators' view), with indexes for browsing
+"""audit log: which dataset an event is about (the curators' view), with indexes for browsing and for an
+object's history
 
 Events written from now on carry it (audit.record writes it into the hashed data as well); older ones get it
 here from what they name: their data's dataset_id, a dataset object, or the row of the object they name. The
@@ -37,6 +38,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_dataset_id', ['dataset_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_event_actor', ['actor', 'id'], unique=False)
         batch_op.create_index('ix_audit_event_at', ['at'], unique=False)
+        batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
     backfill()
 
 
@@ -63,6 +65,7 @@ def backfill() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index('ix_audit_event_at')
         batch_op.drop_index('ix_audit_event_actor')
         batch_op.drop_index('ix_audit_event_dataset_id')

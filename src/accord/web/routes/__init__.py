@@ -16,6 +16,7 @@ def pages():
         privacy_desk,
         privacy_notices,
         privacy_public,
+        record,
         review,
         signatory,
         terms,
@@ -25,6 +26,7 @@ def pages():
     # training before review: /review/training must not be taken for /review/{app_id}
     return [
         identity.router,
+        record.router,
         catalog.router,
         admin.router,
         audit.router,
