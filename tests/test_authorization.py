@@ -79,6 +79,8 @@ DATASET_CURATOR: dict[tuple[str, str], str] = {
     ("POST", "/training/{cert_id}/reject"): FORBIDDEN,
     ("POST", "/api/v1/training/{cert_id}/accept"): FORBIDDEN,
     ("POST", "/api/v1/training/{cert_id}/reject"): FORBIDDEN,
+    ("POST", "/datasets/{slug}/publications"): FORBIDDEN,  # it never held access
+    ("POST", "/api/v1/datasets/{slug}/publications"): FORBIDDEN,
 }
 
 # The e-mailed link is the credential; the matrix holds no valid link, so everyone is refused.
@@ -88,6 +90,21 @@ LINK_ONLY = dict.fromkeys(ROLES, FORBIDDEN)
 DESK = {"anonymous": LOGIN, "applicant": HIDDEN, "curator": OK, "admin": OK}
 NOTICE_READ = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 NOTICE_ATTEST = {"anonymous": LOGIN, "applicant": OK, "curator": HIDDEN, "admin": HIDDEN, "dataset_curator": HIDDEN}
+
+# What a licensee declares, asks or registers: under a grant in force of theirs (other_licensee holds one of 2.0).
+UNDER_A_GRANT = {
+    "anonymous": LOGIN,
+    "applicant": OK,
+    "curator": FORBIDDEN,
+    "admin": FORBIDDEN,
+    "newcomer": FORBIDDEN,
+    "other_licensee": OK,
+}
+# The dataset's reviewers and curators see a licensee's declaration but only its author withdraws it; to other
+# licensees it does not exist. Deciding is the other way round.
+THEIRS_TO_WITHDRAW = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN, "admin": FORBIDDEN, "newcomer": HIDDEN}
+SEEN_BY_IT = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": HIDDEN}
+ANSWERS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 
 SKIP = ("/static", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
@@ -328,6 +345,54 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/account/record"): USERS,
     ("GET", "/account/record.json"): USERS,
     ("GET", "/api/v1/me/record"): USERS,
+    # obligations: the matrix's derivative, request and paper are the applicant's (a licensee of 1.0); the global
+    # curator's spare grant was revoked by an earlier line, so it declares and asks nothing, but registers papers
+    ("GET", "/datasets/{slug}/obligations"): USERS,
+    ("POST", "/datasets/{slug}/derivatives"): UNDER_A_GRANT,
+    ("POST", "/datasets/{slug}/approval-requests"): UNDER_A_GRANT,
+    ("POST", "/datasets/{slug}/publications"): UNDER_A_GRANT | {"curator": OK},
+    ("POST", "/derivatives/{derivative_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    ("POST", "/approval-requests/{approval_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    # the applicant removes the paper first; to the roles asked after it, it no longer exists
+    ("POST", "/publications/{paper_id}/remove"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": HIDDEN,
+        "admin": HIDDEN,
+    },
+    ("GET", "/datasets/{slug}/derivatives/{derivative_id}"): {
+        "anonymous": HIDDEN,
+        "applicant": OK,
+        "curator": OK,
+        "admin": OK,
+        "newcomer": HIDDEN,
+    },
+    ("GET", "/api/v1/datasets/{slug}/obligations"): USERS,
+    ("POST", "/api/v1/datasets/{slug}/derivatives"): UNDER_A_GRANT,
+    ("GET", "/api/v1/datasets/{slug}/derivatives"): PUBLIC,
+    ("GET", "/api/v1/derivatives/{derivative_id}"): SEEN_BY_IT,
+    ("POST", "/api/v1/derivatives/{derivative_id}/decision"): ANSWERS,
+    ("PUT", "/api/v1/derivatives/{derivative_id}/listing"): ANSWERS,
+    ("POST", "/api/v1/derivatives/{derivative_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    ("POST", "/api/v1/datasets/{slug}/approval-requests"): UNDER_A_GRANT,
+    ("GET", "/api/v1/approval-requests/{approval_id}"): SEEN_BY_IT,
+    ("POST", "/api/v1/approval-requests/{approval_id}/decision"): ANSWERS,
+    ("POST", "/api/v1/approval-requests/{approval_id}/withdraw"): THEIRS_TO_WITHDRAW,
+    ("GET", "/api/v1/review-queue/obligations"): CURATORS,
+    ("POST", "/api/v1/datasets/{slug}/publications"): UNDER_A_GRANT | {"curator": OK},
+    ("GET", "/api/v1/datasets/{slug}/publications"): PUBLIC,
+    ("DELETE", "/api/v1/publications/{publication_id}"): {
+        "anonymous": LOGIN,
+        "applicant": OK,
+        "curator": HIDDEN,
+        "admin": HIDDEN,
+    },
+    ("POST", "/api/v1/datasets/{slug}/publications/ask"): CURATORS,
+    ("GET", "/review/obligations"): CURATORS,
+    ("POST", "/review/derivatives/{derivative_id}"): ANSWERS,
+    ("POST", "/review/derivatives/{derivative_id}/listing"): ANSWERS,
+    ("POST", "/review/approval-requests/{approval_id}"): ANSWERS,
+    ("POST", "/review/datasets/{slug}/ask-publications"): CURATORS,
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -399,6 +464,14 @@ BODIES = {
     ("POST", "/api/v1/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"json": {"decision": "fine"}},
     ("POST", "/admin/anonymisations/{run_id}/files/{file_id}/review"): lambda role: {"data": {"decision": "fine"}},
     ("POST", "/api/v1/datasets/{slug}/versions/{label}/anonymise"): lambda role: {"json": {}},
+    ("POST", "/api/v1/datasets/{slug}/derivatives"): lambda role: {"json": {"kind": "model", "title": "Matrix"}},
+    ("POST", "/api/v1/derivatives/{derivative_id}/decision"): lambda role: {"json": {"decision": "maybe"}},
+    ("PUT", "/api/v1/derivatives/{derivative_id}/listing"): lambda role: {"json": {"listed": False}},
+    ("POST", "/api/v1/datasets/{slug}/approval-requests"): lambda role: {
+        "json": {"kind": "commercial", "description": "A matrix request of some length"}
+    },
+    ("POST", "/api/v1/approval-requests/{approval_id}/decision"): lambda role: {"json": {"decision": "maybe"}},
+    ("POST", "/api/v1/datasets/{slug}/publications"): lambda role: {"json": {"title": f"Matrix paper ({role})"}},
 }
 
 
@@ -495,7 +568,27 @@ def build_world(rt, tmp_path) -> dict:
         "cert_id": training_certificate(rt, tmp_path, users["applicant"]),
         **removal_request(rt, dataset.id, item, users["applicant"]),
         **anonymisation(rt, version.id, users["admin"]),
+        **owed(rt, dataset.id, users["applicant"], grant.id),
     }
+
+
+def owed(rt, dataset_id: int, licensee, grant_id: int) -> dict:
+    """The applicant's derivative (recorded), request (pending; written directly: SHHQ's terms leave nothing to
+    ask) and paper."""
+    from accord.obligations import service as obligations
+    from accord.obligations.models import ApprovalRequest
+
+    with rt.session() as db:
+        made = obligations.declare_derivative(db, "demo-ds", actor=licensee, kind="annotations", title="Matrix boxes")
+        paper = obligations.register_publication(db, "demo-ds", actor=licensee, doi_="10.1000/matrix")
+        other = obligations.register_publication(db, "demo-ds", actor=licensee, doi_="10.1000/matrix.2")
+        with unit_of_work(db):
+            asked = ApprovalRequest(
+                dataset_id=dataset_id, entitlement_id=grant_id, requested_by_id=licensee.id, kind="commercial",
+                description="A matrix request",
+            )  # fmt: skip
+            db.add(asked)
+        return {"derivative_id": made.id, "approval_id": asked.id, "publication_id": paper.id, "paper_id": other.id}
 
 
 def anonymisation(rt, version_id: int, admin) -> dict:
@@ -578,6 +671,10 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "notice_id": world["notice_id"],
         "run_id": world["run_id"],
         "file_id": world["file_id"],
+        "derivative_id": world["derivative_id"],
+        "approval_id": world["approval_id"],
+        "publication_id": world["publication_id"],
+        "paper_id": world["paper_id"],
         "which": "before",
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),

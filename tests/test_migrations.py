@@ -38,11 +38,14 @@ def test_accord_db_revision_writes_a_migration_from_the_models(rt, tmp_path, mon
     assert "def upgrade" in text and "down_revision" in text
 
 
+OBLIGATIONS = {"derivative", "approval_request", "publication", "publication_ask"}
+
+
 @pytest.mark.parametrize(
     ("before_it", "tables"),
     [
-        ("6d6020947745", {"consent_record", "anonymisation", "anonymised_file"}),  # the consent registry and on
-        ("8c41d2e7a915", {"anonymisation", "anonymised_file"}),  # anonymisation runs
+        ("8c41d2e7a915", {"anonymisation", "anonymised_file", *OBLIGATIONS}),  # anonymisation runs and on
+        ("48c9766443c9", OBLIGATIONS),  # derivatives, approval requests, publications
     ],
 )
 def test_the_latest_revisions_go_down_and_up_again(db_rt, before_it, tables):

@@ -59,6 +59,7 @@ def test_every_domain_job_is_on_the_queue(rt):
         "privacy_index_pending",
         "privacy_photo_search",
         "privacy_anonymise",
+        "publications_asked",
     }
 
 
@@ -71,6 +72,7 @@ DOMAINS = [
     "identity",
     "jobs",
     "notify",
+    "obligations",
     "policy",
     "privacy",
     "training",

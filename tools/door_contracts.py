@@ -15,6 +15,7 @@ DOMAINS = [
     "identity",
     "jobs",
     "notify",
+    "obligations",
     "policy",
     "privacy",
     "record",

@@ -5,6 +5,8 @@ adding its lines here, without editing the domain it extends (as Warehouse's `in
 
 - `access.requirements`: objects following `access.requirements.Requirement`; an application is approved only
   when every one is met, and the applicant's "still needed" list is their fold.
+- `access.preapproved`: `fn(db, application) -> str | None`: why no person need review this application once its
+  checks pass (e.g. the custodian already approved giving the data to this party); None when a person must.
 - `entitlements.pauses`: `fn(db, entitlement, policy, at) -> ((code, why) | None, until | None)`: a grant
   whose terms a domain cares about pauses (not ends) while that domain says so.
 - `policy.terms_changed`: `fn(db, dataset_id, *, version, note, base_url)` once new terms were stored.
@@ -22,6 +24,7 @@ from functools import cache
 
 HOOKS: dict[str, tuple[str, ...]] = {
     "access.requirements": ("accord.training.requirement:certificate",),
+    "access.preapproved": ("accord.obligations.approvals:preapproved",),
     "entitlements.pauses": ("accord.training.requirement:paused", "accord.privacy.notices:paused"),
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
     "catalog.publishing": ("accord.privacy.anonymise:publish_blocker",),
@@ -35,6 +38,7 @@ HOOKS: dict[str, tuple[str, ...]] = {
         "accord.training.jobs",
         "accord.identity.jobs",
         "accord.privacy.jobs",
+        "accord.obligations.jobs",
     ),
 }
 

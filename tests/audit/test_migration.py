@@ -18,7 +18,7 @@ from accord.identity import service as identity
 from accord.policy import service as policies
 from accord.policy.io import seed
 
-BEFORE = "48c9766443c9"
+BEFORE = "84367fa6d981"  # obligations, the revision before this one
 
 
 def older_events(db) -> dict[str, int]:

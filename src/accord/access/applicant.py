@@ -36,7 +36,7 @@ from accord.errors import Conflict
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.policy import service as policies
-from accord.policy.schema import ReviewMode, Signatory
+from accord.policy.schema import Signatory
 
 if TYPE_CHECKING:
     from accord.runtime import Runtime
@@ -217,12 +217,9 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
             data={"failed_checks": loaded.state.failed_checks},
             dataset=loaded.row.dataset_id,
         )
-        if (
-            policy.review.mode is ReviewMode.automatic
-            and decisions.may_approve(loaded.state)
-            and requirements.met(db, app_id, policy)
-        ):
-            decisions.approve_automatically(db, loaded, now, base_url=base_url)
+        why = decisions.automatic(db, loaded, policy)
+        if why and decisions.may_approve(loaded.state) and requirements.met(db, app_id, policy):
+            decisions.approve_automatically(db, loaded, now, base_url=base_url, why=why)
         else:
             assert loaded.state.status is not None, "a submitted application has a status"
             mail(
@@ -270,12 +267,9 @@ def confirm_email(db: Session, user: User, *, base_url: str = "") -> list[int]:
                 check = checks.email_proven(True)
                 append(db, loaded, workflow.decide_checks(loaded.state, results={check.name: check.as_dict()}, at=now))
             policy = terms_of(db, loaded).policy
-            if (
-                policy.review.mode is ReviewMode.automatic
-                and decisions.may_approve(loaded.state)
-                and requirements.met(db, app_id, policy)
-            ):
-                decisions.approve_automatically(db, loaded, now, base_url=base_url)
+            why = decisions.automatic(db, loaded, policy)
+            if why and decisions.may_approve(loaded.state) and requirements.met(db, app_id, policy):
+                decisions.approve_automatically(db, loaded, now, base_url=base_url, why=why)
             changed.append(app_id)
         if changed:
             audit.record(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord import plugins
 from accord.access import history as past
 from accord.access import requirements, workflow
 from accord.access.common import ApplicationView, mail, reviewer_only, terms_of, view_of
@@ -17,7 +18,7 @@ from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.entitlements import service as entitlements
 from accord.identity.models import User
-from accord.policy.schema import ReviewMode
+from accord.policy.schema import Policy, ReviewMode
 
 
 def approve(db: Session, app_id: int, *, actor: User, note: str = "", base_url: str = "") -> ApplicationView:
@@ -94,33 +95,43 @@ def requirement_met(db: Session, user_id: int, *, at: datetime) -> list[int]:
     ):
         loaded = load(db, app_id)
         policy = terms_of(db, loaded).policy
+        why = automatic(db, loaded, policy)
         if (
-            policy.review.mode is ReviewMode.automatic
+            why
             and may_approve(loaded.state)
             and requirements.met(db, app_id, policy)
-            and approve_automatically(db, loaded, at)
+            and approve_automatically(db, loaded, at, why=why)
         ):
             done.append(app_id)
     return done
 
 
-def approve_automatically(db: Session, loaded: Loaded, now: datetime, *, base_url: str = "") -> bool:
-    """Approve a click-through application whose checks and requirements are all met (the caller asked
-    `may_approve` and `requirements.met`), in the caller's unit of work; False when a revocation since its
-    submission leaves it to a person."""
+def automatic(db: Session, loaded: Loaded, policy: Policy) -> str | None:
+    """Why no person need review this application once its checks pass: click-through terms, or a reason
+    another domain gives (`access.preapproved` in plugins.py: e.g. a party the custodian already approved)."""
+    if policy.review.mode is ReviewMode.automatic:
+        return "every check passed"
+    for preapproved in plugins.provided("access.preapproved"):
+        if why := preapproved(db, loaded.row):
+            return str(why)
+    return None
+
+
+def approve_automatically(
+    db: Session, loaded: Loaded, now: datetime, *, base_url: str = "", why: str = "every check passed"
+) -> bool:
+    """Approve an application no person need review (`automatic`) whose checks and requirements are all met
+    (the caller asked `may_approve` and `requirements.met`), in the caller's unit of work; False when a
+    revocation since its submission leaves it to a person."""
     if past.held_since(db, loaded, now):  # revoked after it was submitted: a person decides (access.history)
         return False
-    append(
-        db,
-        loaded,
-        workflow.decide_approve(loaded.state, actor=None, at=now, note="approved automatically: every check passed"),
-    )
+    append(db, loaded, workflow.decide_approve(loaded.state, actor=None, at=now, note=f"approved automatically: {why}"))
     audit.record(
         db,
         actor=None,
         action="application.approved",
         object=("application", loaded.id),
-        data={"automatic": True},
+        data={"automatic": True, "why": why},
         dataset=loaded.row.dataset_id,
     )
     _grant(db, loaded, actor=None, at=now)

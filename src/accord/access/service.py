@@ -52,6 +52,7 @@ from accord.access.queue import open_application as open_application
 from accord.access.queue import people as people
 from accord.access.queue import review_queue as review_queue
 from accord.access.queue import reviewed_choices as reviewed_choices
+from accord.access.queue import reviewed_datasets as reviewed_datasets
 from accord.access.queue import reviews_any as reviews_any
 from accord.access.queue import typical_decision_time as typical_decision_time
 from accord.access.renewal import renew as renew

@@ -12,6 +12,7 @@ from accord.api import (
     entitlements,
     identity,
     jobs,
+    obligations,
     policy,
     privacy,
     record,
@@ -34,3 +35,4 @@ router.include_router(consent.router)
 router.include_router(anonymise.router)
 router.include_router(audit.router)
 router.include_router(record.router)
+router.include_router(obligations.router)

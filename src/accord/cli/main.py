@@ -74,6 +74,7 @@ def _register(target: typer.Typer) -> typer.Typer:
         download,
         grants,
         manifest,
+        obligations,
         organisations,
         policy,
         privacy,
@@ -98,6 +99,9 @@ def _register(target: typer.Typer) -> typer.Typer:
     target.add_typer(storage.app, name="storage")
     target.add_typer(organisations.app, name="organisations")
     target.add_typer(privacy.privacy_app, name="privacy")
+    target.add_typer(obligations.derivatives_app, name="derivatives")
+    target.add_typer(obligations.approvals_app, name="approvals")
+    target.add_typer(obligations.publications_app, name="publications")
     applications.register(target)
     serve.register(target)
     demo.register(target)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +24,8 @@ class Entitlement(Base):
     # version_id NULL: every published version, current and future (when the terms cover future versions)
     unit: Mapped[str] = mapped_column(String(300), default="")  # where the data may live
     networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR ranges of that site; empty: anywhere
+    # Units added later by approved requests (obligations): [{"unit", "networks", "request_id", "at"}]
+    added_units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     starts_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     expiry_warned_at: Mapped[datetime | None]

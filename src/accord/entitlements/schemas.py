@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.db import MAX_INT
 
 
+class AddedUnit(BaseModel):
+    unit: str
+    networks: list[str]
+    request_id: int
+    at: datetime
+
+
 class EntitlementOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -19,6 +26,7 @@ class EntitlementOut(BaseModel):
     version_id: int | None
     unit: str
     networks: list[str]
+    added_units: list[AddedUnit] = Field(default_factory=list, description="units added by approved requests")
     starts_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

@@ -61,6 +61,11 @@ states_of_grants = states.for_grants
 WARN_BEFORE = timedelta(days=14)
 
 
+def check_networks(values: Iterable[object] | None) -> list[str]:
+    """CIDR ranges, normalised; InvalidInput (field "networks") naming the first that is not one."""
+    return _networks(values)
+
+
 def _networks(values: Iterable[object] | None) -> list[str]:
     out: list[str] = []
     for value in values or []:
@@ -295,3 +300,37 @@ def follow_cut(db: Session, old_version_id: int, new_version_id: int, *, actor: 
         )
         moved += 1
     return moved
+
+
+def add_unit(
+    db: Session, entitlement_id: int, *, unit: str, networks: Iterable[object], actor: User | str, request_id: int
+) -> Entitlement:
+    """In the caller's unit of work (an approved request's): the grant covers another unit of the licensee's
+    organisation. A grant limited to its site's networks takes in the unit's; one open to any address stays
+    open (adding ranges would narrow it)."""
+    ent = get(db, entitlement_id)
+    at = utcnow()
+    if ent.revoked_at is not None or (ent.expires_at is not None and ent.expires_at <= at):
+        raise Conflict("this access has ended; its scope can no longer change")
+    ranges = _networks(networks)
+    if ent.networks and not ranges:
+        raise InvalidInput("this access is limited to its site's networks: name the other unit's", field="networks")
+    added = {"unit": unit.strip(), "networks": ranges, "request_id": request_id, "at": at.isoformat()}
+    ent.added_units = [*(ent.added_units or []), added]
+    if ent.networks:
+        ent.networks = [*ent.networks, *(n for n in ranges if n not in ent.networks)]
+    audit.record(
+        db,
+        actor=actor,
+        action="entitlement.unit_added",
+        object=("entitlement", ent.id),
+        data={"dataset_id": ent.dataset_id, "unit": added["unit"], "networks": ranges, "request_id": request_id},
+    )
+    return ent
+
+
+def in_force(db: Session, user_id: int, dataset_id: int, *, at: datetime | None = None) -> Entitlement | None:
+    """The user's newest grant of the dataset that is neither revoked nor expired (paused ones count: a
+    licensee waiting to accept new terms still owes, and may still ask)."""
+    held = live(db, at or utcnow(), user_id=user_id, dataset_id=dataset_id)
+    return held[-1] if held else None

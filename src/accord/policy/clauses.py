@@ -188,6 +188,11 @@ def clauses(
             )
         else:
             text = f"Every document or paper that uses {dataset} must cite: {_sentence(refs)}"
+        if p.ask_for_publications_days:
+            text += (
+                f" While your access runs, you will be asked every {p.ask_for_publications_days} days to register "
+                "the papers that used it."
+            )
         add("citation", "Citation", text)
     privacy, links = [], []
     if p.privacy.no_identification:

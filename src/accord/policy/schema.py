@@ -130,6 +130,8 @@ class Policy(Strict):
     derivatives: Derivatives = Derivatives()
     citations: list[Citation] = Field(default_factory=list)
     link_allowed_instead_of_citation: bool = False  # non-paper media may link to the homepage instead
+    # Licensees are asked this often, while their access runs, to register the papers that used the data
+    ask_for_publications_days: int | None = Field(default=None, ge=30, le=3650)
     privacy: Privacy = Privacy()
     signatory: Signatory = Signatory.applicant
     institutional_email: bool = False

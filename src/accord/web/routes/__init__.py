@@ -13,6 +13,7 @@ def pages():
         downloads,
         identity,
         jobs,
+        obligations,
         privacy_desk,
         privacy_notices,
         privacy_public,
@@ -34,6 +35,7 @@ def pages():
         signatory.router,
         applications.router,
         training.router,
+        obligations.router,  # before review too: /review/obligations
         review.router,
         downloads.router,
         terms.router,

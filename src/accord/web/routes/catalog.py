@@ -13,6 +13,7 @@ from accord.entitlements import service as entitlements
 from accord.errors import NotFound
 from accord.http.deps import Db, OptionalUser, Rt, client_address
 from accord.http.params import Id
+from accord.obligations import service as obligations
 from accord.policy import service as policies
 from accord.privacy import service as privacy
 from accord.web.templating import render
@@ -78,6 +79,9 @@ def dataset_page(request: Request, slug: str, db: Db, user: OptionalUser):
         can_renew=access.renewable(db, user, ds.id) is not None,
         barred=_barred(db, user, ds.id),
         privacy_reports=privacy.privacy_reports(db, [v.id for v in versions if v.status != "draft"]),
+        derivatives=obligations.listed_derivatives(db, ds.id),
+        publications=obligations.publications_of_dataset(db, ds.id),
+        holds_access=user is not None and entitlements.ever_held(db, user.id, ds.id),
     )
 
 

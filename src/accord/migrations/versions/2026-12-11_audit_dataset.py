@@ -6,7 +6,7 @@ here from what they name: their data's dataset_id, a dataset object, or the row 
 hash chain is untouched: the column is not part of any event's hash.
 
 Revision ID: 2f6b8e0c4d17
-Revises: 48c9766443c9
+Revises: 84367fa6d981
 Create Date: 2026-12-10 09:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '2f6b8e0c4d17'
-down_revision = '48c9766443c9'
+down_revision = '84367fa6d981'
 branch_labels = None
 depends_on = None
 

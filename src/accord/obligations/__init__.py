@@ -1,0 +1,1 @@
+"""What a licensee owes after access: derivatives declared, approvals asked for, publications registered."""
