@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from accord.access import service as access
 from accord.db import unit_of_work
+from accord.entitlements import service as entitlements
 from accord.identity import service as identity
 from accord.notify import service as notify
 from accord.privacy import service as privacy
@@ -174,3 +175,41 @@ def test_mail_to_someone_else_is_not_in_the_record(db_rt):
             notify.enqueue(db, "verify-email", to=to, name="A", email=to, link=link, valid_days=3, site="x")
     mail = record_of(db_rt, ana).mail
     assert [m.text.count("http://x/1") for m in mail if m.template == "verify-email"] == [1]
+
+
+def test_requests_for_approval_derivatives_and_papers_are_each_their_own(two, web, tmp_path):
+    from accord.obligations import service as obligations
+    from tests.obligations.helpers import dataset_under
+
+    rt, ana, ben = two["rt"], two["ana"], two["ben"]
+    cion, _, _ = dataset_under(rt, tmp_path, "cion-al")
+    with rt.session() as db:
+        with unit_of_work(db):
+            for user in (ana, ben):
+                entitlements.grant(db, dataset_id=cion.id, user_id=user.id, policy_version=1, actor=None)
+        her = identity.user_by_id(db, ana.id)
+        obligations.ask_approval(
+            db,
+            cion.slug,
+            actor=her,
+            kind="redistribute",
+            description="Ana's plan: share the crops with our partner",
+            party_name="Partner Lab",
+            party_email="partner@other.example",
+        )
+        obligations.declare_derivative(
+            db, "faces", actor=her, kind="annotations", title="Ana's boxes", relation="bounding boxes on every image"
+        )
+        obligations.register_publication(
+            db, "faces", actor=identity.user_by_id(db, ben.id), title="Ben's paper", doi_="10.1234/ben.1"
+        )
+    hers, his = record_of(rt, ana), record_of(rt, ben)
+    assert [(a.dataset, a.kind, a.status) for a in hers.approval_requests] == [("cion-al", "redistribute", "pending")]
+    assert [d.title for d in hers.derivatives] == ["Ana's boxes"] and hers.publications == []
+    assert [(p.title, p.doi) for p in his.publications] == [("Ben's paper", "10.1234/ben.1")]
+    assert his.approval_requests == [] and his.derivatives == []
+    assert "partner@other.example" not in hers.model_dump_json()  # the named party's address is theirs
+    assert "Ana's plan" not in his.model_dump_json() and "Ben's paper" not in hers.model_dump_json()
+    log_in(web, ana.email)
+    page = web.get("/account/record").text
+    assert 'id="record-approvals"' in page and "Ana&#39;s boxes" in page and "Ben&#39;s paper" not in page

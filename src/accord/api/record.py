@@ -13,6 +13,6 @@ router = APIRouter(tags=["record"])
 
 @router.get("/me/record", response_model=Record, summary="My own record: everything held about me")
 def my_record(db: Db, user: CurrentUser) -> Record:
-    """Applications, grants, downloads, deletion notices, removal requests, mail, training certificates and the
-    account's history, of the caller only."""
+    """Applications, grants, downloads, deletion notices, removal requests, mail, training certificates,
+    requests for approval, derivatives, publications and the account's history, of the caller only."""
     return record.of(db, user)

@@ -101,6 +101,48 @@ class Certificate(BaseModel):
     reject_reason: str | None
 
 
+class ApprovalRequest(BaseModel):
+    id: int
+    dataset: str | None
+    kind: str = Field(description="modify, redistribute, unit (another unit of your organisation) or commercial")
+    description: str
+    unit: str
+    networks: list[str]
+    status: str
+    conditions: str
+    granted_networks: list[str]
+    decision_note: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class Derivative(BaseModel):
+    id: int
+    dataset: str | None
+    version: str | None
+    kind: str
+    title: str
+    location: str
+    licence: str
+    status: str
+    listed: bool
+    decision_note: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class Publication(BaseModel):
+    id: int
+    dataset: str | None
+    version: str | None
+    title: str
+    doi: str | None
+    arxiv: str | None
+    year: int | None
+    venue: str
+    created_at: datetime
+
+
 class AccountEvent(BaseModel):
     at: datetime
     action: str
@@ -130,5 +172,8 @@ class Record(BaseModel):
     removal_requests: list[RemovalRequest]
     mail: list[Mail]
     training_certificates: list[Certificate]
+    approval_requests: list[ApprovalRequest]
+    derivatives: list[Derivative]
+    publications: list[Publication]
     account_history: list[AccountEvent]
     more: list[Section] = Field(default_factory=list)

@@ -1,5 +1,7 @@
 """A person's own record: everything Accord holds about the signed-in user, on one page and as JSON (GDPR
-Art. 15, the right of access). Each piece comes through its domain's door.
+Art. 15, the right of access): applications, grants, downloads, deletion notices, removal requests, mail,
+training certificates, requests for approval, derivatives, publications and the account's history. Each piece
+comes through its domain's door.
 
 Only the user's own: there is no argument naming anyone else, so no route can ask for another's record. What
 is keyed by an e-mail address rather than the account (mail sent to it, removal requests made from it) is
@@ -21,6 +23,7 @@ from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
 from accord.identity.models import User
 from accord.notify import service as notify
+from accord.obligations import service as obligations
 from accord.privacy import service as privacy
 from accord.record import schemas as s
 from accord.training import service as training
@@ -37,6 +40,7 @@ ABOUT_OTHERS = frozenset(
         "removal-to-review",
         "removal-overdue",
         "signatory-invited",
+        "obligation-to-review",
         "audit-checkpoint",
         "audit-altered",
     }
@@ -51,15 +55,21 @@ def of(db: Session, user: User) -> s.Record:
     confirmed = user.email_verified_at is not None
     requests = privacy.requests_from(db, user.email) if confirmed else []
     totals, downloads = delivery.downloaded_by(db, user.id), delivery.downloads_of(db, user.id)
+    asked, made = obligations.approvals_of(db, user), obligations.derivatives_of(db, user)
+    papers = obligations.publications_of(db, user)
     slugs = catalog.slugs(
         db,
         {g.dataset_id for g in grants}
         | {n.dataset_id for n in notices}
         | {r.dataset_id for r in requests}
-        | {c.dataset_id for c in certificates if c.dataset_id is not None},
+        | {c.dataset_id for c in certificates if c.dataset_id is not None}
+        | {o.dataset_id for o in [*asked, *made, *papers]},
     )
     versions = catalog.version_labels(
-        db, {g.version_id for g in grants if g.version_id} | {d.version_id for d in totals if d.version_id}
+        db,
+        {g.version_id for g in grants if g.version_id}
+        | {d.version_id for d in totals if d.version_id}
+        | {o.version_id for o in [*made, *papers] if o.version_id},
     )
     return s.Record(
         generated_at=utcnow(),
@@ -140,6 +150,54 @@ def of(db: Session, user: User) -> s.Record:
                 reject_reason=c.reject_reason,
             )
             for c in certificates
+        ],
+        approval_requests=[
+            s.ApprovalRequest(
+                id=a.id,
+                dataset=slugs.get(a.dataset_id),
+                kind=a.kind,
+                description=a.description,  # the named party's own address is theirs, not in this record
+                unit=a.unit,
+                networks=list(a.networks),
+                status=a.status,
+                conditions=a.conditions,
+                granted_networks=list(a.granted_networks),
+                decision_note=a.decision_note,
+                created_at=a.created_at,
+                decided_at=a.decided_at,
+            )
+            for a in asked
+        ],
+        derivatives=[
+            s.Derivative(
+                id=d.id,
+                dataset=slugs.get(d.dataset_id),
+                version=versions[d.version_id][1] if d.version_id in versions else None,
+                kind=d.kind,
+                title=d.title,
+                location=d.location,
+                licence=d.licence,
+                status=d.status,
+                listed=d.listed,
+                decision_note=d.decision_note,
+                created_at=d.created_at,
+                decided_at=d.decided_at,
+            )
+            for d in made
+        ],
+        publications=[
+            s.Publication(
+                id=p.id,
+                dataset=slugs.get(p.dataset_id),
+                version=versions[p.version_id][1] if p.version_id in versions else None,
+                title=p.title,
+                doi=p.doi,
+                arxiv=p.arxiv,
+                year=p.year,
+                venue=p.venue,
+                created_at=p.created_at,
+            )
+            for p in papers
         ],
         account_history=[
             s.AccountEvent(at=e.at, action=e.action, by=_by(e.actor_id, e.actor, user))
