@@ -63,13 +63,16 @@ def of(db: Session, user: User) -> s.Record:
         | {n.dataset_id for n in notices}
         | {r.dataset_id for r in requests}
         | {c.dataset_id for c in certificates if c.dataset_id is not None}
-        | {o.dataset_id for o in [*asked, *made, *papers]},
+        | {a.dataset_id for a in asked}
+        | {d.dataset_id for d in made}
+        | {p.dataset_id for p in papers},
     )
     versions = catalog.version_labels(
         db,
         {g.version_id for g in grants if g.version_id}
         | {d.version_id for d in totals if d.version_id}
-        | {o.version_id for o in [*made, *papers] if o.version_id},
+        | {d.version_id for d in made}
+        | {p.version_id for p in papers if p.version_id},
     )
     return s.Record(
         generated_at=utcnow(),
