@@ -353,6 +353,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/anonymisations/{run_id}/cancel"): DESK,
     ("POST", "/api/v1/anonymisations/{run_id}/resume"): DESK,
     ("GET", "/api/v1/datasets/{slug}/versions/{label}/privacy-report"): dict.fromkeys(ROLES, HIDDEN),
+    # the audit log: admins read every event, curators those about their datasets (tests/audit/test_pages.py)
+    ("GET", "/admin/audit"): CURATORS,
+    ("GET", "/api/v1/audit/events"): CURATORS,
+    ("GET", "/api/v1/audit/export"): CURATORS,
+    # a person's own record: anyone signed in, of themselves only (tests/record/)
+    ("GET", "/account/record"): USERS,
+    ("GET", "/account/record.json"): USERS,
+    ("GET", "/api/v1/me/record"): USERS,
     # obligations: the matrix's derivative, request and paper are the applicant's (a licensee of 1.0); the global
     # curator's spare grant was revoked by an earlier line, so it declares and asks nothing, but registers papers
     ("GET", "/datasets/{slug}/obligations"): USERS,

@@ -19,6 +19,7 @@ DOMAINS = [
     "obligations",
     "policy",
     "privacy",
+    "record",
     "training",
 ]
 PUBLIC = {"__init__", "service", "models", "schema", "schemas", "jobs"}

@@ -12,6 +12,8 @@ adding its lines here, without editing the domain it extends (as Warehouse's `in
 - `policy.terms_changed`: `fn(db, dataset_id, *, version, note, base_url)` once new terms were stored.
 - `catalog.publishing`: `fn(db, version_id) -> str | None`: why a draft may not be published yet (or None).
 - `catalog.published`: `fn(db, version_id, *, actor)` inside the unit of work that publishes a version.
+- `record.sections`: `fn(db, user) -> record.schemas.Section | None`: what a domain adds to a person's own
+  record (GDPR Art. 15) beside what the record gathers itself.
 - `jobs`: modules whose import registers queue tasks and periodic jobs (`accord.jobs.queue.task/periodic`).
 """
 
@@ -27,6 +29,7 @@ HOOKS: dict[str, tuple[str, ...]] = {
     "policy.terms_changed": ("accord.entitlements.service:terms_changed",),
     "catalog.publishing": ("accord.privacy.anonymise:publish_blocker",),
     "catalog.published": ("accord.privacy.jobs:on_published", "accord.privacy.anonymise:on_published"),
+    "record.sections": (),
     "jobs": (
         "accord.notify.jobs",
         "accord.catalog.jobs",

@@ -115,7 +115,7 @@ def test_declining_deletes_a_photo_still_kept(rt, tmp_path, desk):
     with rt.session() as db:
         privacy.decline(rt, db, rid, actor=desk["curator"], reason="not in this dataset")
     assert _photos(rt) == []
-    assert ("removal.photo_deleted", {"why": "declined"}) in _events(rt, rid)
+    assert ("removal.photo_deleted", "declined") in [(a, d.get("why")) for a, d in _events(rt, rid)]
 
 
 def test_only_the_datasets_curators_search_and_only_open_requests(rt, desk):

@@ -110,6 +110,7 @@ def start(
             action="application.started",
             object=("application", row.id),
             data={"dataset": dataset.slug, "policy_version": terms.version, **renewal},
+            dataset=dataset.id,
         )
     return view_of(db, loaded, actor)
 
@@ -133,6 +134,7 @@ def save(
             action="application.saved",
             object=("application", app_id),
             data={"fields": sorted(clean), "signatory": who is not None},
+            dataset=loaded.row.dataset_id,
         )
     return view_of(db, loaded, actor)
 
@@ -162,6 +164,7 @@ def sign(rt: Runtime, db: Session, app_id: int, *, actor: User, full_name: str, 
             action="application.signed",
             object=("application", app_id),
             data={"document_sha256": doc.sha256, "pdf_sha256": pdf_sha},
+            dataset=loaded.row.dataset_id,
         )
     return view_of(db, loaded, actor)
 
@@ -212,6 +215,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
             action="application.submitted",
             object=("application", app_id),
             data={"failed_checks": loaded.state.failed_checks},
+            dataset=loaded.row.dataset_id,
         )
         why = decisions.automatic(db, loaded, policy)
         if why and decisions.may_approve(loaded.state) and requirements.met(db, app_id, policy):
@@ -297,5 +301,11 @@ def withdraw(db: Session, app_id: int, *, actor: User) -> ApplicationView:
         loaded = load(db, app_id)
         applicant_only(loaded, actor, "withdraw")
         append(db, loaded, workflow.decide_withdraw(loaded.state, actor=actor.id, at=utcnow()))
-        audit.record(db, actor=actor, action="application.withdrawn", object=("application", app_id))
+        audit.record(
+            db,
+            actor=actor,
+            action="application.withdrawn",
+            object=("application", app_id),
+            dataset=loaded.row.dataset_id,
+        )
     return view_of(db, loaded, actor)

@@ -37,6 +37,7 @@ def approve(db: Session, app_id: int, *, actor: User, note: str = "", base_url: 
             action="application.approved",
             object=("application", app_id),
             data={"note": note.strip(), "final": loaded.state.status is workflow.Status.approved},
+            dataset=loaded.row.dataset_id,
         )
         if loaded.state.status is workflow.Status.approved:
             _grant(db, loaded, actor=actor, at=now)
@@ -56,6 +57,7 @@ def reject(db: Session, app_id: int, *, actor: User, reason: str) -> Application
             action="application.rejected",
             object=("application", app_id),
             data={"reason": loaded.state.reason},
+            dataset=loaded.row.dataset_id,
         )
         mail(db, "application-rejected", loaded, reason=loaded.state.reason)
     return view_of(db, loaded, actor)
@@ -73,6 +75,7 @@ def return_for_changes(db: Session, app_id: int, *, actor: User, comment: str) -
             action="application.returned",
             object=("application", app_id),
             data={"comment": loaded.state.reason},
+            dataset=loaded.row.dataset_id,
         )
         mail(db, "application-returned", loaded, comment=loaded.state.reason)
     return view_of(db, loaded, actor)
@@ -129,6 +132,7 @@ def approve_automatically(
         action="application.approved",
         object=("application", loaded.id),
         data={"automatic": True, "why": why},
+        dataset=loaded.row.dataset_id,
     )
     _grant(db, loaded, actor=None, at=now)
     mail(db, "application-approved", loaded, note="", base_url=base_url.rstrip("/"))

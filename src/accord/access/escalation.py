@@ -92,6 +92,7 @@ def escalate_overdue(db: Session, *, now: datetime | None = None, base_url: str 
                 action="application.escalated",
                 object=("application", app.id),
                 data={"reviewers": [r.email for r in told]},
+                dataset=app.dataset_id,
                 at=now,
             )
         done.append(app.id)

@@ -90,6 +90,7 @@ def upload(
             action="application.signed",
             object=("application", app_id),
             data={"document_sha256": doc.sha256, "scan_sha256": scan_sha, "method": "scan"},
+            dataset=loaded.row.dataset_id,
         )
     return view_of(db, loaded, actor)
 

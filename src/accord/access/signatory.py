@@ -68,6 +68,7 @@ def invite(db: Session, loaded: Loaded, *, base_url: str, at: datetime, actor: U
         action="application.signatory_invited",
         object=("application", loaded.id),
         data={"email": person.get("email")},
+        dataset=loaded.row.dataset_id,
     )
 
 
@@ -154,6 +155,7 @@ def decide(
             action="application.countersigned" if sign else "application.signatory_declined",
             object=("application", loaded.id),
             data={"reason": reason.strip()} if not sign else {},
+            dataset=loaded.row.dataset_id,
         )
         if sign:
             mail(db, "application-countersigned", loaded, signatory=event.data["full_name"])

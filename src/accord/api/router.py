@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from accord.api import (
     access,
     anonymise,
+    audit,
     catalog,
     consent,
     delivery,
@@ -15,6 +16,7 @@ from accord.api import (
     obligations,
     policy,
     privacy,
+    record,
     training,
 )
 from accord.api.problems import PROBLEM_RESPONSES
@@ -32,5 +34,7 @@ router.include_router(training.router)
 router.include_router(privacy.router)
 router.include_router(consent.router)
 router.include_router(anonymise.router)
+router.include_router(audit.router)
+router.include_router(record.router)
 router.include_router(obligations.router)
 router.include_router(exports.router)

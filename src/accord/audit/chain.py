@@ -35,6 +35,16 @@ def event_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def dataset_of(object_type: str, object_id: str, data: dict[str, Any]) -> int | None:
+    """The dataset an event's hashed content names: its object, or a `dataset_id` in its data."""
+    named = data.get("dataset_id")
+    if isinstance(named, int) and not isinstance(named, bool):
+        return named
+    if object_type == "dataset" and object_id.isdigit():
+        return int(object_id)
+    return None
+
+
 @dataclass
 class Verification:
     ok: bool

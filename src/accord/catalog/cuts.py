@@ -93,10 +93,16 @@ def cut_without(
         actor=actor,
         action="dataset_version.cut",
         object=("dataset_version", new.id),
+        dataset=new.dataset_id,
         data={"from": old.id, "label": new.label, "removed": len(removed_ids), "root_hash": sha},
     )
     audit.record(
-        db, actor=actor, action="dataset_version.withdrawn", object=("dataset_version", old.id), data={"reason": reason}
+        db,
+        actor=actor,
+        action="dataset_version.withdrawn",
+        object=("dataset_version", old.id),
+        data={"reason": reason},
+        dataset=old.dataset_id,
     )
     removed = list(db.scalars(select(Item).where(Item.id.in_(removed_ids)).order_by(Item.path)))
     return Cut(old=old, new=new, removed=removed)

@@ -47,6 +47,7 @@ def open_draft(
         actor=actor,
         action="dataset_version.created",
         object=("dataset_version", draft.id),
+        dataset=draft.dataset_id,
         data={"label": label, "from": source.id},
     )
     return draft
@@ -90,6 +91,7 @@ def fill_draft(
         actor=actor,
         action=action,
         object=("dataset_version", draft.id),
+        dataset=draft.dataset_id,
         data={"from": source_id, "changed": len(changed), "file_count": draft.file_count, "root_hash": draft.root_hash},
     )
     return draft
@@ -114,6 +116,7 @@ def amend_draft(
         actor=actor,
         action="dataset_version.amended",
         object=("dataset_version", draft.id),
+        dataset=draft.dataset_id,
         data={"paths": sorted(changed)[:100], "changed": len(changed), "root_hash": draft.root_hash},
     )
     return draft

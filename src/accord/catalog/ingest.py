@@ -231,6 +231,7 @@ def _save(
             actor=actor,
             action="dataset_version.ingested",
             object=("dataset_version", version_id),
+            dataset=version.dataset_id,
             data={
                 "source": source,
                 "file_count": version.file_count,

@@ -4,6 +4,8 @@ from someone with shell access to the server and are trusted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -105,3 +107,21 @@ def media_types(db: Session, version_id: int) -> list[str]:
     return list(
         db.scalars(select(Item.media_type).where(Item.version_id == version_id).distinct().order_by(Item.media_type))
     )
+
+
+def slugs(db: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """id → slug of the given datasets (of every dataset without `ids`), in one query."""
+    query = select(Dataset.id, Dataset.slug).order_by(Dataset.slug)
+    if ids is not None:
+        query = query.where(Dataset.id.in_(set(ids)))
+    return {ds_id: slug for ds_id, slug in db.execute(query)}  # noqa: C416 (rows, not pairs, to mypy)
+
+
+def version_labels(db: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """version id → (its dataset's slug, its label), in one query."""
+    query = (
+        select(DatasetVersion.id, Dataset.slug, DatasetVersion.label)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(DatasetVersion.id.in_(set(ids)))
+    )
+    return {vid: (slug, label) for vid, slug, label in db.execute(query)}

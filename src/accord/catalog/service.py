@@ -34,9 +34,11 @@ from accord.catalog.lookup import item_by_id as item_by_id
 from accord.catalog.lookup import latest_published as latest_published
 from accord.catalog.lookup import media_types as media_types
 from accord.catalog.lookup import require_curator as require_curator
+from accord.catalog.lookup import slugs as slugs
 from accord.catalog.lookup import subject_counts as subject_counts
 from accord.catalog.lookup import version_by_id as version_by_id
 from accord.catalog.lookup import version_by_label as version_by_label
+from accord.catalog.lookup import version_labels as version_labels
 from accord.catalog.lookup import visible_dataset as visible_dataset
 from accord.catalog.lookup import visible_versions as visible_versions
 from accord.catalog.lookup import withdrawn_versions as withdrawn_versions
@@ -222,6 +224,7 @@ def create_version(
             action="dataset_version.created",
             object=("dataset_version", version.id),
             data={"dataset": ds.slug, "label": label},
+            dataset=ds.id,
         )
     return version
 
@@ -242,7 +245,13 @@ def update_version(db: Session, version_id: int, *, actor: User | str | None, no
     notes = clean_text(notes, "notes", limit=10_000)
     with unit_of_work(db):
         version.notes = notes
-        audit.record(db, actor=actor, action="dataset_version.updated", object=("dataset_version", version.id))
+        audit.record(
+            db,
+            actor=actor,
+            action="dataset_version.updated",
+            object=("dataset_version", version.id),
+            dataset=version.dataset_id,
+        )
     return version
 
 
@@ -265,6 +274,7 @@ def publish(db: Session, version_id: int, *, actor: User | str | None) -> Datase
             action="dataset_version.published",
             object=("dataset_version", version.id),
             data={"root_hash": version.root_hash, "file_count": version.file_count},
+            dataset=version.dataset_id,
         )
         for published in plugins.provided("catalog.published"):  # e.g. privacy queues the search index
             published(db, version.id, actor=actor)
@@ -288,6 +298,7 @@ def withdraw(db: Session, version_id: int, *, actor: User | str | None, reason: 
             action="dataset_version.withdrawn",
             object=("dataset_version", version.id),
             data={"reason": reason},
+            dataset=version.dataset_id,
         )
     return version
 
@@ -304,6 +315,7 @@ def delete_draft(db: Session, version_id: int, *, actor: User | str | None) -> N
             action="dataset_version.deleted",
             object=("dataset_version", version.id),
             data={"label": version.label},
+            dataset=version.dataset_id,
         )
         db.delete(version)
 

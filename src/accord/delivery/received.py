@@ -5,9 +5,11 @@ What a deletion notice lists comes from here, so a licensee is told of exactly t
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.delivery.models import DownloadLog
@@ -49,3 +51,37 @@ def received(rt: Runtime, db: Session, version_id: int, shas: set[str]) -> dict[
                 if offset < end and offset + nbytes > start:
                     out[user_id].add(sha)
     return dict(out)
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """What one licensee received of one version, summed from the download log."""
+
+    version_id: int | None
+    responses: int
+    bytes: int
+    first_at: datetime
+    last_at: datetime
+
+
+def downloaded_by(db: Session, user_id: int) -> list[Downloaded]:
+    """Per version, what the user received (their own record), most recent first."""
+    rows = db.execute(
+        select(
+            DownloadLog.version_id,
+            func.count(),
+            func.coalesce(func.sum(DownloadLog.bytes), 0),
+            func.min(DownloadLog.at),
+            func.max(DownloadLog.at),
+        )
+        .where(DownloadLog.user_id == user_id)
+        .group_by(DownloadLog.version_id)
+    )
+    found = [Downloaded(v, n, int(size), first, last) for v, n, size, first, last in rows]
+    return sorted(found, key=lambda d: d.last_at, reverse=True)
+
+
+def downloads_of(db: Session, user_id: int) -> list[DownloadLog]:
+    """Every logged response to the user, newest first (their own record)."""
+    query = select(DownloadLog).where(DownloadLog.user_id == user_id)
+    return list(db.scalars(query.order_by(DownloadLog.at.desc(), DownloadLog.id.desc())))

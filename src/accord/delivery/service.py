@@ -29,13 +29,14 @@ from accord.delivery.links import (
 )
 from accord.delivery.ranges import RangeNotSatisfiable
 from accord.delivery.ranges import parse as parse_ranges
-from accord.delivery.received import received
+from accord.delivery.received import Downloaded, downloaded_by, downloads_of, received
 from accord.delivery.serving import log_transfer, resolve, stopped_by
 from accord.delivery.signatures import SigningKey, manifest_signature, signing_key
 from accord.delivery.state import State, VersionFiles, state
 
 __all__ = [
     "MAX_PAGE",
+    "Downloaded",
     "FileLink",
     "GrantEnded",
     "GrantRevoked",
@@ -53,6 +54,8 @@ __all__ = [
     "TermsChanged",
     "VersionFiles",
     "VersionWithdrawn",
+    "downloaded_by",
+    "downloads_of",
     "listing",
     "log_transfer",
     "manifest_signature",

@@ -57,6 +57,7 @@ bar_refusal = standing.refusal
 grant_state_of = states.for_application
 grant_state = states.for_grant
 grant_states_of = states.for_applications
+states_of_grants = states.for_grants
 
 WARN_BEFORE = timedelta(days=14)
 
@@ -153,6 +154,7 @@ def revoke(
                 action="entitlement.revoked",
                 object=("entitlement", ent.id),
                 data={"reason": ent.revoke_reason},
+                dataset=ent.dataset_id,
             )
             notify.enqueue(
                 db, "access-revoked", to=licensee.email, name=licensee.name, dataset=ds.title, reason=ent.revoke_reason
@@ -188,6 +190,7 @@ def reaccept(db: Session, entitlement_id: int, *, actor: User, version: int, sig
                 action="entitlement.reaccepted",
                 object=("entitlement", ent.id),
                 data={"from": old, "to": current.version, "signed_as": signed_as.strip()},
+                dataset=ent.dataset_id,
             )
     return ent
 
@@ -270,7 +273,13 @@ def warn_expiring(db: Session, *, now: datetime | None = None) -> int:
                 expires=f"{ent.expires_at:%Y-%m-%d}",
             )
             ent.expiry_warned_at = now
-            audit.record(db, actor="system", action="entitlement.expiry_warned", object=("entitlement", ent.id))
+            audit.record(
+                db,
+                actor="system",
+                action="entitlement.expiry_warned",
+                object=("entitlement", ent.id),
+                dataset=ent.dataset_id,
+            )
             told += 1
     return told
 
@@ -288,6 +297,7 @@ def follow_cut(db: Session, old_version_id: int, new_version_id: int, *, actor: 
             action="entitlement.version_replaced",
             object=("entitlement", ent.id),
             data={"from": old_version_id, "to": new_version_id, "reason": reason},
+            dataset=ent.dataset_id,
         )
         moved += 1
     return moved

@@ -90,6 +90,13 @@ def for_applications(
     }
 
 
+def for_grants(db: Session, grants: Iterable[Entitlement], *, at: datetime | None = None) -> dict[int, GrantState]:
+    """entitlement id → its state, as its application shows it (one query for the datasets' current terms)."""
+    current = policies.current_versions(db)
+    at = at or utcnow()
+    return {g.id: _state_of(g, current.get(g.dataset_id), at) for g in grants}
+
+
 def for_application(db: Session, application_id: int, *, at: datetime | None = None) -> GrantState | None:
     return for_applications(db, [application_id], at=at).get(application_id)
 

@@ -161,6 +161,12 @@ def outbox(db: Session, *, limit: int = 200) -> list[OutboxMessage]:
     return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
+def messages_to(db: Session, address: str) -> list[OutboxMessage]:
+    """Every e-mail written to one address, newest first (a person's own record)."""
+    query = select(OutboxMessage).where(func.lower(OutboxMessage.to) == address.strip().lower())
+    return list(db.scalars(query.order_by(OutboxMessage.id.desc())))
+
+
 def outbox_counts(db: Session) -> dict[str, int]:
     pending = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
     failing = db.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)) or 0

@@ -34,16 +34,19 @@ decide_derivative = derivatives.decide
 list_derivative = derivatives.set_listed
 withdraw_derivative = derivatives.withdraw
 listed_derivatives = derivatives.listed_for
+derivatives_of = derivatives.of_user
 
 ask_approval = approvals.ask
 approval_request = approvals.get
 decide_approval = approvals.decide
 withdraw_approval = approvals.withdraw
 preapproved = approvals.preapproved
+approvals_of = approvals.of_user
 
 register_publication = publications.register
 remove_publication = publications.remove
 publications_of_dataset = publications.for_dataset
+publications_of = publications.of_user
 ask_for_publications = publications.ask
 ask_for_publications_on_schedule = publications.ask_on_schedule
 check_doi = publications.doi

@@ -99,6 +99,7 @@ def start(
             action="anonymisation.started",
             object=("anonymisation", run_.id),
             data={"version": source.id, "draft": draft.id, "options": run_.options},
+            dataset=run_.dataset_id,
         )
     if queue:
         _queue(rt, db, run_.job_id)
@@ -132,7 +133,9 @@ def resume(rt: Runtime, db: Session, run_id: int, *, actor: User | str, queue: b
         )
         db.flush()
         run_.job_id = new.id
-        audit.record(db, actor=actor, action="anonymisation.resumed", object=("anonymisation", run_.id))
+        audit.record(
+            db, actor=actor, action="anonymisation.resumed", object=("anonymisation", run_.id), dataset=run_.dataset_id
+        )
     if queue:
         _queue(rt, db, run_.job_id)
     return run_
@@ -156,7 +159,13 @@ def cancel(db: Session, run_id: int, *, actor: User | str) -> Anonymisation:
     with unit_of_work(db):
         draft_id, run_.status, run_.finished_at = run_.draft_version_id, "cancelled", utcnow()
         run_.draft_version_id = None
-        audit.record(db, actor=actor, action="anonymisation.cancelled", object=("anonymisation", run_.id))
+        audit.record(
+            db,
+            actor=actor,
+            action="anonymisation.cancelled",
+            object=("anonymisation", run_.id),
+            dataset=run_.dataset_id,
+        )
     if draft_id is not None:
         catalog.delete_draft(db, draft_id, actor=actor)
     return run_
@@ -284,6 +293,7 @@ def review(
             action="anonymisation.reviewed",
             object=("anonymisation", run_id),
             data={"file": row.id, "decision": decision, "boxes": len(row.boxes)},
+            dataset=run_.dataset_id,
         )
     return row
 
@@ -329,4 +339,5 @@ def on_published(db: Session, version_id: int, *, actor: User | str | None) -> N
             action="anonymisation.published",
             object=("anonymisation", run_.id),
             data=anonymise_run.summary(run_),
+            dataset=run_.dataset_id,
         )

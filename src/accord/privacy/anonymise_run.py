@@ -174,7 +174,12 @@ def finish(rt: Runtime, db: Session, run_id: int, *, seconds: float, where: str)
         run_.status = "review" if run_.flagged > run_.reviewed else "ready"
         run_.options = {**run_.options, "ran_on": where}
         audit.record(
-            db, actor="jobs", action="anonymisation.finished", object=("anonymisation", run_id), data=summary(run_)
+            db,
+            actor="jobs",
+            action="anonymisation.finished",
+            object=("anonymisation", run_id),
+            data=summary(run_),
+            dataset=run_.dataset_id,
         )
     return run_.status
 

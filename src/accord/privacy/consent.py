@@ -274,6 +274,7 @@ def attach_form(
             action="consent.form_attached",
             object=("consent_record", record.id),
             data={"sha256": sha, "type": kind, "size": len(data), "replaced": replaced},
+            dataset=record.dataset_id,
         )
     return record
 

@@ -126,6 +126,7 @@ def search(
             action="removal.searched",
             object=("removal_request", req.id),
             data={"version_id": version.id, "found": len(found), "added": added},
+            dataset=req.dataset_id,
         )
     return matches(db, req)
 
@@ -190,7 +191,12 @@ def select_matches(
                 .values(selected=True)
             )
         audit.record(
-            db, actor=actor, action="removal.selected", object=("removal_request", req.id), data={"items": len(wanted)}
+            db,
+            actor=actor,
+            action="removal.selected",
+            object=("removal_request", req.id),
+            data={"items": len(wanted)},
+            dataset=req.dataset_id,
         )
     return len(wanted)
 
@@ -217,7 +223,9 @@ def decline(rt: Runtime, db: Session, request_id: int, *, actor: User | str | No
         db.execute(delete(RemovalMatch).where(RemovalMatch.request_id == req.id))  # nothing kept about them
         photo_store.delete_photo(rt, db, req, actor, why="declined")
         _tell_requester(db, req)
-        audit.record(db, actor=actor, action="removal.declined", object=("removal_request", req.id))
+        audit.record(
+            db, actor=actor, action="removal.declined", object=("removal_request", req.id), dataset=req.dataset_id
+        )
     return req
 
 
@@ -254,6 +262,7 @@ def accept(
             actor=actor,
             action="removal.accepted",
             object=("removal_request", req.id),
+            dataset=req.dataset_id,
             data={
                 "old_version_id": cut.old.id,
                 "new_version_id": cut.new.id,
@@ -305,6 +314,12 @@ def escalate(rt: Runtime, now: datetime | None = None) -> int:
                     link=f"{rt.settings.base_url.rstrip('/')}/privacy/requests/{req.id}",
                 )
             req.escalated_at = now
-            audit.record(db, actor="system", action="removal.escalated", object=("removal_request", req.id))
+            audit.record(
+                db,
+                actor="system",
+                action="removal.escalated",
+                object=("removal_request", req.id),
+                dataset=req.dataset_id,
+            )
             told += 1
     return told

@@ -125,6 +125,7 @@ def attest(db: Session, notice_id: int, *, user: User, confirmed: bool, now: dat
             action="deletion_notice.attested",
             object=("deletion_notice", notice.id),
             data={"files": len(notice.files), "request_id": notice.request_id},
+            dataset=notice.dataset_id,
         )
     return notice
 
@@ -190,7 +191,13 @@ def remind(rt: Runtime, now: datetime | None = None) -> int:
                 link=f"{rt.settings.base_url.rstrip('/')}/privacy/notices/{notice.id}",
             )
             notice.reminded_at = now
-            audit.record(db, actor="system", action="deletion_notice.reminded", object=("deletion_notice", notice.id))
+            audit.record(
+                db,
+                actor="system",
+                action="deletion_notice.reminded",
+                object=("deletion_notice", notice.id),
+                dataset=notice.dataset_id,
+            )
             told += 1
     return told
 

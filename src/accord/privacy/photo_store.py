@@ -30,5 +30,12 @@ def delete_photo(rt: Runtime, db: Session, req: RemovalRequest, actor: User | st
         return False
     (photo_dir(rt) / req.photo_key).unlink(missing_ok=True)
     req.photo_key, req.photo_deleted_at = None, utcnow()
-    audit.record(db, actor=actor, action="removal.photo_deleted", object=("removal_request", req.id), data={"why": why})
+    audit.record(
+        db,
+        actor=actor,
+        action="removal.photo_deleted",
+        object=("removal_request", req.id),
+        data={"why": why},
+        dataset=req.dataset_id,
+    )
     return True

@@ -54,6 +54,7 @@ def photo_search(
             actor=actor,
             action="removal.photo_searched",
             object=("removal_request", req.id),
+            dataset=req.dataset_id,
             data={
                 "version_id": version.id,
                 "photo": "requester" if own else "curator",

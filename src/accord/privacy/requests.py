@@ -197,7 +197,9 @@ def prove(rt: Runtime, db: Session, token: str, *, now: datetime | None = None) 
                 due=req.due_at.date().isoformat(),
                 link=f"{rt.settings.base_url.rstrip('/')}/privacy/requests/{req.id}",
             )
-        audit.record(db, actor=None, action="removal.proven", object=("removal_request", req.id))
+        audit.record(
+            db, actor=None, action="removal.proven", object=("removal_request", req.id), dataset=req.dataset_id
+        )
     if req.labels or req.paths:
         desk.search(db, req.id, actor="system")
     if req.photo_key:  # the face search is heavier: a job (its photo is deleted once it has run)
@@ -219,3 +221,12 @@ def stages(req: RemovalRequest) -> list[tuple[str, datetime | None]]:
         ("under review", req.reviewed_at),
         ("declined" if req.status == "declined" else "done", ended),
     ]
+
+
+def requests_from(db: Session, email: str) -> list[RemovalRequest]:
+    """The proven removal requests sent from an address, newest first, for its owner's own record (an unproven
+    one may have been typed in by anyone)."""
+    query = select(RemovalRequest).where(
+        func.lower(RemovalRequest.email) == email.strip().lower(), RemovalRequest.proven_at.is_not(None)
+    )
+    return list(db.scalars(query.order_by(RemovalRequest.id.desc())))

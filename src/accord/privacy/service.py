@@ -69,6 +69,7 @@ from accord.privacy.requests import LinkInvalid as LinkInvalid
 from accord.privacy.requests import Submitted as Submitted
 from accord.privacy.requests import follow as follow
 from accord.privacy.requests import prove as prove
+from accord.privacy.requests import requests_from as requests_from
 from accord.privacy.requests import stages as stages
 from accord.privacy.requests import submit as submit
 from accord.privacy.thumbs import thumbnail as thumbnail

@@ -69,6 +69,7 @@ def warn_expiring(db: Session, *, now: datetime | None = None, base_url: str = "
                 action="training.expiry_warned",
                 object=("training_certificate", cert.id),
                 data={"ends": str(ends)},
+                dataset=cert.dataset_id,
             )
             told += 1
     return told

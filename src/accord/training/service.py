@@ -283,6 +283,7 @@ def accept(db: Session, cert_id: int, *, actor: User) -> TrainingCertificate:
             action="training.accepted",
             object=("training_certificate", cert.id),
             data={"user_id": cert.user_id, "expires_on": str(cert.expires_on)},
+            dataset=cert.dataset_id,
         )
         holder = db.get_one(User, cert.user_id)
         notify.enqueue(
@@ -308,6 +309,7 @@ def reject(db: Session, cert_id: int, *, actor: User, reason: str) -> TrainingCe
             action="training.rejected",
             object=("training_certificate", cert.id),
             data={"user_id": cert.user_id, "reason": reason},
+            dataset=cert.dataset_id,
         )
         holder = db.get_one(User, cert.user_id)
         notify.enqueue(db, "training-rejected", to=holder.email, name=holder.name, course=cert.course, reason=reason)

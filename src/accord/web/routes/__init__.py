@@ -7,6 +7,7 @@ def pages():
         anonymise,
         api_docs,
         applications,
+        audit,
         catalog,
         consent,
         downloads,
@@ -16,6 +17,7 @@ def pages():
         privacy_desk,
         privacy_notices,
         privacy_public,
+        record,
         review,
         signatory,
         terms,
@@ -25,8 +27,10 @@ def pages():
     # training before review: /review/training must not be taken for /review/{app_id}
     return [
         identity.router,
+        record.router,
         catalog.router,
         admin.router,
+        audit.router,
         jobs.router,
         signatory.router,
         applications.router,
