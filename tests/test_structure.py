@@ -71,6 +71,7 @@ DOMAINS = [
     "entitlements",
     "exports",
     "identity",
+    "insights",
     "jobs",
     "notify",
     "obligations",

@@ -29,6 +29,7 @@ STRICT_PACKAGES = (
     "accord.privacy",
     "accord.exports",
     "accord.obligations",
+    "accord.insights",
 )
 
 

@@ -14,6 +14,7 @@ DOMAINS = [
     "entitlements",
     "exports",
     "identity",
+    "insights",
     "jobs",
     "notify",
     "obligations",

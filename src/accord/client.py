@@ -235,6 +235,10 @@ class Client(AccessCalls):
         path = "licence-record" if what == "licence-record" else f"export/{what}"
         return self._request("GET", f"/api/v1/datasets/{dataset}/versions/{version}/{path}", params=params).content
 
+    def dashboard(self, dataset: str | None = None, *, weeks: int = 26) -> dict:
+        """The dashboard's numbers across the datasets the token's owner curates, or for one dataset."""
+        return self._get_json(f"/api/v1/datasets/{dataset}/dashboard" if dataset else "/api/v1/dashboard", weeks=weeks)
+
     def signing_key(self) -> bytes:
         """The platform's certificate and public key (PEM), as the server publishes them."""
         return self._request("GET", "/api/v1/signing-key").content

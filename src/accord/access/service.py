@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.access import scan, sealing, signatory, workflow
+from accord.access import scan, sealing, signatory, tallies, workflow
 from accord.access.agreement import Agreement as Agreement
 from accord.access.applicant import agreement as agreement
 from accord.access.applicant import agreement_pdf as agreement_pdf
@@ -73,6 +73,12 @@ upload_scan = scan.upload
 verify_seal = sealing.verify
 signatory_decide = signatory.decide
 signatory_invitation = signatory.view
+# Counted for the custodian's dashboard (access/tallies.py)
+OUTCOMES = tallies.OUTCOMES
+DecisionSpread = tallies.Spread
+outcomes_by_week = tallies.outcomes_by_week
+decision_times = tallies.decision_times
+licensee_origins = tallies.licensee_origins
 
 # --- reading ---------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from accord.api import (
     entitlements,
     exports,
     identity,
+    insights,
     jobs,
     obligations,
     policy,
@@ -38,3 +39,4 @@ router.include_router(audit.router)
 router.include_router(record.router)
 router.include_router(obligations.router)
 router.include_router(exports.router)
+router.include_router(insights.router)

@@ -68,6 +68,7 @@ def _register(target: typer.Typer) -> typer.Typer:
         agreements,
         applications,
         audit,
+        dashboard,
         datasets,
         db,
         demo,
@@ -108,6 +109,7 @@ def _register(target: typer.Typer) -> typer.Typer:
     demo.register(target)
     download.register(target)
     export.register(target)
+    dashboard.register(target)
     return target
 
 

@@ -33,9 +33,12 @@ from accord.delivery.received import Downloaded, downloaded_by, downloads_of, re
 from accord.delivery.serving import log_transfer, resolve, stopped_by
 from accord.delivery.signatures import SigningKey, manifest_signature, signing_key
 from accord.delivery.state import State, VersionFiles, state
+from accord.delivery.tallies import Week as DownloadWeek
+from accord.delivery.tallies import by_week as downloads_by_week
 
 __all__ = [
     "MAX_PAGE",
+    "DownloadWeek",
     "Downloaded",
     "FileLink",
     "GrantEnded",
@@ -55,6 +58,7 @@ __all__ = [
     "VersionFiles",
     "VersionWithdrawn",
     "downloaded_by",
+    "downloads_by_week",
     "downloads_of",
     "listing",
     "log_transfer",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from accord.audit import service as audit
 from accord.catalog import service as catalog
 from accord.db import unit_of_work, utcnow
-from accord.entitlements import standing, states
+from accord.entitlements import standing, states, tallies
 from accord.entitlements.decisions import FILE_LIST_PRIVATE as FILE_LIST_PRIVATE
 from accord.entitlements.decisions import Decision as Decision
 from accord.entitlements.decisions import check as check
@@ -58,6 +58,10 @@ grant_state_of = states.for_application
 grant_state = states.for_grant
 grant_states_of = states.for_applications
 states_of_grants = states.for_grants
+# Counted for the custodian's dashboard (entitlements/tallies.py)
+GRANT_STATES = tallies.STATES
+held_at = tallies.held_at
+grant_counts = tallies.counts
 
 WARN_BEFORE = timedelta(days=14)
 

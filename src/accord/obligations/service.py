@@ -18,7 +18,7 @@ from accord.entitlements.models import Entitlement
 from accord.errors import PermissionDenied
 from accord.identity import service as identity
 from accord.identity.models import User
-from accord.obligations import approvals, derivatives, publications, rules
+from accord.obligations import approvals, derivatives, publications, rules, tallies
 from accord.obligations.models import ApprovalRequest, Derivative, Publication
 from accord.policy import service as policies
 from accord.policy.schema import Policy
@@ -51,6 +51,9 @@ ask_for_publications = publications.ask
 ask_for_publications_on_schedule = publications.ask_on_schedule
 check_doi = publications.doi
 check_arxiv = publications.arxiv
+# Counted for the custodian's dashboard (obligations/tallies.py)
+OBLIGATION_KINDS = tallies.KINDS
+obligation_counts = tallies.counts
 
 
 @dataclass

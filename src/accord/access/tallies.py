@@ -1,0 +1,136 @@
+"""Applications counted for the custodian's dashboard, each tally one SQL statement that groups in the database,
+whatever the number of applications. An application counts from its first submission (a returned application
+sent back keeps its place), so its week and its time to a decision do not move when it is resubmitted."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from accord import dialects
+from accord.access.models import Application, ApplicationEvent
+from accord.access.workflow import Kind, Status
+from accord.entitlements import service as entitlements
+from accord.entitlements.models import Entitlement
+from accord.identity.models import User
+
+# What became of an application, as the dashboard tells it: still open covers in review and waiting for a signatory.
+OUTCOMES = ("approved", "rejected", "returned", "withdrawn", "open")
+_OUTCOME = {
+    Status.approved.value: "approved",
+    Status.rejected.value: "rejected",
+    Status.returned.value: "returned",
+    Status.withdrawn.value: "withdrawn",
+}
+DECIDED = (Status.approved.value, Status.rejected.value)
+
+
+def outcome(status: str) -> str:
+    return _OUTCOME.get(status, "open")
+
+
+def _first_submissions() -> Any:
+    """application id → when it was first submitted."""
+    return (
+        select(ApplicationEvent.application_id, func.min(ApplicationEvent.at).label("at"))
+        .where(ApplicationEvent.kind == Kind.submitted.value)
+        .group_by(ApplicationEvent.application_id)
+        .subquery("first_submitted")
+    )
+
+
+def _of(query: Select[Any], dataset_ids: Collection[int] | None) -> Select[Any]:
+    return query if dataset_ids is None else query.where(Application.dataset_id.in_(sorted(dataset_ids)))
+
+
+def outcomes_by_week(
+    db: Session, dataset_ids: Collection[int] | None, *, since: datetime
+) -> list[tuple[str, str, int]]:
+    """(Monday of the week first submitted, outcome, applications) for those first submitted since `since`, of
+    the given datasets (None: of every dataset)."""
+    first = _first_submissions()
+    week = dialects.week(db, first.c.at)
+    query = (
+        select(week, Application.status, func.count())
+        .join(first, first.c.application_id == Application.id)
+        .where(first.c.at >= since)
+        .group_by(week, Application.status)
+    )
+    counted: dict[tuple[str, str], int] = {}
+    for monday, status, n in db.execute(_of(query, dataset_ids)):
+        key = (str(monday), outcome(status))
+        counted[key] = counted.get(key, 0) + n
+    return [(monday, result, n) for (monday, result), n in sorted(counted.items())]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How long decisions took: how many, and the median and 90th percentile in seconds (nearest rank: the
+    values of the decisions at ranks ⌈n/2⌉ and ⌈9n/10⌉, fastest first)."""
+
+    decisions: int
+    median: float
+    p90: float
+
+
+def decision_times(
+    db: Session, dataset_ids: Collection[int] | None, *, since: datetime, by_month: bool
+) -> dict[str, Spread]:
+    """From first submission to approval or rejection, for decisions made since `since`: per month decided
+    ('YYYY-MM-01' → spread) or, without `by_month`, over all of them (key ''). The ranks are window functions,
+    so the statement returns two rows per month, not one per application."""
+    first = _first_submissions()
+    took = dialects.seconds_between(db, first.c.at, Application.decided_at)
+    bucket = dialects.month(db, Application.decided_at) if by_month else None
+    ranked = _of(
+        select(
+            (bucket if bucket is not None else literal_column("''")).label("bucket"),
+            took.label("took"),
+            func.row_number().over(partition_by=bucket, order_by=took).label("rank"),
+            func.count().over(partition_by=bucket).label("n"),
+        )
+        .join(first, first.c.application_id == Application.id)
+        .where(Application.status.in_(DECIDED), Application.decided_at >= since),
+        dataset_ids,
+    ).subquery("ranked")
+    median_rank, p90_rank = (ranked.c.n + 1) // 2, (9 * ranked.c.n + 9) // 10
+    rows = db.execute(
+        select(ranked.c.bucket, ranked.c.n, ranked.c.rank, ranked.c.took).where(
+            or_(ranked.c.rank == median_rank, ranked.c.rank == p90_rank)
+        )
+    ).all()
+    found: dict[str, dict[str, Any]] = {}
+    for key, n, rank, took_s in rows:
+        entry = found.setdefault(str(key or ""), {"n": n})
+        if rank == (n + 1) // 2:
+            entry["median"] = float(took_s)
+        if rank == (9 * n + 9) // 10:
+            entry["p90"] = float(took_s)
+    return {key: Spread(e["n"], e["median"], e["p90"]) for key, e in sorted(found.items())}
+
+
+def licensee_origins(db: Session, dataset_ids: Collection[int] | None, *, at: datetime) -> list[tuple[str, str, int]]:
+    """(organisation as the licensee's application named it, or '', their e-mail domain, licensees) over the
+    grants held at `at` (in force, or paused for new terms) of the given datasets; each licensee counted once."""
+    domain = dialects.after_at(db, User.email)
+    named = func.coalesce(Application.organisation, "")
+    inner = (
+        select(Entitlement.user_id, named.label("organisation"), domain.label("domain"))
+        .join(User, User.id == Entitlement.user_id)
+        .outerjoin(Application, Application.id == Entitlement.application_id)
+        .where(entitlements.held_at(at))
+    )
+    if dataset_ids is not None:
+        inner = inner.where(Entitlement.dataset_id.in_(sorted(dataset_ids)))
+    held = inner.subquery("held")
+    rows = db.execute(
+        select(held.c.organisation, held.c.domain, func.count(func.distinct(held.c.user_id))).group_by(
+            held.c.organisation, held.c.domain
+        )
+    )
+    return sorted(((str(org).strip(), str(dom), n) for org, dom, n in rows), key=lambda r: (-r[2], r[0], r[1]))
