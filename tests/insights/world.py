@@ -165,3 +165,31 @@ def owed(db, dataset_id: int, version_id: int, grant_id: int, user_id: int) -> N
         db.add(
             Publication(dataset_id=dataset_id, user_id=user_id, title="New paper", created_at=at("2026-03-05 09:00"))
         )
+
+
+DOMAINS = ("uni-example.de", "example.ac.uk", "example.nl", "example.fr", "example.edu", "example.org", "example.jp")
+FATES = ("approved", "approved", "approved", "rejected", "returned", "withdrawn", "open", "approved")
+
+
+def many(db, dataset_id: int, n: int, *, start: datetime, tag: str = "m") -> None:
+    """`n` applicants who each applied once, one every ten minutes from `start`, their fates cycling through FATES; a
+    grant for each approved one and a download of a file under it the next day."""
+    people = users(db, [f"{tag}{i}@{DOMAINS[i % len(DOMAINS)]}" for i in range(n)])
+    stories = []
+    for i, person in enumerate(people):
+        sent, fate = start + timedelta(minutes=10 * i), FATES[i % len(FATES)]
+        later = [] if fate == "open" else [(fate, sent + timedelta(hours=6 + i % 50))]
+        stories.append(Story(person, sent, later, organisation=f"Institute {i % 13}" if i % 3 else ""))
+    apps = applications(db, dataset_id, stories)
+    approved = [(a, s) for a, s in zip(apps, stories, strict=True) if s.status() == "approved"]
+    given = grants(
+        db, [{"dataset_id": dataset_id, "user_id": s.applicant_id, "application_id": a} for a, s in approved]
+    )
+    downloads(
+        db,
+        [
+            {"user_id": s.applicant_id, "entitlement_id": g, "object": f"item:1:{i:04x}", "bytes": 1000 + i,
+             "at": s.then[0][1] + timedelta(days=1)}
+            for i, (g, (_, s)) in enumerate(zip(given, approved, strict=True))
+        ],
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from accord import dialects
@@ -34,18 +34,19 @@ def outcome(status: str) -> str:
     return _OUTCOME.get(status, "open")
 
 
-def _first_submissions() -> Any:
-    """application id → when it was first submitted."""
-    return (
-        select(ApplicationEvent.application_id, func.min(ApplicationEvent.at).label("at"))
-        .where(ApplicationEvent.kind == Kind.submitted.value)
-        .group_by(ApplicationEvent.application_id)
-        .subquery("first_submitted")
+def _first_submitted(*where: Any, dataset_ids: Collection[int] | None) -> Any:
+    """(application id, status, decided_at, first: when first submitted) of the applications matching `where`:
+    one join of applications and their events, grouped by application (an index lookup per application, whatever
+    plan the database keeps for the statement)."""
+    query = (
+        select(Application.id, Application.status, Application.decided_at, func.min(ApplicationEvent.at).label("first"))
+        .join(ApplicationEvent, ApplicationEvent.application_id == Application.id)
+        .where(ApplicationEvent.kind == Kind.submitted.value, *where)
+        .group_by(Application.id, Application.status, Application.decided_at)
     )
-
-
-def _of(query: Select[Any], dataset_ids: Collection[int] | None) -> Select[Any]:
-    return query if dataset_ids is None else query.where(Application.dataset_id.in_(sorted(dataset_ids)))
+    if dataset_ids is not None:
+        query = query.where(Application.dataset_id.in_(sorted(dataset_ids)))
+    return query.subquery("first_submitted")
 
 
 def outcomes_by_week(
@@ -53,16 +54,12 @@ def outcomes_by_week(
 ) -> list[tuple[str, str, int]]:
     """(Monday of the week first submitted, outcome, applications) for those first submitted since `since`, of
     the given datasets (None: of every dataset)."""
-    first = _first_submissions()
-    week = dialects.week(db, first.c.at)
-    query = (
-        select(week, Application.status, func.count())
-        .join(first, first.c.application_id == Application.id)
-        .where(first.c.at >= since)
-        .group_by(week, Application.status)
-    )
+    # submitted_at is the last submission, never before the first: those before `since` need no look
+    first = _first_submitted(Application.submitted_at >= since, dataset_ids=dataset_ids)
+    week = dialects.week(db, first.c.first)
+    query = select(week, first.c.status, func.count()).where(first.c.first >= since).group_by(week, first.c.status)
     counted: dict[tuple[str, str], int] = {}
-    for monday, status, n in db.execute(_of(query, dataset_ids)):
+    for monday, status, n in db.execute(query):
         key = (str(monday), outcome(status))
         counted[key] = counted.get(key, 0) + n
     return [(monday, result, n) for (monday, result), n in sorted(counted.items())]
@@ -84,19 +81,14 @@ def decision_times(
     """From first submission to approval or rejection, for decisions made since `since`: per month decided
     ('YYYY-MM-01' → spread) or, without `by_month`, over all of them (key ''). The ranks are window functions,
     so the statement returns two rows per month, not one per application."""
-    first = _first_submissions()
-    took = dialects.seconds_between(db, first.c.at, Application.decided_at)
-    bucket = dialects.month(db, Application.decided_at) if by_month else None
-    ranked = _of(
-        select(
-            (bucket if bucket is not None else literal_column("''")).label("bucket"),
-            took.label("took"),
-            func.row_number().over(partition_by=bucket, order_by=took).label("rank"),
-            func.count().over(partition_by=bucket).label("n"),
-        )
-        .join(first, first.c.application_id == Application.id)
-        .where(Application.status.in_(DECIDED), Application.decided_at >= since),
-        dataset_ids,
+    first = _first_submitted(Application.status.in_(DECIDED), Application.decided_at >= since, dataset_ids=dataset_ids)
+    took = dialects.seconds_between(db, first.c.first, first.c.decided_at)
+    bucket = dialects.month(db, first.c.decided_at) if by_month else None
+    ranked = select(
+        (bucket if bucket is not None else literal_column("''")).label("bucket"),
+        took.label("took"),
+        func.row_number().over(partition_by=bucket, order_by=took).label("rank"),
+        func.count().over(partition_by=bucket).label("n"),
     ).subquery("ranked")
     median_rank, p90_rank = (ranked.c.n + 1) // 2, (9 * ranked.c.n + 9) // 10
     rows = db.execute(
