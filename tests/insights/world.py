@@ -14,10 +14,14 @@ from accord.catalog import service as catalog
 from accord.db import unit_of_work
 from accord.delivery.models import DownloadLog
 from accord.entitlements.models import Entitlement
+from accord.identity import service as identity
 from accord.identity.models import User
 from accord.obligations.models import ApprovalRequest, Derivative, Publication
+from accord.policy import service as policies
+from accord.policy.io import seed
 
 CHUNK = 2000
+NOW = datetime(2026, 3, 18, 12, tzinfo=UTC)  # a Wednesday: four weeks back begin on Monday 23 February
 
 
 def at(text: str) -> datetime:
@@ -193,3 +197,80 @@ def many(db, dataset_id: int, n: int, *, start: datetime, tag: str = "m") -> Non
             for i, (g, (_, s)) in enumerate(zip(given, approved, strict=True))
         ],
     )  # fmt: skip
+
+
+def small(db) -> dict:
+    """Two datasets, alpha and beta, with applications, grants, downloads and obligations at known times (the
+    expected numbers are in tests/insights/test_service.py)."""
+    a, a_version = dataset(db, "alpha")
+    b, _ = dataset(db, "beta")
+    policies.set_policy(db, a, seed("shhq"), actor="cli")
+    policies.set_policy(db, a, seed("llvip"), actor="cli")  # alpha's terms are at version 2: older grants pause
+    identity.register_organisation(db, name="Example College London", domain="example.ac.uk", actor="cli")
+    people = users(
+        db,
+        [
+            "ana@cs.uni-example.de",  # 0
+            "bo@example.ac.uk",  # 1
+            "cy@example.com",  # 2
+            "di@lab.example.nl",  # 3
+            "ed@old.example.fr",  # 4
+            "fay@gone.example.fr",  # 5
+            "gil@beta.example.jp",  # 6
+        ],
+    )
+    stories = [
+        Story(people[0], at("2026-02-24 10:00"), [("approved", at("2026-02-26 10:00"))], organisation="Uni Example"),
+        Story(people[2], at("2026-02-25 09:00"), [("rejected", at("2026-03-05 09:00"))]),
+        Story(people[2], at("2026-03-03 09:00"), [("returned", at("2026-03-04 09:00"))]),
+        # returned, sent back, approved: counted from its first submission (8 days)
+        Story(
+            people[1],
+            at("2026-03-03 12:00"),
+            [
+                ("returned", at("2026-03-04 12:00")),
+                ("resubmitted", at("2026-03-10 12:00")),
+                ("approved", at("2026-03-11 12:00")),
+            ],
+        ),
+        Story(people[2], at("2026-03-10 08:00"), [("withdrawn", at("2026-03-12 08:00"))]),
+        Story(people[2], at("2026-03-16 08:00")),  # in review
+        Story(people[3], at("2026-03-17 08:00"), [("signatory_invited", at("2026-03-17 08:00"))]),
+        Story(people[4], at("2026-01-05 08:00"), [("approved", at("2026-01-06 08:00"))]),  # before the weeks
+        Story(people[5], at("2026-02-10 08:00"), [("approved", at("2026-03-02 08:00"))]),  # decided inside: 20 days
+        Story(people[2], None),  # a draft
+    ]
+    apps = applications(db, a, stories)
+    beta_apps = applications(db, b, [Story(people[6], at("2026-03-09 09:00"), [("approved", at("2026-03-09 21:00"))])])
+    given = grants(
+        db,
+        [
+            {"dataset_id": a, "user_id": people[0], "application_id": apps[0], "policy_version": 2},  # active
+            {"dataset_id": a, "user_id": people[1], "application_id": apps[3]},  # paused: terms 1 of 2
+            {"dataset_id": a, "user_id": people[3], "policy_version": 2},  # active, given by hand (no application)
+            {"dataset_id": a, "user_id": people[2], "starts_at": at("2026-04-01 00:00"), "policy_version": 2},
+            {"dataset_id": a, "user_id": people[4], "application_id": apps[7], "expires_at": at("2026-03-01 00:00")},
+            {"dataset_id": a, "user_id": people[5], "application_id": apps[8], "revoked_at": at("2026-03-10 00:00")},
+            {"dataset_id": b, "user_id": people[6], "application_id": beta_apps[0]},
+        ],
+    )
+
+    def got(person: int, grant: int, obj: str, nbytes: int, when: str, **extra) -> dict:
+        return {"user_id": people[person], "entitlement_id": given[grant], "object": obj, "bytes": nbytes,
+                "at": at(when), **extra}  # fmt: skip
+
+    downloads(
+        db,
+        [
+            # one file in three Range requests: one download
+            *(got(0, 0, "item:1:aa", 100, "2026-03-03 10:00", offset=100 * i) for i in range(3)),
+            got(0, 0, "item:1:bb", 50, "2026-03-04 10:00"),
+            got(1, 1, "shard:1:0", 1000, "2026-03-10 10:00"),
+            got(1, 1, "shard:1:1", 0, "2026-03-10 10:01", stopped="terms_changed"),  # refused: nothing received
+            got(0, 0, "item:1:aa", 10, "2026-03-11 10:00"),
+            got(0, 0, "item:1:cc", 500, "2026-02-01 10:00"),  # before the weeks
+            got(6, 6, "item:9:zz", 777, "2026-03-16 10:00"),  # beta's
+        ],
+    )
+    owed(db, a, a_version, given[0], people[0])
+    return {"alpha": a, "beta": b, "people": people}

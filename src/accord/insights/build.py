@@ -35,9 +35,9 @@ GRANT_LABELS: dict[str, tuple[str, Tone]] = {
     "revoked": ("Revoked", "bad"),
 }
 OBLIGATION_LABELS: dict[str, tuple[str, Tone]] = {
-    "requests_pending": ("Requests for approval to answer", "warn"),
+    "requests_pending": ("Approval requests to answer", "warn"),
     "derivatives_pending": ("Derivatives to approve", "warn"),
-    "derivatives_to_list": ("Derivatives asking to be listed", "light"),
+    "derivatives_to_list": ("Derivatives to list", "light"),
     "derivatives_listed": ("Derivatives listed", "ok"),
     "publications": ("Publications registered", "accent"),
     "publications_recent": ("… of them in these weeks", "accent"),
@@ -58,10 +58,10 @@ def gather(
     charts = [
         _applications(db, dataset_ids, since, mondays),
         _decision_time(db, dataset_ids, since, at),
-        _grants(db, dataset_ids, at),
         *_downloads(db, dataset_ids, since, mondays),
-        *_origins(db, dataset_ids, at),
+        _grants(db, dataset_ids, at),
         _obligations(db, dataset_ids, since),
+        *_origins(db, dataset_ids, at),
     ]
     board = Dashboard(
         dataset=dataset, datasets=slugs, weeks=weeks, since=since.date(), generated_at=at, figures=[], charts=charts

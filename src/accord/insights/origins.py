@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pycountry
 
 TOP = 10  # rows of a chart; the rest are summed as one
-GENERIC = "No country in the domain (.com, .org, .edu …)"
+GENERIC = "No country (.com, .org, .edu …)"
 # Country-code endings that are not the ISO code of their country, or name no country.
 CCTLD = {"uk": "GB", "eu": "", "su": ""}
 

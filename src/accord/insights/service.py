@@ -20,7 +20,7 @@ from accord.insights.schemas import Chart, Dashboard
 
 WEEKS = 26
 MIN_WEEKS, MAX_WEEKS = 4, 104
-CHARTS = ("applications", "decision-time", "grants", "downloads", "bytes", "organisations", "countries", "obligations")
+CHARTS = ("applications", "decision-time", "downloads", "bytes", "grants", "obligations", "organisations", "countries")
 
 chart_svg = svg.svg
 amount = svg.amount

@@ -26,7 +26,7 @@ WIDE, NARROW = 1000, 520  # viewBox widths: period charts span the page, bar cha
 HEIGHT = 250
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 36, 30
 LABELS_AT_MOST = 13
-ROW, BAR_LABEL = 26, 210
+ROW, BAR_LABEL = 26, 220
 
 
 def svg(chart: Chart, *, prefix: str = "chart") -> str:
@@ -73,8 +73,8 @@ def describe(chart: Chart) -> str:
     elif chart.unit == "days":
         parts = [f"{s.label} overall: {amount(s.values[-1], 'days')}" for s in drawn]
     else:
-        parts = [f"{s.label}: {amount(sum(v or 0 for v in s.values), chart.unit)}" for s in drawn]
-        parts[0] = f"In all, {parts[0][0].lower()}{parts[0][1:]}" if parts else ""
+        totals = [f"{s.label.lower()} {amount(sum(v or 0 for v in s.values), chart.unit)}" for s in drawn]
+        parts = ["In all: " + ", ".join(totals)] if totals else []
     return chart.summary + (" " + "; ".join(parts) + "." if parts else "")
 
 
@@ -137,9 +137,22 @@ def _columns(chart: Chart, prefix: str) -> str:
     for i in range(5):  # grid lines and the axis's labels
         v = step * i
         out.append(f'<line x1="{x0}" x2="{x1}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>')
-        out.append(_text(x0 - 6, y(v) + 4, amount(v, chart.unit, short=True), anchor="end", fill=AXIS, size=11))
+        tick = f"{v:g}" if chart.unit == "days" else amount(v, chart.unit, short=True)
+        out.append(_text(x0 - 6, y(v) + 4, tick, anchor="end", fill=AXIS, size=11))
     every = math.ceil(n / LABELS_AT_MOST)
     group = band * 0.72
+    width = group / max(len(drawn), 1)
+    # The values are written above the columns where every one of them fits, or on none (their tooltips and
+    # the table beside the chart still tell them).
+    widest = max(
+        (
+            len(amount(v, chart.unit, short=True))
+            for col in zip(*values, strict=True)
+            for v in ([sum(col)] if stacked else col)
+        ),
+        default=0,
+    )
+    labelled = (group if stacked else width) >= 6.5 * widest
     for i, key in enumerate(chart.categories):
         left = x0 + band * i + (band - group) / 2
         when = period(key, chart.category)
@@ -155,21 +168,20 @@ def _columns(chart: Chart, prefix: str) -> str:
                             group,
                             y(base) - y(base + v),
                             s,
-                            f"{when}: {s.label.lower()}",
+                            f"{when}, {s.label.lower()}",
                             v,
                             chart.unit,
                         )
                     )
                 base += v
             total = base
-            if total > 0 and band >= 7 * len(amount(total, chart.unit, short=True)):
+            if total > 0 and labelled:
                 out.append(
                     _text(
                         left + group / 2, y(total) - 4, amount(total, chart.unit, short=True), anchor="middle", size=11
                     )
                 )
         else:
-            width = group / max(len(drawn), 1)
             for j, (s, vals) in enumerate(zip(drawn, values, strict=True)):
                 raw = s.values[i]
                 if raw is None or vals[i] <= 0:
@@ -177,11 +189,11 @@ def _columns(chart: Chart, prefix: str) -> str:
                 bx = left + width * j
                 out.append(
                     _bar(
-                        bx, y(vals[i]), width - 1, y1 - y(vals[i]), s, f"{when}: {s.label.lower()}", vals[i], chart.unit
+                        bx, y(vals[i]), width - 1, y1 - y(vals[i]), s, f"{when}, {s.label.lower()}", vals[i], chart.unit
                     )
                 )
                 words = amount(vals[i], chart.unit, short=True)
-                if width >= 6.5 * len(words):
+                if labelled:
                     out.append(_text(bx + (width - 1) / 2, y(vals[i]) - 4, words, anchor="middle", size=11))
         if i % every == 0 or key == "overall":
             out.append(
@@ -222,7 +234,7 @@ def _bars(chart: Chart, prefix: str) -> str:
     span = NARROW - BAR_LABEL - 70
     for i, (name, v, tone) in enumerate(zip(chart.categories, values, tones, strict=True)):
         top = 6 + i * ROW
-        shown = name if len(name) <= 30 else name[:29] + "…"
+        shown = name if len(name) <= 32 else name[:31] + "…"
         out.append(f"<g><title>{escape(f'{name}: {amount(v, chart.unit)}')}</title>")
         out.append(_text(BAR_LABEL - 8, top + 16, shown, anchor="end"))
         width = span * v / peak
