@@ -357,6 +357,13 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/audit"): CURATORS,
     ("GET", "/api/v1/audit/events"): CURATORS,
     ("GET", "/api/v1/audit/export"): CURATORS,
+    # the custodian's dashboard: admins see every dataset, curators theirs (tests/insights/test_pages.py)
+    ("GET", "/admin/dashboard"): CURATORS,
+    ("GET", "/admin/dashboard/{chart}.csv"): CURATORS,
+    ("GET", "/admin/datasets/{slug}/dashboard"): CURATORS,
+    ("GET", "/admin/datasets/{slug}/dashboard/{chart}.csv"): CURATORS,
+    ("GET", "/api/v1/dashboard"): CURATORS,
+    ("GET", "/api/v1/datasets/{slug}/dashboard"): CURATORS,
     # a person's own record: anyone signed in, of themselves only (tests/record/)
     ("GET", "/account/record"): USERS,
     ("GET", "/account/record.json"): USERS,
@@ -692,6 +699,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "publication_id": world["publication_id"],
         "paper_id": world["paper_id"],
         "which": "before",
+        "chart": "grants",
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Float, String, cast, extract, func, literal_column
+from sqlalchemy import Float, SQLColumnExpression, String, cast, extract, func, literal_column
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -22,7 +22,7 @@ def _sql(text: str) -> ColumnElement[Any]:
     return literal_column(f"'{text}'")
 
 
-def week(db: Session, moment: ColumnElement[Any]) -> ColumnElement[str]:
+def week(db: Session, moment: SQLColumnExpression[Any]) -> ColumnElement[str]:
     """The Monday of the ISO week `moment` falls in (UTC), as 'YYYY-MM-DD'."""
     if _name(db) == "postgresql":
         utc = func.timezone(_sql("UTC"), moment)
@@ -32,7 +32,7 @@ def week(db: Session, moment: ColumnElement[Any]) -> ColumnElement[str]:
     return func.date(moment, _sql("weekday 0"), _sql("-6 days"), type_=String)
 
 
-def month(db: Session, moment: ColumnElement[Any]) -> ColumnElement[str]:
+def month(db: Session, moment: SQLColumnExpression[Any]) -> ColumnElement[str]:
     """The first day of the month `moment` falls in (UTC), as 'YYYY-MM-DD'."""
     if _name(db) == "postgresql":
         utc = func.timezone(_sql("UTC"), moment)
@@ -40,14 +40,16 @@ def month(db: Session, moment: ColumnElement[Any]) -> ColumnElement[str]:
     return func.date(moment, _sql("start of month"), type_=String)
 
 
-def seconds_between(db: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[float]:
+def seconds_between(
+    db: Session, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]
+) -> ColumnElement[float]:
     """`end - start` in seconds."""
     if _name(db) == "postgresql":
         return cast(extract("epoch", end - start), Float)
     return (func.julianday(end, type_=Float) - func.julianday(start, type_=Float)) * 86400.0
 
 
-def after_at(db: Session, address: ColumnElement[str]) -> ColumnElement[str]:
+def after_at(db: Session, address: SQLColumnExpression[str]) -> ColumnElement[str]:
     """The domain of an e-mail address (what follows its '@'), lower-cased."""
     if _name(db) == "postgresql":
         return func.lower(func.split_part(address, _sql("@"), 2, type_=String), type_=String)

@@ -25,6 +25,7 @@ ADMIN = [
     "/review/training",
     "/admin",
     "/admin/datasets/llvip",
+    "/admin/dashboard",
     "/admin/datasets/llvip/terms",
     "/admin/outbox",
     "/datasets/llvip/apply",

@@ -83,7 +83,7 @@ def _nice(top: float) -> float:
     if top <= 0:
         return 1.0
     raw = top / 4
-    power = 10 ** math.floor(math.log10(raw))
+    power = float(10 ** math.floor(math.log10(raw)))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
