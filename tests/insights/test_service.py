@@ -96,12 +96,15 @@ def test_across_datasets_counts_every_dataset_and_a_curator_sees_only_theirs(db)
     assert every.dataset is None and every.datasets == ["alpha", "beta"]
     assert values(every, "applications", "approved") == [1, 1, 1, 0]
     assert values(every, "bytes", "bytes") == [0, 350, 1010, 777]
-    assert bars(every, "countries")["Japan"] == 1
+    assert bars(every, "countries") == {"Germany": 1, "Japan": 1, "Netherlands": 1, "United Kingdom": 1}
+    # ana, who holds both, is counted once, under the organisation her application named
+    assert bars(every, "organisations")["Uni Example"] == 1 and "cs.uni-example.de" not in bars(every, "organisations")
     curator = identity.create_user(db, email="cu@example.org", name="Cu", password=PASSWORD, actor="cli")
     identity.grant_role(db, curator, "curator", dataset_id=made["beta"])
     mine = insights.dashboard(db, viewer=curator, weeks=4, at=NOW)
     assert mine.datasets == ["beta"] and values(mine, "applications", "approved") == [0, 0, 1, 0]
     assert values(mine, "bytes", "bytes") == [0, 0, 0, 777]
+    assert bars(mine, "organisations") == {"beta.example.jp": 1, "cs.uni-example.de": 1}
     with pytest.raises(PermissionDenied):
         insights.dashboard(db, viewer=curator, dataset="alpha", at=NOW)
 

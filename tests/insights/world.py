@@ -252,6 +252,7 @@ def small(db) -> dict:
             {"dataset_id": a, "user_id": people[4], "application_id": apps[7], "expires_at": at("2026-03-01 00:00")},
             {"dataset_id": a, "user_id": people[5], "application_id": apps[8], "revoked_at": at("2026-03-10 00:00")},
             {"dataset_id": b, "user_id": people[6], "application_id": beta_apps[0]},
+            {"dataset_id": b, "user_id": people[0]},  # ana holds beta too, given by hand
         ],
     )
 

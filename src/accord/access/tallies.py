@@ -108,21 +108,24 @@ def decision_times(
 
 def licensee_origins(db: Session, dataset_ids: Collection[int] | None, *, at: datetime) -> list[tuple[str, str, int]]:
     """(organisation as the licensee's application named it, or '', their e-mail domain, licensees) over the
-    grants held at `at` (in force, or paused for new terms) of the given datasets; each licensee counted once."""
+    grants held at `at` (in force, or paused for new terms) of the given datasets. Each licensee is counted once,
+    under one organisation: the name their applications gave (the last alphabetically, should they differ)."""
     domain = dialects.after_at(db, User.email)
-    named = func.coalesce(Application.organisation, "")
     inner = (
-        select(Entitlement.user_id, named.label("organisation"), domain.label("domain"))
+        select(
+            Entitlement.user_id,
+            func.max(func.coalesce(Application.organisation, "")).label("organisation"),
+            domain.label("domain"),
+        )
         .join(User, User.id == Entitlement.user_id)
         .outerjoin(Application, Application.id == Entitlement.application_id)
         .where(entitlements.held_at(at))
+        .group_by(Entitlement.user_id, User.email)
     )
     if dataset_ids is not None:
         inner = inner.where(Entitlement.dataset_id.in_(sorted(dataset_ids)))
     held = inner.subquery("held")
     rows = db.execute(
-        select(held.c.organisation, held.c.domain, func.count(func.distinct(held.c.user_id))).group_by(
-            held.c.organisation, held.c.domain
-        )
+        select(held.c.organisation, held.c.domain, func.count()).group_by(held.c.organisation, held.c.domain)
     )
     return sorted(((str(org).strip(), str(dom), n) for org, dom, n in rows), key=lambda r: (-r[2], r[0], r[1]))
