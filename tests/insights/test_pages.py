@@ -117,3 +117,26 @@ def test_the_command_prints_the_numbers(made, db_rt, capsys):
         assert run("dashboard", "no-such") == 3
     finally:
         cli.use_runtime(None)
+
+
+def test_the_command_with_a_token_asks_the_server_and_prints_the_same(rt, monkeypatch, capsys):
+    from accord.cli import dashboard as command
+    from accord.web.app import create_app
+    from tests.live import serving
+
+    with rt.session() as db:
+        world.small(db)
+    make_user(rt, "admin@lab.example", "admin")
+    make_user(rt, "lic@lab.example")
+    token, stranger = api_token(rt, "admin@lab.example"), api_token(rt, "lic@lab.example")
+    monkeypatch.delenv("ACCORD_TOKEN", raising=False)
+
+    def no_database():
+        raise AssertionError("a command with a token must not open a database")
+
+    monkeypatch.setattr(command, "runtime", no_database)
+    with serving(create_app(rt)) as url:
+        assert run("dashboard", "alpha", "--weeks", "4", "--server", url, "--token", token) == 0
+        printed = capsys.readouterr().out
+        assert "Dashboard: alpha · 4 weeks" in printed and "Grants by state (grants.csv)" in printed
+        assert run("dashboard", "--server", url, "--token", stranger) == 4
