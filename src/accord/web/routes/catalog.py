@@ -28,17 +28,12 @@ SHOWN = 12  # of them, shown before "Show all": about two rows at 1280 px
 
 def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
     cards = catalog.search_datasets(db, q=q or None, modality=modality or None, custodian=custodian or None)
-    strips = {
-        c.slug: [i.id for i in catalog.preview_items(db, catalog.dataset_by_slug(db, c.slug).id, limit=STRIP)]
-        for c in cards
-        if c.has_preview
-    }
+    strips = catalog.preview_strips(db, [c.slug for c in cards if c.has_preview], limit=STRIP)
     ctx: dict[str, Any] = {"cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return render(request, "catalog/_results.html", **ctx)
-    return render(
-        request, template, custodians=catalog.list_custodians(db), modalities=catalog.list_modalities(db), **ctx
-    )
+    custodians, modalities = catalog.facets(db)
+    return render(request, template, custodians=custodians, modalities=modalities, **ctx)
 
 
 @router.get("/")
