@@ -1,10 +1,10 @@
 """Obligations after the download, in headless Chromium. An LLVIP licensee declares new annotations from the
 dataset's page and asks for them to be listed; a reviewer lists them from the queue the review page links to; a
 visitor finds them on LLVIP's public page, credited, and on their own page the original's citation. A CION-AL
-licensee whose grant is limited to their site's networks cannot download from here; they ask for a second unit of
-their organisation with its networks, a reviewer approves with a condition, and the download then works from the
-new unit's network (the file's bytes match the catalogue's sha256). Screenshots for the README:
-docs/screenshots/obligations-<step>.png.
+licensee whose grant is limited to their site's networks cannot download from here; from the refusal they go to
+ask for a second unit of their organisation with its networks; a reviewer approves with a condition, and the
+download then works from the new unit's network (the file's bytes match the catalogue's sha256). Screenshots for
+the README: docs/screenshots/obligations-<step>.png.
 
 Grants are made through the services, as the other journeys do; the listing is taken down at the end, so the
 shared catalogue's pages look as they did to the journeys that follow."""
@@ -146,8 +146,8 @@ def test_a_cion_al_licensee_is_approved_for_a_second_unit_and_can_then_download_
         "This licence allows downloads only from the site named in the application, not from 127.0.0.1."
     )
 
-    page.goto("/datasets/cion-al")
-    page.get_by_role("link", name="Your obligations").click()
+    page.get_by_role("link", name="Ask to add another unit and its networks").click()
+    expect(page).to_have_url(re.compile(r"/datasets/cion-al/obligations#requests$"))
     page.get_by_text("Ask for approval").click()
     page.get_by_label("What you ask for").select_option(label="Use the data in another unit of your organisation")
     page.get_by_label("What you want to do, and why").fill(
