@@ -409,6 +409,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/derivatives/{derivative_id}/listing"): ANSWERS,
     ("POST", "/review/approval-requests/{approval_id}"): ANSWERS,
     ("POST", "/review/datasets/{slug}/ask-publications"): CURATORS,
+    # operations: health and readiness for anyone (no detail beyond which part is down); metrics are off here
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): dict.fromkeys(ROLES, HIDDEN),
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,

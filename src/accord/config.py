@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # behind nginx every user would share the proxy's address for login throttling.
     trusted_proxies: list[str] = []
     hash_workers: int = 0  # 0: one per CPU core
+    # Prometheus metrics at /metrics (requests, latency, bytes, queue depth, outbox backlog): off by default, and
+    # when on, answered only to these addresses or CIDR ranges (empty: to anyone who can reach the server).
+    metrics: bool = False
+    metrics_from: list[str] = ["127.0.0.1/32", "::1/128"]
     # Anonymisation: with a scheduler (tcp://host:8786) the per-image work runs on that Dask cluster; without
     # one, in a local pool of this many processes (0: one per CPU core; 1: in the worker's own process).
     dask_scheduler: str | None = None

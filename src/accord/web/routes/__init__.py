@@ -2,6 +2,7 @@
 
 
 def pages():
+    from accord.web import ops
     from accord.web.routes import (
         admin,
         anonymise,
@@ -26,6 +27,7 @@ def pages():
 
     # training before review: /review/training must not be taken for /review/{app_id}
     return [
+        ops.router,
         identity.router,
         record.router,
         catalog.router,
