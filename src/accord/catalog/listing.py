@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Exists
 
@@ -22,18 +22,37 @@ def search_datasets(
     custodian: str | None = None,
     include_drafts: bool = False,
 ) -> list[DatasetCard]:
-    """The catalogue listing; without include_drafts only datasets with a published version."""
-    query = select(Dataset).order_by(Dataset.title)
+    """The catalogue listing, whole; without include_drafts only datasets with a published version."""
+    return search_page(db, q=q, modality=modality, custodian=custodian, include_drafts=include_drafts)[0]
+
+
+def search_page(
+    db: Session,
+    *,
+    q: str | None = None,
+    modality: str | None = None,
+    custodian: str | None = None,
+    include_drafts: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[DatasetCard], int]:
+    """One page of the listing (by title) and how many datasets match in all, from the same query."""
+    query = select(Dataset, func.count().over().label("total")).order_by(Dataset.title, Dataset.id)
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
         columns = (Dataset.title, Dataset.summary, Dataset.description, Dataset.custodian, Dataset.slug)
         query = query.where(or_(*(func.lower(col).like(like) for col in columns)))
     if custodian:
         query = query.where(Dataset.custodian == custodian)
+    if modality:  # a JSON list of words: matched as a quoted word in its text, the same on both databases
+        word = modality.strip().lower().replace('"', "")
+        word = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(cast(Dataset.modalities, String)).like(f'%"{word}"%', escape="\\"))
     if not include_drafts:
         query = query.where(_published_exists())
-    # Modalities are a JSON list: filtered on the rows (one query either way, on both databases)
-    found = [ds for ds in db.scalars(query) if not modality or modality.lower() in ds.modalities]
+    rows = db.execute(query.limit(limit).offset(offset)).all()
+    found = [row[0] for row in rows]
+    total = int(rows[0].total) if rows else _total_past_the_end(db, query, offset)
     ids = [ds.id for ds in found]
     newest = _newest(db, ids, published=True)
     if include_drafts:
@@ -57,7 +76,14 @@ def search_datasets(
                 has_preview=bool(version and version.id in with_preview),
             )
         )
-    return cards
+    return cards, total
+
+
+def _total_past_the_end(db: Session, query: Select[Dataset, int], offset: int) -> int:
+    """A page past the last one has no row to carry the total: count apart (only then)."""
+    if not offset:
+        return 0
+    return int(db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
 def _published_exists() -> Exists:

@@ -30,6 +30,7 @@ from accord.catalog.ingest import ingest as ingest
 from accord.catalog.listing import facets as facets
 from accord.catalog.listing import preview_strips as preview_strips
 from accord.catalog.listing import search_datasets as search_datasets
+from accord.catalog.listing import search_page as search_page
 from accord.catalog.lookup import can_curate as can_curate
 from accord.catalog.lookup import dataset_by_id as dataset_by_id
 from accord.catalog.lookup import dataset_by_slug as dataset_by_slug
