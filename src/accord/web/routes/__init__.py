@@ -14,6 +14,7 @@ def pages():
         identity,
         jobs,
         obligations,
+        oidc,
         privacy_desk,
         privacy_notices,
         privacy_public,
@@ -27,6 +28,7 @@ def pages():
     # training before review: /review/training must not be taken for /review/{app_id}
     return [
         identity.router,
+        oidc.router,
         record.router,
         catalog.router,
         admin.router,
