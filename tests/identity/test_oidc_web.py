@@ -149,10 +149,10 @@ def test_a_forged_state_is_refused(client, rt, oidc_provider):
     username = person(oidc_provider)
     back = oidc_provider.sign_in(start(client), username)
     forged = back.replace("state=", "state=forged")
-    assert client.get(forged).status_code == 401
+    assert client.get(forged).status_code == 400
     client.cookies.clear()  # an answer arriving in another browser (a login CSRF)
     response = client.get(back)
-    assert response.status_code == 401 and "not for a sign-in started in this browser" in response.text
+    assert response.status_code == 400 and "not for a sign-in started in this browser" in response.text
     assert _count(rt, User) == 0
 
 
@@ -164,7 +164,7 @@ def test_a_replayed_answer_is_refused(client, rt, oidc_provider):
     assert client.get(back, follow_redirects=False).status_code == 303
     client.cookies.set("accord_oidc_state", state, path="/login/oidc")
     again = client.get(back)
-    assert again.status_code == 401 and "was used already" in again.text
+    assert again.status_code == 400 and "was used already" in again.text
 
 
 def test_a_wrong_nonce_is_refused(client, rt, oidc_provider):
@@ -173,7 +173,7 @@ def test_a_wrong_nonce_is_refused(client, rt, oidc_provider):
     with rt.session() as db, db.begin():
         db.scalar(select(OidcLoginRequest)).nonce = "not-the-nonce-sent"
     response = client.get(oidc_provider.sign_in(url, username))
-    assert response.status_code == 401 and "nonce claim is wrong" in response.text
+    assert response.status_code == 400 and "nonce claim is wrong" in response.text
     assert _count(rt, User) == 0
 
 
@@ -183,12 +183,12 @@ def test_a_wrong_pkce_verifier_gets_no_tokens(client, rt, oidc_provider):
     with rt.session() as db, db.begin():
         db.scalar(select(OidcLoginRequest)).code_verifier = "x" * 64
     response = client.get(oidc_provider.sign_in(url, username))
-    assert response.status_code == 401 and "did not accept this sign-in (invalid_grant)" in response.text
+    assert response.status_code == 400 and "did not accept this sign-in (invalid_grant)" in response.text
 
 
 def test_a_refusal_by_the_provider_is_shown(client):
     response = client.get("/login/oidc/uni/callback?error=access_denied&error_description=You+cancelled")
-    assert response.status_code == 401 and "did not sign you in (You cancelled)" in response.text
+    assert response.status_code == 400 and "did not sign you in (You cancelled)" in response.text
 
 
 def test_an_unknown_provider_is_not_found(client):

@@ -134,6 +134,9 @@ class OidcIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(320))  # as the provider gave it last
     affiliation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What of it the institutional check may count: from a trusted provider, of a kind its settings allow, as
+    # [{"provider": display name, "claim": claim name, "value": value}] (settings can change after the login).
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

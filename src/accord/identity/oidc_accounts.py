@@ -91,6 +91,26 @@ def affiliation_of(provider: OidcProvider, claims: dict[str, Any]) -> list[str]:
     return [str(v)[:200] for v in value if isinstance(v, str) and v.strip()][:50]
 
 
+def evidence_of(provider: OidcProvider, affiliation: list[str]) -> list[dict[str, str]]:
+    """The affiliations the institutional check may count: only a trusted provider's, and only of the kinds
+    (the part before the @ of a scoped affiliation) its settings allow."""
+    if not provider.trusted:
+        return []
+    kinds = {k.lower() for k in provider.trusted_affiliations}
+    claim = provider.claim("affiliation")
+    return [
+        {"provider": provider.display_name, "claim": claim, "value": value}
+        for value in affiliation
+        if value.split("@", 1)[0].strip().lower() in kinds
+    ]
+
+
+def affiliation_evidence(db: Session, user: User) -> list[tuple[str, str, str]]:
+    """(provider, claim, value) for each trusted affiliation the user's providers gave at their latest login."""
+    rows = db.scalars(select(OidcIdentity).where(OidcIdentity.user_id == user.id).order_by(OidcIdentity.id))
+    return [(e["provider"], e["claim"], e["value"]) for row in rows for e in (row.evidence or [])]
+
+
 def _verified(value: object) -> bool:
     # Some providers send the boolean as a string.
     return value is True or (isinstance(value, str) and value.lower() == "true")
@@ -113,6 +133,7 @@ def sign_in(db: Session, provider: OidcProvider, claims: dict[str, Any], *, now:
             raise NotAuthenticated("this account is disabled; ask the site's administrators")
         with unit_of_work(db):
             found.provider, found.affiliation, found.last_login_at = provider.name, affiliation, now
+            found.evidence = evidence_of(provider, affiliation)
             if isinstance(raw_email, str) and raw_email:
                 found.email = raw_email[:320]
             audit.record(
@@ -178,6 +199,7 @@ def link(
             found = _add_identity(db, user, provider, issuer, subject, email, affiliation, now)
         else:
             found.affiliation, found.last_login_at = affiliation, now
+            found.evidence = evidence_of(provider, affiliation)
         audit.record(
             db,
             actor=user,
@@ -205,6 +227,7 @@ def _add_identity(
         subject=subject,
         email=email,
         affiliation=affiliation,
+        evidence=evidence_of(provider, affiliation),
         linked_at=now,
         last_login_at=now,
     )

@@ -356,4 +356,5 @@ oidc_identities = _oidc_accounts.identities
 oidc_link = _oidc_accounts.link
 oidc_sign_in = _oidc_accounts.sign_in
 oidc_take = _oidc_accounts.take
+oidc_affiliation_evidence = _oidc_accounts.affiliation_evidence
 OIDC_REQUEST_TTL = _oidc_accounts.REQUEST_TTL

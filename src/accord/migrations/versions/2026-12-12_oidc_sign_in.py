@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=255), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('affiliation', sa.JSON(), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('linked_at', accord.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', accord.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_oidc_identity_user_id_user_account'), ondelete='CASCADE'),

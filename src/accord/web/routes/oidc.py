@@ -30,14 +30,17 @@ def _redirect_uri(rt, provider: OidcProvider) -> str:
 
 
 def _status(exc: AccordError) -> int:
-    return 503 if isinstance(exc, identity.OidcProviderUnavailable) else exc_status(exc)
+    if isinstance(exc, identity.OidcProviderUnavailable):
+        return 503
+    # A refused answer is a bad request, not a call to log in (which 401 would mean).
+    return 400 if isinstance(exc, NotAuthenticated) else exc_status(exc)
 
 
-def _failed(request: Request, exc: AccordError, provider: OidcProvider | None, next_url: str = "/"):
+def _failed(request: Request, exc: AccordError, provider: OidcProvider | None, next_url: str = "/", status=None):
     response = render(
         request,
         "identity/oidc_error.html",
-        status_code=_status(exc),
+        status_code=status or _status(exc),
         message=exc.message,
         provider=provider,
         account_exists=isinstance(exc, identity.OidcAccountExists),
@@ -65,11 +68,11 @@ def _send_to_provider(rt, db, provider: OidcProvider, *, next_url: str, link_use
     return response
 
 
-@router.get("/login/oidc/{name}")
-def start(request: Request, db: Db, rt: Rt, name: str, next: str = "/"):
+@router.get("/login/oidc/{provider_name}")
+def start(request: Request, db: Db, rt: Rt, provider_name: str, next: str = "/"):
     target = safe_next(next)
     try:
-        provider = identity.oidc_provider_named(rt.settings.oidc_providers, name)
+        provider = identity.oidc_provider_named(rt.settings.oidc_providers, provider_name)
     except AccordError as exc:
         return _failed(request, exc, None, target)
     try:
@@ -78,20 +81,20 @@ def start(request: Request, db: Db, rt: Rt, name: str, next: str = "/"):
         return _failed(request, exc, provider, target)
 
 
-@router.get("/login/oidc/{name}/callback")
+@router.get("/login/oidc/{provider_name}/callback")
 def callback(
     request: Request,
     db: Db,
     rt: Rt,
     user: OptionalUser,
-    name: str,
+    provider_name: str,
     code: str = "",
     state: str = "",
     error: str = "",
     error_description: str = "",
 ):
     try:
-        provider = identity.oidc_provider_named(rt.settings.oidc_providers, name)
+        provider = identity.oidc_provider_named(rt.settings.oidc_providers, provider_name)
     except AccordError as exc:
         return _failed(request, exc, None)
     try:
@@ -124,12 +127,12 @@ def callback(
     return response
 
 
-@router.post("/account/oidc/{name}/link")
-def link(request: Request, db: Db, rt: Rt, me: CurrentUser, name: str, password: Annotated[str, Form()] = ""):
+@router.post("/account/oidc/{provider_name}/link")
+def link(request: Request, db: Db, rt: Rt, me: CurrentUser, provider_name: str, password: Annotated[str, Form()] = ""):
     """Linking needs the account's password first: whoever can sign in at the provider is not thereby the owner
     of the account that has the same e-mail address."""
     try:
-        provider = identity.oidc_provider_named(rt.settings.oidc_providers, name)
+        provider = identity.oidc_provider_named(rt.settings.oidc_providers, provider_name)
         identity.authenticate(
             db,
             email=me.email,
@@ -139,4 +142,4 @@ def link(request: Request, db: Db, rt: Rt, me: CurrentUser, name: str, password:
         )
         return _send_to_provider(rt, db, provider, next_url="/account", link_user=me)
     except AccordError as exc:
-        return _failed(request, exc, None, "/account")
+        return _failed(request, exc, None, "/account", status=exc_status(exc))
