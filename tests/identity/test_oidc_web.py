@@ -214,3 +214,16 @@ def test_a_provider_that_is_down_gets_a_clear_page_and_passwords_still_work(tmp_
         log_in(client, "ada@example.org")
         assert client.get("/account").status_code == 200
     rt.engine.dispose()
+
+
+def test_a_sign_in_answered_too_late_is_refused(client, rt, oidc_provider):
+    from datetime import timedelta
+
+    from accord.db import utcnow
+    from accord.errors import NotAuthenticated
+    from accord.identity import service as identity
+
+    state = parse_qs(urlsplit(start(client)).query)["state"][0]
+    provider = identity.oidc_provider_named(rt.settings.oidc_providers, "uni")
+    with rt.session() as db, pytest.raises(NotAuthenticated, match="took too long"):
+        identity.oidc_take(db, provider, state=state, browser_state=state, now=utcnow() + timedelta(minutes=11))

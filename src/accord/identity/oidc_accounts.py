@@ -9,7 +9,7 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from accord.audit import service as audit
@@ -45,7 +45,10 @@ def begin(
     now: datetime | None = None,
 ) -> None:
     """Remember a sign-in sent to the provider: its state (hashed), nonce and PKCE verifier."""
+    now = now or utcnow()
     with unit_of_work(db):
+        # Unanswered ones are of no use after their time: anyone can start sign-ins, so none are kept long.
+        db.execute(delete(OidcLoginRequest).where(OidcLoginRequest.created_at < now - 2 * REQUEST_TTL))
         db.add(
             OidcLoginRequest(
                 state_hash=_sha(auth.state),
@@ -54,7 +57,7 @@ def begin(
                 code_verifier=auth.code_verifier,
                 next_url=next_url[:2000],
                 link_user_id=link_user.id if link_user else None,
-                created_at=now or utcnow(),
+                created_at=now,
             )
         )
 
@@ -76,9 +79,6 @@ def take(
         if now - row.created_at > REQUEST_TTL:
             raise NotAuthenticated(f"this sign-in took too long; {START_AGAIN}")
         row.used_at = now
-        # Old rows are of no use to anyone: clear them while here.
-        for old in db.scalars(select(OidcLoginRequest).where(OidcLoginRequest.created_at < now - 2 * REQUEST_TTL)):
-            db.delete(old)
     return row
 
 
