@@ -15,6 +15,7 @@ def pages():
         identity,
         jobs,
         obligations,
+        oidc,
         privacy_desk,
         privacy_notices,
         privacy_public,
@@ -29,6 +30,7 @@ def pages():
     return [
         ops.router,
         identity.router,
+        oidc.router,
         record.router,
         catalog.router,
         admin.router,
