@@ -14,6 +14,7 @@ from accord import dbmigrate
 from accord.config import Settings
 from accord.db import make_engine
 from accord.runtime import Runtime, build
+from tests.identity.oidc_provider import oidc_provider  # noqa: F401  (a real OIDC provider, one per run)
 from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server fixture for any test)
 
 PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
@@ -23,6 +24,7 @@ from accord.jobs import service as jobs
 from accord.policy import service as policies
 from accord.policy.io import seed
 from tests.access.helpers import answers
+from tests.conftest import make_settings
 from tests.identity.helpers import PASSWORD, make_user
 from tests.jobs.archives import image_zip
 from tests.jobs.catalogue import published_dataset
@@ -106,6 +108,13 @@ THEIRS_TO_WITHDRAW = {"anonymous": LOGIN, "applicant": OK, "curator": FORBIDDEN,
 SEEN_BY_IT = {"anonymous": LOGIN, "applicant": OK, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 ANSWERS = {"anonymous": LOGIN, "applicant": FORBIDDEN, "curator": OK, "admin": OK, "newcomer": HIDDEN}
 
+
+@pytest.fixture
+def settings(tmp_path, oidc_provider):
+    """The site signs in through a real OIDC provider too, so its routes answer as in use."""
+    return make_settings(tmp_path, oidc_providers=[oidc_provider.settings("uni")])
+
+
 SKIP = ("/static", "/docs/oauth2-redirect", "/api/v1/openapi.json")
 
 # "ok": allowed (any answer but 401/403/404, a login redirect or a crash; 422 for an empty body is fine).
@@ -117,6 +126,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
+    # signing in through an OIDC provider (its issuer does not answer here: the start page says so)
+    ("GET", "/login/oidc/{provider_name}"): PUBLIC,
+    ("GET", "/login/oidc/{provider_name}/callback"): PUBLIC,  # 400 without a sign-in of this browser's
+    ("POST", "/account/oidc/{provider_name}/link"): USERS,
     ("GET", "/verify-email"): PUBLIC,
     ("POST", "/verify-email/resend"): USERS,
     ("GET", "/account"): USERS,
@@ -416,6 +429,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/derivatives/{derivative_id}/listing"): ANSWERS,
     ("POST", "/review/approval-requests/{approval_id}"): ANSWERS,
     ("POST", "/review/datasets/{slug}/ask-publications"): CURATORS,
+    # operations: health and readiness for anyone (no detail beyond which part is down); metrics are off here
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): dict.fromkeys(ROLES, HIDDEN),
     # background jobs
     ("GET", "/jobs/{job_id}"): CREATOR_OR_ADMIN,
     ("GET", "/jobs/{job_id}/status"): CREATOR_OR_ADMIN,
@@ -455,6 +472,7 @@ BODIES = {
     ("GET", "/api/v1/datasets/{slug}/policy/diff"): lambda role: {"params": {"from": 1, "to": 1}},
     ("POST", "/admin/datasets/{slug}/versions/{label}/ingest-path"): lambda role: {"data": {"path": "/nonexistent"}},
     ("POST", "/login"): lambda role: {"data": {"email": "applicant@example.org", "password": PASSWORD}},
+    ("POST", "/account/oidc/{provider_name}/link"): lambda role: {"data": {"password": PASSWORD}},
     ("POST", "/api/v1/auth/token"): lambda role: {"json": {"email": "applicant@example.org", "password": PASSWORD}},
     ("POST", "/api/v1/datasets"): lambda role: {
         "json": {"slug": f"matrix-{role}", "title": "Matrix", "custodian": "Example Lab"}
@@ -703,6 +721,7 @@ def fill_path(path: str, role: str, world: dict) -> str:
         "name": "manifest.jsonl",
         "token_id": world["tokens"].get(role, world["tokens"]["admin"]),
         "token": "1.not-a-valid-link",
+        "provider_name": "uni",
     }
     try:
         return path.format(**values)

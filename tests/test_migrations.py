@@ -39,13 +39,15 @@ def test_accord_db_revision_writes_a_migration_from_the_models(rt, tmp_path, mon
 
 
 OBLIGATIONS = {"derivative", "approval_request", "publication", "publication_ask"}
+OIDC = {"oidc_identity", "oidc_login_request"}
 
 
 @pytest.mark.parametrize(
     ("before_it", "tables"),
     [
-        ("8c41d2e7a915", {"anonymisation", "anonymised_file", *OBLIGATIONS}),  # anonymisation runs and on
-        ("48c9766443c9", OBLIGATIONS),  # derivatives, approval requests, publications
+        ("8c41d2e7a915", {"anonymisation", "anonymised_file", *OBLIGATIONS, *OIDC}),  # anonymisation runs and on
+        ("48c9766443c9", {*OBLIGATIONS, *OIDC}),  # derivatives, approval requests, publications and on
+        ("2f6b8e0c4d17", OIDC),  # accounts at OIDC providers, pending sign-ins
     ],
 )
 def test_the_latest_revisions_go_down_and_up_again(db_rt, before_it, tables):

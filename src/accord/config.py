@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import BaseModel, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that must never protect a real deployment (they appear in docs and examples).
@@ -21,6 +21,50 @@ class Smtp(BaseModel):
     password: SecretStr | None = None
     starttls: bool = False
     sender: str = "Accord <accord@localhost>"
+
+
+# What each of our names for a claim is called at a provider, unless its entry says otherwise.
+DEFAULT_CLAIMS = {
+    "email": "email",
+    "email_verified": "email_verified",
+    "name": "name",
+    "affiliation": "eduperson_scoped_affiliation",
+}
+
+
+class OidcProvider(BaseModel):
+    """An OpenID Connect provider people may sign in through (an institution, a federation's proxy)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")  # in the URLs: /login/oidc/<name>
+    display_name: str
+    issuer: str  # discovery is read from <issuer>/.well-known/openid-configuration
+    client_id: str
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None  # instead of client_secret: a file holding it (a mounted secret)
+    scopes: list[str] = ["openid", "email", "profile"]
+    claims: dict[str, str] = {}  # our name -> the provider's claim, over DEFAULT_CLAIMS
+    # Its affiliation claim counts as evidence in the institutional check, for these affiliations.
+    trusted: bool = False
+    trusted_affiliations: list[str] = ["member", "staff", "faculty", "student", "employee"]
+
+    @model_validator(mode="after")
+    def _check(self) -> OidcProvider:
+        if "openid" not in self.scopes:
+            raise ValueError(f"OIDC provider {self.name}: its scopes must include openid")
+        if bool(self.client_secret) == bool(self.client_secret_file):
+            raise ValueError(f"OIDC provider {self.name}: give one of client_secret and client_secret_file")
+        unknown = set(self.claims) - set(DEFAULT_CLAIMS)
+        if unknown:
+            raise ValueError(f"OIDC provider {self.name}: unknown claims {sorted(unknown)}; use {list(DEFAULT_CLAIMS)}")
+        return self
+
+    def claim(self, ours: str) -> str:
+        return self.claims.get(ours, DEFAULT_CLAIMS[ours])
+
+    def secret(self) -> str:
+        if self.client_secret_file:
+            return self.client_secret_file.read_text().strip()
+        return self.client_secret.get_secret_value() if self.client_secret else ""
 
 
 def parse_smtp_url(url: str, default_sender: str) -> Smtp:
@@ -69,7 +113,13 @@ class Settings(BaseSettings):
     # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the real client; without this,
     # behind nginx every user would share the proxy's address for login throttling.
     trusted_proxies: list[str] = []
+    # Sign-in through OpenID Connect providers: a JSON list in ACCORD_OIDC_PROVIDERS, one OidcProvider each.
+    oidc_providers: list[OidcProvider] = []
     hash_workers: int = 0  # 0: one per CPU core
+    # Prometheus metrics at /metrics (requests, latency, bytes, queue depth, outbox backlog): off by default, and
+    # when on, answered only to these addresses or CIDR ranges (empty: to anyone who can reach the server).
+    metrics: bool = False
+    metrics_from: list[str] = ["127.0.0.1/32", "::1/128"]
     # Anonymisation: with a scheduler (tcp://host:8786) the per-image work runs on that Dask cluster; without
     # one, in a local pool of this many processes (0: one per CPU core; 1: in the worker's own process).
     dask_scheduler: str | None = None
@@ -86,6 +136,13 @@ class Settings(BaseSettings):
     def _refuse_sample_secret(self) -> Settings:
         if self.secret_key and not self.demo and self.secret_key.get_secret_value() in SAMPLE_SECRETS:
             raise ValueError("ACCORD_SECRET_KEY is a sample value; set a random secret (or unset it)")
+        return self
+
+    @model_validator(mode="after")
+    def _unique_providers(self) -> Settings:
+        names = [p.name for p in self.oidc_providers]
+        if len(names) != len(set(names)):
+            raise ValueError("ACCORD_OIDC_PROVIDERS: each provider needs a name of its own")
         return self
 
     @model_validator(mode="after")

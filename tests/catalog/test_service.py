@@ -156,8 +156,7 @@ def test_search_matches_words_case_insensitively_and_filters_by_modality_and_cus
     assert [c.slug for c in catalog.search_datasets(db, custodian="BUPT")] == ["llvip"]
     card = catalog.search_datasets(db, q="llvip")[0]
     assert (card.latest_version, card.file_count, card.has_preview) == ("1.0", 2, True)
-    assert catalog.list_custodians(db) == ["BUPT", "Shanghai AI Lab"]
-    assert catalog.list_modalities(db) == ["infrared", "visible"]
+    assert catalog.facets(db) == (["BUPT", "Shanghai AI Lab"], ["infrared", "visible"])
 
 
 def test_publish_then_withdraw_follows_the_life_cycle(db, draft):

@@ -7,6 +7,8 @@ import re
 
 from sqlalchemy import select
 
+from accord.db import unit_of_work
+from accord.entitlements import service as entitlements
 from accord.obligations.models import ApprovalRequest, Derivative
 from tests.identity.helpers import log_in, post_form
 from tests.obligations.helpers import dataset_under, licensee
@@ -98,3 +100,22 @@ def test_the_queue_is_for_reviewers_and_a_licensee_without_access_is_told_so(cli
     page = client.get("/datasets/llvip/obligations")
     assert page.status_code == 200 and "You hold no access to this dataset" in page.text
     assert "Declare a derivative" not in page.text
+
+
+def test_a_download_refused_for_the_sites_networks_points_to_asking_for_another_unit(client, rt, tmp_path):
+    cion, _v, _r = dataset_under(rt, tmp_path, "cion-al", title="CION-AL")
+    llvip, _v, _r = dataset_under(rt, tmp_path, "llvip", title="LLVIP")  # passing the data on: forbidden
+    ana, _ = licensee(rt, cion, "ana@uni.example.org", networks=["192.0.2.0/24"])
+    with rt.session() as db, unit_of_work(db):
+        entitlements.grant(
+            db, dataset_id=llvip.id, user_id=ana.id, policy_version=1, actor=None, networks=["192.0.2.0/24"]
+        )
+    log_in(client, ana.email)
+    refused = client.get("/datasets/cion-al/download")  # the test client's address is outside the site's
+    assert refused.status_code == 403 and "only from the site named in the application" in refused.text
+    assert '<a href="/datasets/cion-al/obligations#requests">Ask to add another unit and its networks</a>' in (
+        refused.text
+    )
+    other = client.get("/datasets/llvip/download")
+    assert other.status_code == 403 and "only from the site named in the application" in other.text
+    assert "/obligations#requests" not in other.text  # nothing to ask under these terms

@@ -204,6 +204,7 @@ def submit(db: Session, app_id: int, *, actor: User, base_url: str = "") -> Appl
             email=actor.email,
             email_verified=loaded.state.email_verified,
             organisation_domains=identity.organisation_domains(db),
+            affiliations=identity.oidc_affiliation_evidence(db, actor),
             previous_rejections=_rejections(db, loaded),
             revoked_grants=entitlements.revoked_count(db, loaded.row.applicant_id),
             held=past.held(db, loaded.row),

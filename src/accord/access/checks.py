@@ -56,9 +56,20 @@ def email_proven(verified: bool) -> CheckResult:
 
 
 def institutional_email(
-    email: str, *, organisation_domains: Set[str] = frozenset(), required: bool = True
+    email: str,
+    *,
+    organisation_domains: Set[str] = frozenset(),
+    affiliations: Sequence[tuple[str, str, str]] = (),
+    required: bool = True,
 ) -> CheckResult:
-    """Academic domains (swot's list) or a domain an organisation registered with this Accord instance."""
+    """A trusted identity provider's word on the applicant's affiliation ((provider, claim, value), from their
+    latest sign-in through it), else academic domains (swot's list) or a domain an organisation registered
+    with this Accord instance."""
+    if affiliations:
+        provider, claim, value = affiliations[0]
+        return CheckResult(
+            "institutional_email", True, f"{provider} asserts {claim} {value} (at the latest sign-in)", required
+        )
     domain = domain_of(email)
     if _matches(domain, {d.lower() for d in organisation_domains}):
         return CheckResult("institutional_email", True, f"{domain} is a registered organisation domain", required)
@@ -113,6 +124,7 @@ def run_all(
     email: str,
     email_verified: bool,
     organisation_domains: Set[str] = frozenset(),
+    affiliations: Sequence[tuple[str, str, str]] = (),
     previous_rejections: int = 0,
     revoked_grants: int = 0,
     blocked: Set[str] = frozenset(),
@@ -126,6 +138,12 @@ def run_all(
         blocklist(email, blocked),
     ]
     results.insert(
-        2, institutional_email(email, organisation_domains=organisation_domains, required=policy.institutional_email)
+        2,
+        institutional_email(
+            email,
+            organisation_domains=organisation_domains,
+            affiliations=affiliations,
+            required=policy.institutional_email,
+        ),
     )
     return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from accord.catalog import service as catalog
@@ -37,14 +37,23 @@ def _visible_version(db, slug: str, label: str, user: User | None) -> DatasetVer
     return version
 
 
-@router.get("/datasets", response_model=list[DatasetCard], summary="Search the catalogue")
+@router.get(
+    "/datasets",
+    response_model=list[DatasetCard],
+    summary="Search the catalogue (a page by title; X-Total-Count says how many match in all)",
+)
 def list_datasets(
     db: Db,
+    response: Response,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    modality: str | None = None,
-    custodian: str | None = None,
+    modality: Annotated[str | None, Query(max_length=100)] = None,
+    custodian: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
 ) -> list[DatasetCard]:
-    return catalog.search_datasets(db, q=q, modality=modality, custodian=custodian)
+    cards, total = catalog.search_page(db, q=q, modality=modality, custodian=custodian, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return cards
 
 
 @router.get("/datasets/{slug}", response_model=DatasetOut)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import plugins
@@ -27,6 +27,10 @@ from accord.catalog.derived import open_draft as open_draft
 from accord.catalog.fields import LABEL, SLUG, clean_fields, clean_text
 from accord.catalog.ingest import Progress
 from accord.catalog.ingest import ingest as ingest
+from accord.catalog.listing import facets as facets
+from accord.catalog.listing import preview_strips as preview_strips
+from accord.catalog.listing import search_datasets as search_datasets
+from accord.catalog.listing import search_page as search_page
 from accord.catalog.lookup import can_curate as can_curate
 from accord.catalog.lookup import dataset_by_id as dataset_by_id
 from accord.catalog.lookup import dataset_by_slug as dataset_by_slug
@@ -43,7 +47,7 @@ from accord.catalog.lookup import visible_dataset as visible_dataset
 from accord.catalog.lookup import visible_versions as visible_versions
 from accord.catalog.lookup import withdrawn_versions as withdrawn_versions
 from accord.catalog.models import Dataset, DatasetVersion, Item
-from accord.catalog.schemas import DatasetCard, IngestResult
+from accord.catalog.schemas import IngestResult
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from accord.identity.models import User
@@ -130,69 +134,6 @@ def role_labels(db: Session, user: User) -> list[str]:
     return sorted(
         g.role if g.dataset_id is None else f"{g.role} of {slugs.get(g.dataset_id, g.dataset_id)}" for g in user.roles
     )
-
-
-def search_datasets(
-    db: Session,
-    *,
-    q: str | None = None,
-    modality: str | None = None,
-    custodian: str | None = None,
-    include_drafts: bool = False,
-) -> list[DatasetCard]:
-    """The catalogue listing; without include_drafts only datasets with a published version."""
-    query = select(Dataset).order_by(Dataset.title)
-    if q and q.strip():
-        like = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                *(
-                    func.lower(col).like(like)
-                    for col in (Dataset.title, Dataset.summary, Dataset.description, Dataset.custodian, Dataset.slug)
-                )
-            )
-        )
-    if custodian:
-        query = query.where(Dataset.custodian == custodian)
-    cards = []
-    for ds in db.scalars(query):
-        # Modalities are a JSON list; the catalogue holds tens of datasets, so filter here on both databases.
-        if modality and modality.lower() not in ds.modalities:
-            continue
-        version = latest_published(db, ds.id)
-        if version is None:
-            if not include_drafts:
-                continue
-            version = ds.versions[-1] if ds.versions else None
-        has_preview = bool(
-            version
-            and version.status == "published"
-            and db.scalar(select(Item.id).where(Item.version_id == version.id, Item.preview.is_(True)).limit(1))
-        )
-        cards.append(
-            DatasetCard(
-                slug=ds.slug,
-                title=ds.title,
-                custodian=ds.custodian,
-                summary=ds.summary,
-                modalities=list(ds.modalities),
-                subject_count=ds.subject_count,
-                image_count=ds.image_count,
-                latest_version=version.label if version else None,
-                file_count=version.file_count if version else 0,
-                total_bytes=version.total_bytes if version else 0,
-                has_preview=has_preview,
-            )
-        )
-    return cards
-
-
-def list_custodians(db: Session, *, include_drafts: bool = False) -> list[str]:
-    return sorted({c.custodian for c in search_datasets(db, include_drafts=include_drafts)})
-
-
-def list_modalities(db: Session, *, include_drafts: bool = False) -> list[str]:
-    return sorted({m for c in search_datasets(db, include_drafts=include_drafts) for m in c.modalities})
 
 
 # --- versions --------------------------------------------------------------------------------------------

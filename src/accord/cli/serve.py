@@ -32,7 +32,7 @@ def own_address(host: str, port: int) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
-    workers: int = typer.Option(1, min=1, help="web server processes"),
+    workers: int = typer.Option(0, min=0, help="web server processes (0: one per CPU core)"),
     reload: bool = typer.Option(False, help="restart on code changes (development; uses uvicorn)"),
     no_worker: bool = typer.Option(False, "--no-worker", help="do not run background jobs here (run `accord worker`)"),
 ) -> None:
@@ -57,7 +57,7 @@ def serve(
 
             uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, reload=True)
         else:
-            _granian(host, port, workers)
+            _granian(host, port, workers or os.cpu_count() or 1)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accord.db import Base, utcnow
@@ -100,6 +100,45 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(300))
     domain: Mapped[str] = mapped_column(String(253), unique=True)  # stored lower-cased, no leading dot
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OidcLoginRequest(Base):
+    """A sign-in sent to an OpenID Connect provider and not yet answered. The browser keeps the state in a cookie
+    too; the row makes each state usable once and keeps the nonce and PKCE verifier off the browser."""
+
+    __tablename__ = "oidc_login_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str] = mapped_column(String(2000), default="/")
+    # Set when a signed-in user (who proved their password) links this provider to their account.
+    link_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class OidcIdentity(Base):
+    """An account at a provider (issuer and subject) that signs in as one of ours, with what the provider said
+    at the latest sign-in."""
+
+    __tablename__ = "oidc_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))  # as the provider gave it last
+    affiliation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What of it the institutional check may count: from a trusted provider, of a kind its settings allow, as
+    # [{"provider": display name, "claim": claim name, "value": value}] (settings can change after the login).
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
 
 
 Index("ix_role_grant_dataset", RoleGrant.dataset_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from accord.audit import service as audit
 from accord.db import unit_of_work, utcnow
 from accord.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from accord.identity import throttle
-from accord.identity.models import ROLES, ApiToken, RoleGrant, User, WebSession
+from accord.identity.models import ROLES, RoleGrant, User, WebSession
 from accord.identity.roles import admin_emails as admin_emails
 from accord.identity.roles import curator_emails as curator_emails
 from accord.identity.roles import grant_role as grant_role
@@ -30,6 +29,12 @@ from accord.identity.roles import revoke_role as revoke_role
 
 # Re-exported (`X as X`): callers build LoginLimits from settings; roles are part of this service's surface.
 from accord.identity.throttle import LoginLimits as LoginLimits
+from accord.identity.tokens import NewToken as NewToken
+from accord.identity.tokens import create_api_token as create_api_token
+from accord.identity.tokens import get_api_token as get_api_token
+from accord.identity.tokens import list_api_tokens as list_api_tokens
+from accord.identity.tokens import revoke_api_token as revoke_api_token
+from accord.identity.tokens import user_for_api_token as user_for_api_token
 from accord.notify import service as notify
 
 _hasher = PasswordHasher()
@@ -254,66 +259,6 @@ def end_session(db: Session, token: str | None) -> None:
             audit.record(db, actor=db.get(User, row.user_id), action="logout", object=("user", row.user_id))
 
 
-# --- API tokens ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class NewToken:
-    token: ApiToken
-    secret: str  # shown to the user once
-
-
-def create_api_token(
-    db: Session, user: User, *, name: str, expires_at: datetime | None = None, actor: User | str | None = None
-) -> NewToken:
-    """A new personal token; its secret is in the result only, never stored in clear."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("give the token a name, e.g. the machine it is for", field="name")
-    if len(name) > 100:
-        raise InvalidInput("a token name may have at most 100 characters", field="name")
-    secret = "acc_" + secrets.token_urlsafe(32)
-    with unit_of_work(db):
-        row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_sha(secret), expires_at=expires_at)
-        db.add(row)
-        db.flush()
-        audit.record(
-            db, actor=actor or user, action="api_token.created", object=("api_token", row.id), data={"name": name}
-        )
-    return NewToken(row, secret)
-
-
-def user_for_api_token(db: Session, secret: str | None, *, now: datetime | None = None) -> User | None:
-    if not secret:
-        return None
-    now = now or utcnow()
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _sha(secret)))
-    if row is None or row.revoked_at or (row.expires_at and row.expires_at <= now):
-        return None
-    user = db.get(User, row.user_id)
-    return None if user is None or user.disabled_at else user
-
-
-def get_api_token(db: Session, user: User, token_id: int) -> ApiToken:
-    row = db.get(ApiToken, token_id)
-    if row is None or row.user_id != user.id:
-        raise NotFound("no such token")
-    return row
-
-
-def list_api_tokens(db: Session, user: User) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
-
-
-def revoke_api_token(db: Session, user: User, token_id: int) -> ApiToken:
-    with unit_of_work(db):
-        row = get_api_token(db, user, token_id)
-        if not row.revoked_at:
-            row.revoked_at = utcnow()
-            audit.record(db, actor=user, action="api_token.revoked", object=("api_token", row.id))
-    return row
-
-
 # --- e-mail verification -------------------------------------------------------------------------------
 
 
@@ -394,3 +339,22 @@ from accord.identity.organisations import listed as organisations  # noqa: E402
 from accord.identity.organisations import register as register_organisation  # noqa: E402
 
 __all__ = ["organisation_by_domain", "organisation_domains", "organisations", "register_organisation"]
+
+# The door: signing in through OpenID Connect providers (the protocol in oidc, the accounts in oidc_accounts).
+from accord.identity import oidc as _oidc  # noqa: E402
+from accord.identity import oidc_accounts as _oidc_accounts  # noqa: E402
+
+OidcProviderCache = _oidc.ProviderCache
+OidcProviderUnavailable = _oidc.ProviderUnavailable
+oidc_authorization_request = _oidc.authorization_request
+oidc_finish = _oidc.finish
+oidc_provider_named = _oidc.provider_named
+OidcAccountExists = _oidc_accounts.AccountExists
+OidcUnverifiedEmail = _oidc_accounts.UnverifiedEmail
+oidc_begin = _oidc_accounts.begin
+oidc_identities = _oidc_accounts.identities
+oidc_link = _oidc_accounts.link
+oidc_sign_in = _oidc_accounts.sign_in
+oidc_take = _oidc_accounts.take
+oidc_affiliation_evidence = _oidc_accounts.affiliation_evidence
+OIDC_REQUEST_TTL = _oidc_accounts.REQUEST_TTL

@@ -179,9 +179,12 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
             request_id=request_id,
         )
 
+    from accord.web.ops import Metrics
+
     app.add_middleware(CSRFMiddleware, on_failure=_csrf_refused, secret=rt.secret)
     app.add_middleware(Methods, on_refusal=_method_refused)  # outside the CSRF check: 405 before 403
     app.add_middleware(ResponseHeaders, secure_cookies=rt.settings.base_url.startswith("https"))
+    app.add_middleware(Metrics, enabled=rt.settings.metrics)  # outermost: every answer is counted
     from accord.web.routes.api_docs import mount_assets
     from accord.web.static import static_dir
 

@@ -12,6 +12,8 @@ from accord.catalog import service as catalog
 from accord.catalog.models import Dataset
 from accord.delivery import service as delivery
 from accord.entitlements import service as entitlements
+from accord.obligations import service as obligations
+from accord.policy import service as policies
 
 HEADINGS: dict[type[errors.AccordError], str] = {
     delivery.LinkExpired: "This download link has expired",
@@ -94,9 +96,18 @@ def download_steps(db, user, ds: Dataset, code: str) -> list[tuple[str, str]]:
         steps.append(("Read and accept the new terms", f"/datasets/{ds.slug}/terms/accept"))
     elif code in ("link_expired", "refused"):
         steps.append(("Open the download page for fresh links", f"/datasets/{ds.slug}/download"))
+    elif code == "network" and user is not None and _unit_askable(db, ds):
+        steps.append(("Ask to add another unit and its networks", f"/datasets/{ds.slug}/obligations#requests"))
     steps += contact_steps(ds)
     steps.append(("Open the dataset page", f"/datasets/{ds.slug}"))
     return steps
+
+
+def _unit_askable(db, ds: Dataset) -> bool:
+    """Whether the terms let a licensee ask for another unit of their organisation (a grant refused for its
+    networks is on the current terms: changed terms are refused before the networks are looked at)."""
+    terms = policies.current(db, ds.id)
+    return terms is not None and "unit" in obligations.askable(terms.policy)
 
 
 def describe(db, user, exc: errors.AccordError, *, path: str = "/") -> ErrorPage:

@@ -2,6 +2,7 @@
 
 
 def pages():
+    from accord.web import ops
     from accord.web.routes import (
         admin,
         anonymise,
@@ -15,6 +16,7 @@ def pages():
         insights,
         jobs,
         obligations,
+        oidc,
         privacy_desk,
         privacy_notices,
         privacy_public,
@@ -27,7 +29,9 @@ def pages():
 
     # training before review: /review/training must not be taken for /review/{app_id}
     return [
+        ops.router,
         identity.router,
+        oidc.router,
         record.router,
         catalog.router,
         admin.router,

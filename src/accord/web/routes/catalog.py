@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from accord.access import service as access
@@ -22,33 +23,53 @@ from accord.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 STRIP = 5  # preview thumbnails on a catalogue card
+PER_PAGE = 24  # cards on a page of the catalogue
 GALLERY = 100  # preview images on a dataset page (SHHQ publishes exactly 100)
 SHOWN = 12  # of them, shown before "Show all": about two rows at 1280 px
 
 
-def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str):
-    cards = catalog.search_datasets(db, q=q or None, modality=modality or None, custodian=custodian or None)
-    strips = {
-        c.slug: [i.id for i in catalog.preview_items(db, catalog.dataset_by_slug(db, c.slug).id, limit=STRIP)]
-        for c in cards
-        if c.has_preview
-    }
-    ctx: dict[str, Any] = {"cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian}
+def _listing(request: Request, db, template: str, q: str, modality: str, custodian: str, page: int):
+    cards, total = catalog.search_page(
+        db, q=q or None, modality=modality or None, custodian=custodian or None, limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+    )  # fmt: skip
+    strips = catalog.preview_strips(db, [c.slug for c in cards if c.has_preview], limit=STRIP)
+    pages = max(1, -(-total // PER_PAGE))
+    ctx: dict[str, Any] = {
+        "cards": cards, "strips": strips, "q": q, "modality": modality, "custodian": custodian, "total": total,
+        "page": page, "pages": pages, "page_link": _page_link(request),
+    }  # fmt: skip
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return render(request, "catalog/_results.html", **ctx)
-    return render(
-        request, template, custodians=catalog.list_custodians(db), modalities=catalog.list_modalities(db), **ctx
-    )
+    custodians, modalities = catalog.facets(db)
+    return render(request, template, custodians=custodians, modalities=modalities, **ctx)
+
+
+def _page_link(request: Request):
+    """The same search on another page."""
+
+    def link(n: int) -> str:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page" and v]
+        return f"{request.url.path}?{urlencode([*kept, ('page', str(n))])}"
+
+    return link
+
+
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
 @router.get("/")
-def index(request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = ""):
-    return _listing(request, db, "index.html", q, modality, custodian)
+def index(
+    request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = "", page: Page = 1
+):
+    return _listing(request, db, "index.html", q, modality, custodian, page)
 
 
 @router.get("/datasets")
-def datasets(request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = ""):
-    return _listing(request, db, "catalog/list.html", q, modality, custodian)
+def datasets(
+    request: Request, db: Db, user: OptionalUser, q: str = "", modality: str = "", custodian: str = "", page: Page = 1
+):
+    return _listing(request, db, "catalog/list.html", q, modality, custodian, page)
 
 
 @router.get("/datasets/{slug}")

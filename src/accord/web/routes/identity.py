@@ -26,6 +26,7 @@ NOTICES = {
     "password-changed": "Your password was changed; your other browser sessions were logged out.",
     "token-revoked": "The token was revoked; it no longer works.",
     "review-mail": "Saved: how you hear of applications to review.",
+    "oidc-linked": "Linked: you can now sign in through your institution as well.",
 }
 
 
@@ -91,7 +92,8 @@ def register(
 
 @router.get("/login")
 def login_form(request: Request, user: OptionalUser, next: str = "/"):
-    return render(request, "identity/login.html", values={}, errors={}, next=safe_next(next))
+    providers = request.app.state.rt.settings.oidc_providers
+    return render(request, "identity/login.html", values={}, errors={}, next=safe_next(next), providers=providers)
 
 
 @router.post("/login")
@@ -120,6 +122,7 @@ def login(
             values={"email": email},
             errors={"form": exc.message},
             next=target,
+            providers=rt.settings.oidc_providers,
         )
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -153,6 +156,8 @@ def resend_verification(request: Request, db: Db, rt: Rt, me: CurrentUser):
 
 def _account(request: Request, db, me, *, status_code: int = 200, **extra):
     extra.setdefault("errors", {})
+    providers = request.app.state.rt.settings.oidc_providers
+    linked = identity.oidc_identities(db, me)
     return render(
         request,
         "identity/account.html",
@@ -162,6 +167,10 @@ def _account(request: Request, db, me, *, status_code: int = 200, **extra):
         reviews=reviews_any(me),
         tokens=identity.list_api_tokens(db, me),
         notice=NOTICES.get(request.query_params.get("notice", "")),
+        providers=providers,
+        provider_names={p.name: p.display_name for p in providers},
+        linked=linked,
+        linked_names={i.provider for i in linked},
         **extra,
     )
 
