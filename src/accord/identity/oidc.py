@@ -7,18 +7,21 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from joserfc import jws, jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
 from accord.config import OidcProvider
 from accord.errors import AccordError, NotAuthenticated, NotFound
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 TIMEOUT = 10.0  # seconds for each request to a provider
 CACHE_SECONDS = 600  # discovery documents and key sets are read again after this
@@ -127,8 +130,19 @@ class ProviderCache:
         return keys
 
 
+def _authlib() -> tuple[Any, Any]:
+    """Authlib's httpx client and its error, imported on first use: a process that signs nobody in (every CLI
+    command) loads none of it, and Authlib 1.9's own notice that httpx is deprecated for httpx2 is not ours to
+    print to the people using Accord."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+        from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+    return OAuth2Client, OAuthError
+
+
 def _client(provider: OidcProvider, redirect_uri: str) -> OAuth2Client:
-    return OAuth2Client(
+    client_class, _error = _authlib()
+    client: OAuth2Client = client_class(
         client_id=provider.client_id,
         client_secret=provider.secret(),
         scope=" ".join(provider.scopes),
@@ -137,6 +151,7 @@ def _client(provider: OidcProvider, redirect_uri: str) -> OAuth2Client:
         token_endpoint_auth_method="client_secret_basic",
         timeout=TIMEOUT,
     )
+    return client
 
 
 def authorization_request(provider: OidcProvider, meta: Metadata, redirect_uri: str) -> AuthRequest:
@@ -216,6 +231,7 @@ def finish(
     """Exchange the code (with the PKCE verifier) for tokens, verify the ID token and add what the userinfo
     endpoint says of the same subject. Returns the claims."""
     display = provider.display_name
+    _client_class, OAuthError = _authlib()
     with _client(provider, redirect_uri) as client:
         try:
             token = client.fetch_token(
